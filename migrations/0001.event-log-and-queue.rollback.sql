@@ -1,0 +1,4 @@
+DROP TABLE schedules;
+DROP TABLE parsequeue;
+DROP TABLE crawls;
+DROP TABLE events;

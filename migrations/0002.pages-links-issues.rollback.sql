@@ -1,0 +1,4 @@
+DROP TABLE issues;
+DROP TABLE links;
+DROP TABLE pages;
+DROP TABLE frontier;

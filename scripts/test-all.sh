@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every test suite, in order: lint and static checks, Python (unit, integration), frontend, end to end.
+# Exit 0 only when all pass; pytest's "no tests ran" (exit 5) counts as a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ALLOW_PRIVATE_NETWORKS=true
+VENV=.venv
+
+echo "== lint"
+$VENV/bin/ruff check .
+$VENV/bin/lint-imports
+
+echo "== python tests"
+$VENV/bin/python -m pytest -q -p no:cacheprovider tests

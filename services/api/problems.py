@@ -1,0 +1,94 @@
+"""RFC 9457 problem details: every error the api returns is ``application/problem+json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+from pydantic import ValidationError
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+
+def problem_response(
+    status: int, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> web.Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status}
+    body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return web.Response(
+        status=status, text=json.dumps(body, ensure_ascii=False), content_type=PROBLEM_JSON.split(";")[0]
+    )
+
+
+def validation_errors(exc: ValidationError, *, prefix: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
+    """pydantic errors as ``[{"field": "max_pages", "message": "..."}]``."""
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in (*prefix, *err["loc"])]
+        message = err["msg"].removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) if loc else "body", "message": message})
+    return out
+
+
+def validation_problem(exc: ValidationError, *, prefix: tuple[str | int, ...] = ()) -> Problem:
+    errors = validation_errors(exc, prefix=prefix)
+    fields = ", ".join(e["field"] for e in errors)
+    first = errors[0]["message"] if errors else "invalid input"
+    return Problem(422, f"Invalid {fields}: {first}", errors=errors)
+
+
+@web.middleware
+async def problem_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as p:
+        return problem_response(p.status, p.detail, errors=p.errors, **p.extra)
+    except ValidationError as exc:
+        p = validation_problem(exc)
+        return problem_response(p.status, p.detail, errors=p.errors)
+    except web.HTTPRequestEntityTooLarge as exc:
+        return problem_response(413, f"The request body is larger than the limit of {exc.max_size} bytes.")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        return problem_response(exc.status, detail)
+    except Exception:
+        log.exception("unhandled error", path=request.path, method=request.method)
+        return problem_response(500, "The server hit an unexpected error; it has been logged.")

@@ -1,0 +1,1 @@
+"""The project's shared package: config, database, event store, events, projections, logging, scaffolding."""

@@ -1,0 +1,100 @@
+"""A crawl's settings: what the user asked for, validated once and carried in ``CrawlRequested``."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_URL_LENGTH = 2048
+MAX_LIST_URLS = 100_000
+
+
+def _check_http_url(value: str, field: str = "url") -> str:
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH:
+        raise ValueError(f"{field} is longer than {MAX_URL_LENGTH} characters")
+    lowered = value.lower()
+    if not (lowered.startswith("http://") or lowered.startswith("https://")):
+        raise ValueError(f"{field} must start with http:// or https://")
+    rest = value.split("://", 1)[1]
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if not host or host.startswith(":") or "@" in host and not host.split("@", 1)[1]:
+        raise ValueError(f"{field} has no host")
+    if any(ch.isspace() for ch in value):
+        raise ValueError(f"{field} must not contain spaces")
+    return value
+
+
+class Thresholds(BaseModel):
+    """Audit thresholds; defaults from the issue catalogue, settable per crawl."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_min_length: int = Field(default=30, ge=0)
+    title_max_length: int = Field(default=60, ge=1)
+    meta_description_min_length: int = Field(default=70, ge=0)
+    meta_description_max_length: int = Field(default=160, ge=1)
+    slow_response_ms: float = Field(default=800, gt=0)
+    thin_content_words: int = Field(default=200, ge=0)
+    near_duplicate_similarity: float = Field(default=0.9, gt=0, le=1)
+    deep_page_depth: int = Field(default=4, ge=1)
+    url_max_length: int = Field(default=115, ge=1)
+    large_page_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    redirect_chain_hops: int = Field(default=2, ge=1)
+
+
+class CrawlSettings(BaseModel):
+    """The body of ``POST /api/crawls`` and the settings a worker crawls with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(default="", description="start URL (spider mode) or the first of `urls` (list mode)")
+    mode: Literal["spider", "list"] = "spider"
+    urls: list[str] = Field(default_factory=list, max_length=MAX_LIST_URLS)
+    max_pages: int = Field(default=10_000, ge=1, le=1_000_000)
+    max_depth: int | None = Field(default=None, ge=0, le=1000)
+    include: list[str] = Field(default_factory=list, max_length=100)
+    exclude: list[str] = Field(default_factory=list, max_length=100)
+    user_agent: str = Field(default="SEOCrawler/1.0 (+self-hosted)", min_length=1, max_length=512)
+    max_rps: float = Field(default=5.0, gt=0, le=1000)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    respect_robots: bool = True
+    use_sitemaps: bool = True
+    include_subdomains: bool = False
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("urls")
+    @classmethod
+    def _urls_are_http(cls, urls: list[str]) -> list[str]:
+        return [_check_http_url(u, "urls") for u in urls if u.strip()]
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return patterns
+
+    @model_validator(mode="after")
+    def _start_url(self) -> CrawlSettings:
+        if self.mode == "list":
+            if not self.urls:
+                raise ValueError("list mode needs at least one URL in `urls`")
+            if not self.url:
+                self.url = self.urls[0]
+        if not self.url:
+            raise ValueError("`url` is required")
+        self.url = _check_http_url(self.url)
+        if self.mode == "spider":
+            if self.include and not any(re.search(p, self.url) for p in self.include):
+                raise ValueError("the start URL does not match any `include` pattern")
+            if any(re.search(p, self.url) for p in self.exclude):
+                raise ValueError("the start URL matches an `exclude` pattern")
+        return self

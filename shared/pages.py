@@ -1,0 +1,76 @@
+"""The page record: what the crawler extracts from one URL and the audit reads back.
+
+Field names are the ones CONTRACT.md promises (page record fields); a few more serve the audit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class RedirectHop(BaseModel):
+    url: str
+    status_code: int
+
+
+class Hreflang(BaseModel):
+    lang: str
+    url: str
+
+
+class Link(BaseModel):
+    url: str
+    anchor: str = ""
+    rel: str = ""
+    internal: bool = True
+
+
+class PageRecord(BaseModel):
+    """One crawled (or blocked, or failed) URL of a crawl."""
+
+    id: int = Field(description="the page id: the URL's frontier id, stable across rebuilds")
+    url: str
+    final_url: str | None = None
+    status_code: int | None = None
+    error: str | None = None
+    redirect_chain: list[RedirectHop] = Field(default_factory=list)
+    content_type: str | None = None
+    charset: str | None = None
+    size_bytes: int | None = None
+    response_time_ms: float | None = None
+    ttfb_ms: float | None = None
+    depth: int = 0
+    referrer: str | None = None
+    blocked_by_robots: bool = False
+    indexable: bool = False
+    indexability_reason: str | None = None
+    title: str | None = None
+    title_length: int | None = None
+    title_count: int = 0
+    meta_description: str | None = None
+    meta_description_length: int | None = None
+    h1: list[str] = Field(default_factory=list)
+    h2: list[str] = Field(default_factory=list)
+    canonical: str | None = None
+    canonicals: list[str] = Field(default_factory=list)
+    meta_robots: str | None = None
+    x_robots_tag: str | None = None
+    hreflang: list[Hreflang] = Field(default_factory=list)
+    lang: str | None = None
+    viewport: str | None = None
+    meta_refresh: str | None = None
+    word_count: int | None = None
+    content_hash: str | None = None
+    simhash: int | None = None
+    outlinks_count: int = 0
+    external_links_count: int = 0
+    images_count: int = 0
+    images_missing_alt: int = 0
+    mixed_content_count: int = 0
+    structured_data_types: list[str] = Field(default_factory=list)
+    open_graph: dict[str, str] = Field(default_factory=dict)
+    in_sitemap: bool = False
+    crawled_at: datetime
+    links: list[Link] = Field(default_factory=list)

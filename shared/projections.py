@@ -1,0 +1,369 @@
+"""Projections: read models updated in the appending transaction, rebuildable from the log.
+
+Each handler takes the connection (inside the append's transaction) and the recorded event.
+Handlers must depend only on the event and earlier events, never on the clock or on tables
+outside the projections, so that ``rebuild`` reproduces the live tables exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from shared import events as ev
+
+if TYPE_CHECKING:
+    from shared.eventstore import Recorded
+
+Handler = Callable[[asyncpg.Connection, "Recorded"], Awaitable[None]]
+_handlers: dict[str, list[Handler]] = {}
+
+# Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
+PROJECTION_TABLES = ("crawls", "parsequeue", "schedules", "pages", "links", "issues")
+
+
+def handles(*types: type[ev.Event]) -> Callable[[Handler], Handler]:
+    """Register a projection handler for one or more event types."""
+
+    def register(fn: Handler) -> Handler:
+        for t in types:
+            _handlers.setdefault(t.type_name(), []).append(fn)
+        return fn
+
+    return register
+
+
+async def apply(conn: asyncpg.Connection, item: Recorded) -> None:
+    for handler in _handlers.get(item.type, ()):
+        await handler(conn, item)
+
+
+def site_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" + (f":{parts.port}" if parts.port else "")
+
+
+# --- crawls and the queue ----------------------------------------------------------------------
+
+_CRAWL_VERSION = "UPDATE crawls SET version = $2, updated_at = $3 WHERE id = $1"
+
+
+@handles(
+    ev.CrawlRequested,
+    ev.CrawlStarted,
+    ev.CrawlProgressed,
+    ev.PagesCrawled,
+    ev.IssuesDetected,
+    ev.CrawlCompleted,
+    ev.CrawlFailed,
+    ev.CrawlAttemptFailed,
+    ev.CrawlRequeued,
+    ev.CrawlReleased,
+    ev.LeaseExpired,
+    ev.CrawlPaused,
+    ev.CrawlResumed,
+    ev.CrawlCancelled,
+)
+async def _crawl_version(conn: asyncpg.Connection, item: Recorded) -> None:
+    if item.type != ev.CrawlRequested.type_name():
+        await conn.execute(_CRAWL_VERSION, item.data.crawl_id, item.version, item.recorded_at)  # type: ignore[attr-defined]
+
+
+@handles(ev.CrawlRequested)
+async def _crawl_requested(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlRequested = item.data  # type: ignore[assignment]
+    await conn.execute(
+        """INSERT INTO crawls (id, url, site, status, settings, schedule_id, created_at, updated_at, version)
+           VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6, $7)""",
+        data.crawl_id,
+        data.settings.url,
+        site_of(data.settings.url),
+        data.settings.model_dump(mode="json"),
+        data.schedule_id,
+        item.recorded_at,
+        item.version,
+    )
+    await conn.execute(
+        "INSERT INTO parsequeue (crawl_id, enqueued_at, available_at) VALUES ($1, $2, $2)",
+        data.crawl_id,
+        item.recorded_at,
+    )
+
+
+@handles(ev.CrawlStarted)
+async def _crawl_started(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlStarted = item.data  # type: ignore[assignment]
+    await conn.execute(
+        """UPDATE crawls SET status = 'running', worker_id = $2, attempts = $3,
+                  started_at = coalesce(started_at, $4), error = NULL
+           WHERE id = $1""",
+        data.crawl_id,
+        data.worker_id,
+        data.attempt,
+        item.recorded_at,
+    )
+    await conn.execute(
+        """UPDATE parsequeue SET lease_owner = $2, leased_at = $3, lease_expires_at = $4, attempts = $5
+           WHERE crawl_id = $1""",
+        data.crawl_id,
+        data.worker_id,
+        item.recorded_at,
+        data.lease_expires_at,
+        data.attempt,
+    )
+
+
+@handles(ev.CrawlProgressed)
+async def _crawl_progressed(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlProgressed = item.data  # type: ignore[assignment]
+    await conn.execute(
+        "UPDATE crawls SET pages_discovered = greatest(pages_discovered, $2), errors_count = $3 WHERE id = $1",
+        data.crawl_id,
+        data.pages_discovered,
+        data.errors_count,
+    )
+
+
+async def _dequeue(conn: asyncpg.Connection, crawl_id: Any) -> None:
+    await conn.execute("DELETE FROM parsequeue WHERE crawl_id = $1", crawl_id)
+
+
+async def _requeue(conn: asyncpg.Connection, crawl_id: Any, at: Any) -> None:
+    await conn.execute(
+        """INSERT INTO parsequeue (crawl_id, enqueued_at, available_at) VALUES ($1, $2, $2)
+           ON CONFLICT (crawl_id) DO UPDATE
+           SET available_at = $2, lease_owner = NULL, leased_at = NULL, lease_expires_at = NULL""",
+        crawl_id,
+        at,
+    )
+    await conn.execute("UPDATE crawls SET status = 'queued', worker_id = NULL WHERE id = $1", crawl_id)
+
+
+@handles(ev.CrawlCompleted)
+async def _crawl_completed(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlCompleted = item.data  # type: ignore[assignment]
+    await conn.execute(
+        "UPDATE crawls SET status = 'completed', finished_at = $2, worker_id = NULL WHERE id = $1",
+        data.crawl_id,
+        item.recorded_at,
+    )
+    # Inlink counts are known only when the link graph is complete.
+    await conn.execute(
+        """UPDATE pages p SET inlinks_count = c.n
+           FROM (SELECT l.target_url, count(DISTINCT l.source_id) AS n FROM links l
+                 WHERE l.crawl_id = $1 AND l.internal GROUP BY l.target_url) c
+           WHERE p.crawl_id = $1 AND p.url = c.target_url""",
+        data.crawl_id,
+    )
+    await _dequeue(conn, data.crawl_id)
+
+
+@handles(ev.CrawlFailed)
+async def _crawl_failed(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlFailed = item.data  # type: ignore[assignment]
+    await conn.execute(
+        "UPDATE crawls SET status = 'failed', error = $2, finished_at = $3, worker_id = NULL WHERE id = $1",
+        data.crawl_id,
+        data.error,
+        item.recorded_at,
+    )
+    await _dequeue(conn, data.crawl_id)
+
+
+@handles(ev.CrawlAttemptFailed)
+async def _crawl_attempt_failed(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlAttemptFailed = item.data  # type: ignore[assignment]
+    # Held back until retry_at (a claim needs available_at <= now()); the scheduler sleeps until
+    # then and appends CrawlRequeued, whose NOTIFY wakes a worker. Nobody polls for it.
+    await conn.execute(
+        """UPDATE parsequeue SET available_at = $2, lease_owner = NULL, leased_at = NULL,
+                  lease_expires_at = NULL, attempts = $3
+           WHERE crawl_id = $1""",
+        data.crawl_id,
+        data.retry_at,
+        data.attempt,
+    )
+    await conn.execute(
+        "UPDATE crawls SET status = 'queued', error = $2, worker_id = NULL WHERE id = $1",
+        data.crawl_id,
+        data.error,
+    )
+
+
+@handles(ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlResumed)
+async def _crawl_requeued(conn: asyncpg.Connection, item: Recorded) -> None:
+    await _requeue(conn, item.data.crawl_id, item.recorded_at)  # type: ignore[attr-defined]
+
+
+@handles(ev.CrawlPaused)
+async def _crawl_paused(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlPaused = item.data  # type: ignore[assignment]
+    await conn.execute("UPDATE crawls SET status = 'paused', worker_id = NULL WHERE id = $1", data.crawl_id)
+    await _dequeue(conn, data.crawl_id)
+
+
+@handles(ev.CrawlCancelled)
+async def _crawl_cancelled(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.CrawlCancelled = item.data  # type: ignore[assignment]
+    await conn.execute(
+        "UPDATE crawls SET status = 'cancelled', finished_at = $2, worker_id = NULL WHERE id = $1",
+        data.crawl_id,
+        item.recorded_at,
+    )
+    await _dequeue(conn, data.crawl_id)
+
+
+# --- pages, links, issues ----------------------------------------------------------------------
+
+_PAGE_COLUMNS = (
+    "id", "crawl_id", "url", "final_url", "status_code", "error", "redirect_chain", "content_type", "charset",
+    "size_bytes", "response_time_ms", "ttfb_ms", "depth", "referrer", "blocked_by_robots", "indexable",
+    "indexability_reason", "title", "title_length", "title_count", "meta_description",
+    "meta_description_length", "h1", "h2", "canonical", "canonicals", "meta_robots", "x_robots_tag",
+    "hreflang", "lang", "viewport", "meta_refresh", "word_count", "content_hash", "simhash",
+    "outlinks_count", "external_links_count", "images_count", "images_missing_alt", "mixed_content_count",
+    "structured_data_types", "open_graph", "in_sitemap", "crawled_at",
+)  # fmt: skip
+
+_INSERT_PAGE = (
+    f"INSERT INTO pages ({', '.join(_PAGE_COLUMNS)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(_PAGE_COLUMNS) + 1))}) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+_JSON_COLUMNS = {"redirect_chain", "hreflang", "open_graph"}
+
+
+@handles(ev.PagesCrawled)
+async def _pages_crawled(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.PagesCrawled = item.data  # type: ignore[assignment]
+    stored = 0
+    errors = 0
+    link_rows: list[tuple[Any, ...]] = []
+    for page in data.pages:
+        values = page.model_dump(mode="python", exclude={"links"})
+        values["crawl_id"] = data.crawl_id
+        row = []
+        for column in _PAGE_COLUMNS:
+            value = values[column]
+            if column in _JSON_COLUMNS:
+                value = page.model_dump(mode="json", include={column})[column]
+            row.append(value)
+        inserted = await conn.fetchval(_INSERT_PAGE, *row)
+        if inserted is None:  # already stored: an idempotent replay of the same batch
+            continue
+        stored += 1
+        if page.error or page.status_code is None and not page.blocked_by_robots:
+            errors += 1
+        for ordinal, link in enumerate(page.links):
+            link_rows.append((data.crawl_id, page.id, ordinal, link.url, link.anchor or None, link.rel or None,
+                              link.internal))  # fmt: skip
+    if link_rows:
+        await conn.copy_records_to_table(
+            "links",
+            records=link_rows,
+            columns=("crawl_id", "source_id", "ordinal", "target_url", "anchor", "rel", "internal"),
+        )
+    await conn.execute(
+        """UPDATE crawls SET pages_crawled = pages_crawled + $2,
+                  pages_discovered = greatest(pages_discovered, $3)
+           WHERE id = $1""",
+        data.crawl_id,
+        stored,
+        data.pages_discovered,
+    )
+
+
+@handles(ev.IssuesDetected)
+async def _issues_detected(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.IssuesDetected = item.data  # type: ignore[assignment]
+    if data.replace_codes:
+        await conn.execute(
+            "DELETE FROM issues WHERE crawl_id = $1 AND code = ANY($2::text[])", data.crawl_id, data.replace_codes
+        )
+    if data.issues:
+        await conn.executemany(
+            """INSERT INTO issues (crawl_id, page_id, code, severity, details) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (crawl_id, code, page_id) DO UPDATE SET severity = EXCLUDED.severity,
+                   details = EXCLUDED.details""",
+            [(data.crawl_id, i["page_id"], i["code"], i["severity"], i.get("details") or {}) for i in data.issues],
+        )
+    await conn.execute(
+        "UPDATE crawls SET issues_count = (SELECT count(*) FROM issues WHERE crawl_id = $1) WHERE id = $1",
+        data.crawl_id,
+    )
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+
+@handles(ev.ScheduleCreated)
+async def _schedule_created(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.ScheduleCreated = item.data  # type: ignore[assignment]
+    await conn.execute(
+        """INSERT INTO schedules (id, url, cron, timezone, settings, created_at, version)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        data.schedule_id,
+        data.url,
+        data.cron,
+        data.timezone,
+        data.settings.model_dump(mode="json"),
+        item.recorded_at,
+        item.version,
+    )
+
+
+@handles(ev.ScheduleDeleted)
+async def _schedule_deleted(conn: asyncpg.Connection, item: Recorded) -> None:
+    await conn.execute("DELETE FROM schedules WHERE id = $1", item.data.schedule_id)  # type: ignore[attr-defined]
+
+
+@handles(ev.ScheduleFired)
+async def _schedule_fired(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.ScheduleFired = item.data  # type: ignore[assignment]
+    await conn.execute(
+        "UPDATE schedules SET last_fire_at = $2, last_crawl_id = $3, version = $4 WHERE id = $1",
+        data.schedule_id,
+        data.fire_time,
+        data.crawl_id,
+        item.version,
+    )
+
+
+# --- rebuild -----------------------------------------------------------------------------------
+
+
+async def rebuild(conn: asyncpg.Connection, *, batch: int = 500) -> int:
+    """Drop every projection's rows and replay the whole log into them. Returns events replayed.
+
+    Writers are locked out for the duration (EXCLUSIVE on the log still lets readers read), so
+    the replay sees a log that nothing is being appended to.
+    """
+    from shared import eventstore
+
+    replayed = 0
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+        await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}")
+        last_txid, last_position = 0, 0
+        while True:
+            rows = await conn.fetch(
+                """SELECT position, txid::text::bigint AS txid, stream_id, version, type, data, metadata,
+                          recorded_at
+                   FROM events WHERE (txid, position) > ($1::text::xid8, $2)
+                   ORDER BY txid, position LIMIT $3""",
+                str(last_txid),
+                last_position,
+                batch,
+            )
+            if not rows:
+                break
+            for row in rows:
+                item = eventstore._decode(row)
+                await apply(conn, item)
+                replayed += 1
+            last_txid, last_position = rows[-1]["txid"], rows[-1]["position"]
+    return replayed

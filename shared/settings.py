@@ -1,0 +1,74 @@
+"""Settings: one pydantic model read from the environment and passed down.
+
+No other module reads ``os.environ``; services receive a ``Settings`` instance.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_log_format() -> str:
+    return "console" if sys.stderr.isatty() else "json"
+
+
+class Settings(BaseSettings):
+    """Everything a service needs to know about its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(
+        default="postgresql://local:local@localhost:5432/local",
+        description="Postgres DSN",
+    )
+    api_token: str | None = Field(default=None, description="Secret that unlocks the API; generated when unset")
+    allow_private_networks: bool = Field(default=False)
+    log_format: Literal["json", "console"] = Field(default_factory=_default_log_format)  # type: ignore[arg-type]
+    log_level: str = "info"
+
+    host: str = "0.0.0.0"
+    api_port: int = 8000
+    worker_port: int = 8001
+    scheduler_port: int = 8002
+
+    # Worker
+    worker_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    worker_concurrency: int = Field(default=2, ge=1, le=64, description="crawls one worker runs at once")
+    lease_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+
+    # Scheduler
+    retry_max_attempts: int = Field(default=3, ge=1)
+    retry_base_seconds: float = Field(default=10.0, gt=0)
+    retry_max_seconds: float = Field(default=600.0, gt=0)
+    standby_retry_seconds: float = Field(default=2.0, gt=0)
+
+    # Database pool
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+
+    # API
+    frontend_dist: str = "frontend/dist"
+    max_body_bytes: int = 1_048_576
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    cors_origins: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_scheme(cls, value: str) -> str:
+        # yoyo and SQLAlchemy-style URLs carry a driver suffix; asyncpg wants plain postgresql://
+        for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql://" + value[len(prefix) :]
+        return value
+
+
+def load() -> Settings:
+    """Read settings from the environment (and nothing else)."""
+    return Settings()
