@@ -1,0 +1,70 @@
+"""The contract between the worker's claim loop and the crawl it runs.
+
+The claim loop (``services.worker.queue``) claims a crawl, builds a ``CrawlJob`` and awaits the
+job body (``services.worker.crawler.run_crawl`` in production). The body returns when the crawl
+is done or when ``job.stop`` is set (pause, cancel, shutdown, lost lease); it raises
+``CrawlError`` for a failure with a reason. The claim loop appends the terminal event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import asyncpg
+
+from shared.crawlsettings import CrawlSettings
+from shared.service import Metrics
+from shared.settings import Settings
+
+StopReason = Literal["paused", "cancelled", "shutdown", "lease_lost"]
+
+
+class CrawlError(Exception):
+    """The crawl failed for ``reason``; ``retryable`` failures are retried with backoff."""
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the crawl's lease; another worker may have it now."""
+
+
+@dataclass
+class CrawlJob:
+    crawl_id: uuid.UUID
+    settings: CrawlSettings
+    attempt: int
+    worker_id: str
+    pool: asyncpg.Pool
+    config: Settings
+    metrics: Metrics
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    stop_reason: StopReason | None = None
+
+    def request_stop(self, reason: StopReason) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self.stop.set()
+
+
+JobBody = Callable[[CrawlJob], Awaitable[None]]
+
+_ASSERT_LEASE = "SELECT 1 FROM parsequeue WHERE crawl_id = $1 AND lease_owner = $2 FOR UPDATE"
+
+
+async def assert_lease(conn: asyncpg.Connection, job: CrawlJob) -> None:
+    """Inside a transaction: lock the crawl's queue row and prove we still hold its lease.
+
+    Every write a crawl makes (page batches, issues) runs this first, so a worker whose lease
+    expired (and whose crawl another worker resumed) can never store a page twice.
+    """
+    if await conn.fetchval(_ASSERT_LEASE, job.crawl_id, job.worker_id) is None:
+        job.request_stop("lease_lost")
+        raise LeaseLost(f"crawl {job.crawl_id} is no longer leased by {job.worker_id}")
