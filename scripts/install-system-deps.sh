@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages the tests and benchmarks need, from Debian: idempotent, and a no-op when present.
+# Chromium drives the end-to-end tests (playwright-core cannot download browsers here).
+# Without root we cannot apt-get; we say what is missing and let the caller decide.
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "install-system-deps: not root, skipping apt-get; missing: ${need[*]}" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"
