@@ -6,6 +6,8 @@ set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# nginx: the deployment tests run `nginx -t` on deploy/nginx (it lives in /usr/sbin, not always on PATH).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -15,5 +17,6 @@ if [ "$(id -u)" != "0" ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Several runs may overlap on a shared machine: wait for the dpkg lock instead of failing.
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,50 @@
+# One image for every service: api, worker, scheduler and the one-shot migrate all run it with a
+# different command (see docker-compose.yml). Builds with the classic builder (DOCKER_BUILDKIT=0) too,
+# so it uses no BuildKit-only syntax (no cache mounts, no heredocs).
+
+# --- the web UI, built once; only its static output reaches the final image -----------------------
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+# Dependencies first, so a change to the UI source does not reinstall node_modules.
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+# --- the Python services ---------------------------------------------------------------------------
+FROM python:3.11-slim AS runtime
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LOG_FORMAT=json \
+    FRONTEND_DIST=/app/frontend/dist
+
+WORKDIR /app
+
+# A fixed uid/gid so files written to bind mounts (backups, exports) have a predictable owner.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+
+# Runtime dependencies come from pyproject.toml's [project] dependencies (the single source of
+# truth); installing only them keeps this layer cached until the dependency list changes. The
+# code itself runs from /app (python -m services.api), so the package is not installed twice.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write(chr(10).join(deps))" \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY shared/ shared/
+COPY services/ services/
+COPY migrations/ migrations/
+COPY --from=frontend /src/frontend/dist/ frontend/dist/
+
+# Numeric, so the host and Kubernetes-style runtimes can tell it is not root without /etc/passwd.
+USER 10001:10001
+
+# api, worker and scheduler (health and metrics); compose publishes only 8000.
+EXPOSE 8000 8001 8002
+
+# The api by default; compose sets the command of every other service.
+CMD ["python", "-m", "services.api"]
