@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 export ALLOW_PRIVATE_NETWORKS=true
 VENV=.venv
 
+# Debian packages the checks need (nginx for `nginx -t`, chromium for e2e); a no-op when present.
+bash scripts/install-system-deps.sh
+
 echo "== lint"
 $VENV/bin/ruff check .
 $VENV/bin/lint-imports
