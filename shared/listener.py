@@ -46,6 +46,12 @@ class Listener:
         self.last_notification_at: float | None = None
 
     @property
+    def server_pid(self) -> int | None:
+        """The backend pid of the LISTEN connection (operators and tests terminate it)."""
+        conn = self._conn
+        return conn.get_server_pid() if conn is not None and not conn.is_closed() else None
+
+    @property
     def is_connected(self) -> bool:
         return self.connected.is_set() and self._conn is not None and not self._conn.is_closed()
 

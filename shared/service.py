@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import structlog
@@ -47,6 +48,18 @@ class Metrics:
         self.pages_crawled = Counter("seo_pages_crawled", "Pages fetched and stored", registry=r)
         self.notifications = Counter("seo_notifications", "Notifications received", ["channel"], registry=r)
         self.listen_reconnects = Counter("seo_listen_reconnects", "LISTEN connection re-established", registry=r)
+        self.claim_queries = Counter(
+            "seo_claim_queries", "Claim queries run (each one caused by start-up, a reconnect, a NOTIFY or a finish)",
+            registry=r,
+        )  # fmt: skip
+        self.jobs_running = Gauge("seo_jobs_running", "Crawls this worker is running now", registry=r)
+        self.crawls_finished = Counter(
+            "seo_crawls_finished", "Crawls this worker stopped running, by outcome", ["outcome"], registry=r
+        )
+        self.leases_lost = Counter("seo_leases_lost", "Crawls whose lease this worker found taken", registry=r)
+        self.retries_requeued = Counter("seo_retries_requeued", "Failed attempts re-queued when due", registry=r)
+        self.schedule_fires = Counter("seo_schedule_fires", "Cron schedules fired", registry=r)
+        self.scheduler_leader = Gauge("seo_scheduler_leader", "1 while this scheduler holds the lock", registry=r)
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -96,13 +109,14 @@ async def health(request: web.Request) -> web.Response:
     results = await asyncio.gather(*(checks[n]() for n in names), return_exceptions=True)
     status = {n: (r is True) for n, r in zip(names, results, strict=True)}
     failing = [n for n, ok in status.items() if not ok]
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if not failing else "unavailable",
         "service": request.app[SERVICE_NAME],
         "checks": {n: ("ok" if ok else "failing") for n, ok in status.items()},
     }
     if failing:
         body["failing"] = failing
+        body["detail"] = "failing checks: " + ", ".join(failing)
     return web.json_response(body, status=200 if not failing else 503)
 
 
@@ -117,7 +131,8 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-METRICS_REFRESH = web.AppKey("metrics_refresh", Callable[[], Awaitable[None]])
+MetricsRefresh = Callable[[], Awaitable[None]]
+METRICS_REFRESH: web.AppKey[MetricsRefresh] = web.AppKey("metrics_refresh")
 
 
 async def refresh_queue_gauges(app: web.Application) -> None:

@@ -42,12 +42,21 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1, le=64, description="crawls one worker runs at once")
     lease_seconds: float = Field(default=30.0, gt=0)
     heartbeat_seconds: float = Field(default=10.0, gt=0)
+    stop_grace_seconds: float = Field(
+        default=10.0, gt=0, description="how long a stopping crawl may take to return before it is cancelled"
+    )
+    worker_job_body: str = Field(
+        default="", description="'module:function' run instead of the crawler (tests and experiments)"
+    )
 
     # Scheduler
     retry_max_attempts: int = Field(default=3, ge=1)
     retry_base_seconds: float = Field(default=10.0, gt=0)
     retry_max_seconds: float = Field(default=600.0, gt=0)
     standby_retry_seconds: float = Field(default=2.0, gt=0)
+    scheduler_max_sleep_seconds: float = Field(
+        default=3600.0, gt=0, description="re-plan at least this often (guards against wall-clock jumps)"
+    )
 
     # Database pool
     pool_min_size: int = 1
@@ -58,6 +67,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     cors_origins: str = ""
+    login_max_failures: int = Field(default=10, ge=1, description="failed logins per client address per window")
+    login_window_seconds: float = Field(default=900.0, gt=0)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, description="comment line sent to idle live streams")
+    sse_queue_size: int = Field(default=1000, ge=1, description="events buffered per slow live-stream client")
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,29 @@
+"""Crawl bodies the worker tests run in place of the crawler (selected by ``WORKER_JOB_BODY``)."""
+
+from __future__ import annotations
+
+from services.worker.job import CrawlError, CrawlJob
+
+
+async def until_stopped(job: CrawlJob) -> None:
+    """A crawl that runs until it is told to stop (pause, cancel, shutdown, lost lease)."""
+    await job.stop.wait()
+
+
+async def fails_retryably(job: CrawlJob) -> None:
+    raise CrawlError("the site answered 503 to every request", retryable=True)
+
+
+async def fails_for_good(job: CrawlJob) -> None:
+    raise CrawlError("the start URL is not allowed by robots.txt")
+
+
+async def has_a_bug(job: CrawlJob) -> None:
+    raise ZeroDivisionError("division by zero")
+
+
+async def ignores_stop(job: CrawlJob) -> None:
+    """A misbehaving crawl that never looks at ``job.stop``."""
+    import asyncio
+
+    await asyncio.sleep(3600)
