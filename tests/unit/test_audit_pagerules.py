@@ -1,0 +1,201 @@
+"""Page-level audit rules on records: each code fires on its defect and stays quiet on a clean page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared import audit, catalogue
+from shared.crawlsettings import Thresholds
+from shared.pages import Hreflang, Link, PageRecord, RedirectHop
+
+T = Thresholds()
+URL = "https://example.com/clean-page"
+
+
+def clean(**changes: Any) -> PageRecord:
+    """A page no rule should flag; ``changes`` introduce one defect."""
+    values: dict[str, Any] = {
+        "id": 7,
+        "url": URL,
+        "final_url": URL,
+        "status_code": 200,
+        "content_type": "text/html; charset=utf-8",
+        "size_bytes": 40_000,
+        "response_time_ms": 120.0,
+        "ttfb_ms": 80.0,
+        "depth": 2,
+        "indexable": True,
+        "title": "Заголовок страницы о чистых страницах сайта",  # 43 characters, 80 bytes
+        "title_count": 1,
+        "meta_description": "Описание страницы: " + "д" * 90,
+        "h1": ["Чистая страница"],
+        "h2": ["Раздел"],
+        "canonical": URL,
+        "canonicals": [URL],
+        "hreflang": [Hreflang(lang="ru", url=URL), Hreflang(lang="en-GB", url="https://example.com/en/clean-page")],
+        "lang": "ru",
+        "viewport": "width=device-width, initial-scale=1",
+        "word_count": 450,
+        "content_hash": "abc",
+        "images_count": 2,
+        "crawled_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "links": [
+            Link(url="https://example.com/other", anchor="Другая"),
+            Link(url="https://ext.example/", internal=False),
+        ],
+    }
+    values.update(changes)
+    return PageRecord(**values)
+
+
+def codes(page: PageRecord, thresholds: Thresholds = T) -> set[str]:
+    return {i["code"] for i in audit.page_issues(page, thresholds)}
+
+
+def test_clean_page_has_no_issue() -> None:
+    assert audit.page_issues(clean(), T) == []
+
+
+_REDIRECT = {
+    "status_code": 301,
+    "final_url": "https://example.com/new",
+    "redirect_chain": [RedirectHop(url=URL, status_code=301)],
+    "content_type": None,
+    "title": None,
+    "h1": [],
+    "word_count": None,
+    "links": [],
+}
+
+# code -> the change that must make exactly that code (plus the listed companions) fire
+FIRES: list[tuple[str, dict[str, Any], set[str]]] = [
+    ("status_3xx", _REDIRECT, set()),
+    ("status_4xx", {"status_code": 404, "title": None}, set()),
+    ("status_5xx", {"status_code": 503}, set()),
+    ("fetch_failed", {"status_code": None, "error": "timeout after 30 s", "content_type": None}, set()),
+    ("slow_response", {"ttfb_ms": 950.0}, set()),
+    (
+        "redirect_chain",
+        {**_REDIRECT, "redirect_chain": [RedirectHop(url=URL, status_code=301),
+                                         RedirectHop(url="https://example.com/mid", status_code=302)]},
+        {"status_3xx"},
+    ),
+    (
+        "redirect_loop",
+        {**_REDIRECT, "final_url": URL, "error": "redirect loop",
+         "redirect_chain": [RedirectHop(url=URL, status_code=301),
+                            RedirectHop(url="https://example.com/b", status_code=301)]},
+        {"status_3xx"},
+    ),
+    ("title_missing", {"title": "  "}, set()),
+    ("title_too_short", {"title": "Коротко"}, set()),
+    ("title_too_long", {"title": "Очень длинный заголовок " * 3}, set()),
+    ("title_multiple", {"title_count": 2}, set()),
+    ("meta_description_missing", {"meta_description": None}, set()),
+    ("meta_description_too_short", {"meta_description": "Коротко о главном"}, set()),
+    ("meta_description_too_long", {"meta_description": "Длинно " * 30}, set()),
+    ("h1_missing", {"h1": []}, set()),
+    ("h1_multiple", {"h1": ["Один", "Два"]}, set()),
+    ("canonical_missing", {"canonical": None, "canonicals": []}, set()),
+    ("canonical_multiple", {"canonicals": [URL, "https://example.com/other"]}, set()),
+    ("noindex", {"meta_robots": "noindex, follow", "indexable": False}, set()),
+    ("nofollow_page", {"x_robots_tag": "googlebot: nofollow"}, set()),
+    ("blocked_by_robots", {"blocked_by_robots": True, "status_code": None, "content_type": None}, set()),
+    ("hreflang_invalid_code", {"hreflang": [Hreflang(lang="en-UK", url=URL)]}, set()),
+    ("html_lang_missing", {"lang": None}, set()),
+    ("thin_content", {"word_count": 120}, set()),
+    ("image_missing_alt", {"images_missing_alt": 3}, set()),
+    ("sitemap_noindex", {"in_sitemap": True, "meta_robots": "noindex", "indexable": False}, {"noindex"}),
+    ("sitemap_non_200", {**_REDIRECT, "in_sitemap": True}, {"status_3xx"}),
+    ("deep_page", {"depth": 5}, set()),
+    ("dead_end_page", {"links": [Link(url=URL), Link(url="https://ext.example/", internal=False)]}, set()),
+    ("viewport_missing", {"viewport": None}, set()),
+    ("mixed_content", {"mixed_content_count": 2}, set()),
+    ("url_uppercase", {"url": "https://example.com/Clean-Page", "canonical": None, "canonicals": []},
+     {"canonical_missing"}),
+    ("url_underscore", {"url": "https://example.com/clean_page", "canonical": None, "canonicals": []},
+     {"canonical_missing"}),
+    ("url_too_long", {"url": "https://example.com/" + "a" * 100, "canonical": None, "canonicals": []},
+     {"canonical_missing"}),
+    ("large_page", {"size_bytes": 3 * 1024 * 1024}, set()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "change", "companions"), FIRES, ids=[c for c, _, _ in FIRES])
+def test_rule_fires_on_its_defect(code: str, change: dict[str, Any], companions: set[str]) -> None:
+    issues = audit.page_issues(clean(**change), T)
+    assert {i["code"] for i in issues} == {code} | companions
+    for issue in issues:
+        assert issue["page_id"] == 7
+        assert issue["severity"] == catalogue.get(issue["code"]).severity
+
+
+def test_every_page_code_has_a_firing_test() -> None:
+    assert set(catalogue.PAGE_CODES) <= {c for c, _, _ in FIRES}
+
+
+# Near misses an SEO specialist would not want flagged.
+QUIET: list[tuple[str, dict[str, Any]]] = [
+    ("title of exactly 60 characters", {"title": "т" * 60}),
+    ("title of exactly 30 Cyrillic characters (60 bytes)", {"title": "ж" * 30}),
+    ("description of 160 characters", {"meta_description": "д" * 160}),
+    ("ttfb exactly at the threshold", {"ttfb_ms": 800.0}),
+    ("depth 4", {"depth": 4}),
+    ("200 words", {"word_count": 200}),
+    ("percent-encoded Cyrillic path", {"url": "https://example.com/%D0%BA%D0%BE%D1%82", "canonical": None,
+                                       "canonicals": ["https://example.com/%D0%BA%D0%BE%D1%82"]}),
+    ("uppercase only in the query", {"url": URL + "?Page=2", "canonical": URL}),
+    ("two canonicals that agree", {"canonicals": [URL, URL]}),
+    ("empty alt counted as present", {"images_count": 3, "images_missing_alt": 0}),
+    ("x-default and zh-Hant-TW", {"hreflang": [Hreflang(lang="x-default", url=URL),
+                                               Hreflang(lang="zh-Hant-TW", url=URL)]}),
+    ("http resources on an http page", {"url": "http://example.com/clean-page", "canonical": None, "canonicals":
+                                        ["http://example.com/clean-page"], "mixed_content_count": 2}),
+    ("thin but noindex", {"word_count": 10, "meta_robots": "noindex", "indexable": False}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "change"), QUIET, ids=[w for w, _ in QUIET])
+def test_rule_stays_quiet_on_near_misses(why: str, change: dict[str, Any]) -> None:
+    found = codes(clean(**change)) - {"noindex"}
+    assert found == set(), why
+
+
+def test_content_rules_skip_non_html_and_redirects() -> None:
+    pdf = clean(content_type="application/pdf", title=None, h1=[], canonical=None, canonicals=[], lang=None,
+                viewport=None, word_count=None, meta_description=None, links=[])  # fmt: skip
+    assert codes(pdf) == set()
+    # a redirect is not thin, has no title and no canonical problem: only the redirect itself
+    assert codes(clean(**_REDIRECT)) == {"status_3xx"}
+    # a 404 page is an error page, not a page with a missing description
+    assert codes(clean(status_code=404, meta_description=None, title=None, h1=[])) == {"status_4xx"}
+
+
+def test_body_over_the_cap_is_a_fetch_failure_not_a_content_issue() -> None:
+    page = clean(error="body larger than 10485760 bytes", title=None, word_count=0)
+    assert codes(page) == {"fetch_failed"}
+
+
+def test_thresholds_are_settable_per_crawl() -> None:
+    strict = Thresholds(title_max_length=40, slow_response_ms=50, deep_page_depth=1, thin_content_words=500)
+    assert codes(clean(), strict) == {"title_too_long", "slow_response", "deep_page", "thin_content"}
+
+
+def test_single_redirect_is_not_a_chain() -> None:
+    assert "redirect_chain" not in codes(clean(**_REDIRECT))
+    three_hops = [RedirectHop(url=f"https://example.com/{i}", status_code=301) for i in range(3)]
+    assert codes(clean(**{**_REDIRECT, "redirect_chain": three_hops}), Thresholds(redirect_chain_hops=4)) == {
+        "status_3xx"
+    }
+
+
+def test_robots_none_means_noindex_and_nofollow() -> None:
+    assert codes(clean(meta_robots="NONE", indexable=False)) == {"noindex", "nofollow_page"}
+
+
+def test_details_carry_what_the_user_needs() -> None:
+    (issue,) = audit.page_issues(clean(title="Коротко"), T)
+    assert issue["details"] == {"length": 7, "title": "Коротко"}

@@ -1,0 +1,67 @@
+"""The issue catalogue: every contract code, with texts in both languages and valid thresholds."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import catalogue
+from shared.crawlsettings import Thresholds
+
+# The codes and severities CONTRACT.md promises.
+CONTRACT = {
+    "status_3xx": "notice", "status_4xx": "error", "status_5xx": "error", "fetch_failed": "error",
+    "slow_response": "warning", "redirect_chain": "warning", "redirect_loop": "error",
+    "link_to_redirect": "notice", "broken_internal_link": "error", "title_missing": "error",
+    "title_too_short": "notice", "title_too_long": "warning", "title_duplicate": "warning",
+    "title_multiple": "warning", "meta_description_missing": "warning", "meta_description_too_short": "notice",
+    "meta_description_too_long": "notice", "meta_description_duplicate": "warning", "h1_missing": "warning",
+    "h1_multiple": "notice", "h1_duplicate": "notice", "canonical_missing": "notice",
+    "canonical_to_non_200": "error", "canonical_to_non_indexable": "warning", "canonical_multiple": "warning",
+    "noindex": "notice", "nofollow_page": "notice", "blocked_by_robots": "notice",
+    "hreflang_missing_return": "warning", "hreflang_to_non_200": "warning", "hreflang_invalid_code": "warning",
+    "html_lang_missing": "notice", "thin_content": "warning", "duplicate_content": "warning",
+    "near_duplicate_content": "warning", "image_missing_alt": "warning", "orphan_page": "warning",
+    "sitemap_noindex": "warning", "sitemap_non_200": "warning", "deep_page": "notice", "dead_end_page": "notice",
+    "viewport_missing": "notice", "http_page": "warning", "mixed_content": "warning", "url_uppercase": "notice",
+    "url_underscore": "notice", "url_too_long": "notice", "large_page": "notice",
+}  # fmt: skip
+
+DEFAULTS = {
+    "title_too_short": 30, "title_too_long": 60, "meta_description_too_short": 70,
+    "meta_description_too_long": 160, "slow_response": 800, "thin_content": 200,
+    "near_duplicate_content": 0.9, "deep_page": 4, "url_too_long": 115, "large_page": 2 * 1024 * 1024,
+    "redirect_chain": 2,
+}  # fmt: skip
+
+
+def test_catalogue_is_exactly_the_contract() -> None:
+    assert {c: e.severity for c, e in catalogue.CATALOGUE.items()} == CONTRACT
+
+
+@pytest.mark.parametrize("code", sorted(CONTRACT))
+def test_every_code_has_texts_in_both_languages(code: str) -> None:
+    entry = catalogue.get(code)
+    for lang in ("en", "ru"):
+        text = entry.text(lang)  # type: ignore[arg-type]
+        assert text["title"] and len(text["explanation"]) > 40 and text["fix"], (code, lang)
+    assert any("\u0400" <= ch <= "\u04ff" for ch in entry.title_ru)
+
+
+def test_default_thresholds_match_the_contract() -> None:
+    for code, value in DEFAULTS.items():
+        assert catalogue.get(code).default_threshold() == value, code
+    for entry in catalogue.CATALOGUE.values():
+        if entry.threshold:
+            assert entry.threshold in Thresholds.model_fields
+
+
+def test_listing_uses_the_crawl_thresholds_and_orders_by_severity() -> None:
+    rows = catalogue.listing("ru", Thresholds(title_max_length=70))
+    assert [r["severity"] for r in rows] == sorted((r["severity"] for r in rows), key=catalogue.SEVERITY_ORDER.get)
+    long_title = next(r for r in rows if r["code"] == "title_too_long")
+    assert long_title["threshold_value"] == 70 and long_title["title"] == "Слишком длинный title"
+
+
+def test_unknown_code_is_a_clear_error() -> None:
+    with pytest.raises(catalogue.UnknownIssueCode, match="unknown issue code 'nope'"):
+        catalogue.get("nope")
