@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from shared import database, embedded
+from tests.sites.server import site_factory  # noqa: F401  (the local test-site fixture)
 
 TEMPLATE = "seo_test_template"
 

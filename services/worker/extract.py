@@ -1,0 +1,255 @@
+"""Extraction: the on-page SEO signals of one HTML document (selectolax/lexbor, one parse).
+
+Everything here reads hostile input: every list is capped, every text is trimmed, nothing raises
+on malformed markup (lexbor parses anything the way a browser would).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from services.worker import urls
+from shared.pages import Hreflang, Link
+
+MAX_LINKS = 5000
+MAX_HEADINGS = 50
+MAX_TEXT = 1000  # characters kept of a title, description, heading or attribute
+MAX_ANCHOR = 200
+MAX_JSON_LD_BYTES = 512 * 1024
+MAX_SHINGLES = 20000
+SHINGLE_WORDS = 3
+_SPACE = re.compile(r"\s+")
+_MIXED_CONTENT = (("img", "src"), ("script", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"),
+                  ("audio", "src"), ("embed", "src"), ("object", "data"))  # fmt: skip
+_LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+_LINK_PARAM = re.compile(r""";\s*([A-Za-z*-]+)\s*=\s*(?:"([^"]*)"|([^;,\s]*))""")
+_OG_KEYS = ("og:title", "og:description", "og:image", "og:type", "og:url", "og:site_name")
+
+
+@dataclass
+class Extracted:
+    """The signals of one HTML page (the page record's content fields)."""
+
+    title: str | None = None
+    title_count: int = 0
+    meta_description: str | None = None
+    meta_robots: str | None = None
+    canonicals: list[str] = field(default_factory=list)
+    hreflang: list[Hreflang] = field(default_factory=list)
+    lang: str | None = None
+    viewport: str | None = None
+    meta_refresh: str | None = None
+    base_href: str | None = None
+    h1: list[str] = field(default_factory=list)
+    h2: list[str] = field(default_factory=list)
+    word_count: int = 0
+    content_hash: str | None = None
+    simhash: int | None = None
+    links: list[Link] = field(default_factory=list)
+    images_count: int = 0
+    images_missing_alt: int = 0
+    mixed_content_count: int = 0
+    structured_data_types: list[str] = field(default_factory=list)
+    open_graph: dict[str, str] = field(default_factory=dict)
+
+
+def clean(text: str | None, limit: int = MAX_TEXT) -> str:
+    """Whitespace collapsed and trimmed, at most ``limit`` characters."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def _bit_tables() -> list[list[int]]:
+    # Bit-sliced simhash: each of the 64 bits gets a 16-bit lane of one big integer, so adding
+    # one table entry per hash byte counts all 64 bits at once instead of looping over them.
+    tables = []
+    for byte_index in range(8):
+        table = []
+        for value in range(256):
+            lanes = 0
+            for bit in range(8):
+                if value >> bit & 1:
+                    lanes |= 1 << (16 * (byte_index * 8 + bit))
+            table.append(lanes)
+        tables.append(table)
+    return tables
+
+
+_TABLES = _bit_tables()
+
+
+def simhash(words: list[str]) -> int | None:
+    """64-bit simhash of the word 3-shingles, as a signed integer (fits Postgres bigint)."""
+    if not words:
+        return None
+    if len(words) < SHINGLE_WORDS:
+        shingles = [" ".join(words)]
+    else:
+        shingles = [" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)]
+    shingles = shingles[:MAX_SHINGLES]
+    t0, t1, t2, t3, t4, t5, t6, t7 = _TABLES
+    total = 0
+    for shingle in shingles:
+        d = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
+        total += t0[d[0]] + t1[d[1]] + t2[d[2]] + t3[d[3]] + t4[d[4]] + t5[d[5]] + t6[d[6]] + t7[d[7]]
+    half = len(shingles) / 2
+    value = 0
+    for bit in range(64):
+        if (total >> (16 * bit)) & 0xFFFF > half:
+            value |= 1 << bit
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def link_header(value: str | None) -> list[tuple[str, dict[str, str]]]:
+    """``Link:`` header entries as ``(url, params)`` with lower-cased parameter names."""
+    if not value:
+        return []
+    entries = []
+    for match in _LINK_HEADER.finditer(value[:16384]):
+        params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+                  for m in _LINK_PARAM.finditer(match.group(2) or "")}  # fmt: skip
+        entries.append((match.group(1).strip(), params))
+    return entries
+
+
+def _json_ld_types(raw: str, found: list[str]) -> None:
+    if len(raw) > MAX_JSON_LD_BYTES:
+        return
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return
+    stack: list[Any] = [data]
+    steps = 0
+    while stack and steps < 10000:
+        steps += 1
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            kind = item.get("@type")
+            for name in kind if isinstance(kind, list) else [kind]:
+                if isinstance(name, str) and name and name not in found and len(found) < 100:
+                    found.append(name[:200])
+            stack.extend(v for k, v in item.items() if isinstance(v, dict | list) and k != "@context")
+
+
+def _attr(node: LexborNode, name: str) -> str | None:
+    value = node.attributes.get(name)
+    return value if isinstance(value, str) else None
+
+
+def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracted:
+    """The signals of ``html`` served at ``url`` (links resolved against ``<base href>`` or ``url``)."""
+    tree = LexborHTMLParser(html)
+    out = Extracted()
+    root = tree.css_first("html")
+    if root is not None:
+        out.lang = clean(_attr(root, "lang"), 100) or None
+
+    titles = tree.css("title")
+    out.title_count = len(titles)
+    if titles:
+        out.title = clean(titles[0].text(deep=True))
+
+    base = url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        href = _attr(base_node, "href") or ""
+        resolved = urls.normalize(href, url)
+        if resolved is not None:  # a javascript: or garbage base is ignored, as browsers do
+            base = resolved
+            out.base_href = clean(href, urls.MAX_URL_LENGTH)
+
+    for meta in tree.css("meta"):
+        attrs = meta.attributes
+        content = attrs.get("content") or ""
+        name = (attrs.get("name") or "").strip().lower()
+        if name == "description" and out.meta_description is None:
+            out.meta_description = clean(content)
+        elif name == "robots":
+            out.meta_robots = clean(f"{out.meta_robots}, {content}" if out.meta_robots else content, 500)
+        elif name == "viewport" and out.viewport is None:
+            out.viewport = clean(content, 500)
+        prop = (attrs.get("property") or "").strip().lower()
+        if prop in _OG_KEYS and prop not in out.open_graph and content:
+            out.open_graph[prop] = clean(content)
+        if (attrs.get("http-equiv") or "").strip().lower() == "refresh" and out.meta_refresh is None:
+            out.meta_refresh = clean(content, 2100)
+
+    for link in tree.css("link[href]"):
+        rel = (_attr(link, "rel") or "").lower().split()
+        href = _attr(link, "href") or ""
+        if "canonical" in rel:
+            target = urls.normalize(href, base)
+            if target is not None and len(out.canonicals) < 20:
+                out.canonicals.append(target)
+        elif "alternate" in rel and link.attributes.get("hreflang") and len(out.hreflang) < 500:
+            target = urls.normalize(href, base)
+            if target is not None:
+                out.hreflang.append(Hreflang(lang=clean(_attr(link, "hreflang"), 50), url=target))
+
+    out.h1 = [clean(h.text(deep=True)) for h in tree.css("h1")[:MAX_HEADINGS]]
+    out.h2 = [clean(h.text(deep=True)) for h in tree.css("h2")[:MAX_HEADINGS]]
+
+    types: list[str] = []
+    for script in tree.css("script[type]"):
+        if (_attr(script, "type") or "").strip().lower() == "application/ld+json":
+            _json_ld_types(script.text(deep=True), types)
+    out.structured_data_types = types
+
+    images = tree.css("img")
+    out.images_count = len(images)
+    out.images_missing_alt = sum(1 for img in images if "alt" not in img.attributes)
+
+    if url.startswith("https://"):
+        mixed = 0
+        for tag, attr in _MIXED_CONTENT:
+            for node in tree.css(f"{tag}[{attr}]"):
+                if (_attr(node, attr) or "").strip().lower().startswith("http://"):
+                    mixed += 1
+        for node in tree.css("link[href]"):
+            rel = (_attr(node, "rel") or "").lower()
+            if ("stylesheet" in rel or "icon" in rel or "preload" in rel) and (
+                (_attr(node, "href") or "").strip().lower().startswith("http://")
+            ):
+                mixed += 1
+        out.mixed_content_count = mixed
+
+    seen: set[tuple[str, str]] = set()
+    for anchor in tree.css("a[href]"):
+        if len(out.links) >= MAX_LINKS:
+            break
+        target = urls.normalize(_attr(anchor, "href") or "", base)
+        if target is None or len(target) > urls.MAX_URL_LENGTH:
+            continue  # javascript:, mailto:, tel:, data: and garbage are not links to crawl
+        text = clean(anchor.text(deep=True), MAX_ANCHOR)
+        if not text:
+            img = anchor.css_first("img[alt]")
+            text = clean(_attr(img, "alt"), MAX_ANCHOR) if img is not None else ""
+        rel = " ".join(sorted(set((_attr(anchor, "rel") or "").lower().split())))[:100]
+        key = (target, text)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.links.append(Link(url=target, anchor=text, rel=rel, internal=is_internal(target)))
+
+    body = tree.body
+    if body is not None:
+        tree.strip_tags(["script", "style", "noscript", "template", "svg"])
+        text = body.text(deep=True, separator=" ")
+        words = text.lower().split()
+        out.word_count = len(words)
+        if words:
+            normalised = " ".join(words)
+            out.content_hash = hashlib.md5(normalised.encode(), usedforsecurity=False).hexdigest()
+            out.simhash = simhash(words)
+    return out

@@ -1,0 +1,83 @@
+"""The crawler against local sites: pages, links, redirects, robots, sitemaps, limits."""
+
+from __future__ import annotations
+
+import gzip
+
+import asyncpg
+
+from tests.integration.crawlharness import crawl, events_of, pages
+from tests.sites import Site
+
+
+async def test_spider_crawls_linked_pages_and_stores_links(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
+    site: Site = await site_factory()
+    site.page(
+        "/",
+        """<html lang="en"><head><title>Home page of the test site</title>
+        <meta name="description" content="The home page."><link rel="canonical" href="/"></head>
+        <body><h1>Home</h1><a href="/a">A</a> <a href="b?x=1#frag">B</a> <a href="mailto:x@y">mail</a>
+        <a href="javascript:void(0)">js</a><a href="https://example.org/out" rel="nofollow">out</a>
+        <img src="i.png"><img src="j.png" alt=""></body></html>""",
+    )
+    site.page("/a", "<title>A</title><a href='/'>home</a><a href='/missing'>broken</a>")
+    site.page("/b?x=1", "<title>B</title><p>text</p>")
+    job = await crawl(pool, url=site.url("/"))
+
+    stored = await pages(pool, job)
+    assert set(stored) == {site.url("/"), site.url("/a"), site.url("/b?x=1"), site.url("/missing")}
+    home = stored[site.url("/")]
+    assert home["status_code"] == 200 and home["title"] == "Home page of the test site"
+    assert home["h1"] == ["Home"] and home["lang"] == "en" and home["indexable"]
+    assert home["images_count"] == 2 and home["images_missing_alt"] == 1
+    assert home["outlinks_count"] == 2 and home["external_links_count"] == 1
+    assert stored[site.url("/missing")]["status_code"] == 404
+    assert stored[site.url("/a")]["depth"] == 1
+    assert site.hits("/missing") == 1 and "https://example.org/out" not in site.paths()
+    async with pool.acquire() as conn:
+        links = await conn.fetch("SELECT target_url, rel, internal FROM links WHERE source_id = $1", home["id"])
+        crawl_row = await conn.fetchrow(
+            "SELECT pages_crawled, pages_discovered FROM crawls WHERE id = $1", job.crawl_id
+        )
+    assert {(r["target_url"], r["internal"]) for r in links} == {
+        (site.url("/a"), True),
+        (site.url("/b?x=1"), True),
+        ("https://example.org/out", False),
+    }
+    assert crawl_row["pages_crawled"] == 4 and crawl_row["pages_discovered"] == 4
+    types = [e.type for e in await events_of(pool, job)]
+    assert "PagesCrawled" in types and "CrawlProgressed" in types
+
+
+async def test_robots_disallowed_never_requested_and_sitemaps_seed(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
+    site: Site = await site_factory()
+    site.page(
+        "/robots.txt",
+        f"User-agent: *\nDisallow: /private\n\nSitemap: {site.url('/sitemap_index.xml')}\n",
+        content_type="text/plain",
+    )
+    site.page("/", "<a href='/private/x'>p</a><a href='/public'>q</a>")
+    site.page("/public", "<p>public</p>")
+    site.page("/private/x", "<p>secret</p>")
+    site.page(
+        "/sitemap_index.xml",
+        f"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <sitemap><loc>{site.url("/sm1.xml.gz")}</loc></sitemap></sitemapindex>""",
+        content_type="application/xml",
+    )
+    urlset = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <url><loc>{site.url("/orphan")}</loc></url><url><loc>{site.url("/public")}</loc></url>
+        <url><loc>{site.url("/private/y")}</loc></url></urlset>"""
+    site.page("/sm1.xml.gz", gzip.compress(urlset.encode()), content_type="application/gzip")
+    site.page("/orphan", "<p>only in the sitemap</p>")
+    job = await crawl(pool, url=site.url("/"))
+
+    stored = await pages(pool, job)
+    assert site.hits("/private/x") == 0 and site.hits("/private/y") == 0
+    blocked = stored[site.url("/private/x")]
+    assert blocked["blocked_by_robots"] and blocked["status_code"] is None and not blocked["indexable"]
+    assert stored[site.url("/private/y")]["blocked_by_robots"]
+    assert stored[site.url("/orphan")]["in_sitemap"] and stored[site.url("/orphan")]["status_code"] == 200
+    assert stored[site.url("/public")]["in_sitemap"] and stored[site.url("/public")]["depth"] == 1
+    assert not stored[site.url("/")]["in_sitemap"]
+    assert site.hits("/robots.txt") == 1
