@@ -1,0 +1,121 @@
+"""The commands the containers run, run here: exactly the compose file's argv and environment.
+
+If a module is renamed, a ``__main__`` goes missing or the compose healthcheck probes the wrong
+port, the stack would never become healthy on a VPS; these tests fail first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+
+from tests import composefile
+from tests.composefile import ROOT
+from tests.integration.service_support import free_port
+
+PORT_VARIABLE = {"api": "API_PORT", "worker": "WORKER_PORT", "scheduler": "SCHEDULER_PORT"}
+DEFAULT_PORT = {"api": 8000, "worker": 8001, "scheduler": 8002}
+
+
+def _compose_services() -> dict[str, Any]:
+    return composefile.render(composefile.load(ROOT / "docker-compose.yml"), {})["services"]
+
+
+def _argv(service: dict[str, Any]) -> list[str]:
+    """The container's command with this interpreter for the image's ``python``."""
+    argv = composefile.command(service)
+    assert argv[0] == "python"
+    return [sys.executable, *argv[1:]]
+
+
+def _env(service: dict[str, Any], dsn: str, **extra: str) -> dict[str, str]:
+    """The container's environment (compose ``environment``), pointed at the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("API_", "WORKER_", "SCHEDULER_"))}
+    env.update({k: str(v) for k, v in service["environment"].items()})
+    env.update({"DATABASE_URL": dsn, "HOST": "127.0.0.1", "ALLOW_PRIVATE_NETWORKS": "false", "PYTHONPATH": str(ROOT)})
+    env.update(extra)
+    return env
+
+
+def test_migrate_command_applies_the_schema_and_is_idempotent(make_database) -> None:  # type: ignore[no-untyped-def]
+    migrate = _compose_services()["migrate"]
+    empty = make_database(migrated=False)
+    for _ in range(2):  # a second `docker compose up` runs it again: nothing to do, still exit 0
+        result = subprocess.run(
+            _argv(migrate), cwd=ROOT, env=_env(migrate, empty), capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+
+    async def tables() -> set[str]:
+        conn = await asyncpg.connect(empty)
+        try:
+            return {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables")}
+        finally:
+            await conn.close()
+
+    assert {"events", "crawls", "parsequeue", "schedules"} <= asyncio.run(tables())
+
+
+def test_migrate_command_fails_with_a_clear_message_when_the_database_is_wrong(tmp_path: Path) -> None:
+    migrate = _compose_services()["migrate"]
+    env = _env(migrate, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    result = subprocess.run(_argv(migrate), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode != 0, "compose must not start the services after a failed migration"
+    assert "migration failed" in result.stderr and "Traceback" not in result.stderr
+
+
+async def _wait_healthy(proc: asyncio.subprocess.Process, url: str, timeout: float = 45.0) -> dict[str, Any]:
+    """Probe /health until it answers 200; fail at once if the process dies."""
+    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
+        while True:
+            if proc.returncode is not None:
+                log = (await proc.stderr.read()).decode(errors="replace") if proc.stderr else ""
+                raise AssertionError(f"the service exited with {proc.returncode} before it was healthy:\n{log[-3000:]}")
+            try:
+                async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
+                    if resp.status == 200:
+                        body: dict[str, Any] = await resp.json()
+                        return body
+            except aiohttp.ClientError:
+                pass  # not listening yet
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("name", ["api", "worker", "scheduler"])
+async def test_service_command_starts_passes_its_compose_healthcheck_and_stops_on_sigterm(dsn: str, name: str) -> None:
+    service = _compose_services()[name]
+    port = free_port()
+    env = _env(service, dsn, **{PORT_VARIABLE[name]: str(port)})
+    proc = await asyncio.create_subprocess_exec(
+        *_argv(service), cwd=str(ROOT), env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        body = await _wait_healthy(proc, f"http://127.0.0.1:{port}/health")
+        assert body["status"] == "ok"
+
+        # The container's own healthcheck command, aimed at this process's port.
+        check = [str(part) for part in service["healthcheck"]["test"]]
+        assert check[0] == "CMD"
+        probe = [sys.executable if part == "python" else part for part in check[1:]]
+        probe = [part.replace(f":{DEFAULT_PORT[name]}/", f":{port}/") for part in probe]
+        result = await asyncio.create_subprocess_exec(*probe)
+        assert await asyncio.wait_for(result.wait(), 20) == 0
+
+        proc.send_signal(signal.SIGTERM)  # what `docker compose stop` sends
+        assert await asyncio.wait_for(proc.wait(), 25) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        assert proc.stderr is not None
+        log = (await proc.stderr.read()).decode(errors="replace")
+    assert "Traceback" not in log, log[-2000:]
