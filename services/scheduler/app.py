@@ -1,0 +1,37 @@
+"""The scheduler service: cron schedules, delayed retries, the expired-lease reaper (one active instance)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from services.scheduler.scheduler import Clock, Scheduler, wall_clock
+from shared import service
+from shared.settings import Settings
+
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+
+
+def create_app(settings: Settings, clock: Clock = wall_clock) -> web.Application:
+    """The scheduler: ``/health`` (database, LISTEN), ``/metrics``, and the election + duties loop."""
+    app = service.base_app(settings, "scheduler")
+    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
+    app.cleanup_ctx.append(_scheduler_ctx(clock))
+    return app
+
+
+def _scheduler_ctx(clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        scheduler = Scheduler(app[service.SETTINGS], app[service.POOL], app[service.METRICS], clock=clock)
+        app[SCHEDULER] = scheduler
+
+        async def listening() -> bool:
+            return scheduler.listener.is_connected
+
+        app[service.HEALTH_CHECKS]["listen"] = listening
+        scheduler.start()
+        yield
+        await scheduler.stop()
+
+    return ctx

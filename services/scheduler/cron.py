@@ -1,0 +1,106 @@
+"""Cron schedules: fire each one at most once per fire time, with at most one catch-up after downtime.
+
+A schedule fires for the latest fire time at or before now that is later than its previous fire
+(or its creation). After downtime that is one run for the most recent missed time, not one per
+missed time. ``ScheduleFired`` and the new crawl's ``CrawlRequested`` are appended in one
+transaction under the schedule row's lock with the stream's expected version, so neither a
+restart nor a second scheduler can fire the same time twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+from croniter import croniter
+
+from shared import events as ev
+from shared import eventstore
+from shared.crawlsettings import CrawlSettings
+
+log = structlog.get_logger(__name__)
+
+_SCHEDULES = "SELECT id, cron, timezone, created_at, last_fire_at FROM schedules"
+_LOCK_SCHEDULE = "SELECT cron, timezone, settings, created_at, last_fire_at FROM schedules WHERE id = $1 FOR UPDATE"
+
+
+def latest_fire(cron: str, timezone: str, now: datetime) -> datetime:
+    """The latest fire time at or before ``now`` (UTC), computed in the schedule's time zone."""
+    local = now.astimezone(ZoneInfo(timezone)) + timedelta(microseconds=1)
+    fire: datetime = croniter(cron, local).get_prev(datetime)
+    return fire.astimezone(UTC)
+
+
+def next_fire(cron: str, timezone: str, now: datetime) -> datetime:
+    """The first fire time strictly after ``now`` (UTC)."""
+    fire: datetime = croniter(cron, now.astimezone(ZoneInfo(timezone))).get_next(datetime)
+    return fire.astimezone(UTC)
+
+
+def _due(row: asyncpg.Record, now: datetime) -> datetime | None:
+    base = row["last_fire_at"] or row["created_at"]
+    fire = latest_fire(row["cron"], row["timezone"], now)
+    return fire if fire > base else None
+
+
+async def fire_due(pool: asyncpg.Pool, now: datetime) -> tuple[list[uuid.UUID], datetime | None]:
+    """Fire every schedule that is due at ``now``. Returns the crawls requested and the next fire time."""
+    requested: list[uuid.UUID] = []
+    upcoming: list[datetime] = []
+    async with pool.acquire() as conn:
+        for row in await conn.fetch(_SCHEDULES):
+            try:
+                fire_time = _due(row, now)
+                upcoming.append(next_fire(row["cron"], row["timezone"], now))
+            except Exception as exc:  # the api validates; a bad row must not stop the others
+                log.error("schedule cannot be evaluated", schedule_id=str(row["id"]), error=str(exc))
+                continue
+            if fire_time is None:
+                continue
+            try:
+                crawl_id = await fire(conn, row["id"], fire_time)
+            except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError):
+                continue  # fired or changed concurrently; the next pass re-reads it
+            if crawl_id is not None:
+                requested.append(crawl_id)
+    return requested, min(upcoming) if upcoming else None
+
+
+async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: datetime) -> uuid.UUID | None:
+    """Fire ``schedule_id`` for ``fire_time`` unless that (or a later time) has fired already."""
+    async with conn.transaction():
+        row = await conn.fetchrow(_LOCK_SCHEDULE, schedule_id)
+        if row is None:
+            return None  # deleted meanwhile
+        if fire_time <= (row["last_fire_at"] or row["created_at"]):
+            return None  # fired already (another scheduler, or before a restart)
+        try:
+            settings = CrawlSettings.model_validate(row["settings"])
+        except Exception as exc:
+            log.error("schedule's crawl settings are not valid", schedule_id=str(schedule_id), error=str(exc))
+            return None
+        stream = ev.schedule_stream(schedule_id)
+        version = await eventstore.stream_version(conn, stream)
+        crawl_id = uuid.uuid4()
+        meta = ev.Metadata(
+            correlation_id=str(crawl_id), causation_id=f"{stream}@{fire_time.isoformat()}", actor="scheduler"
+        )
+        await eventstore.append(
+            conn,
+            stream,
+            [ev.ScheduleFired(schedule_id=schedule_id, fire_time=fire_time, crawl_id=crawl_id)],
+            expected_version=version,
+            metadata=meta,
+        )
+        await eventstore.append(
+            conn,
+            ev.crawl_stream(crawl_id),
+            [ev.CrawlRequested(crawl_id=crawl_id, settings=settings, schedule_id=schedule_id)],
+            expected_version=eventstore.NO_STREAM,
+            metadata=meta,
+        )
+    log.info("schedule fired", schedule_id=str(schedule_id), fire_time=fire_time.isoformat(), crawl_id=str(crawl_id))
+    return crawl_id
