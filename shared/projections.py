@@ -297,6 +297,34 @@ async def _issues_detected(conn: asyncpg.Connection, item: Recorded) -> None:
     )
 
 
+_DUPLICATE_CODES = ("duplicate_content", "near_duplicate_content")
+
+
+@handles(ev.IssuesDetected)
+async def _closest_duplicates(conn: asyncpg.Connection, item: Recorded) -> None:
+    """Each page's closest duplicate (``pages.near_duplicate_of``) from the audit's duplicate issues."""
+    data: ev.IssuesDetected = item.data  # type: ignore[assignment]
+    if set(data.replace_codes) & set(_DUPLICATE_CODES):
+        await conn.execute(
+            """UPDATE pages SET near_duplicate_of = NULL, near_duplicate_similarity = NULL
+               WHERE crawl_id = $1 AND near_duplicate_of IS NOT NULL""",
+            data.crawl_id,
+        )
+    matches = [
+        (i["page_id"], i["details"]["duplicate_of"], float(i["details"].get("similarity", 1.0)))
+        for i in data.issues
+        if i["code"] in _DUPLICATE_CODES and (i.get("details") or {}).get("duplicate_of") is not None
+    ]
+    if matches:
+        # An identical page (similarity 1.0) beats a near one, whichever event came first.
+        await conn.executemany(
+            """UPDATE pages SET near_duplicate_of = $3, near_duplicate_similarity = $4
+               WHERE crawl_id = $1 AND id = $2
+                 AND (near_duplicate_similarity IS NULL OR near_duplicate_similarity < $4)""",
+            [(data.crawl_id, page_id, other, similarity) for page_id, other, similarity in matches],
+        )
+
+
 # --- schedules ---------------------------------------------------------------------------------
 
 
