@@ -1,0 +1,98 @@
+/**
+ * Live crawl state over Server-Sent Events (GET /api/crawls/{id}/events).
+ *
+ * An event may carry crawl fields (merged at once); whatever it carries, it also prompts a
+ * re-read of the crawl, throttled, so the screen converges on the api's own state. The stream
+ * closes itself once the crawl reaches a final state.
+ */
+import { useEffect, useRef } from "react";
+import { api } from "./client";
+import type { Crawl, CrawlStatus } from "./types";
+
+export const FINAL: ReadonlySet<CrawlStatus> = new Set(["completed", "failed", "cancelled"]);
+const STATUSES: ReadonlySet<string> = new Set(["queued", "running", "paused", "completed", "failed", "cancelled"]);
+const NUMBERS = ["pages_crawled", "pages_discovered", "issues_count", "errors_count"] as const;
+
+/** The crawl fields an SSE payload carries, whatever envelope it comes in. */
+export function crawlFieldsOf(data: unknown, crawlId: string): Partial<Crawl> {
+  if (typeof data !== "object" || data === null) return {};
+  const obj = data as Record<string, unknown>;
+  for (const key of ["crawl", "data", "payload"]) {
+    const inner = obj[key];
+    if (typeof inner === "object" && inner !== null) {
+      const nested = crawlFieldsOf(inner, crawlId);
+      if (Object.keys(nested).length) return nested;
+    }
+  }
+  const id = obj.crawl_id ?? obj.id;
+  if (id !== undefined && String(id) !== crawlId) return {};
+  const out: Partial<Crawl> = {};
+  if (typeof obj.status === "string" && STATUSES.has(obj.status)) out.status = obj.status as CrawlStatus;
+  for (const key of NUMBERS) {
+    if (typeof obj[key] === "number") out[key] = obj[key] as number;
+  }
+  if (typeof obj.error === "string") out.error = obj.error;
+  return out;
+}
+
+interface Options {
+  onUpdate: (crawl: Crawl | ((old: Crawl) => Crawl)) => void;
+  /** Called after each re-read, e.g. to refresh charts. */
+  onRefresh?: () => void;
+  throttleMs?: number;
+}
+
+/** Follow one crawl while `active`; returns nothing, reports through `onUpdate`. */
+export function useCrawlEvents(crawlId: string | undefined, active: boolean, options: Options): void {
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+
+  useEffect(() => {
+    if (!crawlId || !active || typeof EventSource === "undefined") return;
+    const source = new EventSource(api.eventsUrl(crawlId));
+    const throttle = optionsRef.current.throttleMs ?? 1000;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let closed = false;
+    const controller = new AbortController();
+
+    const refresh = () => {
+      if (timer !== null || closed) return;
+      timer = setTimeout(() => {
+        timer = null;
+        api.getCrawl(crawlId, controller.signal).then(
+          (crawl) => {
+            if (closed) return;
+            optionsRef.current.onUpdate(crawl);
+            optionsRef.current.onRefresh?.();
+            if (FINAL.has(crawl.status)) stop();
+          },
+          () => undefined, // the next event retries
+        );
+      }, throttle);
+    };
+    const onMessage = (message: MessageEvent<string>) => {
+      let parsed: unknown = undefined;
+      try {
+        parsed = JSON.parse(message.data);
+      } catch {
+        // a heartbeat or plain text: only the re-read matters
+      }
+      const fields = crawlFieldsOf(parsed, crawlId);
+      if (Object.keys(fields).length) optionsRef.current.onUpdate((old) => ({ ...old, ...fields }));
+      refresh();
+    };
+    const stop = () => {
+      closed = true;
+      source.close();
+      controller.abort();
+      if (timer !== null) clearTimeout(timer);
+    };
+    source.onmessage = onMessage;
+    // named events ("progress", "status", ...) arrive through their own listeners
+    for (const name of ["progress", "state", "status", "crawl", "pages", "issues", "completed", "failed", "cancelled", "paused", "resumed", "started"]) {
+      source.addEventListener(name, onMessage as EventListener);
+    }
+    source.onopen = refresh; // after a reconnect, catch up on what was missed
+    return stop;
+  }, [crawlId, active]);
+}

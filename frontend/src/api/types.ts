@@ -1,0 +1,208 @@
+/**
+ * The shapes the UI reads from the api. Names are CONTRACT.md's; `contract.test.ts` checks
+ * them against the committed OpenAPI snapshot (src/api/openapi.json), which another test
+ * compares with what the server serves.
+ */
+
+export type CrawlStatus = "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+export type Severity = "error" | "warning" | "notice";
+export type CrawlMode = "spider" | "list";
+
+export interface CrawlSettings {
+  url: string;
+  mode: CrawlMode;
+  urls: string[];
+  max_pages: number;
+  max_depth: number | null;
+  include: string[];
+  exclude: string[];
+  user_agent: string;
+  max_rps: number;
+  concurrency: number;
+  respect_robots: boolean;
+  use_sitemaps: boolean;
+  [key: string]: unknown;
+}
+
+export interface Crawl {
+  id: string;
+  url: string;
+  status: CrawlStatus;
+  pages_crawled: number;
+  pages_discovered: number;
+  issues_count: number;
+  errors_count?: number;
+  error: string | null;
+  schedule_id?: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  settings: Partial<CrawlSettings>;
+}
+
+export interface Paginated<T> {
+  items: T[];
+  next_cursor: string | null;
+  total?: number | null;
+}
+
+export interface RedirectHop {
+  url: string;
+  status_code: number;
+}
+
+export interface Hreflang {
+  lang: string;
+  url: string;
+}
+
+/** A page record (CONTRACT.md "Page record fields"); every text field is crawled, hostile input. */
+export interface Page {
+  id: number;
+  url: string;
+  final_url: string | null;
+  status_code: number | null;
+  error?: string | null;
+  redirect_chain: RedirectHop[];
+  content_type: string | null;
+  size_bytes: number | null;
+  response_time_ms: number | null;
+  depth: number;
+  indexable: boolean;
+  indexability_reason: string | null;
+  title: string | null;
+  title_length: number | null;
+  meta_description: string | null;
+  meta_description_length: number | null;
+  h1: string[];
+  h2: string[];
+  canonical: string | null;
+  meta_robots: string | null;
+  x_robots_tag: string | null;
+  hreflang: Hreflang[];
+  lang: string | null;
+  word_count: number | null;
+  content_hash: string | null;
+  inlinks_count: number;
+  outlinks_count: number;
+  external_links_count: number;
+  images_count: number;
+  images_missing_alt: number;
+  structured_data_types: string[];
+  in_sitemap: boolean;
+  crawled_at: string;
+  [key: string]: unknown;
+}
+
+export interface LinkRef {
+  url: string;
+  anchor?: string | null;
+  rel?: string | null;
+  internal?: boolean;
+  page_id?: number | null;
+  status_code?: number | null;
+}
+
+export interface PageIssue {
+  code: string;
+  severity: Severity;
+  title?: string;
+  help?: string;
+  explanation?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface PageDetail extends Page {
+  inlinks: LinkRef[];
+  outlinks: LinkRef[];
+  issues: PageIssue[];
+}
+
+export interface IssueSummary {
+  code: string;
+  severity: Severity;
+  count: number;
+  title: string;
+  help: string;
+  explanation?: string;
+}
+
+export interface IssueUrl {
+  page_id: number;
+  url: string;
+  details?: Record<string, unknown>;
+}
+
+export interface FieldChange {
+  url: string;
+  field: string;
+  before: unknown;
+  after: unknown;
+  page_id?: number | null;
+}
+
+export interface IssueChange {
+  url: string;
+  code: string;
+  severity?: Severity;
+  page_id?: number | null;
+}
+
+export interface Comparison {
+  pages_added: { url: string; page_id?: number | null }[];
+  pages_removed: { url: string; page_id?: number | null }[];
+  changed: FieldChange[];
+  issues_new: IssueChange[];
+  issues_fixed: IssueChange[];
+  [key: string]: unknown;
+}
+
+export interface Schedule {
+  id: string;
+  url: string;
+  cron: string;
+  timezone: string;
+  settings: Partial<CrawlSettings>;
+  next_run_at?: string | null;
+  created_at?: string;
+  last_crawl_id?: string | null;
+}
+
+export interface ScheduleInput {
+  url: string;
+  cron: string;
+  timezone: string;
+  settings: Partial<CrawlSettings>;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, as the api sends them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+export interface CrawlStats {
+  status_codes: Record<string, number>;
+  depths: Record<string, number>;
+  response_times: { le_ms: number | null; count: number }[];
+  severities: Record<Severity, number>;
+  sampled?: number | null;
+}
+
+export interface PageQuery {
+  q?: string;
+  status_code?: string;
+  indexable?: string;
+  issue?: string;
+  sort?: string;
+  cursor?: string | null;
+  limit?: number;
+}

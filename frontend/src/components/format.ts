@@ -1,0 +1,38 @@
+/** Number, date and duration formatting for the current locale. */
+
+export function formatNumber(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value);
+}
+
+export function formatDate(iso: string | null | undefined, locale: string): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** "1 h 2 min", "3 min 4 s", "12 s" from two ISO times (the end defaults to now). */
+export function formatDuration(startIso: string | null | undefined, endIso: string | null | undefined, locale: string): string {
+  if (!startIso) return "—";
+  const end = endIso ? new Date(endIso).getTime() : Date.now();
+  const seconds = Math.max(0, Math.round((end - new Date(startIso).getTime()) / 1000));
+  const unit = (value: number, u: "hour" | "minute" | "second") =>
+    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h) return `${unit(h, "hour")} ${unit(m, "minute")}`;
+  if (m) return `${unit(m, "minute")} ${unit(s, "second")}`;
+  return unit(s, "second");
+}
+
+/** Any field value as plain text (lists joined, objects as JSON); crawled text stays text. */
+export function asText(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (Array.isArray(value)) {
+    return value.length ? value.map((v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v))).join(" · ") : "—";
+  }
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,133 @@
+/** /crawls/{id}: live progress, key numbers, charts, exports; usable on a phone. */
+import { useEffect, useRef } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { api } from "../../api/client";
+import { FINAL, useCrawlEvents } from "../../api/live";
+import type { Crawl } from "../../api/types";
+import { StatusBadge } from "../../components/badges";
+import { BarChart } from "../../components/BarChart";
+import { ExportButtons } from "../../components/ExportButtons";
+import { formatDate, formatDuration, formatNumber } from "../../components/format";
+import { CrawlTabs } from "../../components/Layout";
+import { ProgressBar } from "../../components/ProgressBar";
+import { Empty, ErrorState, Loading } from "../../components/states";
+import { useAsync } from "../../components/useAsync";
+import { useI18n } from "../../i18n";
+import { CrawlActions } from "../crawls/CrawlsView";
+import { depthBars, loadStats, responseTimeBars, severityBars, statusBars } from "./stats";
+
+function Stat({ label, value, to, testId }: { label: string; value: string; to?: string; testId?: string }) {
+  const body = (
+    <>
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
+      <span className="stat-label">{label}</span>
+    </>
+  );
+  return to ? (
+    <Link className="stat" to={to}>
+      {body}
+    </Link>
+  ) : (
+    <div className="stat">{body}</div>
+  );
+}
+
+function Charts({ crawl }: { crawl: Crawl }) {
+  const { t, locale } = useI18n();
+  const stats = useAsync((signal) => loadStats(crawl.id, signal), [crawl.id]);
+  // While the crawl runs, redraw at most every few seconds; once it ends, once more.
+  const last = useRef(0);
+  const { reload } = stats;
+  useEffect(() => {
+    const now = Date.now();
+    if (FINAL.has(crawl.status) || now - last.current > 4000) {
+      last.current = now;
+      reload();
+    }
+  }, [crawl.pages_crawled, crawl.status, crawl.issues_count, reload]);
+
+  if (stats.error) return <ErrorState error={stats.error} onRetry={stats.reload} />;
+  if (!stats.data) return <Loading />;
+  const { pages, truncated, issues } = stats.data;
+  if (!pages.length) return <Empty>{t("overview.noData")}</Empty>;
+  return (
+    <section aria-labelledby="charts-title">
+      <h2 id="charts-title">{t("overview.charts")}</h2>
+      {truncated && <p className="muted">{t("overview.sampled", { n: formatNumber(pages.length, locale) })}</p>}
+      <div className="charts">
+        <BarChart title={t("overview.statusCodes")} bars={statusBars(pages, t)} testId="chart-status" />
+        <BarChart title={t("overview.severities")} bars={severityBars(issues, t)} testId="chart-severity" />
+        <BarChart title={t("overview.depths")} bars={depthBars(pages)} testId="chart-depth" />
+        <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages)} testId="chart-time" />
+      </div>
+    </section>
+  );
+}
+
+function ComparePicker({ crawl }: { crawl: Crawl }) {
+  const { t, locale } = useI18n();
+  const navigate = useNavigate();
+  const list = useAsync((signal) => api.listCrawls(null, signal), [crawl.id]);
+  const others = (list.data?.items ?? []).filter((c) => c.id !== crawl.id && c.url === crawl.url && c.status === "completed");
+  if (!others.length) return null;
+  return (
+    <label className="compare-picker">
+      {t("overview.compareWith")}{" "}
+      <select value="" onChange={(e) => e.target.value && navigate(`/crawls/${crawl.id}/compare/${e.target.value}`)} data-testid="compare-picker">
+        <option value="">{t("compare.pick")}</option>
+        {others.map((o) => (
+          <option key={o.id} value={o.id}>
+            {formatDate(o.created_at, locale)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function OverviewView() {
+  const { crawlId = "" } = useParams();
+  const { t, locale } = useI18n();
+  const crawl = useAsync((signal) => api.getCrawl(crawlId, signal), [crawlId]);
+  const data = crawl.data;
+  useCrawlEvents(crawlId, Boolean(data && !FINAL.has(data.status)), {
+    onUpdate: (next) => crawl.setData((old) => (typeof next === "function" ? old && next(old) : next)),
+  });
+
+  if (crawl.error) return <ErrorState error={crawl.error} onRetry={crawl.reload} />;
+  if (!data) return <Loading />;
+  const base = `/crawls/${data.id}`;
+  return (
+    <div className="overview">
+      <CrawlTabs crawlId={data.id} />
+      <header className="view-head">
+        <h1 className="break">{t("overview.title", { url: data.url })}</h1>
+        <div className="head-row">
+          <span data-testid="crawl-status" data-status={data.status}>
+            <StatusBadge status={data.status} />
+          </span>
+          <CrawlActions crawl={data} onChange={(c) => crawl.setData(() => c)} />
+        </div>
+      </header>
+      <ProgressBar crawl={data} />
+      {data.status === "failed" && data.error && (
+        <p className="form-error" role="alert">
+          {t("overview.failedReason", { error: data.error })}
+        </p>
+      )}
+      <div className="stats">
+        <Stat label={t("overview.pagesCrawled")} value={formatNumber(data.pages_crawled, locale)} to={`${base}/pages`} testId="stat-pages" />
+        <Stat label={t("overview.pagesDiscovered")} value={formatNumber(data.pages_discovered, locale)} />
+        <Stat label={t("overview.issues")} value={formatNumber(data.issues_count, locale)} to={`${base}/issues`} testId="stat-issues" />
+        <Stat label={t("overview.duration")} value={formatDuration(data.started_at, data.finished_at, locale)} />
+        <Stat label={t("overview.started")} value={formatDate(data.started_at ?? data.created_at, locale)} />
+        <Stat label={t("overview.finished")} value={formatDate(data.finished_at, locale)} />
+      </div>
+      <Charts crawl={data} />
+      <ComparePicker crawl={data} />
+      <ExportButtons crawlId={data.id} />
+    </div>
+  );
+}

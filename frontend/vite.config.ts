@@ -1,0 +1,22 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+// The dev server on :3000 forwards /api to the api on :8000 (SSE included), so the UI is
+// served from one origin in development just as it is in production.
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    port: 3000,
+    strictPort: true,
+    proxy: {
+      "/api": { target: process.env.API_URL ?? "http://127.0.0.1:8000", changeOrigin: false },
+    },
+  },
+  build: { outDir: "dist", sourcemap: false },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test/setup.ts"],
+  },
+});
