@@ -15,7 +15,6 @@ from shared.crawlsettings import CrawlSettings
 from shared.pages import Link, PageRecord
 
 _ids = itertools.count(1)
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau".split()
 
 
 async def new_crawl(
