@@ -2,16 +2,66 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from collections.abc import AsyncIterator
 
-from services.api import problems
-from services.api.routes import crawls
+from aiohttp import web
+from prometheus_client import Gauge
+
+from services.api import auth, openapi, problems, security, static
+from services.api.livestream import LiveHub
+from services.api.routes import crawls, events, pages, reports, schedules, session
+from services.api.routing import register
 from shared import service
 from shared.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = service.base_app(settings, "api", middlewares=[problems.problem_middleware])
+    app = service.base_app(
+        settings,
+        "api",
+        # Outermost first: security headers go on every answer, problems included; auth runs last.
+        middlewares=[security.security_middleware, problems.problem_middleware, auth.auth_middleware],
+    )
     app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
-    crawls.setup(app)
+    app.cleanup_ctx.append(_token_ctx)
+    app.cleanup_ctx.append(_live_ctx)
+    app.on_shutdown.append(_close_streams)
+    # Live routes first: /api/crawls/events must not be taken for a crawl id.
+    register(
+        app,
+        [events.routes, session.routes, crawls.routes, pages.routes, reports.routes, schedules.routes, openapi.routes],
+    )
+    static.setup(app)
     return app
+
+
+async def _token_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with app[service.POOL].acquire() as conn:
+        await auth.ensure_token(conn, app[service.SETTINGS])
+    yield
+
+
+async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[service.SETTINGS]
+    hub = LiveHub(settings.database_url, app[service.POOL], queue_size=settings.sse_queue_size)
+    await hub.start()
+    app[events.HUB] = hub
+    app[service.HEALTH_CHECKS]["listen"] = _listen_ok(hub)
+    streams = Gauge("seo_live_streams", "Open live-stream (SSE) clients", registry=app[service.METRICS].registry)
+    streams.set_function(lambda: len(hub.subscribers))
+    yield
+    await hub.stop()
+
+
+def _listen_ok(hub: LiveHub) -> service.HealthCheck:
+    async def check() -> bool:
+        return hub.is_connected
+
+    return check
+
+
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown, end every live stream so the server need not wait for clients to hang up."""
+    if events.HUB in app:
+        for sub in list(app[events.HUB].subscribers):
+            sub.close()

@@ -10,6 +10,8 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
+from shared.service import SETTINGS
+
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -33,11 +35,20 @@ _TITLES = {
 class Problem(Exception):
     """Raise to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -75,10 +86,16 @@ def validation_problem(exc: ValidationError, *, prefix: tuple[str | int, ...] = 
 async def problem_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    limit = request.app[SETTINGS].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        # Refuse before reading a byte of it; aiohttp would otherwise buffer up to the limit.
+        return problem_response(413, f"The request body is larger than the limit of {limit} bytes.")
     try:
         return await handler(request)
     except Problem as p:
-        return problem_response(p.status, p.detail, errors=p.errors, **p.extra)
+        response = problem_response(p.status, p.detail, errors=p.errors, **p.extra)
+        response.headers.update(p.headers)
+        return response
     except ValidationError as exc:
         p = validation_problem(exc)
         return problem_response(p.status, p.detail, errors=p.errors)
@@ -88,7 +105,15 @@ async def problem_middleware(
         if exc.status < 400:
             raise
         detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        return problem_response(exc.status, detail)
+        if exc.status == 404:
+            detail = f"Nothing is at {request.path}."
+        elif exc.status == 405:
+            detail = f"{request.method} is not allowed on {request.path}."
+        response = problem_response(exc.status, detail)
+        for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
     except Exception:
         log.exception("unhandled error", path=request.path, method=request.method)
         return problem_response(500, "The server hit an unexpected error; it has been logged.")

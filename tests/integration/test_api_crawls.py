@@ -7,9 +7,14 @@ from datetime import datetime
 from services.api.app import create_app
 from shared.settings import Settings
 
+TOKEN = "test-token-crawls"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 
 async def test_start_read_list_cancel(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
-    client = await aiohttp_client(create_app(Settings(database_url=dsn, allow_private_networks=True)))
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, allow_private_networks=True, api_token=TOKEN)), headers=AUTH
+    )
     resp = await client.post("/api/crawls", json={"url": "https://example.com/", "max_pages": 5})
     assert resp.status == 201, await resp.text()
     crawl = await resp.json()
@@ -29,7 +34,7 @@ async def test_start_read_list_cancel(aiohttp_client, dsn: str) -> None:  # type
 
 
 async def test_errors_are_problem_json(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
-    client = await aiohttp_client(create_app(Settings(database_url=dsn)))
+    client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)), headers=AUTH)
     resp = await client.get("/api/crawls/6a1f0f3c-3c1e-4a53-9f57-3f8f7a0b9f11")
     assert resp.status == 404 and resp.content_type == "application/problem+json"
     resp = await client.post("/api/crawls", json={"url": "https://example.com/", "max_pages": 0})

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.problems import Problem, validation_problem
+from services.api.models import Timestamp, decode_cursor, encode_cursor
+from services.api.problems import Problem
+from services.api.routing import RouteTable, dump
 from shared import events as ev
-from shared import eventstore
+from shared import eventstore, netguard
 from shared.crawlsettings import CrawlSettings
-from shared.service import METRICS, POOL
+from shared.service import METRICS, POOL, SETTINGS
+
+routes = RouteTable("crawls")
 
 CrawlStatus = Literal["queued", "running", "paused", "completed", "failed", "cancelled"]
+TERMINAL_STATUSES = ("completed", "failed", "cancelled")
 
 
 class Crawl(BaseModel):
@@ -33,16 +37,24 @@ class Crawl(BaseModel):
     attempts: int
     error: str | None
     schedule_id: uuid.UUID | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    updated_at: datetime
+    created_at: Timestamp = Field(description="when CrawlRequested was recorded")
+    started_at: Timestamp | None = Field(description="when a worker first claimed it")
+    finished_at: Timestamp | None
+    updated_at: Timestamp
     settings: dict[str, Any]
 
 
 class CrawlList(BaseModel):
     items: list[Crawl]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last one")
+
+
+class CrawlListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)
+    status: CrawlStatus | None = None
 
 
 _COLUMNS = """id, url, status, pages_crawled, pages_discovered, errors_count, issues_count, attempts, error,
@@ -50,29 +62,17 @@ _COLUMNS = """id, url, status, pages_crawled, pages_discovered, errors_count, is
 _GET = f"SELECT {_COLUMNS} FROM crawls WHERE id = $1"
 _LIST = f"""SELECT {_COLUMNS} FROM crawls
             WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
+              AND ($4::text IS NULL OR status = $4)
             ORDER BY created_at DESC, id DESC LIMIT $3"""
 
-
-def dump(model: BaseModel, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status, dumps=json.dumps)
+CRAWL_ID = {"crawl_id": {"type": "string", "format": "uuid"}}
 
 
-async def read_json(request: web.Request) -> Any:
-    if not request.can_read_body:
-        raise Problem(422, "The request needs a JSON body.", errors=[{"field": "body", "message": "missing"}])
+def crawl_id_of(request: web.Request, name: str = "crawl_id") -> uuid.UUID:
     try:
-        return await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(
-            422, f"The body is not valid JSON: {exc}", errors=[{"field": "body", "message": str(exc)}]
-        ) from None
-
-
-def crawl_id_of(request: web.Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info["crawl_id"])
+        return uuid.UUID(request.match_info[name])
     except ValueError:
-        raise Problem(404, "No crawl has this id.") from None
+        raise Problem(404, f"No crawl has the id {request.match_info[name]!r}.") from None
 
 
 async def load_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> Crawl:
@@ -82,16 +82,31 @@ async def load_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> Crawl:
     return Crawl.model_validate(dict(row))
 
 
-async def start_crawl(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise Problem(422, "The body must be a JSON object.", errors=[{"field": "body", "message": "not an object"}])
-    try:
-        settings = CrawlSettings.model_validate(body)
-    except ValidationError as exc:
-        raise validation_problem(exc) from None
+async def require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
+    if await conn.fetchval("SELECT 1 FROM crawls WHERE id = $1", crawl_id) is None:
+        raise Problem(404, f"No crawl has the id {crawl_id}.")
+
+
+async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
+    """Refuse targets on private networks up front (the crawler checks again on every hop)."""
+    config = request.app[SETTINGS]
+    if config.allow_private_networks:
+        return
+    urls = [settings.url] if settings.mode == "spider" else settings.urls[:20]
+    for field, url in (("url" if settings.mode == "spider" else "urls", u) for u in urls):
+        reason = await netguard.check_url(url, allow_private=False, timeout=5.0)
+        if reason is not None:
+            raise Problem(422, f"{url} cannot be crawled: {reason}.", errors=[{"field": field, "message": reason}])
+
+
+@routes.operation(
+    "POST", "/api/crawls", summary="Start a crawl", body=CrawlSettings, response=Crawl, status=201, errors=(413, 422)
+)
+async def start_crawl(request: web.Request, body: CrawlSettings) -> web.Response:
+    """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once."""
+    await ssrf_check(request, body)
     crawl_id = uuid.uuid4()
-    event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
+    event = ev.CrawlRequested(crawl_id=crawl_id, settings=body)
     meta = ev.Metadata(correlation_id=str(crawl_id), causation_id=request.headers.get("X-Request-Id"), actor="api")
     async with request.app[POOL].acquire() as conn:
         await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=0, metadata=meta)
@@ -102,31 +117,33 @@ async def start_crawl(request: web.Request) -> web.Response:
     return response
 
 
-async def list_crawls(request: web.Request) -> web.Response:
-    try:
-        limit = min(max(int(request.query.get("limit", "50")), 1), 200)
-    except ValueError:
-        raise Problem(
-            422, "limit must be an integer", errors=[{"field": "limit", "message": "not an integer"}]
-        ) from None
+@routes.operation(
+    "GET", "/api/crawls", summary="List crawls, newest first", query=CrawlListQuery, response=CrawlList, errors=(422,)
+)
+async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
+    """Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`."""
     after_time, after_id = None, None
-    if cursor := request.query.get("cursor"):
+    if query.cursor:
+        stamp, cid = decode_cursor(query.cursor, 2)
         try:
-            stamp, cid = cursor.split("|", 1)
-            after_time, after_id = datetime.fromisoformat(stamp), uuid.UUID(cid)
+            after_time, after_id = datetime.fromisoformat(str(stamp)), uuid.UUID(str(cid))
         except ValueError:
             raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed"}]) from None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(_LIST, after_time, after_id, limit + 1)
-    items = [Crawl.model_validate(dict(r)) for r in rows[:limit]]
+        rows = await conn.fetch(_LIST, after_time, after_id, query.limit + 1, query.status)
+    items = [Crawl.model_validate(dict(r)) for r in rows[: query.limit]]
     next_cursor = None
-    if len(rows) > limit:
+    if len(rows) > query.limit:
         last = items[-1]
-        next_cursor = f"{last.created_at.isoformat()}|{last.id}"
+        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
     return dump(CrawlList(items=items, next_cursor=next_cursor))
 
 
+@routes.operation(
+    "GET", "/api/crawls/{crawl_id}", summary="One crawl", response=Crawl, errors=(404,), path_params=CRAWL_ID
+)
 async def get_crawl(request: web.Request) -> web.Response:
+    """Status, counters, times and settings of one crawl."""
     async with request.app[POOL].acquire() as conn:
         return dump(await load_crawl(conn, crawl_id_of(request)))
 
@@ -137,17 +154,17 @@ _TRANSITIONS: dict[str, tuple[set[str], type[ev.Event]]] = {
     "pause": ({"queued", "running"}, ev.CrawlPaused),
     "resume": ({"paused"}, ev.CrawlResumed),
 }
+_PAST = {"cancel": "cancelled", "pause": "paused", "resume": "resumed"}
 
 
-async def change_state(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
+async def change_state(request: web.Request, action: str) -> web.Response:
     allowed, event_class = _TRANSITIONS[action]
     crawl_id = crawl_id_of(request)
     async with request.app[POOL].acquire() as conn:
         for _ in range(5):  # a concurrent append (a page batch) only means: read again and retry
             crawl = await load_crawl(conn, crawl_id)
             if crawl.status not in allowed:
-                raise Problem(409, f"A {crawl.status} crawl cannot be {action}ed.", crawl_status=crawl.status)
+                raise Problem(409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status)
             version = await eventstore.stream_version(conn, ev.crawl_stream(crawl_id))
             try:
                 await eventstore.append(
@@ -166,8 +183,40 @@ async def change_state(request: web.Request) -> web.Response:
         return dump(await load_crawl(conn, crawl_id))
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_post("/api/crawls", start_crawl)
-    app.router.add_get("/api/crawls", list_crawls)
-    app.router.add_get("/api/crawls/{crawl_id}", get_crawl)
-    app.router.add_post("/api/crawls/{crawl_id}/{action:cancel|pause|resume}", change_state)
+@routes.operation(
+    "POST",
+    "/api/crawls/{crawl_id}/cancel",
+    summary="Cancel a crawl",
+    response=Crawl,
+    errors=(404, 409),
+    path_params=CRAWL_ID,
+)
+async def cancel_crawl(request: web.Request) -> web.Response:
+    """Appends CrawlCancelled; the worker stops at once. Pages crawled so far are kept."""
+    return await change_state(request, "cancel")
+
+
+@routes.operation(
+    "POST",
+    "/api/crawls/{crawl_id}/pause",
+    summary="Pause a crawl",
+    response=Crawl,
+    errors=(404, 409),
+    path_params=CRAWL_ID,
+)
+async def pause_crawl(request: web.Request) -> web.Response:
+    """Appends CrawlPaused; the frontier is kept so a resume continues where it stopped."""
+    return await change_state(request, "pause")
+
+
+@routes.operation(
+    "POST",
+    "/api/crawls/{crawl_id}/resume",
+    summary="Resume a paused crawl",
+    response=Crawl,
+    errors=(404, 409),
+    path_params=CRAWL_ID,
+)
+async def resume_crawl(request: web.Request) -> web.Response:
+    """Appends CrawlResumed; the crawl goes back to the queue."""
+    return await change_state(request, "resume")

@@ -1,0 +1,3 @@
+DROP TABLE api_login_failures;
+DROP TABLE api_sessions;
+DROP TABLE api_token;

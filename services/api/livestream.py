@@ -1,0 +1,153 @@
+"""Live streams: ONE LISTEN connection and ONE log follower per api process, fanned out in memory.
+
+A notification on the ``events`` channel only wakes the follower; it then reads the log once
+(``eventstore.read_all`` with a ``(txid, position)`` cursor, so an event that commits late is never
+skipped) and hands each event to every subscriber whose filter matches. Clients hold no database
+connection while they wait. A subscriber that cannot keep up (its queue is full) is dropped; its
+client reconnects with ``Last-Event-ID`` and catches up from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from shared import events as ev
+from shared import eventstore
+from shared.eventstore import Cursor, Recorded
+from shared.listener import Listener
+
+log = structlog.get_logger(__name__)
+
+_HEAD = """SELECT txid::text::bigint AS txid, position FROM events
+WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY txid DESC, position DESC LIMIT 1"""
+
+# Committed events the follower may not read yet: an older transaction still in flight holds the
+# horizon back. That transaction may never append (so never notify); we look again shortly.
+_HELD_BACK = "SELECT EXISTS (SELECT 1 FROM events WHERE (txid, position) > ($1::text::xid8, $2))"
+
+BATCH = 500
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One live client: a filter and a bounded queue (``None`` in the queue means: stop)."""
+
+    matches: Callable[[Recorded], bool]
+    queue: asyncio.Queue[Recorded | None]
+    overflowed: bool = False
+
+    def close(self) -> None:
+        """Make the client's loop end: a sentinel if there is room, the overflow flag in any case."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+        self.overflowed = True
+
+    def offer(self, item: Recorded) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+
+@dataclass(eq=False)
+class LiveHub:
+    """The api's follower of the whole log and its subscribers."""
+
+    dsn: str
+    pool: asyncpg.Pool
+    queue_size: int = 1000
+    subscribers: set[Subscriber] = field(default_factory=set)
+    cursor: Cursor = eventstore.START
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    listener: Listener | None = None
+
+    async def start(self) -> None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(_HEAD)
+        if row is not None:
+            self.cursor = Cursor(row["txid"], row["position"])
+        self.listener = Listener(self.dsn, [ev.EVENTS_CHANNEL], self._notified, on_connect=self._reconnected)
+        self.listener.start()
+        self._task = asyncio.create_task(self._follow(), name="live-follower")
+
+    async def stop(self) -> None:
+        for sub in list(self.subscribers):
+            sub.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.listener is not None:
+            await self.listener.stop()
+
+    @property
+    def is_connected(self) -> bool:
+        return self.listener is not None and self.listener.is_connected
+
+    def subscribe(self, matches: Callable[[Recorded], bool]) -> Subscriber:
+        sub = Subscriber(matches=matches, queue=asyncio.Queue(self.queue_size))
+        self.subscribers.add(sub)
+        self.changed.set()
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+        self.changed.set()
+
+    def _notified(self, _channel: str, _payload: str) -> None:
+        self._wake.set()
+
+    async def _reconnected(self) -> None:
+        # Notifications sent while the LISTEN connection was down are lost: read the log now.
+        self._wake.set()
+
+    async def _follow(self) -> None:
+        delay = 0.0
+        while True:
+            if delay:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+            else:
+                await self._wake.wait()
+            self._wake.clear()
+            try:
+                held_back = await self._read()
+                delay = min(max(delay * 2, 0.02), 1.0) if held_back else 0.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("live follower read failed", error=str(exc) or type(exc).__name__)
+                delay = 1.0
+                self._wake.set()
+
+    async def _read(self) -> bool:
+        """Read everything readable and dispatch it; True when committed events are still held back."""
+        async with self.pool.acquire() as conn:
+            while True:
+                batch = await eventstore.read_all(conn, self.cursor, limit=BATCH)
+                for item in batch:
+                    self._dispatch(item)
+                    self.cursor = eventstore.cursor_of(item)
+                if len(batch) < BATCH:
+                    break
+            held: bool = await conn.fetchval(_HELD_BACK, str(self.cursor.txid), self.cursor.position)
+            return held
+
+    def _dispatch(self, item: Recorded) -> None:
+        for sub in list(self.subscribers):
+            try:
+                if sub.matches(item):
+                    sub.offer(item)
+            except Exception:
+                log.exception("live stream filter failed", position=item.position)

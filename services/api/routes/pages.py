@@ -1,0 +1,279 @@
+"""Page routes: the page records of a crawl (filter, sort, cursor pagination) and one page in full."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.api.models import Timestamp, decode_cursor, encode_cursor
+from services.api.problems import Problem
+from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
+from services.api.routing import RouteTable, dump
+from shared.pages import Hreflang, RedirectHop
+from shared.service import POOL
+
+routes = RouteTable("pages")
+
+PAGE_ID = {**CRAWL_ID, "page_id": {"type": "integer", "minimum": 1}}
+
+
+class Page(BaseModel):
+    """A page record (the fields CONTRACT.md promises, plus the page id and any fetch error)."""
+
+    id: int
+    url: str
+    final_url: str | None
+    status_code: int | None
+    error: str | None
+    redirect_chain: list[RedirectHop]
+    content_type: str | None
+    size_bytes: int | None
+    response_time_ms: float | None
+    depth: int
+    blocked_by_robots: bool
+    indexable: bool
+    indexability_reason: str | None
+    title: str | None
+    title_length: int | None
+    meta_description: str | None
+    meta_description_length: int | None
+    h1: list[str]
+    h2: list[str]
+    canonical: str | None
+    meta_robots: str | None
+    x_robots_tag: str | None
+    hreflang: list[Hreflang]
+    lang: str | None
+    word_count: int | None
+    content_hash: str | None
+    inlinks_count: int
+    outlinks_count: int
+    external_links_count: int
+    images_count: int
+    images_missing_alt: int
+    structured_data_types: list[str]
+    in_sitemap: bool
+    crawled_at: Timestamp
+
+
+class PageList(BaseModel):
+    items: list[Page]
+    total: int = Field(description="pages matching the filters")
+    next_cursor: str | None
+
+
+class Inlink(BaseModel):
+    page_id: int
+    url: str
+    anchor: str | None
+    rel: str | None
+
+
+class Outlink(BaseModel):
+    url: str
+    anchor: str | None
+    rel: str | None
+    internal: bool
+    page_id: int | None = Field(description="the target's page id when it was crawled")
+    status_code: int | None
+
+
+class PageIssue(BaseModel):
+    code: str
+    severity: Literal["error", "warning", "notice"]
+    title: str
+    details: dict[str, Any]
+
+
+class PageDetail(Page):
+    inlinks: list[Inlink] = Field(description="pages linking here (first 500)")
+    outlinks: list[Outlink] = Field(description="links on this page, in document order (first 1000)")
+    issues: list[PageIssue]
+
+
+Sort = Literal[
+    "id", "url", "status_code", "depth", "response_time_ms", "size_bytes", "title_length", "word_count",
+    "inlinks_count", "crawled_at",
+]  # fmt: skip
+
+
+class PagesQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(default=None, max_length=500)
+    status_code: str | None = Field(
+        default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
+    )
+    indexable: bool | None = None
+    issue: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9_]+$", description="an issue code")
+    q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
+    sort: Sort = "id"
+    order: Literal["asc", "desc"] = "asc"
+
+
+_PAGE_COLUMNS = """p.id, p.url, p.final_url, p.status_code, p.error, p.redirect_chain, p.content_type, p.size_bytes,
+    p.response_time_ms, p.depth, p.blocked_by_robots, p.indexable, p.indexability_reason, p.title, p.title_length,
+    p.meta_description, p.meta_description_length, p.h1, p.h2, p.canonical, p.meta_robots, p.x_robots_tag,
+    p.hreflang, p.lang, p.word_count, p.content_hash, p.inlinks_count, p.outlinks_count, p.external_links_count,
+    p.images_count, p.images_missing_alt, p.structured_data_types, p.in_sitemap, p.crawled_at"""
+
+# Every filter is a parameter that may be NULL, so one query text serves all combinations.
+_FILTERS = """p.crawl_id = $1
+  AND ($2::int IS NULL OR p.status_code = $2)
+  AND ($3::int IS NULL OR p.status_code >= $3 AND p.status_code < $3 + 100)
+  AND (NOT $4::bool OR p.status_code IS NULL)
+  AND ($5::bool IS NULL OR p.indexable = $5)
+  AND ($6::text IS NULL OR EXISTS (
+        SELECT 1 FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id AND i.code = $6))
+  AND ($7::text IS NULL OR p.url ILIKE $7 ESCAPE '\\' OR p.title ILIKE $7 ESCAPE '\\')"""
+
+# Sort keys never NULL (keyset comparison with NULLs would drop rows): missing numbers sort as -1.
+_SORT_KEYS: dict[str, tuple[str, str]] = {
+    "id": ("p.id", "bigint"),
+    "url": ("p.url", "text"),
+    "status_code": ("coalesce(p.status_code, -1)", "int"),
+    "depth": ("p.depth", "int"),
+    "response_time_ms": ("coalesce(p.response_time_ms, -1)", "float8"),
+    "size_bytes": ("coalesce(p.size_bytes, -1)", "int"),
+    "title_length": ("coalesce(p.title_length, -1)", "int"),
+    "word_count": ("coalesce(p.word_count, -1)", "int"),
+    "inlinks_count": ("p.inlinks_count", "int"),
+    "crawled_at": ("p.crawled_at", "timestamptz"),
+}
+
+_COUNT = f"SELECT count(*) FROM pages p WHERE {_FILTERS}"
+
+
+def _list_query(sort: str, order: str) -> str:
+    key, pgtype = _SORT_KEYS[sort]
+    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    return f"""SELECT {_PAGE_COLUMNS}, {key} AS sort_key FROM pages p
+WHERE {_FILTERS}
+  AND ($8::{pgtype} IS NULL OR ({key}, p.id) {op} ($8::{pgtype}, $9::bigint))
+ORDER BY {key} {direction}, p.id {direction}
+LIMIT $10"""
+
+
+# Built once from the fixed sort table: no user text ever reaches the SQL.
+_LIST_QUERIES = {(s, o): _list_query(s, o) for s in _SORT_KEYS for o in ("asc", "desc")}
+
+_GET_PAGE = f"SELECT {_PAGE_COLUMNS} FROM pages p WHERE p.crawl_id = $1 AND p.id = $2"
+_INLINKS = """SELECT s.id AS page_id, s.url, l.anchor, l.rel
+FROM links l JOIN pages s ON s.id = l.source_id
+WHERE l.crawl_id = $1 AND l.target_url = $2 AND l.source_id <> $3
+ORDER BY s.id, l.ordinal LIMIT 500"""
+_OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code
+FROM links l LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
+WHERE l.source_id = $1 ORDER BY l.ordinal LIMIT 1000"""
+_PAGE_ISSUES = "SELECT code, severity, details FROM issues WHERE crawl_id = $1 AND page_id = $2 ORDER BY code"
+
+
+def issue_title(code: str) -> str:
+    """The catalogue's title for ``code`` (the code itself for one the catalogue does not know)."""
+    from shared import catalogue
+
+    try:
+        return catalogue.get(code).title
+    except KeyError:
+        return code
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filter_args(crawl_id: uuid.UUID, query: PagesQuery) -> list[Any]:
+    exact = klass = None
+    errors_only = False
+    if query.status_code == "error":
+        errors_only = True
+    elif query.status_code and query.status_code.endswith("xx"):
+        klass = int(query.status_code[0]) * 100
+    elif query.status_code:
+        exact = int(query.status_code)
+    return [crawl_id, exact, klass, errors_only, query.indexable, query.issue, _like(query.q) if query.q else None]
+
+
+def _cursor_key(sort: str, raw: Any) -> Any:
+    pgtype = _SORT_KEYS[sort][1]
+    try:
+        if pgtype in ("int", "bigint"):
+            return int(raw)
+        if pgtype == "float8":
+            return float(raw)
+        if pgtype == "timestamptz":
+            return datetime.fromisoformat(str(raw))
+        return str(raw)
+    except (TypeError, ValueError):
+        raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}]) from None
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/pages",
+    summary="Page records of a crawl",
+    query=PagesQuery,
+    response=PageList,
+    errors=(404, 422),
+    path_params=CRAWL_ID,
+)
+async def list_pages(request: web.Request, query: PagesQuery) -> web.Response:
+    """Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
+    sort by a column in either order; follow `next_cursor` for the next page (a cursor belongs to its sort)."""
+    crawl_id = crawl_id_of(request)
+    args = _filter_args(crawl_id, query)
+    after_key = after_id = None
+    if query.cursor:
+        raw_key, raw_id = decode_cursor(query.cursor, 2)
+        after_key, after_id = _cursor_key(query.sort, raw_key), _cursor_key("id", raw_id)
+    async with request.app[POOL].acquire() as conn:
+        await require_crawl(conn, crawl_id)
+        total = await conn.fetchval(_COUNT, *args)
+        rows = await conn.fetch(_LIST_QUERIES[query.sort, query.order], *args, after_key, after_id, query.limit + 1)
+    items = [Page.model_validate(dict(r)) for r in rows[: query.limit]]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = rows[query.limit - 1]
+        key = last["sort_key"]
+        next_cursor = encode_cursor([key.isoformat() if isinstance(key, datetime) else key, last["id"]])
+    return dump(PageList(items=items, total=total, next_cursor=next_cursor))
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/pages/{page_id}",
+    summary="One page with its links and issues",
+    response=PageDetail,
+    errors=(404,),
+    path_params=PAGE_ID,
+)
+async def get_page(request: web.Request) -> web.Response:
+    """The page record with its inlinks, outlinks, redirect chain and issues."""
+    crawl_id = crawl_id_of(request)
+    try:
+        page_id = int(request.match_info["page_id"])
+    except ValueError:
+        raise Problem(404, f"No page has the id {request.match_info['page_id']!r}.") from None
+    if not 0 < page_id < 2**63:
+        raise Problem(404, f"No page has the id {page_id}.")
+    async with request.app[POOL].acquire() as conn:
+        await require_crawl(conn, crawl_id)
+        row = await conn.fetchrow(_GET_PAGE, crawl_id, page_id)
+        if row is None:
+            raise Problem(404, f"Crawl {crawl_id} has no page with the id {page_id}.")
+        inlinks = await conn.fetch(_INLINKS, crawl_id, row["url"], page_id)
+        outlinks = await conn.fetch(_OUTLINKS, page_id)
+        issues = await conn.fetch(_PAGE_ISSUES, crawl_id, page_id)
+    detail = PageDetail(
+        **dict(row),
+        inlinks=[Inlink.model_validate(dict(r)) for r in inlinks],
+        outlinks=[Outlink.model_validate(dict(r)) for r in outlinks],
+        issues=[PageIssue(title=issue_title(r["code"]), **dict(r)) for r in issues],
+    )
+    return dump(detail)

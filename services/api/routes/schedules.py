@@ -1,0 +1,194 @@
+"""Schedule routes: recurring crawls (cron + time zone), each change an appended event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+from aiohttp import web
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from services.api.models import Timestamp
+from services.api.problems import Problem, validation_problem
+from services.api.routes.crawls import ssrf_check
+from services.api.routing import RouteTable, dump
+from shared import events as ev
+from shared import eventstore
+from shared.crawlsettings import CrawlSettings
+from shared.service import METRICS, POOL
+
+routes = RouteTable("schedules")
+
+SCHEDULE_ID = {"schedule_id": {"type": "string", "format": "uuid"}}
+NEXT_FIRES = 5
+
+
+class ScheduleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2048, description="the start URL of every crawl")
+    cron: str = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
+    timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+    settings: dict[str, Any] = Field(default_factory=dict, description="crawl settings, as for POST /api/crawls")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if len(value.split(" ")) != 5 or not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid five-field cron expression (minute hour day month weekday)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"{value!r} is not a known IANA time zone (like Europe/Moscow or UTC)") from None
+        return value
+
+
+class Schedule(BaseModel):
+    id: uuid.UUID
+    url: str
+    cron: str
+    timezone: str
+    settings: dict[str, Any]
+    created_at: Timestamp
+    last_fire_at: Timestamp | None
+    last_crawl_id: uuid.UUID | None
+    next_fire_times: list[Timestamp] = Field(description=f"the next {NEXT_FIRES} fire times, in UTC")
+
+
+class ScheduleList(BaseModel):
+    items: list[Schedule]
+
+
+_COLUMNS = "id, url, cron, timezone, settings, created_at, last_fire_at, last_crawl_id"
+_GET = f"SELECT {_COLUMNS} FROM schedules WHERE id = $1"
+_LIST = f"SELECT {_COLUMNS} FROM schedules ORDER BY created_at DESC, id DESC LIMIT 1000"
+
+
+def next_fire_times(cron: str, timezone: str, after: datetime, count: int = NEXT_FIRES) -> list[datetime]:
+    """The next ``count`` fire times of ``cron`` read in ``timezone``, as UTC datetimes."""
+    start = after.astimezone(ZoneInfo(timezone))
+    it = croniter(cron, start)
+    return [it.get_next(datetime).astimezone(UTC) for _ in range(count)]
+
+
+def _schedule(row: asyncpg.Record, now: datetime) -> Schedule:
+    return Schedule(**dict(row), next_fire_times=next_fire_times(row["cron"], row["timezone"], now))
+
+
+def schedule_id_of(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["schedule_id"])
+    except ValueError:
+        raise Problem(404, f"No schedule has the id {request.match_info['schedule_id']!r}.") from None
+
+
+def crawl_settings_of(body: ScheduleCreate) -> CrawlSettings:
+    try:
+        return CrawlSettings.model_validate({**body.settings, "url": body.url})
+    except ValidationError as exc:
+        problem = validation_problem(exc, prefix=("settings",))
+        for error in problem.errors or []:  # the URL is a top-level field of this body
+            if error["field"] in ("settings.url", "settings"):
+                error["field"] = "url" if error["field"] == "settings.url" else "settings"
+        raise problem from None
+
+
+@routes.operation(
+    "POST",
+    "/api/schedules",
+    summary="Create a recurring crawl",
+    body=ScheduleCreate,
+    response=Schedule,
+    status=201,
+    errors=(413, 422),
+)
+async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Response:
+    """Validates the cron expression and the time zone; the answer lists the next fire times."""
+    settings = crawl_settings_of(body)
+    await ssrf_check(request, settings)
+    schedule_id = uuid.uuid4()
+    event = ev.ScheduleCreated(
+        schedule_id=schedule_id, url=settings.url, cron=body.cron, timezone=body.timezone, settings=settings
+    )
+    async with request.app[POOL].acquire() as conn:
+        await eventstore.append(
+            conn,
+            ev.schedule_stream(schedule_id),
+            [event],
+            expected_version=eventstore.NO_STREAM,
+            metadata=ev.Metadata(correlation_id=str(schedule_id), actor="api"),
+        )
+        row = await conn.fetchrow(_GET, schedule_id)
+        now = await conn.fetchval("SELECT now()")
+    request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
+    response = dump(_schedule(row, now), status=201)
+    response.headers["Location"] = f"/api/schedules/{schedule_id}"
+    return response
+
+
+@routes.operation("GET", "/api/schedules", summary="List schedules", response=ScheduleList)
+async def list_schedules(request: web.Request) -> web.Response:
+    """Every schedule, newest first, with its next fire times."""
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(_LIST)
+        now = await conn.fetchval("SELECT now()")
+    return dump(ScheduleList(items=[_schedule(r, now) for r in rows]))
+
+
+@routes.operation(
+    "GET", "/api/schedules/{schedule_id}", summary="One schedule", response=Schedule, errors=(404,),
+    path_params=SCHEDULE_ID,
+)  # fmt: skip
+async def get_schedule(request: web.Request) -> web.Response:
+    """One schedule with its next fire times."""
+    schedule_id = schedule_id_of(request)
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(_GET, schedule_id)
+        now = await conn.fetchval("SELECT now()")
+    if row is None:
+        raise Problem(404, f"No schedule has the id {schedule_id}.")
+    return dump(_schedule(row, now))
+
+
+@routes.operation(
+    "DELETE",
+    "/api/schedules/{schedule_id}",
+    summary="Delete a schedule",
+    status=204,
+    errors=(404,),
+    path_params=SCHEDULE_ID,
+)
+async def delete_schedule(request: web.Request) -> web.Response:
+    """Appends ScheduleDeleted; crawls it already started are kept."""
+    schedule_id = schedule_id_of(request)
+    stream = ev.schedule_stream(schedule_id)
+    async with request.app[POOL].acquire() as conn:
+        for _ in range(5):
+            if await conn.fetchval("SELECT 1 FROM schedules WHERE id = $1", schedule_id) is None:
+                raise Problem(404, f"No schedule has the id {schedule_id}.")
+            version = await eventstore.stream_version(conn, stream)
+            try:
+                await eventstore.append(
+                    conn,
+                    stream,
+                    [ev.ScheduleDeleted(schedule_id=schedule_id)],
+                    expected_version=version,
+                    metadata=ev.Metadata(correlation_id=str(schedule_id), actor="api"),
+                )
+                break
+            except eventstore.StreamConflict:
+                continue
+        else:
+            raise Problem(409, "The schedule kept changing; try again.")
+    request.app[METRICS].events_appended.labels(type=ev.ScheduleDeleted.type_name()).inc()
+    return web.Response(status=204)

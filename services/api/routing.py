@@ -1,0 +1,140 @@
+"""The api's route table: every operation with its models, registered with aiohttp and documented.
+
+One declaration per endpoint feeds both the router and the OpenAPI document (``openapi.py``), so
+the document cannot drift from what the server does. The wrapper parses the query string and the
+JSON body into the declared pydantic models; a bad value is a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from services.api.problems import Problem, validation_problem
+
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+OPERATIONS = web.AppKey("operations", list)
+M = TypeVar("M", bound=BaseModel)
+
+_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method and path: its handler, models and documented responses."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    operation_id: str
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    public: bool = False
+    media_types: tuple[str, ...] = ("application/json",)
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    response_schema: dict[str, Any] | None = None  # for bodies that are not a pydantic model
+
+    @property
+    def path_names(self) -> list[str]:
+        return _PATH_PARAM.findall(self.path)
+
+    @property
+    def openapi_path(self) -> str:
+        """The path as OpenAPI writes it (no aiohttp regex suffixes)."""
+        return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", self.path)
+
+
+class RouteTable:
+    """The operations of one routes module, declared with ``@routes.operation(...)``."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.operations: list[Operation] = []
+
+    def operation(self, method: str, path: str, *, summary: str, **options: Any) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tag=options.pop("tag", self.tag),
+                    operation_id=options.pop("operation_id", handler.__name__),
+                    description=options.pop("description", (handler.__doc__ or "").strip()),
+                    **options,
+                )
+            )
+            return handler
+
+        return register
+
+
+def register(app: web.Application, tables: list[RouteTable]) -> None:
+    """Add every operation to the router and remember them for the OpenAPI document."""
+    operations: list[Operation] = app.setdefault(OPERATIONS, [])
+    for table in tables:
+        for op in table.operations:
+            app.router.add_route(op.method, op.path, _wrap(op))
+            operations.append(op)
+
+
+def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        kwargs: dict[str, Any] = {}
+        if op.query is not None:
+            kwargs["query"] = parse_query(request, op.query)
+        if op.body is not None:
+            kwargs["body"] = parse_model(await read_json(request), op.body)
+        return await op.handler(request, **kwargs)
+
+    handler.__name__ = op.operation_id
+    return handler
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    """The query string as ``model``; a repeated key keeps its last value."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+def parse_model(data: Any, model: type[M]) -> M:
+    if not isinstance(data, dict):
+        raise Problem(422, "The body must be a JSON object.", errors=[{"field": "body", "message": "not an object"}])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 422 saying what is wrong with it."""
+    if not request.can_read_body:
+        raise Problem(422, "The request needs a JSON body.", errors=[{"field": "body", "message": "missing"}])
+    try:
+        return await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Problem(
+            422, f"The body is not valid JSON: {exc}", errors=[{"field": "body", "message": str(exc)}]
+        ) from None
+
+
+def dump(model: BaseModel, status: int = 200) -> web.Response:
+    """A pydantic model as a JSON response (times as the models serialise them)."""
+    return web.Response(text=model.model_dump_json(), status=status, content_type="application/json")
