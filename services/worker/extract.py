@@ -26,6 +26,7 @@ MAX_JSON_LD_BYTES = 512 * 1024
 MAX_SHINGLES = 20000
 SHINGLE_WORDS = 3
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")  # words as shared.duplicates counts them
 _MIXED_CONTENT = (("img", "src"), ("script", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"),
                   ("audio", "src"), ("embed", "src"), ("object", "data"))  # fmt: skip
 _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
@@ -77,7 +78,8 @@ def _bit_tables() -> list[list[int]]:
             lanes = 0
             for bit in range(8):
                 if value >> bit & 1:
-                    lanes |= 1 << (16 * (byte_index * 8 + bit))
+                    # big-endian, as shared.duplicates.simhash reads the digest
+                    lanes |= 1 << (16 * ((7 - byte_index) * 8 + bit))
             table.append(lanes)
         tables.append(table)
     return tables
@@ -125,7 +127,7 @@ def _json_ld_types(raw: str, found: list[str]) -> None:
         return
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # broken or absurdly nested JSON is just not structured data
         return
     stack: list[Any] = [data]
     steps = 0
@@ -246,10 +248,10 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
     if body is not None:
         tree.strip_tags(["script", "style", "noscript", "template", "svg"])
         text = body.text(deep=True, separator=" ")
-        words = text.lower().split()
+        # The audit's definition of words and of the content hash (shared.duplicates).
+        words = _WORD.findall(text.lower())
         out.word_count = len(words)
         if words:
-            normalised = " ".join(words)
-            out.content_hash = hashlib.md5(normalised.encode(), usedforsecurity=False).hexdigest()
+            out.content_hash = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
             out.simhash = simhash(words)
     return out
