@@ -23,10 +23,14 @@ frontend/node_modules/.installed: frontend/package.json
 frontend: frontend/node_modules/.installed
 	cd frontend && npm run build
 
-run: install frontend
+# The frontend is built when it exists; a checkout without frontend/package.json still runs the api.
+FRONTEND_BUILD := $(if $(wildcard frontend/package.json),frontend,)
+FRONTEND_DEPS := $(if $(wildcard frontend/package.json),frontend/node_modules/.installed,)
+
+run: install $(FRONTEND_BUILD)
 	$(PY) -m scripts.supervisor
 
-dev: install frontend/node_modules/.installed
+dev: install $(FRONTEND_DEPS)
 	$(PY) -m scripts.supervisor --dev
 
 lint: install

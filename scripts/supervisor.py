@@ -1,0 +1,218 @@
+"""``python -m scripts.supervisor`` (what ``make run`` runs): the whole stack on one machine.
+
+Starts an embedded PostgreSQL (data in ``.data/``, reused on the next run) unless
+``DATABASE_URL`` is set, applies the migrations, then runs api, worker and scheduler as
+``python -m services.<name>`` (the same entry points compose runs). A service that dies is
+restarted with backoff, as compose's restart policy would. Ctrl-C or SIGTERM stops the services
+first, then Postgres. ``--dev`` also runs the Vite dev server (``npm run dev`` in ``frontend/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import structlog
+
+from shared import database, embedded
+from shared import logging as logs
+from shared import settings as config
+from shared.settings import Settings
+
+log = structlog.get_logger("supervisor")
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / ".data"
+SERVICES = ("api", "worker", "scheduler")
+STABLE_AFTER_SECONDS = 30.0  # a service that ran this long gets its restart backoff reset
+
+
+@dataclass
+class Program:
+    """One supervised child process."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path = REPO
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor itself is killed, so nothing is left behind (Linux)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Supervisor:
+    """Run programs, restart the ones that die (with backoff), stop them all on request."""
+
+    def __init__(self, programs: list[Program], *, max_backoff: float = 30.0, stop_timeout: float = 30.0) -> None:
+        self.programs = programs
+        self.max_backoff = max_backoff
+        self.stop_timeout = stop_timeout
+        self.stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        for program in self.programs:
+            self._tasks.append(asyncio.create_task(self._keep_running(program), name=f"supervise-{program.name}"))
+        await asyncio.gather(*(p.started.wait() for p in self.programs))
+
+    async def _spawn(self, program: Program) -> asyncio.subprocess.Process:
+        # Own session (process group): Ctrl-C reaches only the supervisor, which stops children in order,
+        # and a child's own children (npm -> vite) are stopped with it.
+        process = await asyncio.create_subprocess_exec(
+            *program.argv,
+            cwd=str(program.cwd),
+            env=program.env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        program.process = process
+        program.started.set()
+        log.info("started", program=program.name, pid=process.pid)
+        return process
+
+    async def _keep_running(self, program: Program) -> None:
+        backoff = 1.0
+        while not self.stopping.is_set():
+            began = time.monotonic()
+            try:
+                process = await self._spawn(program)
+            except OSError as exc:
+                log.error("cannot start", program=program.name, error=str(exc))
+                program.started.set()
+                return
+            code = await process.wait()
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - began > STABLE_AFTER_SECONDS:
+                backoff = 1.0
+            program.restarts += 1
+            log.warning("exited; restarting", program=program.name, exit_code=code, restart_in_s=backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def stop(self) -> None:
+        """SIGTERM every child (its whole process group), wait, then SIGKILL what is left."""
+        self.stopping.set()
+        running = [p.process for p in self.programs if p.process is not None and p.process.returncode is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        if running:
+            _, pending = await asyncio.wait([asyncio.create_task(p.wait()) for p in running], timeout=self.stop_timeout)
+            for process in running:
+                if process.returncode is None:
+                    log.warning("did not stop in time; killing", pid=process.pid)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    await process.wait()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def service_env(base: dict[str, str], database_url: str) -> dict[str, str]:
+    """The children's environment: ours, plus the database and the laptop defaults."""
+    env = dict(base)
+    env["DATABASE_URL"] = database_url
+    env.setdefault("ALLOW_PRIVATE_NETWORKS", "true")  # make run crawls local sites too
+    env.setdefault("LOG_FORMAT", "console")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def programs_for(env: dict[str, str], *, dev: bool = False, python: str = sys.executable) -> list[Program]:
+    """api, worker and scheduler as their compose entry points (plus the Vite dev server with ``dev``)."""
+    programs = [Program(name, [python, "-m", f"services.{name}"], env) for name in SERVICES]
+    if dev:
+        if (REPO / "frontend" / "package.json").exists():
+            programs.append(Program("vite", ["npm", "run", "dev"], env, cwd=REPO / "frontend"))
+        else:
+            log.warning("frontend/package.json is missing; not starting the Vite dev server")
+    return programs
+
+
+def prepare_database(settings: Settings, data_dir: Path = DATA_DIR) -> tuple[str, Any]:
+    """The DSN to use (embedded unless DATABASE_URL is set) with migrations applied; and the server handle."""
+    server = None
+    if "database_url" in settings.model_fields_set:
+        dsn = settings.database_url
+        log.info("using DATABASE_URL")
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = embedded.start(data_dir / "postgres")
+        dsn = server.get_uri()
+        log.info("embedded PostgreSQL running", data=str(data_dir / "postgres"))
+    applied = database.migrate(dsn)
+    log.info("migrations applied", count=applied)
+    return dsn, server
+
+
+async def wait_healthy(url: str, *, timeout: float = 60.0, give_up: Callable[[], bool] = lambda: False) -> bool:
+    """Wait until ``url`` answers 200 (start-up only; returns False after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        while time.monotonic() < deadline and not give_up():
+            with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return True
+            await asyncio.sleep(0.2)
+    return False
+
+
+async def run(dev: bool) -> int:
+    settings = config.load()
+    dsn, server = await asyncio.to_thread(prepare_database, settings)
+    # Passed through, not read: the children read their settings from it themselves.
+    env = service_env(dict(os.environ), dsn)
+    supervisor = Supervisor(programs_for(env, dev=dev))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await supervisor.start()
+        if await wait_healthy(f"http://127.0.0.1:{settings.api_port}/health", give_up=stop.is_set):
+            ui = f"http://localhost:{3000 if dev else settings.api_port}"
+            print(f"\n  SEO crawler is running.  UI and API: {ui}\n  Ctrl-C stops everything.\n", flush=True)
+        elif not stop.is_set():
+            log.warning("the api is not healthy yet; see its log above", port=settings.api_port)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await supervisor.stop()
+        if server is not None:
+            await asyncio.to_thread(server.cleanup)
+            log.info("embedded PostgreSQL stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.supervisor", description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", action="store_true", help="also run the Vite dev server on :3000")
+    args = parser.parse_args(argv)
+    settings = config.load()
+    logs.configure("console" if sys.stderr.isatty() else settings.log_format, settings.log_level, service="supervisor")
+    return asyncio.run(run(args.dev))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
