@@ -1,0 +1,73 @@
+"""Worker and scheduler ``/health`` and ``/metrics``: 200 when they can serve, 503 naming what is failing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import asyncpg
+
+from services.scheduler import app as scheduler_app
+from services.worker import app as worker_app
+from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_types
+
+_TERMINATE_ALL = """
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
+"""
+
+
+async def _health(http: aiohttp.ClientSession, base: str) -> tuple[int, dict[str, object]]:
+    async with http.get(f"{base}/health") as response:
+        return response.status, await response.json()
+
+
+async def _wait_health(http: aiohttp.ClientSession, base: str, status: int, timeout: float = 20) -> dict[str, object]:
+    """Health as a monitor sees it: asked again until it reports ``status`` (bounded)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            code, body = await _health(http, base)
+            if code == status:
+                return body
+            await asyncio.sleep(0.1)
+
+
+async def test_health_and_metrics_report_the_database_and_listen_connection(
+    dsn: str, pool: asyncpg.Pool, pg_server_dsn: str
+) -> None:
+    worker = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+    scheduler = scheduler_app.create_app(settings_for(dsn))
+    async with serve(worker) as worker_url, serve(scheduler) as scheduler_url, aiohttp.ClientSession() as http:
+        for base, name in ((worker_url, "worker"), (scheduler_url, "scheduler")):
+            body = await _wait_health(http, base, 200)
+            assert body == {"status": "ok", "service": name, "checks": {"database": "ok", "listen": "ok"}}
+
+        crawl_id = await request_crawl(pool)
+        await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "CrawlCompleted"])
+        async with http.get(f"{worker_url}/metrics") as response:
+            assert response.status == 200
+            text = await response.text()
+        assert "seo_claims_total 1.0" in text
+        assert "seo_wakeup_latency_seconds_count 1.0" in text
+        assert "seo_queue_depth 0.0" in text
+        async with http.get(f"{scheduler_url}/metrics") as response:
+            text = await response.text()
+        assert "seo_scheduler_leader 1.0" in text and "seo_lease_expiries_total" in text
+
+        # The database goes away: both services say so, naming the failing checks.
+        async with pool.acquire() as conn:
+            dbname = await conn.fetchval("SELECT current_database()")
+        admin = await asyncpg.connect(pg_server_dsn)
+        try:
+            await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS false')
+            await admin.execute(_TERMINATE_ALL, dbname)
+            for base in (worker_url, scheduler_url):
+                body = await _wait_health(http, base, 503)
+                assert body["status"] == "unavailable"
+                assert body["failing"] == ["database", "listen"]
+                assert "database" in str(body["detail"])
+        finally:
+            await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS true')
+            await admin.close()
+        # And they recover by themselves.
+        for base in (worker_url, scheduler_url):
+            await _wait_health(http, base, 200)
