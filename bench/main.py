@@ -1,0 +1,236 @@
+"""``make bench``: every measurement of issue 7 in one run on this machine, then the results files.
+
+Run by bench/run.sh in the bench venv (``python -m bench.main``). Sizes and parts come from the
+environment (see bench/config.py); the smoke test runs the same code at tiny sizes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from bench import machine, nginx, ours_services, postgres, processes, report, site, stats
+from bench.config import BenchConfig, SiteShape
+
+log = structlog.get_logger("bench")
+
+PEERS = ("pgqueuer", "procrastinate")
+
+
+def _empty_results() -> dict[str, Any]:
+    return {
+        "machine": {},
+        "queue_latency_ms": {"ours": None, "ours_http": None, "pgqueuer": None, "procrastinate": None},
+        "queue_throughput_jobs_s": {"ours": None, "pgqueuer": None, "procrastinate": None},
+        "crawl_pages_s": {"ours": None, "scrapy": None, "ceiling": None},
+        "worker_peak_rss_mb": {"20k": None, "100k": None},
+    }
+
+
+class Run:
+    """One benchmark run: what it measured so far and where its logs go."""
+
+    def __init__(self, cfg: BenchConfig) -> None:
+        self.cfg = cfg
+        self.results = _empty_results()
+        self.details: dict[str, Any] = {"lost_wakeups": {}, "skipped": {}, "queues": {}, "crawls": {}}
+        self.logs = cfg.work_dir / "logs"
+        self.peers_python = self._peers_python()
+
+    def _peers_python(self) -> str | None:
+        python = self.cfg.peers_python
+        if python and Path(python).exists():
+            return python
+        self.details["skipped"]["peers"] = (
+            f"no bench venv interpreter at {python!r}: PgQueuer, procrastinate and Scrapy were not run"
+            if python
+            else "BENCH_PEERS_PYTHON not set: PgQueuer, procrastinate and Scrapy were not run"
+        )
+        return None
+
+    def log_path(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    # --- queues --------------------------------------------------------------------------------
+
+    def _queue_args(self, dsn: str) -> list[str]:
+        cfg = self.cfg
+        return [
+            "--dsn", dsn,
+            "--latency-jobs", str(cfg.latency_jobs if "latency" in cfg.parts else 0),
+            "--drain-jobs", str(cfg.drain_jobs if "drain" in cfg.parts else 0),
+            "--concurrency", str(cfg.queue_concurrency),
+            "--lost-after", str(cfg.lost_after_seconds),
+            "--job-timeout", str(cfg.job_timeout_seconds),
+        ]  # fmt: skip
+
+    async def queue(self, admin: str, name: str, python: str, module: str) -> None:
+        """One queue's latency and drain, in a fresh database, in its own process."""
+        log.info("queue", system=name)
+        async with postgres.database(admin, name) as dsn:
+            started = time.monotonic()
+            out = await asyncio.to_thread(
+                processes.run_json,
+                [python, "-m", module, *self._queue_args(dsn)],
+                env=processes.child_env(),
+                log=self.log_path(f"queue-{name}"),
+                timeout=3600,
+            )
+        self._record_queue(name, out, time.monotonic() - started)
+
+    def _record_queue(self, name: str, out: dict[str, Any], seconds: float) -> None:
+        detail: dict[str, Any] = {"version": out.get("version"), "wall_seconds": round(seconds, 1)}
+        if "latency" in out:
+            lat = out["latency"]
+            self.results["queue_latency_ms"][name] = stats.summary_ms(lat["samples_s"])
+            self.details["lost_wakeups"][name] = lat["lost_wakeups"]
+            detail["latency"] = {k: v for k, v in lat.items() if k != "samples_s"}
+        if "drain" in out:
+            self.results["queue_throughput_jobs_s"][name] = out["drain"]["jobs_per_second"]
+            detail["drain"] = out["drain"]
+        self.details["queues"][name] = detail
+        log.info("queue done", system=name, latency=self.results["queue_latency_ms"][name], drain=out.get("drain"))
+
+    async def http(self, admin: str, target: str) -> None:
+        log.info("queue", system="ours_http")
+        async with postgres.database(admin, "ours_http") as dsn:
+            out = await ours_services.http_latency(
+                self.cfg.ours_python,
+                dsn,
+                self.logs,
+                target,
+                self.cfg.latency_jobs,
+                lost_after=self.cfg.lost_after_seconds,
+                timeout=self.cfg.job_timeout_seconds,
+            )
+        self.results["queue_latency_ms"]["ours_http"] = stats.summary_ms(out["samples_s"])
+        self.details["lost_wakeups"]["ours_http"] = out["lost_wakeups"]
+        self.details["queues"]["ours_http"] = {k: v for k, v in out.items() if k != "samples_s"}
+        log.info("queue done", system="ours_http", latency=self.results["queue_latency_ms"]["ours_http"])
+
+    # --- crawls --------------------------------------------------------------------------------
+
+    async def ceiling(self, base: str, shape: SiteShape) -> None:
+        out = await asyncio.to_thread(
+            processes.run_json,
+            [self.cfg.ours_python, "-m", "bench.ceiling", "--base", base, "--pages", str(shape.pages),
+             "--concurrency", str(self.cfg.crawl_concurrency)],
+            env=processes.child_env(),
+            log=self.log_path("crawl-ceiling"),
+            timeout=3600,
+        )  # fmt: skip
+        self.results["crawl_pages_s"]["ceiling"] = out["pages_per_second"]
+        self.details["crawls"]["ceiling"] = out
+        log.info("crawl done", crawler="ceiling", result=out)
+
+    async def scrapy(self, base: str, shape: SiteShape) -> None:
+        if self.peers_python is None:
+            return
+        out = await asyncio.to_thread(
+            processes.run_json,
+            [self.peers_python, "-m", "bench.peers.scrapy_runner", "--start-url", f"{base}/p/0.html",
+             "--max-pages", str(shape.pages), "--concurrency", str(self.cfg.crawl_concurrency),
+             "--feed", str(self.cfg.work_dir / "scrapy-items.jsonl")],
+            env=processes.child_env(),
+            log=self.log_path("crawl-scrapy"),
+            timeout=self.cfg.crawl_timeout_seconds,
+        )  # fmt: skip
+        self.results["crawl_pages_s"]["scrapy"] = out["pages_per_second"]
+        self.details["crawls"]["scrapy"] = out
+        log.info("crawl done", crawler="scrapy", result=out)
+
+    async def ours_crawl(self, admin: str, base: str, shape: SiteShape, label: str) -> dict[str, Any]:
+        async with postgres.database(admin, f"crawl_{label}") as dsn:
+            out = await ours_services.crawl(
+                self.cfg.ours_python,
+                dsn,
+                self.logs,
+                f"crawl-{label}",
+                f"{base}/p/0.html",
+                shape.pages,
+                self.cfg.crawl_concurrency,
+                timeout=self.cfg.crawl_timeout_seconds,
+                profile=self.cfg.profile,
+            )
+        self.details["crawls"][f"ours_{label}"] = out
+        log.info("crawl done", crawler=f"ours {label}", pages_per_second=out["pages_per_second"],
+                 peak_rss_mb=out["peak_rss_mb"], pages=out["pages"])  # fmt: skip
+        return out
+
+    # --- the run -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        cfg = self.cfg
+        started = time.monotonic()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for old in self.logs.glob("*"):
+            old.unlink()
+        facts = machine.facts()
+        facts["peers"] = {k: v for k, v in machine.versions(["pgqueuer", "procrastinate", "scrapy"]).items() if v}
+        nginx_exe = nginx.binary(cfg.nginx)
+        facts["nginx_version"] = nginx.version(nginx_exe) if nginx_exe else None
+        self.results["machine"] = facts
+        self.details["sizes"] = {
+            "latency_jobs": cfg.latency_jobs,
+            "drain_jobs": cfg.drain_jobs,
+            "queue_concurrency": cfg.queue_concurrency,
+            "crawl_concurrency": cfg.crawl_concurrency,
+            "crawl_site": cfg.crawl_site.__dict__,
+            "memory_site": cfg.memory_site.__dict__,
+            "parts": sorted(cfg.parts),
+        }
+        if nginx_exe is None:
+            raise SystemExit("bench: nginx not found; run scripts/install-system-deps.sh (Debian's nginx package)")
+        crawl_site = site.ensure(cfg.work_dir, cfg.crawl_site, cfg.seed)
+        self.details["crawl_site_stats"] = site.stats(crawl_site)
+        with postgres.server(cfg.database_url, cfg.work_dir / "pg") as admin:
+            self.results["machine"].update(await postgres.facts(admin))
+            with nginx.serving(nginx_exe, crawl_site, cfg.work_dir / "nginx") as base:
+                if cfg.parts & {"latency", "drain"}:
+                    await self.queue(admin, "ours", cfg.ours_python, "bench.ours_queue")
+                    if self.peers_python:
+                        await self.queue(admin, "pgqueuer", self.peers_python, "bench.peers.pgqueuer_runner")
+                        await self.queue(admin, "procrastinate", self.peers_python, "bench.peers.procrastinate_runner")
+                if "latency" in cfg.parts:
+                    await self.http(admin, f"{base}/index.html")
+                if "crawl" in cfg.parts:
+                    await self.ceiling(base, cfg.crawl_site)
+                    out = await self.ours_crawl(admin, base, cfg.crawl_site, "20k")
+                    self.results["crawl_pages_s"]["ours"] = out["pages_per_second"]
+                    self.results["worker_peak_rss_mb"]["20k"] = out["peak_rss_mb"]
+                    await self.scrapy(base, cfg.crawl_site)
+            if "memory" in cfg.parts:
+                memory_site = site.ensure(cfg.work_dir, cfg.memory_site, cfg.seed)
+                with nginx.serving(nginx_exe, memory_site, cfg.work_dir / "nginx") as base:
+                    out = await self.ours_crawl(admin, base, cfg.memory_site, "100k")
+                self.results["worker_peak_rss_mb"]["100k"] = out["peak_rss_mb"]
+        self.details["goals"] = report.goals(self.results, self.details["lost_wakeups"])
+        self.details["run_seconds"] = round(time.monotonic() - started, 1)
+
+    def write(self) -> None:
+        path = report.write_json(self.cfg.results_dir, self.results, self.details)
+        report.update_docs(self.cfg.docs_path, report.table(self.results, self.details))
+        log.info("results written", json=str(path), docs=str(self.cfg.docs_path))
+
+
+def main() -> int:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
+    cfg = BenchConfig()
+    cfg.work_dir.mkdir(parents=True, exist_ok=True)
+    if shutil.which(cfg.ours_python) is None and not os.path.exists(cfg.ours_python):
+        raise SystemExit(f"bench: no interpreter at {cfg.ours_python}")
+    run = Run(cfg)
+    asyncio.run(run.run())
+    run.write()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

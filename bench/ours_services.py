@@ -1,0 +1,206 @@
+"""Our services as users run them (``python -m services.api`` / ``services.worker``), measured from outside.
+
+- HTTP wake-up latency: ``POST /api/crawls`` to a running api, claimed by a running worker; the
+  latency is ``started_at - created_at`` of the crawl, both from the database clock (when
+  ``CrawlRequested`` and ``CrawlStarted`` were recorded), the same fields the api shows.
+- Crawl throughput and memory: one crawl of the generated site by a fresh worker process;
+  pages/s over the crawl's ``started_at``..``finished_at``, and the worker's peak RSS (VmHWM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bench import processes, queueprobe
+from shared import database, eventstore
+from shared import events as ev
+from shared.crawlsettings import CrawlSettings
+
+API_TOKEN = "bench-" + "0" * 40
+_CRAWL_ROW = """SELECT status, error, pages_crawled, pages_discovered, created_at, started_at, finished_at
+                FROM crawls WHERE id = $1"""
+_TERMINAL = ("completed", "failed", "cancelled")
+
+
+@contextlib.contextmanager
+def service(python: str, name: str, dsn: str, log: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``python -m services.<name>`` on a free loopback port, healthy before the block starts."""
+    port = processes.free_port()
+    child = processes.child_env(
+        DATABASE_URL=dsn,
+        HOST="127.0.0.1",
+        API_PORT=str(port),
+        WORKER_PORT=str(port),
+        SCHEDULER_PORT=str(port),
+        API_TOKEN=API_TOKEN,
+        ALLOW_PRIVATE_NETWORKS="true",
+        LOG_FORMAT="json",
+        LOG_LEVEL="info",
+        **env,
+    )
+    with processes.running([python, "-m", f"services.{name}"], env=child, log=log) as proc:
+        processes.wait_for_health(f"http://127.0.0.1:{port}/health", proc=proc, timeout=60)
+        yield proc, port
+
+
+async def _crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> asyncpg.Record:
+    return await conn.fetchrow(_CRAWL_ROW, crawl_id)
+
+
+async def _wait_terminal(conn: asyncpg.Connection, crawl_id: uuid.UUID, timeout: float) -> asyncpg.Record:
+    """Wait (by checking twice a second: this is the bench watching, not the product) for the crawl to end."""
+    deadline = time.monotonic() + timeout
+    while True:
+        row = await _crawl(conn, crawl_id)
+        if row is not None and row["status"] in _TERMINAL:
+            return row
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"crawl {crawl_id} still {row['status'] if row else 'missing'} after {timeout} s")
+        await asyncio.sleep(0.5)
+
+
+def _post(port: int, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/crawls",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {API_TOKEN}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())  # type: ignore[no-any-return]
+
+
+async def http_latency(
+    python: str, dsn: str, work: Path, target_url: str, jobs: int, *, lost_after: float, timeout: float
+) -> dict[str, Any]:
+    """Sequential crawls through the api, each a one-page crawl that ends before the next is posted."""
+    database.migrate(dsn)
+    body = {"url": target_url, "max_pages": 1, "respect_robots": False, "use_sitemaps": False, "max_rps": 1000}
+    samples: list[float] = []
+    lost = timed_out = 0
+    conn = await database.connect(dsn)
+    try:
+        with (
+            service(python, "worker", dsn, work / "http-worker.log"),
+            service(python, "api", dsn, work / "http-api.log") as (_, api_port),
+        ):
+            await asyncio.sleep(0.5)
+            for n in range(-queueprobe.WARMUP_JOBS, jobs):
+                created = await asyncio.to_thread(_post, api_port, body)
+                crawl_id = uuid.UUID(created["id"])
+                try:
+                    row = await _wait_terminal(conn, crawl_id, timeout)
+                except TimeoutError:
+                    if n >= 0:
+                        timed_out += 1
+                        lost += 1
+                        samples.append(timeout)
+                    continue
+                if n < 0:
+                    continue
+                if row["started_at"] is None:
+                    raise RuntimeError(f"crawl {crawl_id} ended {row['status']} without being claimed")
+                latency = (row["started_at"] - row["created_at"]).total_seconds()
+                samples.append(max(latency, 0.0))
+                lost += latency > lost_after
+            statuses = dict(await conn.fetch("SELECT status, count(*) FROM crawls GROUP BY status"))
+    finally:
+        await conn.close()
+    return {"samples_s": samples, "lost_wakeups": lost, "timed_out": timed_out, "statuses": statuses}
+
+
+async def crawl(
+    python: str,
+    dsn: str,
+    work: Path,
+    label: str,
+    start_url: str,
+    max_pages: int,
+    concurrency: int,
+    *,
+    timeout: float,
+    profile: bool = False,
+) -> dict[str, Any]:
+    """One crawl of the site by a fresh worker process: pages/s and the worker's peak RSS."""
+    database.migrate(dsn)
+    settings = CrawlSettings(
+        url=start_url,
+        max_pages=max_pages,
+        concurrency=concurrency,
+        max_rps=1000,
+        respect_robots=True,
+        use_sitemaps=False,
+    )
+    crawl_id = uuid.uuid4()
+    conn = await database.connect(dsn)
+    samples: list[tuple[float, float, int]] = []
+    try:
+        with service(python, "worker", dsn, work / f"{label}-worker.log") as (proc, _):
+            profiler = _profiler(proc.pid, work / f"{label}-worker.pyspy.txt") if profile else None
+            started = time.monotonic()
+            await eventstore.append(
+                conn,
+                ev.crawl_stream(crawl_id),
+                [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)],
+                expected_version=eventstore.NO_STREAM,
+                metadata=ev.Metadata(correlation_id=str(crawl_id), actor="bench"),
+            )
+            row = None
+            while row is None or row["status"] not in _TERMINAL:
+                await asyncio.sleep(1.0)
+                row = await _crawl(conn, crawl_id)
+                samples.append((round(time.monotonic() - started, 1), processes.rss_mb(proc.pid), row["pages_crawled"]))
+                if time.monotonic() - started > timeout:
+                    raise TimeoutError(f"{label} crawl not finished after {timeout} s: {dict(row)}")
+            peak = processes.peak_rss_mb(proc.pid)
+            if profiler is not None:
+                processes.stop(profiler, signal.SIGINT, timeout=60)  # SIGINT: py-spy writes its file
+        stored = await conn.fetchval("SELECT count(*) FROM pages WHERE crawl_id = $1", crawl_id)
+        links = await conn.fetchval("SELECT count(*) FROM links WHERE crawl_id = $1", crawl_id)
+    finally:
+        await conn.close()
+    if row["status"] != "completed":
+        raise RuntimeError(f"{label} crawl ended {row['status']}: {row['error']}")
+    seconds = (row["finished_at"] - row["started_at"]).total_seconds()
+    return {
+        "pages": row["pages_crawled"],
+        "pages_stored": stored,
+        "links_stored": links,
+        "seconds": round(seconds, 3),
+        "pages_per_second": round(row["pages_crawled"] / seconds, 1) if seconds else 0.0,
+        "peak_rss_mb": round(peak, 1),
+        "rss_timeline_mb": _thin(samples),
+    }
+
+
+def _thin(samples: list[tuple[float, float, int]], keep: int = 40) -> list[list[float]]:
+    """At most ``keep`` (seconds, RSS MB, pages) points, evenly spaced, for the details file."""
+    step = max(1, len(samples) // keep)
+    return [[s, round(r, 1), p] for s, r, p in samples[::step]]
+
+
+def _profiler(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the worker until stopped (needs ptrace; without it the run goes on unprofiled)."""
+    import shutil
+    import sys
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        return None
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(out.with_suffix(".log"), "wb"),  # noqa: SIM115 (lives as long as py-spy)
+    )
