@@ -1,9 +1,11 @@
 /** The typed client for /api: one function per endpoint, errors as ApiError (problem+json). */
 import type {
+  CatalogueEntry,
   Comparison,
   Crawl,
   CrawlSettings,
   FieldError,
+  IssueReport,
   IssueSummary,
   IssueUrl,
   Page,
@@ -98,7 +100,7 @@ const enc = encodeURIComponent;
 export type ExportFormat = "csv" | "json" | "xlsx";
 export type ExportWhat = "pages" | "issues" | "links";
 
-export const api = {
+export const api: Api = {
   login: (token: string) => request<unknown>("POST", "/api/session", { token }),
   logout: () => request<unknown>("DELETE", "/api/session"),
 
@@ -112,32 +114,29 @@ export const api = {
   listPages: (crawlId: string, q: PageQuery, signal?: AbortSignal) =>
     request<Paginated<Page>>(
       "GET",
-      `/api/crawls/${enc(crawlId)}/pages${query({ ...q, limit: q.limit ?? 200 })}`,
+      `/api/crawls/${enc(crawlId)}/pages${query({ ...q, limit: Math.min(q.limit ?? 200, 500) })}`,
       undefined,
       signal,
     ),
   getPage: (crawlId: string, pageId: string | number, signal?: AbortSignal) =>
     request<PageDetail>("GET", `/api/crawls/${enc(crawlId)}/pages/${enc(String(pageId))}`, undefined, signal),
 
-  issueSummary: (crawlId: string, signal?: AbortSignal) =>
-    request<IssueSummary[] | Paginated<IssueSummary>>("GET", `/api/crawls/${enc(crawlId)}/issues`, undefined, signal).then(
-      (body) => (Array.isArray(body) ? body : body.items),
+  issueReport: (crawlId: string, lang: string, signal?: AbortSignal) =>
+    request<IssueReport>("GET", `/api/crawls/${enc(crawlId)}/issues${query({ lang })}`, undefined, signal),
+  issueSummary: (crawlId: string, lang: string, signal?: AbortSignal) =>
+    api.issueReport(crawlId, lang, signal).then((body) => body.items),
+  issueUrls: (crawlId: string, code: string, lang: string, cursor?: string | null, signal?: AbortSignal) =>
+    request<IssueReport>("GET", `/api/crawls/${enc(crawlId)}/issues${query({ code, lang, cursor, limit: 200 })}`, undefined, signal).then(
+      (body): Paginated<IssueUrl> => ({ items: body.urls ?? [], next_cursor: body.next_cursor ?? null }),
     ),
-  issueUrls: (crawlId: string, code: string, cursor?: string | null, signal?: AbortSignal) =>
-    request<Paginated<IssueUrl>>(
-      "GET",
-      `/api/crawls/${enc(crawlId)}/issues${query({ code, cursor, limit: 200 })}`,
-      undefined,
-      signal,
-    ),
+  catalogue: (lang: string, signal?: AbortSignal) =>
+    request<{ items: CatalogueEntry[] }>("GET", `/api/issues/catalogue${query({ lang })}`, undefined, signal).then((b) => b.items),
 
   compare: (crawlId: string, otherId: string, signal?: AbortSignal) =>
     request<Comparison>("GET", `/api/crawls/${enc(crawlId)}/compare/${enc(otherId)}`, undefined, signal),
 
   listSchedules: (signal?: AbortSignal) =>
-    request<Schedule[] | Paginated<Schedule>>("GET", "/api/schedules", undefined, signal).then((body) =>
-      Array.isArray(body) ? body : body.items,
-    ),
+    request<{ items: Schedule[] }>("GET", "/api/schedules", undefined, signal).then((body) => body.items),
   createSchedule: (input: ScheduleInput) => request<Schedule>("POST", "/api/schedules", input),
   deleteSchedule: (id: string) => request<unknown>("DELETE", `/api/schedules/${enc(id)}`),
 
@@ -145,4 +144,29 @@ export const api = {
     `/api/crawls/${enc(crawlId)}/export${query({ format, what })}`,
   sitemapUrl: (crawlId: string) => `/api/crawls/${enc(crawlId)}/sitemap.xml`,
   eventsUrl: (crawlId: string) => `/api/crawls/${enc(crawlId)}/events`,
+  listEventsUrl: () => "/api/crawls/events",
 };
+
+/** The client's shape, spelled out so `api` can refer to itself. */
+export interface Api {
+  login(token: string): Promise<unknown>;
+  logout(): Promise<unknown>;
+  listCrawls(cursor?: string | null, signal?: AbortSignal): Promise<Paginated<Crawl>>;
+  getCrawl(id: string, signal?: AbortSignal): Promise<Crawl>;
+  startCrawl(settings: Partial<CrawlSettings>): Promise<Crawl>;
+  changeCrawl(id: string, action: "cancel" | "pause" | "resume"): Promise<Crawl>;
+  listPages(crawlId: string, q: PageQuery, signal?: AbortSignal): Promise<Paginated<Page>>;
+  getPage(crawlId: string, pageId: string | number, signal?: AbortSignal): Promise<PageDetail>;
+  issueReport(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueReport>;
+  issueSummary(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueSummary[]>;
+  issueUrls(crawlId: string, code: string, lang: string, cursor?: string | null, signal?: AbortSignal): Promise<Paginated<IssueUrl>>;
+  catalogue(lang: string, signal?: AbortSignal): Promise<CatalogueEntry[]>;
+  compare(crawlId: string, otherId: string, signal?: AbortSignal): Promise<Comparison>;
+  listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
+  createSchedule(input: ScheduleInput): Promise<Schedule>;
+  deleteSchedule(id: string): Promise<unknown>;
+  exportUrl(crawlId: string, format: ExportFormat, what: ExportWhat): string;
+  sitemapUrl(crawlId: string): string;
+  eventsUrl(crawlId: string): string;
+  listEventsUrl(): string;
+}

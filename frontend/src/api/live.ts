@@ -13,6 +13,13 @@ export const FINAL: ReadonlySet<CrawlStatus> = new Set(["completed", "failed", "
 const STATUSES: ReadonlySet<string> = new Set(["queued", "running", "paused", "completed", "failed", "cancelled"]);
 const NUMBERS = ["pages_crawled", "pages_discovered", "issues_count", "errors_count"] as const;
 
+/** The SSE event names the api sends: a `snapshot` first, then the crawl's event types. */
+export const EVENT_NAMES = [
+  "snapshot", "CrawlRequested", "CrawlStarted", "CrawlProgressed", "PagesCrawled", "IssuesDetected", "CrawlCompleted",
+  "CrawlFailed", "CrawlAttemptFailed", "CrawlRequeued", "CrawlReleased", "LeaseExpired", "CrawlPaused", "CrawlResumed",
+  "CrawlCancelled",
+];
+
 /** The crawl fields an SSE payload carries, whatever envelope it comes in. */
 export function crawlFieldsOf(data: unknown, crawlId: string): Partial<Crawl> {
   if (typeof data !== "object" || data === null) return {};
@@ -89,10 +96,45 @@ export function useCrawlEvents(crawlId: string | undefined, active: boolean, opt
     };
     source.onmessage = onMessage;
     // named events ("progress", "status", ...) arrive through their own listeners
-    for (const name of ["progress", "state", "status", "crawl", "pages", "issues", "completed", "failed", "cancelled", "paused", "resumed", "started"]) {
-      source.addEventListener(name, onMessage as EventListener);
-    }
+    for (const name of EVENT_NAMES) source.addEventListener(name, onMessage as EventListener);
     source.onopen = refresh; // after a reconnect, catch up on what was missed
     return stop;
   }, [crawlId, active]);
+}
+
+/**
+ * Follow the crawl list's stream (GET /api/crawls/events): `onCrawl(id)` for every event that
+ * names a crawl, at most once per `throttleMs` per crawl, so the caller re-reads just that crawl.
+ */
+export function useCrawlListEvents(onCrawl: (crawlId: string) => void, throttleMs = 1000): void {
+  const callback = useRef(onCrawl);
+  callback.current = onCrawl;
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const source = new EventSource(api.listEventsUrl());
+    const timers = new Map<string, ReturnType<typeof setTimeout>>();
+    const onMessage = (message: MessageEvent<string>) => {
+      let id: unknown;
+      try {
+        const parsed = JSON.parse(message.data) as { data?: { crawl_id?: unknown } };
+        id = parsed.data?.crawl_id;
+      } catch {
+        return;
+      }
+      if (typeof id !== "string" || timers.has(id)) return;
+      timers.set(
+        id,
+        setTimeout(() => {
+          timers.delete(id);
+          callback.current(id);
+        }, throttleMs),
+      );
+    };
+    source.onmessage = onMessage;
+    for (const name of EVENT_NAMES) source.addEventListener(name, onMessage as EventListener);
+    return () => {
+      source.close();
+      for (const timer of timers.values()) clearTimeout(timer);
+    };
+  }, [throttleMs]);
 }

@@ -91,7 +91,6 @@ export interface Page {
   structured_data_types: string[];
   in_sitemap: boolean;
   crawled_at: string;
-  [key: string]: unknown;
 }
 
 export interface LinkRef {
@@ -106,9 +105,7 @@ export interface LinkRef {
 export interface PageIssue {
   code: string;
   severity: Severity;
-  title?: string;
-  help?: string;
-  explanation?: string;
+  title: string;
   details?: Record<string, unknown>;
 }
 
@@ -123,14 +120,33 @@ export interface IssueSummary {
   severity: Severity;
   count: number;
   title: string;
-  help: string;
-  explanation?: string;
+  explanation: string;
+  fix: string;
+}
+
+/** GET /api/crawls/{id}/issues: rows per code; with `code`, that code's URLs too. */
+export interface IssueReport {
+  crawl_id: string;
+  totals: Record<string, number>;
+  items: IssueSummary[];
+  urls?: IssueUrl[] | null;
+  next_cursor?: string | null;
 }
 
 export interface IssueUrl {
   page_id: number;
   url: string;
+  status_code?: number | null;
   details?: Record<string, unknown>;
+}
+
+export interface CatalogueEntry {
+  code: string;
+  severity: Severity;
+  title: string;
+  explanation: string;
+  fix: string;
+  threshold?: string | null;
 }
 
 export interface FieldChange {
@@ -163,9 +179,11 @@ export interface Schedule {
   cron: string;
   timezone: string;
   settings: Partial<CrawlSettings>;
-  next_run_at?: string | null;
-  created_at?: string;
+  created_at: string;
+  last_fire_at?: string | null;
   last_crawl_id?: string | null;
+  /** The next fire times, in UTC (the api computes them with the scheduler's cron reader). */
+  next_fire_times: string[];
 }
 
 export interface ScheduleInput {
@@ -186,15 +204,7 @@ export interface Problem {
   title?: string;
   status: number;
   detail?: string;
-  errors?: FieldError[];
-}
-
-export interface CrawlStats {
-  status_codes: Record<string, number>;
-  depths: Record<string, number>;
-  response_times: { le_ms: number | null; count: number }[];
-  severities: Record<Severity, number>;
-  sampled?: number | null;
+  errors?: FieldError[] | null;
 }
 
 export interface PageQuery {
@@ -203,6 +213,7 @@ export interface PageQuery {
   indexable?: string;
   issue?: string;
   sort?: string;
+  order?: "asc" | "desc";
   cursor?: string | null;
   limit?: number;
 }

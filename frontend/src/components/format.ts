@@ -36,3 +36,8 @@ export function asText(value: unknown): string {
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
+
+/** A record's field by name (for tables whose columns are chosen at run time). */
+export function fieldOf(record: object, key: string): unknown {
+  return (record as Record<string, unknown>)[key];
+}

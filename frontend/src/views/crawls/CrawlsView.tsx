@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../api/client";
-import { FINAL, useCrawlEvents } from "../../api/live";
+import { FINAL, useCrawlListEvents } from "../../api/live";
 import type { Crawl, Paginated } from "../../api/types";
 import { StatusBadge } from "../../components/badges";
 import { formatDate, formatNumber } from "../../components/format";
@@ -11,9 +11,6 @@ import { Empty, ErrorState, Loading, describeError } from "../../components/stat
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { NewCrawlForm } from "./NewCrawlForm";
-
-/** Browsers allow about six connections per origin; a few live streams leave room for the rest. */
-const MAX_LIVE_ROWS = 3;
 
 export function CrawlActions({ crawl, onChange }: { crawl: Crawl; onChange: (crawl: Crawl) => void }) {
   const { t } = useI18n();
@@ -48,10 +45,9 @@ export function CrawlActions({ crawl, onChange }: { crawl: Crawl; onChange: (cra
   );
 }
 
-function CrawlRow({ crawl, live, others, onChange }: { crawl: Crawl; live: boolean; others: Crawl[]; onChange: (c: Crawl | ((old: Crawl) => Crawl)) => void }) {
+function CrawlRow({ crawl, others, onChange }: { crawl: Crawl; others: Crawl[]; onChange: (c: Crawl) => void }) {
   const { t, locale } = useI18n();
   const navigate = useNavigate();
-  useCrawlEvents(crawl.id, live && !FINAL.has(crawl.status), { onUpdate: onChange });
   const comparable = others.filter((o) => o.id !== crawl.id && o.url === crawl.url && o.status === "completed");
   return (
     <tr data-testid="crawl-row" data-status={crawl.status}>
@@ -92,11 +88,17 @@ export function CrawlsView() {
   const list = useAsync((signal) => api.listCrawls(null, signal), []);
   const [loadingMore, setLoadingMore] = useState(false);
 
-  const update = (id: string) => (next: Crawl | ((old: Crawl) => Crawl)) =>
-    list.setData((old) =>
-      old && { ...old, items: old.items.map((c) => (c.id === id ? (typeof next === "function" ? next(c) : next) : c)) },
-    );
-  const added = (crawl: Crawl) => list.setData((old) => (old ? { ...old, items: [crawl, ...old.items] } : { items: [crawl], next_cursor: null }));
+  const update = (next: Crawl) =>
+    list.setData((old) => {
+      if (!old) return old;
+      if (!old.items.some((c) => c.id === next.id)) return { ...old, items: [next, ...old.items] };
+      return { ...old, items: old.items.map((c) => (c.id === next.id ? next : c)) };
+    });
+  // One stream for the whole list; each event re-reads only the crawl it names.
+  useCrawlListEvents((id) => {
+    api.getCrawl(id).then(update, () => undefined);
+  });
+  const added = (crawl: Crawl) => list.setData((old) => (old ? { ...old, items: [crawl, ...old.items.filter((c) => c.id !== crawl.id)] } : { items: [crawl], next_cursor: null }));
   const more = () => {
     const cursor = list.data?.next_cursor;
     if (!cursor) return;
@@ -107,7 +109,6 @@ export function CrawlsView() {
       .finally(() => setLoadingMore(false));
   };
 
-  let liveSlots = MAX_LIVE_ROWS;
   const items = list.data?.items ?? [];
   return (
     <div className="crawls-view">
@@ -135,10 +136,9 @@ export function CrawlsView() {
               </tr>
             </thead>
             <tbody>
-              {items.map((crawl) => {
-                const live = !FINAL.has(crawl.status) && liveSlots-- > 0;
-                return <CrawlRow key={crawl.id} crawl={crawl} live={live} others={items} onChange={update(crawl.id)} />;
-              })}
+              {items.map((crawl) => (
+                <CrawlRow key={crawl.id} crawl={crawl} others={items} onChange={update} />
+              ))}
             </tbody>
           </table>
           {list.data?.next_cursor && (

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api } from "../../api/client";
 import type { IssueSummary, IssueUrl, Paginated, Severity } from "../../api/types";
-import { SeverityBadge } from "../../components/badges";
+import { HttpStatus, SeverityBadge } from "../../components/badges";
 import { asText, formatNumber } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { Empty, ErrorState, Loading } from "../../components/states";
@@ -17,15 +17,15 @@ export function sortIssues(issues: IssueSummary[]): IssueSummary[] {
 }
 
 function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary }) {
-  const { t } = useI18n();
-  const urls = useAsync((signal) => api.issueUrls(crawlId, issue.code, null, signal), [crawlId, issue.code]);
+  const { t, lang } = useI18n();
+  const urls = useAsync((signal) => api.issueUrls(crawlId, issue.code, lang, null, signal), [crawlId, issue.code]);
   const [more, setMore] = useState(false);
   const next = () => {
     const cursor = urls.data?.next_cursor;
     if (!cursor) return;
     setMore(true);
     api
-      .issueUrls(crawlId, issue.code, cursor)
+      .issueUrls(crawlId, issue.code, lang, cursor)
       .then((page: Paginated<IssueUrl>) => urls.setData((old) => old && { items: [...old.items, ...page.items], next_cursor: page.next_cursor }))
       .finally(() => setMore(false));
   };
@@ -37,8 +37,13 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
         <code className="muted">{issue.code}</code>
       </div>
       <h3>{t("issues.explanation")}</h3>
-      {issue.explanation && <p>{issue.explanation}</p>}
-      <p data-testid="issue-help">{issue.help}</p>
+      {issue.explanation && <p data-testid="issue-explanation">{issue.explanation}</p>}
+      {issue.fix && (
+        <p data-testid="issue-fix">
+          <strong>{t("page.howToFix")}: </strong>
+          {issue.fix}
+        </p>
+      )}
       <h3>{t("issues.urls")}</h3>
       {urls.error ? (
         <ErrorState error={urls.error} onRetry={urls.reload} />
@@ -54,6 +59,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
                 <Link to={`/crawls/${crawlId}/pages/${u.page_id}`} data-testid="issue-url">
                   {u.url}
                 </Link>
+                {u.status_code ? <> <HttpStatus code={u.status_code} /></> : null}
                 {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {asText(u.details)}</span>}
               </li>
             ))}
@@ -71,9 +77,9 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
 
 export function IssuesView() {
   const { crawlId = "" } = useParams();
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const [params, setParams] = useSearchParams();
-  const summary = useAsync((signal) => api.issueSummary(crawlId, signal), [crawlId]);
+  const summary = useAsync((signal) => api.issueSummary(crawlId, lang, signal), [crawlId, lang]);
   const code = params.get("code");
 
   if (summary.error) return <ErrorState error={summary.error} onRetry={summary.reload} />;

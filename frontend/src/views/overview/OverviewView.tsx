@@ -35,8 +35,8 @@ function Stat({ label, value, to, testId }: { label: string; value: string; to?:
 }
 
 function Charts({ crawl }: { crawl: Crawl }) {
-  const { t, locale } = useI18n();
-  const stats = useAsync((signal) => loadStats(crawl.id, signal), [crawl.id]);
+  const { t, locale, lang } = useI18n();
+  const stats = useAsync((signal) => loadStats(crawl.id, lang, signal), [crawl.id]);
   // While the crawl runs, redraw at most every few seconds; once it ends, once more.
   const last = useRef(0);
   const { reload } = stats;

@@ -13,7 +13,7 @@ export interface OverviewStats {
   issues: IssueSummary[];
 }
 
-export async function loadStats(crawlId: string, signal: AbortSignal): Promise<OverviewStats> {
+export async function loadStats(crawlId: string, lang: string, signal: AbortSignal): Promise<OverviewStats> {
   const pages: Page[] = [];
   let cursor: string | null = null;
   let truncated = false;
@@ -26,8 +26,8 @@ export async function loadStats(crawlId: string, signal: AbortSignal): Promise<O
       break;
     }
   } while (cursor);
-  const issues = await api.issueSummary(crawlId, signal);
-  return { pages, truncated, issues };
+  const report = await api.issueReport(crawlId, lang, signal);
+  return { pages, truncated, issues: report.items };
 }
 
 export function statusBars(pages: Page[], t: Translate): Bar[] {

@@ -1,9 +1,9 @@
 /** /crawls/{id}/pages/{page_id}: every field, the redirect chain, links in and out, and issues. */
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
-import type { LinkRef, PageDetail } from "../../api/types";
+import type { CatalogueEntry, LinkRef, PageDetail } from "../../api/types";
 import { HttpStatus, SeverityBadge } from "../../components/badges";
-import { asText, formatDate } from "../../components/format";
+import { asText, fieldOf, formatDate } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
@@ -54,7 +54,7 @@ function LinkList({ crawlId, links, empty }: { crawlId: string; links: LinkRef[]
 
 function FieldValue({ page, field }: { page: PageDetail; field: string }) {
   const { t, locale } = useI18n();
-  const value = page[field];
+  const value = fieldOf(page, field);
   if (field === "status_code") return <HttpStatus code={page.status_code} />;
   if (field === "crawled_at") return <>{formatDate(page.crawled_at, locale)}</>;
   if (typeof value === "boolean") return <>{value ? t("page.yes") : t("page.no")}</>;
@@ -85,8 +85,11 @@ function FieldValue({ page, field }: { page: PageDetail; field: string }) {
 
 export function PageView() {
   const { crawlId = "", pageId = "" } = useParams();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const page = useAsync((signal) => api.getPage(crawlId, pageId, signal), [crawlId, pageId]);
+  // Explanations and fixes come from the catalogue, in the reader's language.
+  const entries = useAsync((signal) => api.catalogue(lang, signal), [lang]);
+  const catalogue: Record<string, CatalogueEntry> = Object.fromEntries((entries.data ?? []).map((e) => [e.code, e]));
 
   if (page.error) return <ErrorState error={page.error} onRetry={page.reload} />;
   if (!page.data) return <Loading />;
@@ -118,14 +121,14 @@ export function PageView() {
               <li key={issue.code} className="card issue-card" data-testid="page-issue">
                 <div className="issue-head">
                   <SeverityBadge severity={issue.severity} />
-                  <Link to={`/crawls/${crawlId}/issues?code=${encodeURIComponent(issue.code)}`}>{issue.title || issue.code}</Link>
+                  <Link to={`/crawls/${crawlId}/issues?code=${encodeURIComponent(issue.code)}`}>{catalogue[issue.code]?.title || issue.title || issue.code}</Link>
                   <code className="muted">{issue.code}</code>
                 </div>
-                {issue.explanation && <p>{issue.explanation}</p>}
-                {issue.help && (
-                  <p>
+                {catalogue[issue.code]?.explanation && <p>{catalogue[issue.code]?.explanation}</p>}
+                {catalogue[issue.code]?.fix && (
+                  <p data-testid="page-issue-fix">
                     <strong>{t("page.howToFix")}: </strong>
-                    {issue.help}
+                    {catalogue[issue.code]?.fix}
                   </p>
                 )}
                 {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{asText(issue.details)}</p>}

@@ -9,7 +9,7 @@ import { useNavigate, useParams, useSearchParams } from "react-router";
 import { api } from "../../api/client";
 import type { Page, PageQuery } from "../../api/types";
 import { HttpStatus } from "../../components/badges";
-import { asText, formatDate, formatNumber } from "../../components/format";
+import { asText, fieldOf, formatDate, formatNumber } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
@@ -18,7 +18,7 @@ import { COLUMNS, nextSort, parseSort, visibleColumns, type Column } from "./col
 
 const ROW_HEIGHT = 36;
 const BATCH = 200;
-const FILTERS = ["q", "status_code", "indexable", "issue", "sort"] as const;
+const FILTERS = ["q", "status_code", "indexable", "issue", "sort", "order"] as const;
 
 interface Loaded {
   items: Page[];
@@ -28,7 +28,7 @@ interface Loaded {
 
 function Cell({ page, column }: { page: Page; column: Column }) {
   const { t, locale } = useI18n();
-  const value = page[column.key];
+  const value = fieldOf(page, column.key);
   if (column.key === "status_code") return <HttpStatus code={page.status_code} />;
   if (typeof value === "boolean") return <>{value ? t("page.yes") : t("page.no")}</>;
   if (column.key === "crawled_at") return <>{formatDate(page.crawled_at, locale)}</>;
@@ -65,13 +65,13 @@ function ColumnChooser({ visible, onChange }: { visible: Column[]; onChange: (ke
 
 export function PagesView() {
   const { crawlId = "" } = useParams();
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const query: PageQuery = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? undefined]));
   const queryKey = FILTERS.map((f) => params.get(f) ?? "").join("\u0000");
   const columns = visibleColumns(params.get("cols"));
-  const sort = parseSort(params.get("sort"));
+  const sort = parseSort(params.get("sort"), params.get("order"));
 
   const [search, setSearch] = useState(params.get("q") ?? "");
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -79,7 +79,7 @@ export function PagesView() {
   const [loadingMore, setLoadingMore] = useState(false);
   const [active, setActive] = useState(0);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const issues = useAsync((signal) => api.issueSummary(crawlId, signal), [crawlId]);
+  const issues = useAsync((signal) => api.issueSummary(crawlId, lang, signal), [crawlId, lang]);
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {
@@ -167,7 +167,7 @@ export function PagesView() {
   };
 
   const width = columns.reduce((sum, c) => sum + c.width, 0);
-  const hasFilters = FILTERS.some((f) => f !== "sort" && params.get(f));
+  const hasFilters = FILTERS.some((f) => f !== "sort" && f !== "order" && params.get(f));
   const template = columns.map((c) => `${c.width}px`).join(" ");
 
   return (
@@ -187,7 +187,7 @@ export function PagesView() {
           {t("pages.statusFilter")}{" "}
           <select value={params.get("status_code") ?? ""} onChange={(e) => update({ status_code: e.target.value })} data-testid="filter-status">
             <option value="">{t("pages.any")}</option>
-            {["2xx", "3xx", "4xx", "5xx", "200", "301", "302", "404", "410", "500", "503"].map((s) => (
+            {["2xx", "3xx", "4xx", "5xx", "error", "200", "301", "302", "404", "410", "500", "503"].map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -248,7 +248,7 @@ export function PagesView() {
                 return (
                   <div key={c.key} role="columnheader" aria-sort={sorted} className={c.numeric ? "num" : ""}>
                     {c.sortable ? (
-                      <button type="button" className="sort" onClick={() => update({ sort: nextSort(params.get("sort"), c.key) })} data-testid={`sort-${c.key}`}>
+                      <button type="button" className="sort" onClick={() => update(nextSort(sort, c))} data-testid={`sort-${c.key}`}>
                         {t(c.label)}
                         <span aria-hidden="true">{sorted === "ascending" ? " ▲" : sorted === "descending" ? " ▼" : ""}</span>
                         {sorted !== "none" && <span className="visually-hidden">{t(sorted === "ascending" ? "pages.sortAsc" : "pages.sortDesc")}</span>}

@@ -191,7 +191,7 @@ export function SchedulesView() {
                     <code>{s.cron}</code>
                   </td>
                   <td>{s.timezone}</td>
-                  <td className="nowrap">{s.next_run_at ? formatDate(s.next_run_at, locale) : safeNext(s, locale)}</td>
+                  <td className="nowrap">{s.next_fire_times?.[0] ? describeFireTime(Date.parse(s.next_fire_times[0]), s.timezone, locale) : safeNext(s, locale)}</td>
                   <td>
                     <button type="button" className="danger" onClick={() => remove(s)}>
                       {t("action.delete")}
