@@ -285,10 +285,10 @@ class Crawl:
         """The frontier is exhausted: a last progress event, then the site-wide audit."""
         await self.flush(force_progress=True)
         async with self.job.pool.acquire() as conn, conn.transaction():
-            await assert_lease(conn, self.job)
             events = await audit.finalize(conn, self.job.crawl_id, self.settings.thresholds)
             if events:
                 await persist.append(conn, self.job, list(events))
+            await assert_lease(conn, self.job)  # after the append: see persist.append
         self.log.info("crawl finished", pages=self.counters.pages_crawled, rate=self.counters.rate)
 
 

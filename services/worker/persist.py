@@ -64,7 +64,13 @@ async def load_counters(conn: asyncpg.Connection, job: CrawlJob) -> Counters:
 
 
 async def append(conn: asyncpg.Connection, job: CrawlJob, events: list[ev.Event]) -> None:
-    """Append to the crawl's stream at whatever version it has (the api may append concurrently)."""
+    """Append to the crawl's stream at whatever version it has (the api may append concurrently).
+
+    Call ``assert_lease`` after this, still inside the transaction, not before it: the api's
+    appends (pause, cancel) take the stream's next version first and the queue row last, so a
+    writer holding the queue row while waiting for that version would deadlock with them.
+    Proving the lease last, with the row lock held to commit, guards the write all the same.
+    """
     stream = ev.crawl_stream(job.crawl_id)
     meta = ev.Metadata(correlation_id=str(job.crawl_id), actor=f"worker:{job.worker_id}")
     for attempt in range(_APPEND_ATTEMPTS):
@@ -94,6 +100,11 @@ class Batch:
         self.pages.append(page)
         self.found.extend(found)
 
+    def take(self) -> tuple[list[PageRecord], list[frontier.Discovered]]:
+        pages, found = self.pages, self.found
+        self.pages, self.found = [], []
+        return pages, found
+
     def due(self) -> bool:
         return len(self.pages) >= BATCH_PAGES or (bool(self.pages) and time.monotonic() - self.opened >= BATCH_SECONDS)
 
@@ -113,12 +124,12 @@ async def flush(
     force_progress: bool = False,
 ) -> int:
     """Store ``batch`` in one transaction; returns how many new URLs entered the frontier."""
-    pages, found = batch.pages, batch.found
+    # Take the batch now: fetches still running add to a fresh one while this one is written.
+    pages, found = batch.take()
     if not pages and not found and not force_progress:
         return 0
     issues = [issue for page in pages for issue in audit.page_issues(page, job.settings.thresholds)]
     async with job.pool.acquire() as conn, conn.transaction():
-        await assert_lease(conn, job)
         added = await frontier.add(conn, job.crawl_id, found, room=room, cache=cache) if found else 0
         if pages:
             await frontier.mark_done(conn, [p.id for p in pages])
@@ -140,6 +151,7 @@ async def flush(
             )
             events.append(snapshot.progress(job.crawl_id))
         await append(conn, job, events)
+        await assert_lease(conn, job)
     # Committed: only now do the counters move (a failed transaction stored nothing).
     counters.pages_crawled += len(pages)
     counters.stored_this_attempt += len(pages)
@@ -148,5 +160,4 @@ async def flush(
     if progress_due:
         counters.last_progress = time.monotonic()
     job.metrics.pages_crawled.inc(len(pages))
-    batch.pages, batch.found = [], []
     return added
