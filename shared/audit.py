@@ -25,6 +25,7 @@ from shared import catalogue, pagerules, siterules
 from shared import events as ev
 from shared.crawlsettings import Thresholds
 from shared.pages import Link, PageRecord
+from shared.reporterrors import CrawlNotFound
 
 EVENT_BATCH = 5000  # issues per IssuesDetected event: bounded event size on big crawls
 PAGE_BATCH = 1000  # stored records read at a time by reaudit
@@ -68,14 +69,6 @@ _PAGE_BATCH = "SELECT * FROM pages WHERE crawl_id = $1 AND id > $2 ORDER BY id L
 _LINKS_OF = """SELECT source_id, target_url, anchor, rel, internal FROM links
                WHERE source_id = ANY($1::bigint[]) ORDER BY source_id, ordinal"""
 _RECORD_FIELDS = set(PageRecord.model_fields) - {"links"}
-
-
-class CrawlNotFound(LookupError):
-    """No crawl has this id (the api answers 404)."""
-
-    def __init__(self, crawl_id: uuid.UUID | str) -> None:
-        super().__init__(f"no crawl has the id {crawl_id}")
-        self.crawl_id = crawl_id
 
 
 def record_of(row: asyncpg.Record, links: list[Link]) -> PageRecord:

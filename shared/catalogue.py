@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.crawlsettings import Thresholds
+from shared.reporterrors import InvalidReportRequest
 
 Severity = Literal["error", "warning", "notice"]
 Scope = Literal["page", "site"]
@@ -20,15 +21,12 @@ Language = Literal["en", "ru"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "notice": 2}
 
 
-class UnknownIssueCode(KeyError):
-    """No catalogue entry has this code."""
+class UnknownIssueCode(InvalidReportRequest, LookupError):
+    """No catalogue entry has this code (the api answers 422 naming the ``code`` field)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        super().__init__("code", f"Unknown issue code {code!r}; the catalogue lists the valid codes.")
         self.code = code
-
-    def __str__(self) -> str:
-        return f"unknown issue code {self.code!r}"
 
 
 @dataclass(frozen=True)

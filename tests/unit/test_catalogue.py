@@ -63,5 +63,5 @@ def test_listing_uses_the_crawl_thresholds_and_orders_by_severity() -> None:
 
 
 def test_unknown_code_is_a_clear_error() -> None:
-    with pytest.raises(catalogue.UnknownIssueCode, match="unknown issue code 'nope'"):
+    with pytest.raises(catalogue.UnknownIssueCode, match="Unknown issue code 'nope'"):
         catalogue.get("nope")
