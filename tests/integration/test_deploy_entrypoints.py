@@ -1,13 +1,16 @@
 """The commands the containers run, run here: exactly the compose file's argv and environment.
 
-If a module is renamed, a ``__main__`` goes missing or the compose healthcheck probes the wrong
-port, the stack would never become healthy on a VPS; these tests fail first.
+They run in a copy of what the image holds (the Dockerfile's COPY lines into its WORKDIR, its ENV),
+not in the repository, so a module renamed, a ``__main__`` missing, a file the code needs left out
+of the image or a healthcheck probing the wrong port fails here before it fails on a VPS.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,8 +25,46 @@ from tests import composefile
 from tests.composefile import ROOT
 from tests.integration.service_support import free_port
 
+IMAGE_WORKDIR = "/app"
 PORT_VARIABLE = {"api": "API_PORT", "worker": "WORKER_PORT", "scheduler": "SCHEDULER_PORT"}
 DEFAULT_PORT = {"api": 8000, "worker": 8001, "scheduler": 8002}
+
+
+def _runtime_stage() -> list[str]:
+    """The Dockerfile's last stage, one instruction per line (continuations joined)."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    last_from = max(i for i, line in enumerate(lines) if line.upper().startswith("FROM "))
+    return lines[last_from:]
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A directory laid out like the image's WORKDIR, and the image's ENV (paths mapped into it)."""
+    app = tmp_path_factory.mktemp("image") / "app"
+    app.mkdir()
+    stage = _runtime_stage()
+    assert f"WORKDIR {IMAGE_WORKDIR}" in stage
+    env: dict[str, str] = {}
+    for line in stage:
+        keyword, _, rest = line.partition(" ")
+        if keyword.upper() == "ENV":
+            for name, value in re.findall(r"(\w+)=(\S+)", rest):
+                env[name] = value.replace(IMAGE_WORKDIR, str(app))
+        if keyword.upper() == "COPY" and "--from=" not in rest:
+            *sources, target = rest.split()
+            for source in sources:
+                src, dst = ROOT / source, app / target
+                if src.is_dir():
+                    shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    dst.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, dst / src.name if target.endswith("/") or target == "./" else dst)
+    # The UI comes from the node stage; a stand-in index.html is enough to start the api.
+    dist = Path(env.get("FRONTEND_DIST", app / "frontend" / "dist"))
+    dist.mkdir(parents=True, exist_ok=True)
+    (dist / "index.html").write_text("<!doctype html><title>SEO crawler</title>")
+    return app, env
 
 
 def _compose_services() -> dict[str, Any]:
@@ -37,21 +78,23 @@ def _argv(service: dict[str, Any]) -> list[str]:
     return [sys.executable, *argv[1:]]
 
 
-def _env(service: dict[str, Any], dsn: str, **extra: str) -> dict[str, str]:
-    """The container's environment (compose ``environment``), pointed at the test database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("API_", "WORKER_", "SCHEDULER_"))}
+def _env(image: tuple[Path, dict[str, str]], service: dict[str, Any], dsn: str, **extra: str) -> dict[str, str]:
+    """The container's environment (image ENV, then compose ``environment``), on the test database."""
+    keep = ("PATH", "HOME", "LANG", "TMPDIR", "XDG_RUNTIME_DIR")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(image[1])
     env.update({k: str(v) for k, v in service["environment"].items()})
-    env.update({"DATABASE_URL": dsn, "HOST": "127.0.0.1", "ALLOW_PRIVATE_NETWORKS": "false", "PYTHONPATH": str(ROOT)})
+    env.update({"DATABASE_URL": dsn, "HOST": "127.0.0.1"})
     env.update(extra)
     return env
 
 
-def test_migrate_command_applies_the_schema_and_is_idempotent(make_database) -> None:  # type: ignore[no-untyped-def]
+def test_migrate_command_applies_the_schema_and_is_idempotent(make_database, image) -> None:  # type: ignore[no-untyped-def]
     migrate = _compose_services()["migrate"]
     empty = make_database(migrated=False)
     for _ in range(2):  # a second `docker compose up` runs it again: nothing to do, still exit 0
         result = subprocess.run(
-            _argv(migrate), cwd=ROOT, env=_env(migrate, empty), capture_output=True, text=True, timeout=60, check=False
+            _argv(migrate), cwd=image[0], env=_env(image, migrate, empty), capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stderr
 
@@ -65,10 +108,10 @@ def test_migrate_command_applies_the_schema_and_is_idempotent(make_database) -> 
     assert {"events", "crawls", "parsequeue", "schedules"} <= asyncio.run(tables())
 
 
-def test_migrate_command_fails_with_a_clear_message_when_the_database_is_wrong(tmp_path: Path) -> None:
+def test_migrate_command_fails_with_a_clear_message_when_the_database_is_wrong(image) -> None:  # type: ignore[no-untyped-def]
     migrate = _compose_services()["migrate"]
-    env = _env(migrate, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
-    result = subprocess.run(_argv(migrate), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    env = _env(image, migrate, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    result = subprocess.run(_argv(migrate), cwd=image[0], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0, "compose must not start the services after a failed migration"
     assert "migration failed" in result.stderr and "Traceback" not in result.stderr
 
@@ -91,12 +134,14 @@ async def _wait_healthy(proc: asyncio.subprocess.Process, url: str, timeout: flo
 
 
 @pytest.mark.parametrize("name", ["api", "worker", "scheduler"])
-async def test_service_command_starts_passes_its_compose_healthcheck_and_stops_on_sigterm(dsn: str, name: str) -> None:
+async def test_service_command_starts_passes_its_compose_healthcheck_and_stops_on_sigterm(
+    dsn: str, name: str, image: tuple[Path, dict[str, str]]
+) -> None:
     service = _compose_services()[name]
     port = free_port()
-    env = _env(service, dsn, **{PORT_VARIABLE[name]: str(port)})
+    env = _env(image, service, dsn, **{PORT_VARIABLE[name]: str(port)})
     proc = await asyncio.create_subprocess_exec(
-        *_argv(service), cwd=str(ROOT), env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        *_argv(service), cwd=str(image[0]), env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
     )
     try:
         body = await _wait_healthy(proc, f"http://127.0.0.1:{port}/health")
