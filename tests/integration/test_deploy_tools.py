@@ -174,3 +174,14 @@ def test_env_and_compose_files_leave_nothing_secret_in_git() -> None:
     tracked = subprocess.run(["git", "ls-files", ".env"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert tracked.stdout.strip() == "", ".env holds the database password; it must not be committed"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_the_node_stage_can_install_from_the_lock_file() -> None:
+    """`npm ci` in the image refuses a package-lock.json that disagrees with package.json."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert "COPY frontend/package.json frontend/package-lock.json ./" in text and "npm ci" in text
+    package = json.loads((ROOT / "frontend" / "package.json").read_text())
+    lock = json.loads((ROOT / "frontend" / "package-lock.json").read_text())
+    root = lock["packages"][""]
+    for key in ("dependencies", "devDependencies"):
+        assert root.get(key, {}) == package.get(key, {}), f"package-lock.json is stale ({key}): run npm install"
