@@ -71,8 +71,9 @@ class LiveHub:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     listener: Listener | None = None
+    _stopping: bool = False
 
-    async def start(self) -> None:
+    async def start(self, connect_timeout: float = 10.0) -> None:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(_HEAD)
         if row is not None:
@@ -80,8 +81,12 @@ class LiveHub:
         self.listener = Listener(self.dsn, [ev.EVENTS_CHANNEL], self._notified, on_connect=self._reconnected)
         self.listener.start()
         self._task = asyncio.create_task(self._follow(), name="live-follower")
+        # Ready means live: do not serve streams before the LISTEN connection is up.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.listener.connected.wait(), connect_timeout)
 
     async def stop(self) -> None:
+        self._stopping = True
         for sub in list(self.subscribers):
             sub.close()
         if self._task is not None:
@@ -127,6 +132,11 @@ class LiveHub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                # A cancelled query can surface as the pool's reset error instead of CancelledError;
+                # when we are stopping, that is the cancellation and must not be retried.
+                task = asyncio.current_task()
+                if self._stopping or (task is not None and task.cancelling()):
+                    raise asyncio.CancelledError from exc
                 log.warning("live follower read failed", error=str(exc) or type(exc).__name__)
                 delay = 1.0
                 self._wake.set()

@@ -1,0 +1,139 @@
+"""Authentication: bearer token, UI session cookie, logout, rate limiting, the generated token, headers."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from services.api import auth
+from services.api.app import create_app
+from shared.settings import Settings
+
+TOKEN = "test-token-auth"
+
+
+def app_for(dsn: str, **overrides: object) -> object:
+    return create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True, **overrides))
+
+
+async def test_everything_under_api_is_closed(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn))
+    missing = await client.get("/api/crawls")
+    wrong = await client.get("/api/crawls", headers={"Authorization": "Bearer nope"})
+    malformed = await client.get("/api/crawls", headers={"Authorization": f"Basic {TOKEN}"})
+    bad_cookie = await client.get("/api/crawls", cookies={auth.COOKIE_NAME: "forged"})
+    bodies = []
+    for resp in (missing, wrong, malformed, bad_cookie):
+        assert resp.status == 401 and resp.content_type == "application/problem+json"
+        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+        bodies.append(await resp.json())
+    # No hint of which part was wrong: every failure reads the same.
+    assert all(b == bodies[0] for b in bodies)
+    for path in ("/api/schedules", "/api/openapi.json", "/api/docs", "/api/nothing-here"):
+        assert (await client.get(path)).status == 401, path
+    assert (await client.post("/api/crawls", json={"url": "https://example.com/"})).status == 401
+    # Open: health, metrics, logging in.
+    assert (await client.get("/health")).status == 200
+    assert (await client.get("/metrics")).status == 200
+    ok = await client.get("/api/crawls", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status == 200
+
+
+async def test_cookie_flow_and_logout(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn))
+    resp = await client.post("/api/session", json={"token": TOKEN})
+    assert resp.status == 200, await resp.text()
+    set_cookie = resp.headers["Set-Cookie"]
+    assert f"{auth.COOKIE_NAME}=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
+    assert "Secure" not in set_cookie  # plain http in this test
+    assert (await client.get("/api/crawls")).status == 200  # the cookie jar sends the session
+    me = await (await client.get("/api/session")).json()
+    assert me == {"authenticated": True, "via": "session"}
+
+    resp = await client.delete("/api/session")
+    assert resp.status == 200
+    assert (await client.get("/api/crawls")).status == 401
+
+    # Behind an https proxy the cookie is Secure.
+    resp = await client.post("/api/session", json={"token": TOKEN}, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in resp.headers["Set-Cookie"]
+
+
+async def test_failed_logins_are_rate_limited(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, login_max_failures=3))
+    for _ in range(3):
+        resp = await client.post("/api/session", json={"token": "guess"})
+        assert resp.status == 401
+    resp = await client.post("/api/session", json={"token": "guess"})
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    # Even the right token waits until the window ends: no guessing through the limit.
+    resp = await client.post("/api/session", json={"token": TOKEN})
+    assert resp.status == 429
+    resp = await client.post("/api/session", json={})
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "token"
+
+
+async def test_generated_token_is_printed_once_and_stored_hashed(
+    aiohttp_client,  # type: ignore[no-untyped-def]
+    dsn: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    client = await aiohttp_client(create_app(Settings(database_url=dsn)))
+    printed = capsys.readouterr().err
+    assert "API token" in printed
+    token = printed.split("store it now):", 1)[1].split()[0]
+    assert len(token) >= 40
+    conn = await asyncpg.connect(dsn)
+    try:
+        stored = await conn.fetchval("SELECT token_hash FROM api_token")
+    finally:
+        await conn.close()
+    assert stored == auth.digest(token) and token not in stored
+    assert (await client.get("/api/crawls", headers={"Authorization": f"Bearer {token}"})).status == 200
+    await client.close()
+
+    # A second start finds the stored hash and prints nothing.
+    client2 = await aiohttp_client(create_app(Settings(database_url=dsn)))
+    assert token not in capsys.readouterr().err
+    assert (await client2.get("/api/crawls", headers={"Authorization": f"Bearer {token}"})).status == 200
+
+    # Rotation: the old token stops working, the new one works, sessions end.
+    login = await client2.post("/api/session", json={"token": token})
+    assert login.status == 200
+    conn = await asyncpg.connect(dsn)
+    try:
+        new_token = await auth.rotate(conn)
+    finally:
+        await conn.close()
+    assert (await client2.get("/api/crawls", headers={"Authorization": f"Bearer {token}"})).status == 401
+    assert (await client2.get("/api/crawls")).status == 401  # the session cookie died with the old token
+    assert (await client2.get("/api/crawls", headers={"Authorization": f"Bearer {new_token}"})).status == 200
+
+
+async def test_security_headers_and_closed_cors(aiohttp_client, dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "index.html").write_text("<!doctype html><title>ui</title>")
+    client = await aiohttp_client(app_for(dsn, frontend_dist=str(tmp_path)))
+    resp = await client.get("/crawls")
+    assert resp.status == 200
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+    resp = await client.get("/api/crawls", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
+    pre = await client.options(
+        "/api/crawls", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert "Access-Control-Allow-Origin" not in pre.headers
+
+
+async def test_cors_opens_for_listed_origins(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, cors_origins="https://ui.example"))
+    pre = await client.options(
+        "/api/crawls", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert pre.status == 204 and pre.headers["Access-Control-Allow-Origin"] == "https://ui.example"
+    resp = await client.get("/api/crawls", headers={"Origin": "https://ui.example", "Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200 and resp.headers["Access-Control-Allow-Origin"] == "https://ui.example"
