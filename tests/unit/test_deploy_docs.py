@@ -86,6 +86,17 @@ def _documented_in_env_example() -> set[str]:
     return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
 
 
+def test_only_the_settings_module_reads_the_environment() -> None:
+    """What the variable checks below rely on: Settings is the one list of what the services read."""
+    readers = [
+        str(path.relative_to(ROOT))
+        for package in ("shared", "services")
+        for path in (ROOT / package).rglob("*.py")
+        if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text()) and path.name != "settings.py"
+    ]
+    assert not readers, f"read the environment through shared/settings.py instead: {readers}"
+
+
 def test_every_variable_is_in_env_example() -> None:
     wanted = code_variables() | POSTGRES | compose_variables()
     missing = wanted - _documented_in_env_example()
