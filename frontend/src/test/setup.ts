@@ -1,4 +1,5 @@
 // vitest setup: a clean DOM and clean fetch mocks after each test.
+import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 

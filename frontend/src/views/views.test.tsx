@@ -1,0 +1,164 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { crawlFixture, json, pageFixture, renderAt, stubFetch } from "../test/render";
+
+const C = crawlFixture.id;
+const catalogue = {
+  items: [
+    { code: "title_too_short", severity: "notice", scope: "page", threshold: null, title: "Title too short", explanation: "Short titles waste space.", fix: "Write a title of 30 to 60 characters." },
+  ],
+};
+
+describe("login", () => {
+  it("posts the token and says in words when it is refused", async () => {
+    const calls = stubFetch((url, init) => {
+      if (url.pathname === "/api/session" && init?.method === "POST") {
+        return json({ type: "about:blank", title: "Unauthorized", status: 401, detail: "That token is not valid." }, 401, "application/problem+json");
+      }
+      return undefined;
+    });
+    renderAt("/login");
+    await userEvent.type(screen.getByLabelText("API token"), "nope");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("That token was not accepted.");
+    expect(JSON.parse(String(calls[0]!.init?.body))).toEqual({ token: "nope" });
+  });
+});
+
+describe("new crawl form", () => {
+  const routes = (onPost: (body: unknown) => Response) =>
+    stubFetch((url, init) => {
+      if (url.pathname === "/api/crawls" && init?.method === "POST") return onPost(JSON.parse(String(init.body)));
+      if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      return undefined;
+    });
+
+  it("checks the URL and the patterns before asking the api", async () => {
+    const calls = routes(() => json({}, 500));
+    renderAt("/crawls");
+    await screen.findByText("No crawls yet. Start one with the form above.");
+    await userEvent.type(screen.getByLabelText("Start URL"), "ftp://example.com");
+    fireEvent.change(screen.getByLabelText(/^Include only/), { target: { value: "([" } });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(screen.getByText("Must start with http:// or https://.")).toBeInTheDocument();
+    expect(screen.getByText(/Not a valid regular expression: \(\[/)).toBeInTheDocument();
+    expect(calls.filter((c) => c.init?.method === "POST")).toHaveLength(0);
+  });
+
+  it("shows the api's 422 errors beside the fields they name", async () => {
+    routes(() =>
+      json(
+        {
+          title: "Unprocessable Content",
+          status: 422,
+          detail: "Invalid url: 127.0.0.1 is a loopback address",
+          errors: [{ field: "url", message: "127.0.0.1 is a loopback address" }],
+        },
+        422,
+        "application/problem+json",
+      ),
+    );
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.type(screen.getByLabelText("Start URL"), "http://127.0.0.1/");
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    const input = screen.getByLabelText("Start URL");
+    await waitFor(() => expect(input).toHaveAttribute("aria-invalid", "true"));
+    expect(screen.getByText("127.0.0.1 is a loopback address")).toBeInTheDocument();
+  });
+
+  it("sends list mode as `urls` and adds the new crawl to the list", async () => {
+    let sent: unknown;
+    routes((body) => {
+      sent = body;
+      return json({ ...crawlFixture, status: "queued", pages_crawled: 0 }, 201);
+    });
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.click(screen.getByLabelText(/^List:/));
+    fireEvent.change(screen.getByLabelText("URLs, one per line"), { target: { value: "https://a.example/\n\nhttps://a.example/b\n" } });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(await screen.findByTestId("crawl-row")).toHaveTextContent("queued");
+    expect(sent).toMatchObject({ mode: "list", urls: ["https://a.example/", "https://a.example/b"] });
+    expect(sent).not.toHaveProperty("url");
+  });
+});
+
+describe("crawled data is hostile", () => {
+  it("renders a title and h1 full of markup as text, runs nothing and adds no elements", async () => {
+    const evil = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
+    stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}/pages/5`) {
+        return json({ ...pageFixture(5, { title: evil, h1: [evil], meta_description: evil }), inlinks: [{ page_id: 1, url: "https://example.com/", anchor: evil, rel: null }], outlinks: [], issues: [{ code: "title_too_short", severity: "notice", title: "Title too short", details: { value: evil } }] });
+      }
+      if (url.pathname === "/api/issues/catalogue") return json(catalogue);
+      return undefined;
+    });
+    const { container } = renderAt(`/crawls/${C}/pages/5`);
+    expect(await screen.findByTestId("page-title")).toHaveTextContent(evil);
+    expect(container.querySelector("script")).toBeNull();
+    expect(container.querySelector("img")).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(await screen.findByText("Write a title of 30 to 60 characters.")).toBeInTheDocument();
+  });
+});
+
+describe("issues", () => {
+  it("groups by code, most severe first, and drills down to the URLs with the explanation", async () => {
+    stubFetch((url) => {
+      if (url.pathname !== `/api/crawls/${C}/issues`) return undefined;
+      const items = [
+        { code: "title_too_short", severity: "notice", count: 9, title: "Title too short", explanation: "Short.", fix: "Lengthen it." },
+        { code: "status_4xx", severity: "error", count: 2, title: "Client error", explanation: "Broken.", fix: "Fix the link." },
+      ];
+      const urls = url.searchParams.get("code") === "status_4xx" ? [{ page_id: 3, url: "https://example.com/gone", status_code: 404, details: {} }] : null;
+      return json({ crawl_id: C, totals: { error: 2, warning: 0, notice: 9 }, items, urls, next_cursor: null });
+    });
+    renderAt(`/crawls/${C}/issues`);
+    const rows = await screen.findAllByTestId("issue-row");
+    expect(rows.map((r) => r.dataset.code)).toEqual(["status_4xx", "title_too_short"]);
+    await userEvent.click(within(rows[0]!).getByRole("button", { name: "Client error" }));
+    const detail = await screen.findByTestId("issue-detail");
+    expect(within(detail).getByTestId("issue-fix")).toHaveTextContent("Fix the link.");
+    expect(await within(detail).findByText("https://example.com/gone")).toHaveAttribute("href", `/crawls/${C}/pages/3`);
+  });
+
+  it("shows an empty state and an error state in words", async () => {
+    stubFetch(() => json({ title: "Not Found", status: 404, detail: `No crawl has the id ${C}.` }, 404, "application/problem+json"));
+    renderAt(`/crawls/${C}/issues`);
+    expect(await screen.findByRole("alert")).toHaveTextContent(`Not found: No crawl has the id ${C}.`);
+  });
+});
+
+describe("language", () => {
+  it("switches the whole interface to Russian", async () => {
+    stubFetch((url) => (url.pathname === "/api/crawls" ? json({ items: [crawlFixture], next_cursor: null }) : undefined));
+    renderAt("/crawls");
+    await screen.findByTestId("crawl-row");
+    await userEvent.selectOptions(screen.getByTestId("language"), "ru");
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Сканирования");
+    expect(screen.getByRole("button", { name: "Начать сканирование" })).toBeInTheDocument();
+    expect(screen.getByTestId("crawl-row")).toHaveTextContent("завершено");
+  });
+});
+
+describe("overview", () => {
+  it("shows key numbers and the four charts from the pages and issues", async () => {
+    stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}`) return json(crawlFixture);
+      if (url.pathname === `/api/crawls/${C}/pages`) return json({ items: [pageFixture(1), pageFixture(2, { status_code: 404, depth: 2, response_time_ms: 900 }), pageFixture(3)], total: 3, next_cursor: null });
+      if (url.pathname === `/api/crawls/${C}/issues`) return json({ crawl_id: C, totals: { error: 1, warning: 0, notice: 1 }, items: [{ code: "status_4xx", severity: "error", count: 1, title: "x", explanation: "", fix: "" }], next_cursor: null });
+      if (url.pathname === "/api/crawls") return json({ items: [crawlFixture], next_cursor: null });
+      return undefined;
+    });
+    renderAt(`/crawls/${C}`);
+    expect(await screen.findByTestId("stat-pages")).toHaveTextContent("3");
+    const status = await screen.findByTestId("chart-status");
+    expect(within(status).getByText("200")).toBeInTheDocument();
+    expect(within(status).getByText("404")).toBeInTheDocument();
+    expect(screen.getByTestId("chart-depth")).toBeInTheDocument();
+    expect(screen.getByTestId("chart-time")).toHaveTextContent("800–1500 ms");
+    expect(screen.getByTestId("export-pages-csv")).toHaveAttribute("href", `/api/crawls/${C}/export?format=csv&what=pages`);
+  });
+});
