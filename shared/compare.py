@@ -66,7 +66,7 @@ _CHANGED_WHERE = """
     OR b.title IS DISTINCT FROM a.title OR b.meta_description IS DISTINCT FROM a.meta_description
     OR b.h1 IS DISTINCT FROM a.h1 OR b.canonical IS DISTINCT FROM a.canonical
     OR (b.word_count IS NULL) <> (a.word_count IS NULL)
-    OR abs(b.word_count - a.word_count) >= $3 * greatest(b.word_count, a.word_count, 1)
+    OR abs(b.word_count - a.word_count) >= $3::float8 * greatest(b.word_count, a.word_count, 1)
 """
 _PAGE_COLUMNS = ", ".join(f"b.{f} AS before_{f}, a.{f} AS after_{f}" for f in FIELDS)
 
@@ -118,7 +118,7 @@ SELECT
 _FIELD_COUNTS = f"""
 SELECT {", ".join(f"count(*) FILTER (WHERE b.{f} IS DISTINCT FROM a.{f}) AS {f}" for f in FIELDS if f != "word_count")},
        count(*) FILTER (WHERE (b.word_count IS NULL) <> (a.word_count IS NULL)
-           OR abs(b.word_count - a.word_count) >= $3 * greatest(b.word_count, a.word_count, 1)) AS word_count
+           OR abs(b.word_count - a.word_count) >= $3::float8 * greatest(b.word_count, a.word_count, 1)) AS word_count
 FROM pages a JOIN pages b ON b.crawl_id = $1 AND b.url = a.url WHERE a.crawl_id = $2
 """
 _ISSUE_COUNTS = """
