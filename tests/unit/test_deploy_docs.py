@@ -307,6 +307,16 @@ def test_links_between_docs_resolve(doc: Path) -> None:
             assert anchor in {_slug(h) for h in headings}, f"{doc.name}: no heading for #{anchor} in {path.name}"
 
 
+@pytest.mark.parametrize("doc", ALL_DOCS, ids=lambda p: p.name)
+def test_repository_paths_named_in_the_docs_exist(doc: Path) -> None:
+    text = doc.read_text()
+    named = set(re.findall(r"`((?:tests|scripts|deploy|docs|shared|services|migrations|frontend)/[\w./-]*\w)`", text))
+    named |= set(re.findall(r"`((?:\.env\.example|docker-compose[\w.]*\.yml|Dockerfile|Makefile))`", text))
+    created_by_the_user = {"docker-compose.override.yml"}
+    missing = sorted(p for p in named - created_by_the_user if not (ROOT / p).exists())
+    assert not missing, f"{doc.name} names missing paths: {missing}"
+
+
 def test_readme_links_the_deployment_guides() -> None:
     readme = (ROOT / "README.md").read_text()
     for doc in ("docs/DEPLOY.md", "docs/DEPLOY.ru.md", "docs/OPERATIONS.md", "docs/PORTS_AND_SERVICES.md"):
