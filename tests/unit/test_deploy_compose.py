@@ -141,3 +141,10 @@ def test_interpolation_follows_compose_rules() -> None:
     )
     with pytest.raises(composefile.MissingVariable):
         composefile.interpolate_string("${EMPTY:?needed}", env)
+
+
+def test_make_run_supervises_the_same_entry_points_compose_runs(main: dict[str, Any]) -> None:
+    from scripts import supervisor
+
+    supervised = {p.name: p.argv for p in supervisor.programs_for({}, python="python")}
+    assert supervised == {name: composefile.command(main["services"][name]) for name in APP_SERVICES}
