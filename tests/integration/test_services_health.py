@@ -9,7 +9,7 @@ import asyncpg
 
 from services.scheduler import app as scheduler_app
 from services.worker import app as worker_app
-from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_types
+from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_event, wait_for_types
 
 _TERMINATE_ALL = """
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
@@ -21,14 +21,20 @@ async def _health(http: aiohttp.ClientSession, base: str) -> tuple[int, dict[str
         return response.status, await response.json()
 
 
-async def _wait_health(http: aiohttp.ClientSession, base: str, status: int, timeout: float = 20) -> dict[str, object]:
+async def _wait_health(
+    http: aiohttp.ClientSession, base: str, status: int, failing: list[str] | None = None, timeout: float = 20
+) -> dict[str, object]:
     """Health as a monitor sees it: asked again until it reports ``status`` (bounded)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            code, body = await _health(http, base)
-            if code == status:
-                return body
-            await asyncio.sleep(0.1)
+    body: dict[str, object] = {}
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                code, body = await _health(http, base)
+                if code == status and (failing is None or body.get("failing") == failing):
+                    return body
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"{base}/health never answered {status} {failing or ''}; last: {body}") from None
 
 
 async def test_health_and_metrics_report_the_database_and_listen_connection(
@@ -41,6 +47,7 @@ async def test_health_and_metrics_report_the_database_and_listen_connection(
             body = await _wait_health(http, base, 200)
             assert body == {"status": "ok", "service": name, "checks": {"database": "ok", "listen": "ok"}}
 
+        await wait_for_event(lambda: scheduler[scheduler_app.SCHEDULER].is_leader, what="the scheduler to lead")
         crawl_id = await request_crawl(pool)
         await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "CrawlCompleted"])
         async with http.get(f"{worker_url}/metrics") as response:
@@ -61,9 +68,8 @@ async def test_health_and_metrics_report_the_database_and_listen_connection(
             await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS false')
             await admin.execute(_TERMINATE_ALL, dbname)
             for base in (worker_url, scheduler_url):
-                body = await _wait_health(http, base, 503)
+                body = await _wait_health(http, base, 503, ["database", "listen"])
                 assert body["status"] == "unavailable"
-                assert body["failing"] == ["database", "listen"]
                 assert "database" in str(body["detail"])
         finally:
             await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS true')
