@@ -42,6 +42,7 @@ class BenchConfig:
     """Sizes, paths and what to run. Defaults are the full benchmark of issue 7."""
 
     latency_jobs: int = field(default_factory=lambda: _int("BENCH_LATENCY_JOBS", 1000))
+    warmup_jobs: int = field(default_factory=lambda: _int("BENCH_WARMUP_JOBS", 10))
     drain_jobs: int = field(default_factory=lambda: _int("BENCH_JOBS", 20_000))
     crawl_site: SiteShape = field(
         default_factory=lambda: SiteShape(

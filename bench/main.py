@@ -68,6 +68,7 @@ class Run:
             "--drain-jobs", str(cfg.drain_jobs if "drain" in cfg.parts else 0),
             "--concurrency", str(cfg.queue_concurrency),
             "--lost-after", str(cfg.lost_after_seconds),
+            "--warmup", str(cfg.warmup_jobs),
             "--job-timeout", str(cfg.job_timeout_seconds),
         ]  # fmt: skip
 
@@ -109,6 +110,7 @@ class Run:
                 self.cfg.latency_jobs,
                 lost_after=self.cfg.lost_after_seconds,
                 timeout=self.cfg.job_timeout_seconds,
+                warmup=self.cfg.warmup_jobs,
             )
         self.results["queue_latency_ms"]["ours_http"] = stats.summary_ms(out["samples_s"])
         self.details["lost_wakeups"]["ours_http"] = out["lost_wakeups"]
@@ -179,6 +181,7 @@ class Run:
         self.results["machine"] = facts
         self.details["sizes"] = {
             "latency_jobs": cfg.latency_jobs,
+            "warmup_jobs": cfg.warmup_jobs,
             "drain_jobs": cfg.drain_jobs,
             "queue_concurrency": cfg.queue_concurrency,
             "crawl_concurrency": cfg.crawl_concurrency,

@@ -48,12 +48,13 @@ async def latency(
     *,
     lost_after: float,
     timeout: float,
+    warmup: int = WARMUP_JOBS,
 ) -> dict[str, Any]:
     """Enqueue ``jobs`` jobs one after another, each after the previous one was claimed."""
     samples: list[float] = []
     lost = 0
     timed_out = 0
-    for n in range(-WARMUP_JOBS, jobs):
+    for n in range(-warmup, jobs):
         key = f"warm-{n}" if n < 0 else f"job-{n}"
         waiter = asyncio.Event()
         probe.waiters[key] = waiter

@@ -52,7 +52,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 await noop.defer_async(key=key)
 
             result["latency"] = await queueprobe.latency(
-                probe, enqueue, args.latency_jobs, lost_after=args.lost_after, timeout=args.job_timeout
+                probe,
+                enqueue,
+                args.latency_jobs,
+                lost_after=args.lost_after,
+                timeout=args.job_timeout,
+                warmup=args.warmup,
             )
             await _stop(task)
 
@@ -77,6 +82,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--drain-jobs", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--lost-after", type=float, default=1.0)
+    parser.add_argument("--warmup", type=int, default=queueprobe.WARMUP_JOBS)
     parser.add_argument("--job-timeout", type=float, default=35.0)
     parser.add_argument("--drain-timeout", type=float, default=600.0)
     return parser.parse_args()
