@@ -160,7 +160,12 @@ def prepare_database(settings: Settings, data_dir: Path = DATA_DIR) -> tuple[str
         server = embedded.start(data_dir / "postgres")
         dsn = server.get_uri()
         log.info("embedded PostgreSQL running", data=str(data_dir / "postgres"))
-    applied = database.migrate(dsn)
+    try:
+        applied = database.migrate(dsn)
+    except Exception:
+        if server is not None:
+            server.cleanup()
+        raise
     log.info("migrations applied", count=applied)
     return dsn, server
 
@@ -180,7 +185,14 @@ async def wait_healthy(url: str, *, timeout: float = 60.0, give_up: Callable[[],
 
 async def run(dev: bool) -> int:
     settings = config.load()
-    dsn, server = await asyncio.to_thread(prepare_database, settings)
+    try:
+        dsn, server = await asyncio.to_thread(prepare_database, settings)
+    except ImportError:
+        log.error("no embedded PostgreSQL: install it (pip install pgserver) or set DATABASE_URL")
+        return 1
+    except Exception as exc:  # a clear line for the user, not a traceback
+        log.error("cannot prepare the database", error=str(exc) or type(exc).__name__)
+        return 1
     # Passed through, not read: the children read their settings from it themselves.
     env = service_env(dict(os.environ), dsn)
     supervisor = Supervisor(programs_for(env, dev=dev))

@@ -34,6 +34,7 @@ _NEXT_EXPIRY = "SELECT min(lease_expires_at) FROM parsequeue WHERE lease_owner I
 
 # A retry is a queue row held back (available_at) whose stream's last event is the failed attempt.
 # The stream version is the expected version of the re-queue, so two schedulers re-queue it once.
+# attempts > 0 skips the plain backlog (never claimed) without a look at its streams.
 _DUE_RETRIES = """
 SELECT q.crawl_id, last.version, q.attempts
 FROM parsequeue q
@@ -41,7 +42,7 @@ CROSS JOIN LATERAL (
     SELECT e.version, e.type FROM events e
     WHERE e.stream_id = 'crawl-' || q.crawl_id::text ORDER BY e.version DESC LIMIT 1
 ) AS last
-WHERE q.lease_owner IS NULL AND q.available_at <= $1 AND last.type = 'CrawlAttemptFailed'
+WHERE q.lease_owner IS NULL AND q.available_at <= $1 AND q.attempts > 0 AND last.type = 'CrawlAttemptFailed'
 ORDER BY q.available_at LIMIT $2
 """
 

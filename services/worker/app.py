@@ -169,6 +169,7 @@ class Worker:
     def _start_job(self, claim: queue.Claim) -> None:
         latency = (claim.started_at - claim.available_at).total_seconds()
         self.metrics.claims.inc()
+        self.metrics.events_appended.labels(type="CrawlStarted").inc()
         self.metrics.wakeup_latency.observe(max(latency, 0.0))
         job = CrawlJob(
             crawl_id=claim.crawl_id,

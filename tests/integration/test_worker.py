@@ -251,3 +251,27 @@ async def test_a_body_that_ignores_stop_is_cancelled_after_the_grace_period(dsn:
             await app.cleanup()
     assert await stream_types(pool, crawl_id) == ["CrawlRequested", "CrawlStarted", "CrawlReleased"]
     assert await crawl_status(pool, crawl_id) == "queued"
+
+
+async def test_every_log_line_of_a_crawl_carries_its_crawl_id(dsn: str, pool: asyncpg.Pool) -> None:
+    import structlog
+    from structlog.testing import LogCapture
+
+    capture = LogCapture()
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    crawl_log = structlog.get_logger("crawler-under-test")
+
+    async def body(job: CrawlJob) -> None:
+        crawl_log.info("fetched", url=job.settings.url)  # the crawler's own lines, nothing passed in
+
+    try:
+        app = worker_app.create_app(settings_for(dsn), job_body=body)
+        async with serve(app):
+            crawl_id = await request_crawl(pool)
+            await wait_for_types(dsn, pool, crawl_id, COMPLETED)
+            await wait_for_event(lambda: crawl_id not in app[worker_app.WORKER].jobs, what="the job to end")
+    finally:
+        structlog.reset_defaults()
+    lines = [e for e in capture.entries if e["event"] in ("crawl claimed", "fetched", "crawl attempt ended")]
+    assert [e["event"] for e in lines] == ["crawl claimed", "fetched", "crawl attempt ended"]
+    assert all(e.get("crawl_id") == str(crawl_id) for e in lines), lines
