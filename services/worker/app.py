@@ -255,10 +255,16 @@ class Worker:
 
     async def _record(self, job: CrawlJob, outcome: queue.Outcome) -> None:
         async def append() -> ev.Event | None:
-            async with self.pool.acquire(timeout=10) as conn:
-                return await queue.finish(
-                    conn, job.crawl_id, job.attempt, outcome, worker_id=self.worker_id, settings=self.settings
-                )
+            for _ in range(3):
+                try:
+                    async with self.pool.acquire(timeout=10) as conn:
+                        return await queue.finish(
+                            conn, job.crawl_id, job.attempt, outcome, worker_id=self.worker_id, settings=self.settings
+                        )
+                except (asyncpg.DeadlockDetectedError, eventstore.StreamConflict) as exc:
+                    # A concurrent append (a cancel) won; re-check the lease: it may no longer be ours.
+                    log.info("terminal append raced a concurrent change; checking again", error=str(exc))
+            return None
 
         event = await database.retrying(append, what="terminal event")
         label = event.type_name() if event is not None else f"stopped:{job.stop_reason or 'lease_lost'}"
