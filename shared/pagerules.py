@@ -90,8 +90,10 @@ def is_redirect_loop(page: PageRecord) -> bool:
     """The redirect sequence comes back to a URL already in it."""
     if not redirected(page):
         return False
+    # The chain may end with the final answer's own hop; a final URL that is not that last hop
+    # is where the crawler stopped, and a loop if it was visited before.
     seen = [hop.url for hop in page.redirect_chain]
-    if page.final_url and page.final_url != page.url and page.redirect_chain:
+    if page.final_url and (not seen or seen[-1] != page.final_url):
         seen.append(page.final_url)
     if len(seen) != len(set(seen)):
         return True

@@ -84,6 +84,14 @@ FIRES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"status_3xx"},
     ),
     (
+        "redirect_chain",  # as the crawler records it: every hop, then the final answer
+        {**_REDIRECT, "final_url": "https://example.com/end",
+         "redirect_chain": [RedirectHop(url=URL, status_code=301),
+                            RedirectHop(url="https://example.com/mid", status_code=302),
+                            RedirectHop(url="https://example.com/end", status_code=200)]},
+        {"status_3xx"},
+    ),
+    (
         "redirect_loop",
         {**_REDIRECT, "final_url": URL, "error": "redirect loop",
          "redirect_chain": [RedirectHop(url=URL, status_code=301),
@@ -184,8 +192,10 @@ def test_thresholds_are_settable_per_crawl() -> None:
     assert codes(clean(), strict) == {"title_too_long", "slow_response", "deep_page", "thin_content"}
 
 
-def test_single_redirect_is_not_a_chain() -> None:
+def test_single_redirect_is_not_a_chain_nor_a_loop() -> None:
     assert "redirect_chain" not in codes(clean(**_REDIRECT))
+    one_hop = [RedirectHop(url=URL, status_code=301), RedirectHop(url="https://example.com/new", status_code=200)]
+    assert codes(clean(**{**_REDIRECT, "redirect_chain": one_hop})) == {"status_3xx"}
     three_hops = [RedirectHop(url=f"https://example.com/{i}", status_code=301) for i in range(3)]
     assert codes(clean(**{**_REDIRECT, "redirect_chain": three_hops}), Thresholds(redirect_chain_hops=4)) == {
         "status_3xx"

@@ -1,0 +1,240 @@
+"""The defect test site: every catalogue defect that plain HTTP can produce, beside clean pages.
+
+``build(site)`` fills a ``tests.sites.Site`` and returns what an audit must find: path -> codes.
+A path not in the map (or mapped to an empty set) is clean and must get no issue at all. Only
+``mixed_content`` (an https page) cannot be produced over plain http. Every page is written to
+be clean except for its one defect, so an extra code on any page is a false positive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from urllib.parse import quote
+
+from aiohttp import web
+
+from tests.sites.server import Site
+
+NOT_OVER_HTTP = frozenset({"mixed_content"})
+SLOW_SECONDS = 1.7  # the crawl runs with slow_response_ms = 1500 (a loaded CI machine stays far below)
+SLOW_THRESHOLD_MS = 1500
+CYRILLIC_PATH = "/статья-о-чае"
+LONG_PATH = "/long-url-" + "-".join(["segment"] * 14)
+
+_VOCABULARY = [
+    "tea",
+    "coffee",
+    "kettle",
+    "leaf",
+    "brew",
+    "cup",
+    "water",
+    "milk",
+    "sugar",
+    "spoon",
+    "aroma",
+    "roast",
+    "grind",
+    "bean",
+    "pot",
+    "steam",
+]
+
+
+def words(seed: str, n: int = 260) -> str:
+    """``n`` words of text that no other seed produces (distinct shingles, distinct simhash)."""
+    rng = random.Random(seed)
+    return " ".join(f"{rng.choice(_VOCABULARY)}{rng.randrange(10**6)}" for _ in range(n))
+
+
+def html(
+    path: str,
+    *,
+    title: str | None | list[str] = "",
+    description: str | None = "",
+    h1: list[str] | None = None,
+    canonical: str | None | list[str] = "",
+    lang: str | None = "en",
+    viewport: bool = True,
+    robots: str | None = None,
+    hreflang: list[tuple[str, str]] | None = None,
+    links: list[str] | None = None,
+    body: str | None = None,
+    images: str = '<img src="/pic.png" alt="A cup of tea">',
+    head_extra: str = "",
+) -> str:
+    """A clean page at ``path``; every argument can introduce one defect ("" means the clean default)."""
+    titles = [f"Tea shop page {path[:30]}: a clear title"] if title == "" else title
+    titles = [titles] if isinstance(titles, str) else (titles or [])
+    description = (
+        f"What the page {path[:40]} offers: teas, kettles and advice, described at a snippet-friendly length."
+        if description == ""
+        else description
+    )
+    canonicals = [path] if canonical == "" else canonical
+    canonicals = [canonicals] if isinstance(canonicals, str) else (canonicals or [])
+    head = "".join(f"<title>{t}</title>" for t in titles)
+    if description is not None:
+        head += f'<meta name="description" content="{description}">'
+    if viewport:
+        head += '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    if robots:
+        head += f'<meta name="robots" content="{robots}">'
+    head += "".join(f'<link rel="canonical" href="{c}">' for c in canonicals)
+    head += "".join(f'<link rel="alternate" hreflang="{code}" href="{url}">' for code, url in hreflang or [])
+    lang_attr = f' lang="{lang}"' if lang else ""
+    anchors = " ".join(f'<a href="{link}">Go to {link}</a>' for link in (["/"] if links is None else links))
+    headings = "".join(f"<h1>{h}</h1>" for h in ([f"Heading for {path}"] if h1 is None else h1))
+    text = words(path) if body is None else body
+    return (
+        f'<!doctype html><html{lang_attr}><head><meta charset="utf-8">{head}{head_extra}</head>'
+        f"<body>{headings}<nav>{anchors}</nav>{images}<p>{text}</p></body></html>"
+    )
+
+
+async def _slow(request: web.Request) -> web.StreamResponse:
+    await asyncio.sleep(SLOW_SECONDS)
+    return web.Response(text=html("/slow"), content_type="text/html")
+
+
+async def _truncated(request: web.Request) -> web.StreamResponse:
+    """Promises 50,000 bytes, sends a few, hangs up: a fetch failure."""
+    response = web.StreamResponse(headers={"Content-Type": "text/html", "Content-Length": "50000"})
+    await response.prepare(request)
+    await response.write(b"<html><body>partial")
+    assert request.transport is not None
+    request.transport.close()
+    return response
+
+
+def build(site: Site) -> dict[str, set[str]]:
+    """Serve the defect site on ``site``; return path -> the codes the audit must report."""
+    expected: dict[str, set[str]] = {}
+    home_links: list[str] = []
+
+    def page(path: str, codes: set[str], linked: bool = True, **kwargs: object) -> None:
+        site.page(path, html(path, **kwargs))  # type: ignore[arg-type]
+        expected[path] = codes
+        if linked:
+            home_links.append(path)
+
+    # clean pages, including Cyrillic text whose byte length would break naive length checks
+    for n in (1, 2, 3):
+        page(f"/clean-{n}", set())
+    page(CYRILLIC_PATH, set(), title="Как заваривать зелёный чай: подробное руководство",
+         description="Температура воды, время настаивания и посуда: всё, что нужно знать, чтобы заварить "
+                     "зелёный чай правильно.", body=words("кириллица") + " чай заварка вода")  # fmt: skip
+    page("/en/tea", set(), lang="en", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
+    page("/ru/tea", set(), lang="ru", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
+
+    # responses and redirects, reached from one hub page whose links therefore are broken / redirected
+    site.redirect("/redirect-once", "/clean-1", status=301)
+    site.redirect("/redirect-chain", "/redirect-chain-2", status=301)
+    site.redirect("/redirect-chain-2", "/clean-2", status=302)
+    site.redirect("/loop-a", "/loop-b", status=301)
+    site.redirect("/loop-b", "/loop-a", status=302)
+    site.page("/gone", "<html><body>Gone</body></html>", status=404)
+    site.page("/broken-server", "<html><body>Oops</body></html>", status=500)
+    site.handler("/fetch-fails", _truncated)
+    expected |= {
+        "/redirect-once": {"status_3xx"},
+        "/redirect-chain": {"status_3xx", "redirect_chain"},
+        "/loop-a": {"status_3xx", "redirect_loop"},
+        "/gone": {"status_4xx"},
+        "/broken-server": {"status_5xx"},
+        "/fetch-fails": {"fetch_failed"},
+    }
+    hub_targets = ["/", "/redirect-once", "/redirect-chain", "/loop-a", "/gone", "/broken-server", "/fetch-fails"]
+    page("/links-hub", {"link_to_redirect", "broken_internal_link"}, links=hub_targets)
+    site.handler("/slow", _slow)
+    expected["/slow"] = {"slow_response"}
+    home_links.append("/slow")
+
+    # titles, descriptions, headings
+    page("/no-title", {"title_missing"}, title=None)
+    page("/short-title", {"title_too_short"}, title="Teas")
+    page(
+        "/long-title", {"title_too_long"}, title="An extremely long title about every tea we sell and every kettle too"
+    )
+    page("/two-titles", {"title_multiple"}, title=["The first title of this page here", "A second title"])
+    page("/dup-title-1", {"title_duplicate"}, title="The same title on two different pages")
+    page("/dup-title-2", {"title_duplicate"}, title="The same title on two different pages")
+    page("/no-description", {"meta_description_missing"}, description=None)
+    page("/short-description", {"meta_description_too_short"}, description="Teas and kettles.")
+    page("/long-description", {"meta_description_too_long"}, description="Tea, kettles and cups. " * 9)
+    shared_description = "One description used on two pages, which makes their snippets look the same."
+    page("/dup-description-1", {"meta_description_duplicate"}, description=shared_description)
+    page("/dup-description-2", {"meta_description_duplicate"}, description=shared_description)
+    page("/no-h1", {"h1_missing"}, h1=[])
+    page("/two-h1", {"h1_multiple"}, h1=["The main heading of two-h1", "Another main heading"])
+    page("/dup-h1-1", {"h1_duplicate"}, h1=["The same heading twice"])
+    page("/dup-h1-2", {"h1_duplicate"}, h1=["The same heading twice"])
+
+    # canonicals and indexability
+    page("/no-canonical", {"canonical_missing"}, canonical=None)
+    page("/canonical-to-redirect", {"canonical_to_non_200"}, canonical="/redirect-once")
+    page("/canonical-to-404", {"canonical_to_non_200"}, canonical="/gone")
+    page("/canonical-to-noindex", {"canonical_to_non_indexable"}, canonical="/noindex-page")
+    page("/canonical-conflict", {"canonical_multiple"}, canonical=["/canonical-conflict", "/clean-1"])
+    page("/noindex-page", {"noindex"}, robots="noindex, follow")
+    page("/nofollow-page", {"nofollow_page"}, robots="index, nofollow")
+    site.page("/x-robots-noindex", html("/x-robots-noindex"), headers={"X-Robots-Tag": "noindex"})
+    expected["/x-robots-noindex"] = {"noindex"}
+    home_links.append("/x-robots-noindex")
+    site.page("/robots.txt", f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap.xml')}\n",
+              content_type="text/plain")  # fmt: skip
+    expected["/private/secret"] = {"blocked_by_robots"}
+    home_links.append("/private/secret")
+
+    # hreflang
+    page(
+        "/hreflang-no-return", {"hreflang_missing_return"}, hreflang=[("en", "/hreflang-no-return"), ("de", "/clean-2")]
+    )
+    page("/hreflang-to-404", {"hreflang_to_non_200"}, hreflang=[("en", "/hreflang-to-404"), ("de", "/gone")])
+    page("/hreflang-bad-code", {"hreflang_invalid_code"}, hreflang=[("en-UK", "/hreflang-bad-code")])
+    page("/no-lang", {"html_lang_missing"}, lang=None)
+    page("/no-viewport", {"viewport_missing"}, viewport=False)
+
+    # content
+    page("/thin", {"thin_content"}, body=words("thin", 60))
+    copied = words("copied text")
+    page("/copy-1", {"duplicate_content", "h1_duplicate"}, h1=["Copied page"], links=["/"], body=copied)
+    page("/copy-2", {"duplicate_content", "h1_duplicate"}, h1=["Copied page"], links=["/"], body=copied)
+    near = words("near text", 400)
+    page("/near-1", {"near_duplicate_content"}, h1=["Near copy one"], body=near + " closing words alpha")
+    page("/near-2", {"near_duplicate_content"}, h1=["Near copy two"], body=near + " closing words beta")
+    page("/images-no-alt", {"image_missing_alt"}, images='<img src="/a.png" alt="A kettle"><img src="/b.png">')
+    page("/large", {"large_page"}, head_extra=f"<script>var padding = '{'x' * (2 * 1024 * 1024 + 1000)}';</script>")
+
+    # structure: sitemap-only pages, depth, dead ends, URL hygiene
+    page("/orphan", {"orphan_page"}, linked=False)
+    page("/noindex-in-sitemap", {"noindex", "sitemap_noindex"}, robots="noindex")
+    site.redirect("/sitemap-redirect", "/clean-3", status=301)
+    site.page("/sitemap-404", "<html><body>Missing</body></html>", status=404)
+    expected |= {
+        "/sitemap-redirect": {"status_3xx", "sitemap_non_200"},
+        "/sitemap-404": {"status_4xx", "sitemap_non_200"},
+    }
+    in_sitemap = ["/clean-1", "/clean-2", "/orphan", "/noindex-in-sitemap", "/sitemap-redirect", "/sitemap-404"]
+    site.page(
+        "/sitemap.xml",
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{site.url(p)}</loc></url>" for p in in_sitemap)
+        + "</urlset>",
+        content_type="application/xml",
+    )
+    for depth in range(1, 7):
+        nxt = [f"/deep/{depth + 1}", "/"] if depth < 6 else ["/"]
+        page(f"/deep/{depth}", {"deep_page"} if depth > 4 else set(), linked=depth == 1, links=nxt)
+    page("/dead-end", {"dead_end_page"}, links=[])
+    page("/Upper-Case", {"url_uppercase"})
+    page("/under_score", {"url_underscore"})
+    page(LONG_PATH, {"url_too_long"})
+
+    # the start page links to everything above; a site crawled over http: one http_page, here
+    home_links.insert(0, "/links-hub")
+    anchors = [quote(p) for p in home_links]
+    site.page("/", html("/", title="The tea shop: teas, kettles and advice", links=anchors))
+    expected["/"] = {"http_page"}
+    return expected
