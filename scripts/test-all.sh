@@ -15,3 +15,13 @@ $VENV/bin/lint-imports
 
 echo "== python tests"
 $VENV/bin/python -m pytest -q -p no:cacheprovider tests
+
+echo "== frontend (eslint, tsc, vitest, build)"
+# npm ci from the committed lock file whenever it is newer than the installed tree.
+if [ ! -f frontend/node_modules/.installed ] || [ frontend/package-lock.json -nt frontend/node_modules/.installed ]; then
+  (cd frontend && npm ci --no-audit --no-fund) && touch frontend/node_modules/.installed
+fi
+(cd frontend && npm run --silent lint && npm run --silent typecheck && npx vitest run && npx vite build --logLevel warn)
+
+echo "== end to end (real stack, headless Chromium; screenshots in e2e-screenshots/)"
+node --test --test-reporter=spec tests/e2e/

@@ -37,6 +37,14 @@ export function asText(value: unknown): string {
   return String(value);
 }
 
+/** An issue's details as "key: value" pairs in plain text ("title: Hi · length: 2"). */
+export function detailsText(details: Record<string, unknown> | null | undefined): string {
+  if (!details) return "";
+  return Object.entries(details)
+    .map(([key, value]) => `${key.replace(/_/g, " ")}: ${typeof value === "number" ? String(Math.round(value * 10000) / 10000) : asText(value)}`)
+    .join(" · ");
+}
+
 /** A record's field by name (for tables whose columns are chosen at run time). */
 export function fieldOf(record: object, key: string): unknown {
   return (record as Record<string, unknown>)[key];

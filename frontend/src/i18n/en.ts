@@ -215,6 +215,7 @@ export const en = {
   "field.crawled_at": "Crawled at",
   "field.error": "Error",
   "field.redirect_chain": "Redirects",
+  "field.blocked_by_robots": "Blocked by robots.txt",
 } as const;
 
 export type MessageKey = keyof typeof en;

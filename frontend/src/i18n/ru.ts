@@ -217,4 +217,5 @@ export const ru: Record<MessageKey, string> = {
   "field.crawled_at": "Просканировано",
   "field.error": "Ошибка",
   "field.redirect_chain": "Редиректы",
+  "field.blocked_by_robots": "Закрыто в robots.txt",
 };

@@ -4,7 +4,7 @@ import { Link, useParams, useSearchParams } from "react-router";
 import { api } from "../../api/client";
 import type { IssueSummary, IssueUrl, Paginated, Severity } from "../../api/types";
 import { HttpStatus, SeverityBadge } from "../../components/badges";
-import { asText, formatNumber } from "../../components/format";
+import { detailsText, formatNumber } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
@@ -60,7 +60,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
                   {u.url}
                 </Link>
                 {u.status_code ? <> <HttpStatus code={u.status_code} /></> : null}
-                {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {asText(u.details)}</span>}
+                {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {detailsText(u.details)}</span>}
               </li>
             ))}
           </ul>

@@ -3,7 +3,7 @@ import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import type { CatalogueEntry, LinkRef, PageDetail } from "../../api/types";
 import { HttpStatus, SeverityBadge } from "../../components/badges";
-import { asText, fieldOf, formatDate } from "../../components/format";
+import { asText, detailsText, fieldOf, formatDate } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
@@ -131,7 +131,7 @@ export function PageView() {
                     {catalogue[issue.code]?.fix}
                   </p>
                 )}
-                {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{asText(issue.details)}</p>}
+                {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{detailsText(issue.details)}</p>}
               </li>
             ))}
           </ul>

@@ -1,0 +1,44 @@
+// A small web site on loopback for the browser tests, with known defects and one hostile page.
+// `site.version = 2` changes it in known ways, so a second crawl has something to compare.
+import http from "node:http";
+
+export const EVIL = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
+
+const page = ({ title, h1, body = "", links = [], lang = "en", description = "A page of the test site, long enough to be a fine meta description for the audit rules." }) =>
+  `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${title}</title><meta name="description" content="${description}"></head>
+<body><h1>${h1}</h1><p>${body}</p>${links.map((l) => `<a href="${l}">${l}</a>`).join(" ")}</body></html>`;
+
+// In <title> markup is already text (RCDATA); in <h1> it must be escaped to arrive as text.
+const escape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const words = (n) => Array.from({ length: n }, (_, i) => `word${i % 50}`).join(" ");
+
+export function createSite() {
+  const site = { version: 1, server: null, url: "" };
+  const pages = () => {
+    const v2 = site.version === 2;
+    const map = {
+      "/": page({ title: "Test shop home page with a reasonable title", h1: "Welcome", body: words(250), links: ["/a", "/b", "/short", "/missing", "/moved", "/evil", ...(v2 ? ["/new"] : [])] }),
+      "/a": page({ title: v2 ? "Page A has a brand new title for the second crawl" : "Page A with a title of a sensible length", h1: "Page A", body: words(260), links: ["/", "/b"] }),
+      "/b": page({ title: "Page B with a title of a sensible length here", h1: "Page B", body: words(30), links: ["/", "/a"] }),
+      "/short": page({ title: "Hi", h1: "Short title", body: words(220), links: ["/"] }),
+      "/evil": page({ title: EVIL, h1: escape(EVIL), description: escape(EVIL), body: words(210), links: ["/"] }),
+    };
+    if (v2) map["/new"] = page({ title: "A new page that only the second crawl finds", h1: "New", body: words(230), links: ["/"] });
+    return map;
+  };
+  site.server = http.createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/robots.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("User-agent: *\nAllow: /\n");
+    if (path === "/moved") return res.writeHead(301, { Location: "/a" }).end();
+    const html = pages()[path];
+    if (!html) return res.writeHead(404, { "Content-Type": "text/html" }).end("<title>Not found</title><h1>404</h1>");
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(html);
+  });
+  return new Promise((resolve) => {
+    site.server.listen(0, "127.0.0.1", () => {
+      site.url = `http://127.0.0.1:${site.server.address().port}/`;
+      resolve(site);
+    });
+  });
+}

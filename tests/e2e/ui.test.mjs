@@ -1,0 +1,294 @@
+// Browser end-to-end tests: the real stack (embedded Postgres, api, worker, scheduler), a local
+// test site, and Debian's Chromium driven by playwright-core. Screenshots of every view go to
+// e2e-screenshots/ (named in the README). Run: node --test tests/e2e/  (scripts/test-all.sh does).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { createSite, EVIL } from "./site.mjs";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const require = createRequire(join(REPO, "frontend", "package.json"));
+const { chromium } = require("playwright-core");
+const SHOTS = join(REPO, "e2e-screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CRAWL_TIMEOUT = 60_000;
+
+let stack; // { api, token, logs, process }
+let site;
+let browser;
+let context;
+let page;
+let openapiPaths = [];
+const crawlIds = [];
+let shotNumber = 0;
+
+async function shot(name, target = page) {
+  shotNumber += 1;
+  await target.screenshot({ path: join(SHOTS, `${String(shotNumber).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+function startStack() {
+  const python = join(REPO, ".venv", "bin", "python");
+  const child = spawn(python, ["-m", "tests.e2e.stack"], {
+    cwd: REPO,
+    env: { ...process.env, E2E_LOG_DIR: join(REPO, "test-results", "e2e-logs") },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      const info = JSON.parse(line);
+      if (info.error) reject(new Error(info.error));
+      else resolve({ ...info, process: child });
+    });
+    child.once("exit", (code) => reject(new Error(`the stack exited early with ${code}`)));
+  });
+}
+
+async function stopStack() {
+  if (!stack) return;
+  const exited = new Promise((resolve) => stack.process.once("exit", resolve));
+  stack.process.stdin.end();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+}
+
+const ui = (path) => `${stack.api}${path}`;
+const crawlStatus = () => page.getByTestId("crawl-status");
+
+/** Fill the new-crawl form for the test site and start it; returns the new crawl's id from the overview URL. */
+async function startCrawlThroughForm() {
+  await page.goto(ui("/crawls"));
+  await page.locator("#crawl-url").fill(site.url);
+  await page.getByText("Limits and rules").click();
+  await page.locator("#crawl-max_rps").fill("50");
+  await page.locator("#crawl-concurrency").fill("8");
+  await page.getByRole("button", { name: "Start crawl" }).click();
+  const row = page.getByTestId("crawl-row").first();
+  await row.getByRole("link", { name: site.url }).waitFor();
+  await row.getByRole("link", { name: site.url }).click();
+  await page.waitForURL(/\/crawls\/[0-9a-f-]{36}$/);
+  const id = new URL(page.url()).pathname.split("/").pop();
+  crawlIds.push(id);
+  return id;
+}
+
+async function waitCompleted() {
+  await page.locator('[data-testid="crawl-status"][data-status="completed"]').waitFor({ timeout: CRAWL_TIMEOUT });
+}
+
+before(async () => {
+  assert.ok(existsSync(join(REPO, "frontend", "dist", "index.html")), "build the UI first: cd frontend && npm run build");
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-system-deps.sh`);
+  rmSync(SHOTS, { recursive: true, force: true });
+  mkdirSync(SHOTS, { recursive: true });
+  [stack, site] = await Promise.all([startStack(), createSite()]);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "en-GB", colorScheme: "light" });
+  page = await context.newPage();
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+  await stopStack();
+});
+
+describe("the web UI against the real stack", { concurrency: false }, () => {
+  it("sends a visitor to the login page and lets them in with the token", async () => {
+    await page.goto(ui("/crawls"));
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel("API token").fill("not the token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That token was not accepted.").waitFor();
+    await shot("login");
+    await page.getByLabel("API token").fill(stack.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/crawls$/);
+    await page.getByRole("heading", { name: "Crawls", level: 1 }).waitFor();
+    const response = await page.request.get(ui("/api/openapi.json"));
+    openapiPaths = Object.keys((await response.json()).paths);
+  });
+
+  it("serves the OpenAPI document the UI's types were generated from", async () => {
+    const served = await (await page.request.get(ui("/api/openapi.json"))).json();
+    const snapshot = JSON.parse(readFileSync(join(REPO, "frontend", "src", "api", "openapi.json"), "utf8"));
+    assert.deepEqual(served, snapshot, "the api changed: run `npm run openapi:update` in frontend/ and fix what `npm run typecheck` reports");
+  });
+
+  it("shows the api's validation error beside the field", async () => {
+    await page.locator("#crawl-url").fill("http://127.0.0.1:1/");
+    await page.getByText("Limits and rules").click();
+    await page.locator("#crawl-include").fill("^https://elsewhere/");
+    await page.getByRole("button", { name: "Start crawl" }).click();
+    await page.getByRole("alert").filter({ hasText: /include/ }).waitFor();
+    await shot("crawls-form-error");
+  });
+
+  it("starts a crawl and follows its progress live to completion", async () => {
+    const id = await startCrawlThroughForm();
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    await waitCompleted();
+    await page.getByTestId("chart-status").waitFor();
+    const pages = Number((await page.getByTestId("stat-pages").innerText()).replace(/\D/g, ""));
+    assert.ok(pages >= 6, `expected the whole site crawled, saw ${pages} pages`);
+    await shot("overview");
+    await page.goto(ui("/crawls"));
+    await page.locator('[data-testid="crawl-row"][data-status="completed"]').first().waitFor();
+    await shot("crawls");
+  });
+
+  it("filters and sorts pages on the server, keeping both in the URL", async () => {
+    await page.goto(ui(`/crawls/${crawlIds[0]}/pages`));
+    await page.getByTestId("page-row").first().waitFor();
+    await page.getByTestId("filter-status").selectOption("4xx");
+    await page.waitForURL(/status_code=4xx/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length === 1);
+    assert.match(await page.getByTestId("page-row").innerText(), /\/missing/);
+    await page.reload();
+    await page.getByTestId("page-row").first().waitFor();
+    assert.equal(await page.getByTestId("filter-status").inputValue(), "4xx");
+    assert.equal(await page.getByTestId("page-row").count(), 1);
+
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await page.getByTestId("sort-response_time_ms").click();
+    await page.waitForURL(/sort=response_time_ms&order=desc/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length > 3);
+    const times = await page.$$eval('[data-testid="page-row"]', (rows) =>
+      rows.map((r) => Number(r.children[5].textContent.replace(/[^\d.]/g, "")) || 0),
+    );
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by response time: ${times}`);
+    // keyboard: arrows move between rows, Enter opens one
+    await page.getByTestId("page-row").first().focus();
+    await page.keyboard.press("ArrowDown");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-index"));
+    assert.equal(focused, "1");
+    await shot("pages");
+  });
+
+  it("renders a crawled title and h1 full of markup as text and runs none of it", async () => {
+    await page.getByTestId("pages-search").fill("evil");
+    await page.waitForURL(/q=evil/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length === 1);
+    assert.ok((await page.getByTestId("page-row").innerText()).includes("<script>"));
+    await page.getByTestId("page-row").press("Enter");
+    await page.waitForURL(/\/pages\/\d+$/);
+    await page.getByTestId("page-title").waitFor();
+    assert.equal(await page.getByTestId("page-title").innerText(), EVIL);
+    assert.equal((await page.locator('[data-field="h1"]').innerText()).trim(), EVIL);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    await shot("page-hostile");
+  });
+
+  it("shows the issues by code with the explanation and the URLs", async () => {
+    await page.goto(ui(`/crawls/${crawlIds[0]}/issues`));
+    const row = page.locator('[data-testid="issue-row"][data-code="title_too_short"]');
+    await row.waitFor();
+    const codes = await page.$$eval('[data-testid="issue-row"]', (rows) => rows.map((r) => r.dataset.code));
+    assert.ok(codes.includes("status_4xx"), `issues: ${codes}`);
+    await row.getByRole("button").click();
+    await page.waitForURL(/code=title_too_short/);
+    const detail = page.getByTestId("issue-detail");
+    await detail.getByTestId("issue-url").first().waitFor();
+    assert.match(await detail.getByTestId("issue-url").first().innerText(), /\/short$/);
+    assert.ok((await detail.getByTestId("issue-fix").innerText()).length > 10);
+    await shot("issues");
+    await detail.getByTestId("issue-url").first().click();
+    await page.getByTestId("page-issue").first().waitFor();
+    await shot("page-detail");
+  });
+
+  it("exports pages as CSV, JSON Lines and XLSX, and a sitemap", async (t) => {
+    if (!openapiPaths.includes("/api/crawls/{crawl_id}/export")) return t.skip("the api has no export endpoint yet");
+    await page.goto(ui(`/crawls/${crawlIds[0]}`));
+    await page.getByTestId("export-pages-csv").waitFor();
+    for (const [id, type] of [["export-pages-csv", /csv/], ["export-issues-json", /json/], ["export-links-xlsx", /sheet|xlsx|octet/], ["export-sitemap", /xml/]]) {
+      const href = await page.getByTestId(id).getAttribute("href");
+      const response = await page.request.get(ui(href));
+      assert.equal(response.status(), 200, `${href}: ${response.status()}`);
+      assert.match(response.headers()["content-type"] ?? "", type, href);
+    }
+    const csv = await (await page.request.get(ui(await page.getByTestId("export-pages-csv").getAttribute("href")))).text();
+    assert.ok(csv.includes(`${site.url}a`), "the CSV lists the crawled pages");
+  });
+
+  it("compares two crawls of the site after it changed", async (t) => {
+    site.version = 2;
+    await startCrawlThroughForm();
+    await waitCompleted();
+    if (!openapiPaths.includes("/api/crawls/{crawl_id}/compare/{other_id}")) return t.skip("the api has no compare endpoint yet");
+    await page.getByTestId("compare-picker").selectOption(crawlIds[0]);
+    await page.waitForURL(new RegExp(`/compare/${crawlIds[0]}$`));
+    await page.getByTestId("compare-added").waitFor();
+    assert.match(await page.getByTestId("compare-added").innerText(), /\/new/);
+    assert.match(await page.getByTestId("compare-changed").innerText(), /\/a/);
+    await shot("compare");
+  });
+
+  it("creates a schedule with next runs in words, and deletes it", async () => {
+    await page.goto(ui("/schedules"));
+    await page.getByText("No schedules yet.").waitFor();
+    await page.locator("#sched-url").fill(site.url);
+    await page.locator("#sched-tz").fill("Europe/Moscow");
+    await page.getByRole("button", { name: "Every Monday at 03:00" }).click();
+    assert.equal(await page.locator("#sched-cron").inputValue(), "0 3 * * 1");
+    const next = page.getByTestId("cron-next").locator("li");
+    assert.equal(await next.count(), 5);
+    assert.match(await next.first().innerText(), /Monday.*03:00/);
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    await page.getByTestId("schedule-row").waitFor();
+    await shot("schedules");
+    await page.reload();
+    await page.getByTestId("schedule-row").waitFor();
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByTestId("schedule-row").getByRole("button", { name: "Delete" }).click();
+    await page.getByText("No schedules yet.").waitFor();
+    const listed = await (await page.request.get(ui("/api/schedules"))).json();
+    assert.equal(listed.items.length, 0);
+  });
+
+  it("switches to Russian and keeps the choice across a reload", async () => {
+    await page.goto(ui("/crawls"));
+    await page.getByTestId("language").selectOption("ru");
+    await page.getByRole("heading", { name: "Сканирования", level: 1 }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Сканирования", level: 1 }).waitFor();
+    assert.ok(await page.getByRole("button", { name: "Начать сканирование" }).isVisible());
+    await page.goto(ui(`/crawls/${crawlIds[0]}/issues`));
+    await page.getByRole("heading", { name: "Проблемы", level: 1 }).waitFor();
+    await page.getByTestId("issue-row").first().waitFor();
+    await shot("issues-ru");
+    await page.getByTestId("language").selectOption("en");
+    await page.getByRole("heading", { name: "Issues", level: 1 }).waitFor();
+  });
+
+  it("fits the overview on a phone, in dark mode too", async () => {
+    const phone = await browser.newContext({
+      storageState: await context.storageState(),
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      colorScheme: "dark",
+      locale: "en-GB",
+    });
+    const mobile = await phone.newPage();
+    await mobile.goto(ui(`/crawls/${crawlIds[0]}`));
+    await mobile.getByTestId("chart-status").waitFor();
+    const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the overview scrolls sideways by ${overflow}px on a phone`);
+    const background = await mobile.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.equal(background, "rgb(16, 19, 23)", "dark mode follows the system");
+    await shot("overview-phone-dark", mobile);
+    await phone.close();
+  });
+});
