@@ -111,7 +111,8 @@ WHERE p.crawl_id = $1 AND p.in_sitemap AND {_ok("p")}
   AND NOT EXISTS (SELECT 1 FROM links l
                   WHERE l.crawl_id = $1 AND l.internal AND l.target_url = p.url AND l.source_id <> p.id)
   AND NOT EXISTS (SELECT 1 FROM pages r JOIN links l ON l.crawl_id = $1 AND l.internal AND l.target_url = r.url
-                  WHERE r.crawl_id = $1 AND r.final_url = p.url AND r.id <> p.id AND l.source_id <> p.id)
+                  WHERE r.crawl_id = $1 AND r.final_url = p.url AND r.final_url <> r.url
+                    AND l.source_id <> p.id)
 ORDER BY p.id
 """
 
