@@ -16,7 +16,7 @@ def app_for(dsn: str, **overrides: object) -> object:
     return create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True, **overrides))
 
 
-async def test_everything_under_api_is_closed(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_everything_under_api_is_closed(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(app_for(dsn))
     missing = await client.get("/api/crawls")
     wrong = await client.get("/api/crawls", headers={"Authorization": "Bearer nope"})
@@ -39,7 +39,7 @@ async def test_everything_under_api_is_closed(aiohttp_client, dsn: str) -> None:
     assert ok.status == 200
 
 
-async def test_cookie_flow_and_logout(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_cookie_flow_and_logout(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(app_for(dsn))
     resp = await client.post("/api/session", json={"token": TOKEN})
     assert resp.status == 200, await resp.text()
@@ -59,7 +59,7 @@ async def test_cookie_flow_and_logout(aiohttp_client, dsn: str) -> None:  # type
     assert "Secure" in resp.headers["Set-Cookie"]
 
 
-async def test_failed_logins_are_rate_limited(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_failed_logins_are_rate_limited(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(app_for(dsn, login_max_failures=3))
     for _ in range(3):
         resp = await client.post("/api/session", json={"token": "guess"})
@@ -74,8 +74,8 @@ async def test_failed_logins_are_rate_limited(aiohttp_client, dsn: str) -> None:
 
 
 async def test_generated_token_is_printed_once_and_stored_hashed(
-    aiohttp_client,  # type: ignore[no-untyped-def]
     dsn: str,
+    aiohttp_client,  # type: ignore[no-untyped-def]
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     client = await aiohttp_client(create_app(Settings(database_url=dsn)))
@@ -110,7 +110,7 @@ async def test_generated_token_is_printed_once_and_stored_hashed(
     assert (await client2.get("/api/crawls", headers={"Authorization": f"Bearer {new_token}"})).status == 200
 
 
-async def test_security_headers_and_closed_cors(aiohttp_client, dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_security_headers_and_closed_cors(dsn: str, aiohttp_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "index.html").write_text("<!doctype html><title>ui</title>")
     client = await aiohttp_client(app_for(dsn, frontend_dist=str(tmp_path)))
     resp = await client.get("/crawls")
@@ -129,7 +129,7 @@ async def test_security_headers_and_closed_cors(aiohttp_client, dsn: str, tmp_pa
     assert "Access-Control-Allow-Origin" not in pre.headers
 
 
-async def test_cors_opens_for_listed_origins(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_cors_opens_for_listed_origins(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(app_for(dsn, cors_origins="https://ui.example"))
     pre = await client.options(
         "/api/crawls", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "POST"}

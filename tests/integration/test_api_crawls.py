@@ -11,7 +11,7 @@ TOKEN = "test-token-crawls"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-async def test_start_read_list_cancel(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_start_read_list_cancel(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(
         create_app(Settings(database_url=dsn, allow_private_networks=True, api_token=TOKEN)), headers=AUTH
     )
@@ -33,7 +33,7 @@ async def test_start_read_list_cancel(aiohttp_client, dsn: str) -> None:  # type
     assert resp.status == 409
 
 
-async def test_errors_are_problem_json(aiohttp_client, dsn: str) -> None:  # type: ignore[no-untyped-def]
+async def test_errors_are_problem_json(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)), headers=AUTH)
     resp = await client.get("/api/crawls/6a1f0f3c-3c1e-4a53-9f57-3f8f7a0b9f11")
     assert resp.status == 404 and resp.content_type == "application/problem+json"

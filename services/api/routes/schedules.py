@@ -35,6 +35,14 @@ class ScheduleCreate(BaseModel):
     timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
     settings: dict[str, Any] = Field(default_factory=dict, description="crawl settings, as for POST /api/crawls")
 
+    @field_validator("url")
+    @classmethod
+    def _url_is_crawlable(cls, value: str) -> str:
+        try:
+            return CrawlSettings(url=value).url
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
     @field_validator("cron")
     @classmethod
     def _cron_is_valid(cls, value: str) -> str:

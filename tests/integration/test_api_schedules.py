@@ -1,0 +1,68 @@
+"""Schedule routes: create (cron and time zone validated), list, read, delete, as events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from services.api.app import create_app
+from shared import eventstore
+from shared.settings import Settings
+
+TOKEN = "test-token-schedules"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def test_create_list_delete(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True)), headers=AUTH
+    )
+    body = {"url": "https://example.com/", "cron": "0 3 * * *", "timezone": "Europe/Moscow",
+            "settings": {"max_pages": 50}}  # fmt: skip
+    resp = await client.post("/api/schedules", json=body)
+    assert resp.status == 201, await resp.text()
+    schedule = await resp.json()
+    assert schedule["settings"]["max_pages"] == 50 and schedule["settings"]["url"] == "https://example.com/"
+    fires = [datetime.fromisoformat(t) for t in schedule["next_fire_times"]]
+    assert len(fires) == 5 and fires == sorted(fires)
+    # 03:00 in Moscow is 00:00 UTC.
+    assert all(f.astimezone(ZoneInfo("Europe/Moscow")).hour == 3 and f.utcoffset().total_seconds() == 0 for f in fires)
+
+    listing = await (await client.get("/api/schedules")).json()
+    assert [s["id"] for s in listing["items"]] == [schedule["id"]]
+    assert (await client.get(f"/api/schedules/{schedule['id']}")).status == 200
+
+    async with pool.acquire() as conn:
+        types = [e.type for e in await eventstore.read_stream(conn, f"schedule-{schedule['id']}")]
+    assert types == ["ScheduleCreated"]
+
+    assert (await client.delete(f"/api/schedules/{schedule['id']}")).status == 204
+    assert (await client.get(f"/api/schedules/{schedule['id']}")).status == 404
+    assert (await client.delete(f"/api/schedules/{schedule['id']}")).status == 404
+    assert (await client.delete(f"/api/schedules/{uuid.uuid4()}")).status == 404
+    assert (await client.delete("/api/schedules/nope")).status == 404
+    async with pool.acquire() as conn:
+        types = [e.type for e in await eventstore.read_stream(conn, f"schedule-{schedule['id']}")]
+    assert types == ["ScheduleCreated", "ScheduleDeleted"]
+
+
+async def test_invalid_schedules_name_the_field(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)), headers=AUTH)
+    good = {"url": "https://example.com/", "cron": "0 3 * * *", "timezone": "UTC"}
+    cases = [
+        ({**good, "cron": "every day"}, "cron"),
+        ({**good, "cron": "61 * * * *"}, "cron"),
+        ({**good, "timezone": "Mars/Olympus"}, "timezone"),
+        ({**good, "timezone": "../../etc/passwd"}, "timezone"),
+        ({**good, "url": "ftp://example.com/"}, "url"),
+        ({**good, "settings": {"max_pages": 0}}, "settings.max_pages"),
+        ({**good, "settings": {"bogus": 1}}, "settings.bogus"),
+        ({"cron": "0 3 * * *"}, "url"),
+    ]
+    for body, field in cases:
+        resp = await client.post("/api/schedules", json=body)
+        problem = await resp.json()
+        assert resp.status == 422 and resp.content_type == "application/problem+json", (body, problem)
+        assert field in [e["field"] for e in problem["errors"]], (body, problem)
+        assert problem["detail"]

@@ -1,0 +1,167 @@
+"""Live streams: progress arrives as it is appended, Last-Event-ID resumes, vanished clients leak nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from services.api.app import create_app
+from services.api.routes.events import HUB
+from shared import events as ev
+from shared import eventstore
+from shared.settings import Settings
+
+TOKEN = "test-token-sse"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+class SSEReader:
+    """Reads Server-Sent Events messages from a streaming response."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+
+    async def next(self, timeout: float = 10.0) -> dict[str, Any]:
+        message: dict[str, Any] = {}
+        data: list[str] = []
+        async with asyncio.timeout(timeout):
+            while True:
+                raw = await self.response.content.readline()
+                if not raw:
+                    raise EOFError("stream ended")
+                line = raw.decode().rstrip("\n")
+                if line == "":
+                    if data or "event" in message:
+                        message["data"] = json.loads("\n".join(data)) if data else None
+                        return message
+                    continue
+                if line.startswith(":") or line.startswith("retry:"):
+                    message.setdefault("comments", []).append(line)
+                    continue
+                name, _, value = line.partition(": ")
+                if name == "data":
+                    data.append(value)
+                else:
+                    message[name] = value
+
+
+def app_for(dsn: str, **overrides: Any) -> web.Application:
+    return create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True, **overrides))
+
+
+async def _append(pool, crawl_id: uuid.UUID, *events: ev.Event) -> list[eventstore.Recorded]:  # type: ignore[no-untyped-def]
+    async with pool.acquire() as conn:
+        return await eventstore.append(conn, ev.crawl_stream(crawl_id), list(events))
+
+
+def _progress(crawl_id: uuid.UUID, n: int) -> ev.CrawlProgressed:
+    return ev.CrawlProgressed(crawl_id=crawl_id, pages_crawled=n, pages_discovered=n * 2, errors_count=0)
+
+
+async def test_live_progress_and_resume(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn), headers=AUTH)
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    crawl_id = uuid.UUID(crawl["id"])
+
+    resp = await client.get(f"/api/crawls/{crawl_id}/events")
+    assert resp.status == 200 and resp.content_type == "text/event-stream"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    reader = SSEReader(resp)
+    snapshot = await reader.next()
+    assert snapshot["event"] == "snapshot" and snapshot["data"]["status"] == "queued"
+
+    first = await _append(pool, crawl_id, _progress(crawl_id, 3))
+    message = await reader.next()
+    assert message["event"] == "CrawlProgressed" and message["data"]["data"]["pages_crawled"] == 3
+    assert int(message["id"]) == first[0].position
+    resp.close()
+
+    # While nobody listens, two more events; a reconnect with Last-Event-ID gets exactly those, then live ones.
+    missed = await _append(pool, crawl_id, _progress(crawl_id, 5), _progress(crawl_id, 8))
+    resumed = await client.get(f"/api/crawls/{crawl_id}/events", headers={"Last-Event-ID": str(first[0].position)})
+    reader = SSEReader(resumed)
+    got = [await reader.next(), await reader.next()]
+    assert [int(m["id"]) for m in got] == [e.position for e in missed]
+    assert [m["data"]["data"]["pages_crawled"] for m in got] == [5, 8]
+    done = await _append(pool, crawl_id, ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=8))
+    final = await reader.next()
+    assert final["event"] == "CrawlCompleted" and int(final["id"]) == done[0].position
+    resumed.close()
+
+    # The crawl-list stream sees every crawl's lifecycle events.
+    listing = await client.get("/api/crawls/events")
+    reader = SSEReader(listing)
+    other = await (await client.post("/api/crawls", json={"url": "https://example.org/"})).json()
+    message = await reader.next()
+    assert message["event"] == "CrawlRequested" and message["data"]["data"]["crawl_id"] == other["id"]
+    listing.close()
+    again = await client.get("/api/crawls/events", headers={"Last-Event-ID": str(first[0].position)})
+    reader = SSEReader(again)
+    replayed = [await reader.next() for _ in range(4)]
+    assert [m["event"] for m in replayed] == ["CrawlProgressed", "CrawlProgressed", "CrawlCompleted", "CrawlRequested"]
+    again.close()
+
+
+async def test_stream_errors(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn), headers=AUTH)
+    resp = await client.get(f"/api/crawls/{uuid.uuid4()}/events")
+    assert resp.status == 404 and resp.content_type == "application/problem+json"
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    resp = await client.get(f"/api/crawls/{crawl['id']}/events", headers={"Last-Event-ID": "abc"})
+    assert resp.status == 422
+    anonymous = await client.get(f"/api/crawls/{crawl['id']}/events", headers={"Authorization": "Bearer wrong"})
+    assert anonymous.status == 401
+    assert len(client.app[HUB].subscribers) == 0
+
+
+async def _wait_for(condition, hub, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not condition():
+            hub.changed.clear()
+            if condition():
+                return
+            await hub.changed.wait()
+
+
+async def test_vanished_clients_leak_nothing(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, sse_heartbeat_seconds=0.2), headers=AUTH)
+    hub = client.app[HUB]
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+
+    async def backends() -> int:
+        async with pool.acquire() as conn:
+            return await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+    tasks_before = len(asyncio.all_tasks())
+    backends_before = await backends()
+    sessions = []
+    for _ in range(8):
+        session = aiohttp.ClientSession(headers=AUTH)
+        resp = await session.get(client.make_url(f"/api/crawls/{crawl['id']}/events"))
+        assert (await SSEReader(resp).next())["event"] == "snapshot"
+        sessions.append((session, resp))
+    assert len(hub.subscribers) == 8
+    # Eight clients, no extra database connections held for them (one LISTEN connection serves all).
+    assert await backends() <= backends_before + 1
+    # A heartbeat arrives on an idle stream.
+    raw = await asyncio.wait_for(sessions[0][1].content.readline(), 5)
+    assert raw.startswith(b":") or raw.startswith(b"retry")
+
+    for session, resp in sessions:  # the clients vanish mid-stream, without a goodbye
+        resp.connection.transport.abort()  # type: ignore[union-attr]
+        await session.close()
+    await _wait_for(lambda: len(hub.subscribers) == 0, hub)
+
+    async with asyncio.timeout(10):
+        while len(asyncio.all_tasks()) > tasks_before:
+            await asyncio.sleep(0.05)  # handler tasks finish right after their last write fails
+    assert len(asyncio.all_tasks()) <= tasks_before
+    metrics = await (await client.get("/metrics")).text()
+    assert "seo_live_streams 0.0" in metrics
