@@ -155,7 +155,7 @@ class Worker:
         self.metrics.claim_queries.inc()
         try:
             async with self.pool.acquire(timeout=10) as conn:
-                claimed = await queue.claim(conn, self.worker_id, self.settings.lease_seconds)
+                claimed = await queue.claim(conn, self.worker_id, self.settings.lease_seconds, running=list(self.jobs))
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, eventstore.StreamConflict) as exc:
             # A concurrent cancel raced our claim; the row is settled now, so just look again.
             log.info("claim raced a concurrent change", error=str(exc))

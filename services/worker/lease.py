@@ -20,18 +20,25 @@ HEARTBEAT = """
 UPDATE parsequeue SET lease_expires_at = now() + make_interval(secs => $3::float8)
 WHERE crawl_id = $1 AND lease_owner = $2
 """
+_CRAWL_STATUS = "SELECT status FROM crawls WHERE id = $1"
 
 
 async def beat(pool: asyncpg.Pool, job: CrawlJob, lease_seconds: float) -> bool:
     """Extend the lease once. ``False`` means the lease is gone (the job has been told to stop)."""
     async with pool.acquire(timeout=5) as conn:
         status = await conn.execute(HEARTBEAT, job.crawl_id, job.worker_id, lease_seconds, timeout=5)
-    if status.endswith(" 0"):
+        if not status.endswith(" 0"):
+            return True
+        # The row is gone or someone else's: a pause or cancel dequeues it (its NOTIFY may be on its way).
+        crawl_status = await conn.fetchval(_CRAWL_STATUS, job.crawl_id, timeout=5)
+    if crawl_status in ("paused", "cancelled"):
+        log.info("stopping the crawl", reason=crawl_status)
+        job.request_stop(crawl_status)
+    else:
         log.warning("lease lost, stopping the crawl", worker_id=job.worker_id)
         job.metrics.leases_lost.inc()
         job.request_stop("lease_lost")
-        return False
-    return True
+    return False
 
 
 async def keep(pool: asyncpg.Pool, job: CrawlJob, *, lease_seconds: float, every: float) -> None:

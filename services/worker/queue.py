@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -23,11 +24,12 @@ from shared.settings import Settings
 # The oldest available, unleased crawl. SKIP LOCKED lets many workers claim at once without
 # waiting on each other; the partial index parsequeue_ready serves exactly this predicate.
 # now() is the claim transaction's start, which is after the NOTIFY-ing commit that woke us.
+# $2 are crawls this worker is still stopping (its lease was lost): never run one crawl twice at once.
 CLAIM = """
 SELECT q.crawl_id, q.attempts, q.available_at, c.settings,
        now() + make_interval(secs => $1::float8) AS lease_expires_at
 FROM parsequeue q JOIN crawls c ON c.id = q.crawl_id
-WHERE q.lease_owner IS NULL AND q.available_at <= now()
+WHERE q.lease_owner IS NULL AND q.available_at <= now() AND NOT (q.crawl_id = ANY($2::uuid[]))
 ORDER BY q.available_at, q.enqueued_at
 LIMIT 1
 FOR UPDATE OF q SKIP LOCKED
@@ -66,10 +68,15 @@ def _metadata(crawl_id: uuid.UUID, worker_id: str) -> ev.Metadata:
     return ev.Metadata(correlation_id=str(crawl_id), actor=f"worker:{worker_id}")
 
 
-async def claim(conn: asyncpg.Connection, worker_id: str, lease_seconds: float) -> Claim | Unclaimable | None:
-    """Claim the next available crawl (``None`` when there is none) and append ``CrawlStarted``."""
+async def claim(
+    conn: asyncpg.Connection, worker_id: str, lease_seconds: float, *, running: Sequence[uuid.UUID] = ()
+) -> Claim | Unclaimable | None:
+    """Claim the next available crawl (``None`` when there is none) and append ``CrawlStarted``.
+
+    ``running`` are the crawls this worker still runs; they are skipped until their bodies return.
+    """
     async with conn.transaction():
-        row = await conn.fetchrow(CLAIM, lease_seconds)
+        row = await conn.fetchrow(CLAIM, lease_seconds, list(running))
         if row is None:
             return None
         crawl_id: uuid.UUID = row["crawl_id"]

@@ -36,7 +36,7 @@ async def test_the_claim_query_is_served_by_the_partial_queue_index(pool: asyncp
         await request_crawl(pool)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SET LOCAL enable_seqscan = off")
-        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue.CLAIM, 30.0))
+        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue.CLAIM, 30.0, []))
     assert "parsequeue_ready" in plan, plan
 
 

@@ -275,3 +275,39 @@ async def test_every_log_line_of_a_crawl_carries_its_crawl_id(dsn: str, pool: as
     lines = [e for e in capture.entries if e["event"] in ("crawl claimed", "fetched", "crawl attempt ended")]
     assert [e["event"] for e in lines] == ["crawl claimed", "fetched", "crawl attempt ended"]
     assert all(e.get("crawl_id") == str(crawl_id) for e in lines), lines
+
+
+async def test_a_lease_lost_while_alive_stops_the_crawl_and_it_never_runs_twice_at_once(
+    dsn: str, pool: asyncpg.Pool
+) -> None:
+    from services.scheduler import app as scheduler_app
+
+    running: set[uuid.UUID] = set()
+    overlaps: list[uuid.UUID] = []
+    stopped_for: list[str | None] = []
+
+    async def body(job: CrawlJob) -> None:
+        if job.crawl_id in running:
+            overlaps.append(job.crawl_id)
+        running.add(job.crawl_id)
+        try:
+            await job.stop.wait()
+            stopped_for.append(job.stop_reason)
+        finally:
+            running.discard(job.crawl_id)
+
+    # A heartbeat slower than the lease: the scheduler expires it while the worker still runs the crawl.
+    worker = worker_app.create_app(
+        settings_for(dsn, lease_seconds=0.4, heartbeat_seconds=0.8, worker_concurrency=2), job_body=body
+    )
+    scheduler = scheduler_app.create_app(settings_for(dsn, standby_retry_seconds=0.1))
+    async with serve(worker), serve(scheduler):
+        crawl_id = await request_crawl(pool)
+        await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "LeaseExpired", "CrawlStarted"])
+        await wait_for_event(lambda: bool(stopped_for), what="the first attempt to stop")
+    events = await stream(pool, crawl_id)
+    assert stopped_for[0] == "lease_lost"
+    assert overlaps == []
+    # The worker's first attempt appended nothing after the expiry: the re-claim follows it directly.
+    assert [e.type for e in events[:4]] == ["CrawlRequested", "CrawlStarted", "LeaseExpired", "CrawlStarted"]
+    assert events[3].data.attempt == 2  # type: ignore[attr-defined]
