@@ -14,7 +14,7 @@ const escape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/
 const words = (n) => Array.from({ length: n }, (_, i) => `word${i % 50}`).join(" ");
 
 export function createSite() {
-  const site = { version: 1, server: null, url: "" };
+  const site = { version: 1, server: null, url: "", delayMs: 150 };
   const pages = () => {
     const v2 = site.version === 2;
     const map = {
@@ -27,7 +27,9 @@ export function createSite() {
     if (v2) map["/new"] = page({ title: "A new page that only the second crawl finds", h1: "New", body: words(230), links: ["/"] });
     return map;
   };
-  site.server = http.createServer((req, res) => {
+  site.server = http.createServer(async (req, res) => {
+    // A little latency per page, so a crawl lasts long enough to be watched in progress.
+    await new Promise((r) => setTimeout(r, site.delayMs));
     const path = new URL(req.url, "http://x").pathname;
     if (path === "/robots.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("User-agent: *\nAllow: /\n");
     if (path === "/moved") return res.writeHead(301, { Location: "/a" }).end();
