@@ -118,7 +118,7 @@ async def wait_for_types(
     return seen
 
 
-async def wait_for_event(predicate: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition") -> None:
+async def wait_for_state(predicate: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition") -> None:
     """For in-process state (a flag on a service object): re-check on every loop turn, with a deadline."""
     async with asyncio.timeout(timeout):
         while not predicate():

@@ -17,7 +17,7 @@ from shared import eventstore
 from shared.crawlsettings import CrawlSettings
 from shared.service import Metrics
 from tests.integration import worker_bodies
-from tests.integration.service_support import serve, settings_for, stream, wait_for_event, wait_for_types
+from tests.integration.service_support import serve, settings_for, stream, wait_for_state, wait_for_types
 
 NIGHTLY = "0 3 * * *"  # 03:00 in Moscow is 00:00 UTC
 
@@ -135,7 +135,7 @@ async def test_after_the_active_scheduler_loses_its_lock_exactly_one_leads(dsn: 
     second = scheduler_app.create_app(settings_for(dsn, standby_retry_seconds=0.2))
     async with serve(first):
         active = first[scheduler_app.SCHEDULER]
-        await wait_for_event(lambda: active.is_leader, what="the first scheduler to lead")
+        await wait_for_state(lambda: active.is_leader, what="the first scheduler to lead")
         async with serve(second):
             standby = second[scheduler_app.SCHEDULER]
             await asyncio.sleep(0.5)  # several standby attempts while the first holds the lock
@@ -147,7 +147,7 @@ async def test_after_the_active_scheduler_loses_its_lock_exactly_one_leads(dsn: 
                 await conn.execute("SELECT pg_terminate_backend($1)", active.election.server_pid)
             loop = asyncio.get_running_loop()
             lost_at = loop.time()
-            await wait_for_event(lambda: standby.is_leader or active.is_leader, what="a new leader", timeout=10)
+            await wait_for_state(lambda: standby.is_leader or active.is_leader, what="a new leader", timeout=10)
             assert loop.time() - lost_at < 3
             leaders = [s for s in (active, standby) if s.is_leader]
             assert len(leaders) == 1

@@ -19,7 +19,7 @@ from tests.integration.service_support import (
     service_env,
     settings_for,
     start_service,
-    wait_for_event,
+    wait_for_state,
     wait_for_types,
 )
 
@@ -52,7 +52,7 @@ async def test_the_standby_takes_over_when_the_active_scheduler_is_killed(dsn: s
             await process.wait()
             loop = asyncio.get_running_loop()
             killed_at = loop.time()
-            await wait_for_event(lambda: standby.is_leader, what="the standby to take over", timeout=10)
+            await wait_for_state(lambda: standby.is_leader, what="the standby to take over", timeout=10)
             assert loop.time() - killed_at < 3
 
             # And it works as the active one: an expired lease is reaped.

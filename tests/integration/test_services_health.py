@@ -9,7 +9,7 @@ import asyncpg
 
 from services.scheduler import app as scheduler_app
 from services.worker import app as worker_app
-from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_event, wait_for_types
+from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_state, wait_for_types
 
 _TERMINATE_ALL = """
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
@@ -47,7 +47,7 @@ async def test_health_and_metrics_report_the_database_and_listen_connection(
             body = await _wait_health(http, base, 200)
             assert body == {"status": "ok", "service": name, "checks": {"database": "ok", "listen": "ok"}}
 
-        await wait_for_event(lambda: scheduler[scheduler_app.SCHEDULER].is_leader, what="the scheduler to lead")
+        await wait_for_state(lambda: scheduler[scheduler_app.SCHEDULER].is_leader, what="the scheduler to lead")
         crawl_id = await request_crawl(pool)
         await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "CrawlCompleted"])
         async with http.get(f"{worker_url}/metrics") as response:

@@ -19,7 +19,7 @@ from tests.integration.service_support import (
     settings_for,
     stream,
     stream_types,
-    wait_for_event,
+    wait_for_state,
     wait_for_types,
 )
 
@@ -29,7 +29,7 @@ COMPLETED = ["CrawlRequested", "CrawlStarted", "CrawlCompleted"]
 async def _idle(worker: worker_app.Worker) -> None:
     """Wait until the worker is connected and its start-up claim has run and found nothing."""
     await asyncio.wait_for(worker.listener.connected.wait(), 10)
-    await wait_for_event(
+    await wait_for_state(
         lambda: worker.metrics.claim_queries._value.get() >= 1 and not worker.wake.is_set(), what="an idle worker"
     )
 
@@ -82,7 +82,7 @@ async def test_a_notification_during_an_empty_claim_is_not_lost(dsn: str, pool: 
 
         worker.claim_once = claim_with_work_arriving_midway  # type: ignore[method-assign]
         worker.wake.set()  # one claim, as after a finished crawl
-        await wait_for_event(lambda: bool(appended), what="the mid-claim append")
+        await wait_for_state(lambda: bool(appended), what="the mid-claim append")
         # No poll timer exists: only the preserved wake-up flag can get this crawl claimed.
         await wait_for_types(dsn, pool, appended[0], COMPLETED, timeout=5)
 
@@ -104,7 +104,7 @@ async def test_listen_reconnect_finds_work_sent_while_away_and_health_names_it(
         # Keep the listener out while work arrives, so its notification is certainly lost.
         await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS false')
         await admin.execute("SELECT pg_terminate_backend($1)", worker.listener.server_pid)
-        await wait_for_event(lambda: not worker.listener.is_connected, what="the listener to notice")
+        await wait_for_state(lambda: not worker.listener.is_connected, what="the listener to notice")
         async with http.get(f"{base}/health") as resp:
             assert resp.status == 503
             body = await resp.json()
@@ -199,7 +199,7 @@ async def test_concurrency_limit_and_cancel_frees_a_slot(dsn: str, pool: asyncpg
         # Pause the second: stopped, no terminal event of the worker's own.
         async with pool.acquire() as conn:
             await eventstore.append(conn, ev.crawl_stream(second), [ev.CrawlPaused(crawl_id=second)])
-        await wait_for_event(lambda: second not in worker.jobs, what="the paused crawl to stop")
+        await wait_for_state(lambda: second not in worker.jobs, what="the paused crawl to stop")
         assert await stream_types(pool, second) == ["CrawlRequested", "CrawlStarted", "CrawlPaused"]
         assert await crawl_status(pool, second) == "paused"
 
@@ -269,7 +269,7 @@ async def test_every_log_line_of_a_crawl_carries_its_crawl_id(dsn: str, pool: as
         async with serve(app):
             crawl_id = await request_crawl(pool)
             await wait_for_types(dsn, pool, crawl_id, COMPLETED)
-            await wait_for_event(lambda: crawl_id not in app[worker_app.WORKER].jobs, what="the job to end")
+            await wait_for_state(lambda: crawl_id not in app[worker_app.WORKER].jobs, what="the job to end")
     finally:
         structlog.reset_defaults()
     lines = [e for e in capture.entries if e["event"] in ("crawl claimed", "fetched", "crawl attempt ended")]
@@ -304,7 +304,7 @@ async def test_a_lease_lost_while_alive_stops_the_crawl_and_it_never_runs_twice_
     async with serve(worker), serve(scheduler):
         crawl_id = await request_crawl(pool)
         await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "LeaseExpired", "CrawlStarted"])
-        await wait_for_event(lambda: bool(stopped_for), what="the first attempt to stop")
+        await wait_for_state(lambda: bool(stopped_for), what="the first attempt to stop")
     events = await stream(pool, crawl_id)
     assert stopped_for[0] == "lease_lost"
     assert overlaps == []

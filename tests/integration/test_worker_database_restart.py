@@ -22,7 +22,7 @@ from tests.integration.service_support import (
     serve,
     settings_for,
     stream_types,
-    wait_for_event,
+    wait_for_state,
     wait_for_types,
 )
 
@@ -70,12 +70,12 @@ async def test_worker_and_scheduler_survive_a_postgres_restart(restart_dsn: str,
             await wait_for_types(dsn, pool, running, ["CrawlRequested", "CrawlStarted"])
             the_worker = worker[worker_app.WORKER]
             the_scheduler = scheduler[scheduler_app.SCHEDULER]
-            await wait_for_event(lambda: the_scheduler.is_leader, what="the scheduler to lead")
+            await wait_for_state(lambda: the_scheduler.is_leader, what="the scheduler to lead")
 
             await asyncio.to_thread(_restart, own_server)
 
-            await wait_for_event(lambda: the_worker.listener.reconnects >= 1, what="worker re-LISTEN", timeout=30)
-            await wait_for_event(
+            await wait_for_state(lambda: the_worker.listener.reconnects >= 1, what="worker re-LISTEN", timeout=30)
+            await wait_for_state(
                 lambda: the_scheduler.listener.reconnects >= 1 and the_scheduler.is_leader,
                 what="scheduler re-LISTEN and re-election", timeout=30,
             )  # fmt: skip
