@@ -25,7 +25,7 @@ ORDER BY lease_expires_at LIMIT $2
 
 # Re-checked under the row lock: a heartbeat may have pushed the expiry out since we looked.
 _LOCK_EXPIRED = """
-SELECT lease_owner FROM parsequeue
+SELECT attempts FROM parsequeue
 WHERE crawl_id = $1 AND lease_owner = $2 AND lease_expires_at <= $3
 FOR UPDATE
 """
@@ -57,8 +57,12 @@ def _meta(crawl_id: uuid.UUID) -> ev.Metadata:
     return _META.model_copy(update={"correlation_id": str(crawl_id)})
 
 
-async def expire_leases(pool: asyncpg.Pool, now: datetime) -> list[uuid.UUID]:
-    """Append ``LeaseExpired`` (re-queue + NOTIFY) for every lease that ran out by ``now``."""
+async def expire_leases(pool: asyncpg.Pool, now: datetime, max_attempts: int = 3) -> list[uuid.UUID]:
+    """Append ``LeaseExpired`` (re-queue + NOTIFY) for every lease that ran out by ``now``.
+
+    A crawl whose worker died on each of ``max_attempts`` attempts (a page that crashes the
+    worker, say) is failed with that reason instead of being handed to the next victim forever.
+    """
     expired: list[uuid.UUID] = []
     async with pool.acquire() as conn:
         rows = await conn.fetch(_EXPIRED, now, BATCH)
@@ -66,10 +70,14 @@ async def expire_leases(pool: asyncpg.Pool, now: datetime) -> list[uuid.UUID]:
             crawl_id, owner = row["crawl_id"], row["lease_owner"]
             try:
                 async with conn.transaction():
-                    if await conn.fetchval(_LOCK_EXPIRED, crawl_id, owner, now) is None:
+                    attempts = await conn.fetchval(_LOCK_EXPIRED, crawl_id, owner, now)
+                    if attempts is None:
                         continue  # heartbeated, finished or handed back meanwhile
-                    event = ev.LeaseExpired(crawl_id=crawl_id, worker_id=owner)
-                    await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], metadata=_meta(crawl_id))
+                    events: list[ev.Event] = [ev.LeaseExpired(crawl_id=crawl_id, worker_id=owner)]
+                    if attempts >= max_attempts:
+                        reason = f"the worker running it stopped responding on each of {attempts} attempts"
+                        events.append(ev.CrawlFailed(crawl_id=crawl_id, error=reason))
+                    await eventstore.append(conn, ev.crawl_stream(crawl_id), events, metadata=_meta(crawl_id))
             except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError) as exc:
                 log.info("lease expiry raced another change; next pass decides", crawl_id=str(crawl_id), error=str(exc))
                 continue

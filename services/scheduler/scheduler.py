@@ -78,7 +78,7 @@ class Scheduler:
         now = self.clock()
         self.ticks += 1
         result = TickResult()
-        result.expired = await reaper.expire_leases(self.pool, now)
+        result.expired = await reaper.expire_leases(self.pool, now, self.settings.retry_max_attempts)
         result.requeued = await reaper.requeue_due_retries(self.pool, now)
         result.fired, next_fire = await cron.fire_due(self.pool, now)
         next_queue = await reaper.next_due(self.pool, now)

@@ -161,3 +161,26 @@ async def test_after_the_active_scheduler_loses_its_lock_exactly_one_leads(dsn: 
                                      lease_expires_at=datetime.now(UTC) + timedelta(milliseconds=300))],
                 )  # fmt: skip
             await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted", "LeaseExpired"], timeout=10)
+
+
+async def test_a_crawl_whose_worker_dies_on_every_attempt_is_failed_not_requeued_forever(
+    dsn: str, pool: asyncpg.Pool
+) -> None:
+    from services.scheduler import reaper
+
+    crawl_id = uuid.uuid4()
+    async with pool.acquire() as conn:
+        requested = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/"))
+        await eventstore.append(conn, ev.crawl_stream(crawl_id), [requested])
+        for attempt in (1, 2):
+            started = ev.CrawlStarted(
+                crawl_id=crawl_id, worker_id=f"w{attempt}", attempt=attempt, lease_expires_at=datetime.now(UTC)
+            )
+            await eventstore.append(conn, ev.crawl_stream(crawl_id), [started])
+            later = datetime.now(UTC) + timedelta(seconds=1)
+            assert await reaper.expire_leases(pool, later, max_attempts=2) == [crawl_id]
+        status, error = await conn.fetchrow("SELECT status, error FROM crawls WHERE id = $1", crawl_id)
+        assert await conn.fetchval("SELECT count(*) FROM parsequeue WHERE crawl_id = $1", crawl_id) == 0
+    types = [e.type for e in await stream(pool, crawl_id)]
+    assert types == ["CrawlRequested", "CrawlStarted", "LeaseExpired", "CrawlStarted", "LeaseExpired", "CrawlFailed"]
+    assert status == "failed" and "stopped responding on each of 2 attempts" in error
