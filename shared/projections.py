@@ -231,36 +231,35 @@ _PAGE_COLUMNS = (
 _INSERT_PAGE = (
     f"INSERT INTO pages ({', '.join(_PAGE_COLUMNS)}) VALUES "
     f"({', '.join(f'${i}' for i in range(1, len(_PAGE_COLUMNS) + 1))}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
+    "ON CONFLICT (id) DO NOTHING"
 )
 
-_JSON_COLUMNS = {"redirect_chain", "hreflang", "open_graph"}
+
+_STORED_IDS = "SELECT id FROM pages WHERE id = ANY($1::bigint[])"
 
 
 @handles(ev.PagesCrawled)
 async def _pages_crawled(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.PagesCrawled = item.data  # type: ignore[assignment]
-    stored = 0
-    errors = 0
+    # One query for what is already stored and one pipelined insert, not a round trip per page:
+    # this runs for every batch of a crawl and is the worker's hottest write.
+    stored_ids = {row["id"] for row in await conn.fetch(_STORED_IDS, [p.id for p in data.pages])}
+    page_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
     for page in data.pages:
+        if page.id in stored_ids:  # already stored: an idempotent replay of the same batch
+            continue
+        stored_ids.add(page.id)
+        # python mode keeps datetimes for asyncpg; the JSON columns are plain dicts/lists either way
         values = page.model_dump(mode="python", exclude={"links"})
         values["crawl_id"] = data.crawl_id
-        row = []
-        for column in _PAGE_COLUMNS:
-            value = values[column]
-            if column in _JSON_COLUMNS:
-                value = page.model_dump(mode="json", include={column})[column]
-            row.append(value)
-        inserted = await conn.fetchval(_INSERT_PAGE, *row)
-        if inserted is None:  # already stored: an idempotent replay of the same batch
-            continue
-        stored += 1
-        if page.error or page.status_code is None and not page.blocked_by_robots:
-            errors += 1
+        page_rows.append(tuple(values[column] for column in _PAGE_COLUMNS))
         for ordinal, link in enumerate(page.links):
             link_rows.append((data.crawl_id, page.id, ordinal, link.url, link.anchor or None, link.rel or None,
                               link.internal))  # fmt: skip
+    stored = len(page_rows)
+    if page_rows:
+        await conn.executemany(_INSERT_PAGE, page_rows)
     if link_rows:
         await conn.copy_records_to_table(
             "links",

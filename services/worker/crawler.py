@@ -240,46 +240,69 @@ class Crawl:
             await self.finish()
 
     async def loop(self) -> bool:
-        """Crawl until the frontier is exhausted (True) or ``job.stop`` is set (False)."""
+        """Crawl until the frontier is exhausted (True) or ``job.stop`` is set (False).
+
+        Claims and flushes run as background tasks so that fetching never waits for the
+        database; at most one of each is running at a time.
+        """
         job = self.job
         pending: deque[frontier.Entry] = deque()
         in_flight: set[asyncio.Task[None]] = set()
+        claiming: asyncio.Task[list[frontier.Entry]] | None = None
+        claim_generation = 0
+        flushing: asyncio.Task[int] | None = None
+        flushes = 0  # a claim that came back short means "empty" only if no flush committed since
         frontier_empty = False
         claim_size = max(4 * self.cap, 32)
         stop = asyncio.ensure_future(job.stop.wait())
         try:
             while not job.stop.is_set():
-                if not frontier_empty and len(pending) < self.cap:
-                    wanted = claim_size - len(pending)
-                    claimed = await self.claim(wanted)
-                    frontier_empty = len(claimed) < wanted
-                    pending.extend(claimed)
-                while pending and len(in_flight) < self.cap:
+                if claiming is None and not frontier_empty and len(pending) < 2 * self.cap:
+                    claiming, claim_generation = asyncio.create_task(self.claim(claim_size)), flushes
+                # Backpressure: while the database lags, finished pages wait in memory; cap them.
+                while pending and len(in_flight) < self.cap and len(self.batch.pages) < persist.MAX_WAITING_PAGES:
                     in_flight.add(asyncio.create_task(self.visit(pending.popleft())))
-                if self.batch.due() or (frontier_empty and not pending and not in_flight and self.batch.pages):
-                    await self.flush()
-                    frontier_empty = False  # the batch may have queued new URLs
-                    continue
-                if not in_flight and not pending:
-                    if frontier_empty:
-                        return True
-                    continue
+                idle = not in_flight and not pending and claiming is None
+                if flushing is None and (self.batch.due() or (idle and frontier_empty and self.batch.pages)):
+                    flushing = asyncio.create_task(self.flush())
+                if idle and flushing is None and frontier_empty and not self.batch.pages:
+                    return True
+                background = {t for t in (claiming, flushing) if t is not None}
                 done, _ = await asyncio.wait(
-                    in_flight | {stop}, timeout=self.batch.seconds_left(), return_when=asyncio.FIRST_COMPLETED
+                    in_flight | background | {stop},
+                    timeout=self.batch.seconds_left() if flushing is None else None,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-                for task in done - {stop}:
-                    in_flight.discard(task)
-                    error = task.exception()
-                    if error is not None:
-                        raise error
+                for task in done:
+                    if task is stop:
+                        continue
+                    if task is claiming:
+                        claiming = None
+                        claimed = task.result()
+                        frontier_empty = len(claimed) < claim_size and claim_generation == flushes
+                        pending.extend(claimed)
+                    elif task is flushing:
+                        flushing = None
+                        task.result()
+                        flushes += 1
+                        frontier_empty = False  # the batch may have queued new URLs
+                    else:
+                        in_flight.discard(task)  # type: ignore[arg-type]
+                        task.result()
             self.log.info("crawl stopping", reason=job.stop_reason, in_flight=len(in_flight))
             await _cancel(in_flight)
+            if claiming is not None:
+                await _cancel({claiming})  # type: ignore[arg-type]
+            if flushing is not None:
+                with contextlib.suppress(LeaseLost):
+                    await flushing  # a batch being written finishes (or finds the lease gone)
             if job.stop_reason == "shutdown" and self.batch.pages:
                 await self.flush(force_progress=True)  # keep what was done; the next worker resumes
             return False
         finally:
             stop.cancel()
             await _cancel(in_flight)
+            await _cancel({t for t in (claiming, flushing) if t is not None})  # type: ignore[arg-type]
 
     async def finish(self) -> None:
         """The frontier is exhausted: a last progress event, then the site-wide audit."""
@@ -297,7 +320,7 @@ def _failed(got: fetcher.Fetched, reason: str) -> fetcher.Fetched:
     return got
 
 
-async def _cancel(tasks: set[asyncio.Task[None]]) -> None:
+async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
     if tasks:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.worker import urls
@@ -23,7 +25,6 @@ MAX_HEADINGS = 50
 MAX_TEXT = 1000  # characters kept of a title, description, heading or attribute
 MAX_ANCHOR = 200
 MAX_JSON_LD_BYTES = 512 * 1024
-MAX_SHINGLES = 20000
 SHINGLE_WORDS = 3
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")  # words as shared.duplicates counts them
@@ -68,45 +69,33 @@ def clean(text: str | None, limit: int = MAX_TEXT) -> str:
     return _SPACE.sub(" ", text).strip()[:limit]
 
 
-def _bit_tables() -> list[list[int]]:
-    # Bit-sliced simhash: each of the 64 bits gets a 16-bit lane of one big integer, so adding
-    # one table entry per hash byte counts all 64 bits at once instead of looping over them.
-    tables = []
-    for byte_index in range(8):
-        table = []
-        for value in range(256):
-            lanes = 0
-            for bit in range(8):
-                if value >> bit & 1:
-                    # big-endian, as shared.duplicates.simhash reads the digest
-                    lanes |= 1 << (16 * ((7 - byte_index) * 8 + bit))
-            table.append(lanes)
-        tables.append(table)
-    return tables
-
-
-_TABLES = _bit_tables()
+_MIX1 = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX3 = np.uint64(0x94D049BB133111EB)
+_PRIME1 = np.uint64(0x100000001B3)
+_PRIME2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 def simhash(words: list[str]) -> int | None:
-    """64-bit simhash of the word 3-shingles, as a signed integer (fits Postgres bigint)."""
+    """64-bit simhash of the word 3-shingles, as a signed integer (fits Postgres bigint).
+
+    Vectorised because it runs on every page: each word is hashed once (crc32), a shingle's
+    hash combines its three word hashes, and splitmix64 spreads it over 64 bits before the
+    bits are counted. Near-duplicate pages (shared.duplicates) differ in few bits.
+    """
     if not words:
         return None
-    if len(words) < SHINGLE_WORDS:
-        shingles = [" ".join(words)]
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    if len(hashes) >= SHINGLE_WORDS:
+        shingles = (hashes[:-2] * _PRIME1) ^ (hashes[1:-1] * _PRIME2) ^ hashes[2:]
     else:
-        shingles = [" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)]
-    shingles = shingles[:MAX_SHINGLES]
-    t0, t1, t2, t3, t4, t5, t6, t7 = _TABLES
-    total = 0
-    for shingle in shingles:
-        d = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
-        total += t0[d[0]] + t1[d[1]] + t2[d[2]] + t3[d[3]] + t4[d[4]] + t5[d[5]] + t6[d[6]] + t7[d[7]]
-    half = len(shingles) / 2
-    value = 0
-    for bit in range(64):
-        if (total >> (16 * bit)) & 0xFFFF > half:
-            value |= 1 << bit
+        shingles = np.array([int(np.bitwise_xor.reduce(hashes * _PRIME1))], dtype=np.uint64)
+    z = shingles + _MIX1
+    z = (z ^ (z >> np.uint64(30))) * _MIX2
+    z = (z ^ (z >> np.uint64(27))) * _MIX3
+    z ^= z >> np.uint64(31)
+    counts = np.unpackbits(z.astype("<u8").view(np.uint8), bitorder="little").reshape(-1, 64).sum(axis=0)
+    value = int.from_bytes(np.packbits(counts * 2 > len(z), bitorder="little").tobytes(), "little")
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

@@ -24,6 +24,7 @@ from shared.pages import PageRecord
 log = structlog.get_logger(__name__)
 
 BATCH_PAGES = 100
+MAX_WAITING_PAGES = 300  # finished pages held while a flush runs; fetching pauses beyond
 BATCH_SECONDS = 0.3
 PROGRESS_SECONDS = 1.0
 _APPEND_ATTEMPTS = 20
@@ -129,6 +130,35 @@ async def flush(
     if not pages and not found and not force_progress:
         return 0
     issues = [issue for page in pages for issue in audit.page_issues(page, job.settings.thresholds)]
+    try:
+        added, discovered, errors, progress_due = await _write(job, pages, found, issues, counters, cache, room,
+                                                               force_progress)  # fmt: skip
+    except asyncpg.UniqueViolationError:
+        # Another worker stored these pages first: only possible if our lease was taken over.
+        async with job.pool.acquire() as conn, conn.transaction():
+            await assert_lease(conn, job)
+        raise
+    # Committed: only now do the counters move (a failed transaction stored nothing).
+    counters.pages_crawled += len(pages)
+    counters.stored_this_attempt += len(pages)
+    counters.pages_discovered = discovered
+    counters.errors += errors
+    if progress_due:
+        counters.last_progress = time.monotonic()
+    job.metrics.pages_crawled.inc(len(pages))
+    return added
+
+
+async def _write(
+    job: CrawlJob,
+    pages: list[PageRecord],
+    found: list[frontier.Discovered],
+    issues: list[dict[str, object]],
+    counters: Counters,
+    cache: frontier.KnownCache,
+    room: int,
+    force_progress: bool,
+) -> tuple[int, int, int, bool]:
     async with job.pool.acquire() as conn, conn.transaction():
         added = await frontier.add(conn, job.crawl_id, found, room=room, cache=cache) if found else 0
         if pages:
@@ -152,12 +182,4 @@ async def flush(
             events.append(snapshot.progress(job.crawl_id))
         await append(conn, job, events)
         await assert_lease(conn, job)
-    # Committed: only now do the counters move (a failed transaction stored nothing).
-    counters.pages_crawled += len(pages)
-    counters.stored_this_attempt += len(pages)
-    counters.pages_discovered = discovered
-    counters.errors += errors
-    if progress_due:
-        counters.last_progress = time.monotonic()
-    job.metrics.pages_crawled.inc(len(pages))
-    return added
+    return added, discovered, errors, progress_due

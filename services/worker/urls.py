@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2048
@@ -49,6 +50,20 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
+# An href that needs no normalisation beyond joining: an absolute path (not //), no dot segment,
+# no escape, only characters kept raw. Most links on most sites are this; they skip urljoin.
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9\-_~/!$&'()*+,;=:@]*(?:\.[A-Za-z0-9\-_~!$&'()*+,;=:@]+)*"
+                         r"(?:\?[A-Za-z0-9\-._~/?!$&'()*+,;=:@]*)?")  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _origin(base: str) -> str | None:
+    normal = normalize(base)
+    if normal is None:
+        return None
+    return normal[: normal.index("/", normal.index("//") + 2)]
+
+
 def normalize(url: str, base: str | None = None) -> str | None:
     """The canonical spelling of ``url`` (resolved against ``base``), or None if it is not http(s).
 
@@ -58,6 +73,12 @@ def normalize(url: str, base: str | None = None) -> str | None:
     url = url.strip().replace("\t", "").replace("\n", "").replace("\r", "")
     if not url:
         return None
+    if base is not None and url[0] == "/":
+        path = url.split("#", 1)[0]
+        if _PLAIN_PATH.fullmatch(path) and "/." not in path and not path.endswith("?"):
+            origin = _origin(base)
+            if origin is not None:
+                return origin + path
     try:
         if base is not None:
             url = urljoin(base, url)
@@ -87,7 +108,7 @@ def normalize(url: str, base: str | None = None) -> str | None:
 
 def host_of(url: str) -> str:
     """The host (with a non-default port) of a normalised URL: the unit of politeness."""
-    return urlsplit(url).netloc
+    return url.split("/", 3)[2]
 
 
 def trap_reason(url: str) -> str | None:

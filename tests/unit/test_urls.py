@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
 from services.worker import urls
@@ -55,3 +57,11 @@ def test_scope() -> None:
     assert not scope.allows("https://blog.example.com/")
     assert urls.Scope("https://example.com/", include_subdomains=True).allows("https://blog.example.com/")
     assert not urls.Scope("https://example.com/", include_subdomains=True).allows("https://notexample.com/")
+
+
+@pytest.mark.parametrize(
+    "href", ["/a/b", "/a/./b", "/a/../b", "/a b", "/a%7e", "/a?x=1&y=2", "/a#f", "//other/x", "/a?", "/.w/x", "/é"]
+)
+def test_fast_path_agrees_with_full_normalisation(href: str) -> None:
+    base = "HTTP://Example.com:80/dir/page"
+    assert urls.normalize(href, base) == urls.normalize(urljoin("http://example.com/dir/page", href))
