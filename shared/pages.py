@@ -35,7 +35,12 @@ class PageRecord(BaseModel):
     final_url: str | None = None
     status_code: int | None = None
     error: str | None = None
-    redirect_chain: list[RedirectHop] = Field(default_factory=list)
+    redirect_chain: list[RedirectHop] = Field(
+        default_factory=list,
+        description="empty unless the URL redirected; then every response in order, starting with the URL "
+        "itself and ending with the final URL's own answer (absent when the chain stopped: a loop, too many "
+        "hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)",
+    )
     content_type: str | None = None
     charset: str | None = None
     size_bytes: int | None = None
