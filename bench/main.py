@@ -43,6 +43,7 @@ class Run:
         self.details: dict[str, Any] = {"lost_wakeups": {}, "skipped": {}, "queues": {}, "crawls": {}}
         self.logs = cfg.work_dir / "logs"
         self.peers_python = self._peers_python()
+        self.started = time.monotonic()
 
     def _peers_python(self) -> str | None:
         python = self.cfg.peers_python
@@ -170,7 +171,7 @@ class Run:
 
     async def run(self) -> None:
         cfg = self.cfg
-        started = time.monotonic()
+        self.started = time.monotonic()
         self.logs.mkdir(parents=True, exist_ok=True)
         for old in self.logs.glob("*"):
             old.unlink()
@@ -189,35 +190,57 @@ class Run:
             "memory_site": cfg.memory_site.__dict__,
             "parts": sorted(cfg.parts),
         }
+        self.details["part_seconds"] = {}
         if nginx_exe is None:
             raise SystemExit("bench: nginx not found; run scripts/install-system-deps.sh (Debian's nginx package)")
-        crawl_site = site.ensure(cfg.work_dir, cfg.crawl_site, cfg.seed)
+        crawl_site = await self.timed(
+            "generate crawl site", asyncio.to_thread(site.ensure, cfg.work_dir, cfg.crawl_site, cfg.seed)
+        )
         self.details["crawl_site_stats"] = site.stats(crawl_site)
         with postgres.server(cfg.database_url, cfg.work_dir / "pg") as admin:
             self.results["machine"].update(await postgres.facts(admin))
             with nginx.serving(nginx_exe, crawl_site, cfg.work_dir / "nginx") as base:
                 if cfg.parts & {"latency", "drain"}:
-                    await self.queue(admin, "ours", cfg.ours_python, "bench.ours_queue")
+                    await self.timed("queue ours", self.queue(admin, "ours", cfg.ours_python, "bench.ours_queue"))
                     if self.peers_python:
-                        await self.queue(admin, "pgqueuer", self.peers_python, "bench.peers.pgqueuer_runner")
-                        await self.queue(admin, "procrastinate", self.peers_python, "bench.peers.procrastinate_runner")
+                        await self.timed(
+                            "queue pgqueuer",
+                            self.queue(admin, "pgqueuer", self.peers_python, "bench.peers.pgqueuer_runner"),
+                        )
+                        await self.timed(
+                            "queue procrastinate",
+                            self.queue(admin, "procrastinate", self.peers_python, "bench.peers.procrastinate_runner"),
+                        )
                 if "latency" in cfg.parts:
-                    await self.http(admin, f"{base}/index.html")
+                    await self.timed("latency ours_http", self.http(admin, f"{base}/index.html"))
                 if "crawl" in cfg.parts:
-                    await self.ceiling(base, cfg.crawl_site)
-                    out = await self.ours_crawl(admin, base, cfg.crawl_site, "20k")
+                    await self.timed("crawl ceiling", self.ceiling(base, cfg.crawl_site))
+                    out = await self.timed("crawl ours", self.ours_crawl(admin, base, cfg.crawl_site, "20k"))
                     self.results["crawl_pages_s"]["ours"] = out["pages_per_second"]
                     self.results["worker_peak_rss_mb"]["20k"] = out["peak_rss_mb"]
-                    await self.scrapy(base, cfg.crawl_site)
+                    self.write()
+                    await self.timed("crawl scrapy", self.scrapy(base, cfg.crawl_site))
             if "memory" in cfg.parts:
-                memory_site = site.ensure(cfg.work_dir, cfg.memory_site, cfg.seed)
+                memory_site = await self.timed(
+                    "generate memory site", asyncio.to_thread(site.ensure, cfg.work_dir, cfg.memory_site, cfg.seed)
+                )
                 with nginx.serving(nginx_exe, memory_site, cfg.work_dir / "nginx") as base:
-                    out = await self.ours_crawl(admin, base, cfg.memory_site, "100k")
+                    out = await self.timed("crawl ours 100k", self.ours_crawl(admin, base, cfg.memory_site, "100k"))
                 self.results["worker_peak_rss_mb"]["100k"] = out["peak_rss_mb"]
-        self.details["goals"] = report.goals(self.results, self.details["lost_wakeups"])
-        self.details["run_seconds"] = round(time.monotonic() - started, 1)
+        self.write()
+
+    async def timed(self, name: str, work: Any) -> Any:
+        """Run one part, note its wall time, and write the results so far (a cut-short run keeps them)."""
+        started = time.monotonic()
+        try:
+            return await work
+        finally:
+            self.details["part_seconds"][name] = round(time.monotonic() - started, 1)
+            self.write()
 
     def write(self) -> None:
+        self.details["goals"] = report.goals(self.results, self.details["lost_wakeups"])
+        self.details["run_seconds"] = round(time.monotonic() - self.started, 1)
         path = report.write_json(self.cfg.results_dir, self.results, self.details)
         report.update_docs(self.cfg.docs_path, report.table(self.results, self.details))
         log.info("results written", json=str(path), docs=str(self.cfg.docs_path))
@@ -231,7 +254,6 @@ def main() -> int:
         raise SystemExit(f"bench: no interpreter at {cfg.ours_python}")
     run = Run(cfg)
     asyncio.run(run.run())
-    run.write()
     return 0
 
 

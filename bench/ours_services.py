@@ -185,7 +185,9 @@ async def crawl(
             while row is None or row["status"] not in _TERMINAL:
                 await asyncio.sleep(1.0)
                 row = await _crawl(conn, crawl_id)
-                samples.append((round(time.monotonic() - started, 1), processes.rss_mb(proc.pid), row["pages_crawled"]))
+                samples.append(
+                    (round(time.monotonic() - started, 1), round(processes.rss_mb(proc.pid), 1), row["pages_crawled"])
+                )
                 if time.monotonic() - started > timeout:
                     raise TimeoutError(f"{label} crawl not finished after {timeout} s: {dict(row)}")
             peak = processes.peak_rss_mb(proc.pid)
@@ -205,6 +207,9 @@ async def crawl(
         "seconds": round(seconds, 3),
         "pages_per_second": round(row["pages_crawled"] / seconds, 1) if seconds else 0.0,
         "peak_rss_mb": round(peak, 1),
+        # Flatness inside one crawl: RSS once a fifth of the pages were stored, and at the end.
+        "rss_at_one_fifth_mb": next((r for _, r, p in samples if p >= max_pages / 5), None),
+        "rss_at_end_mb": samples[-1][1] if samples else None,
         "rss_timeline_mb": _thin(samples),
     }
 

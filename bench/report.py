@@ -163,6 +163,15 @@ def table(results: dict[str, Any], details: dict[str, Any]) -> str:
         f"| {site.get('pages')} pages (the crawl above) | {_fmt(rss.get('20k'), ' MB')} |",
         f"| {mem.get('pages')} pages ({mem.get('min_kb')}–{mem.get('max_kb')} KB, {mem.get('min_links')}–"
         f"{mem.get('max_links')} links) | {_fmt(rss.get('100k'), ' MB')} |",
+    ]
+    big = details.get("crawls", {}).get("ours_100k") or {}
+    scrapy = details.get("crawls", {}).get("scrapy") or {}
+    lines += [
+        "",
+        f"Inside the {mem.get('pages')}-page crawl the worker held {_fmt(big.get('rss_at_one_fifth_mb'), ' MB')} "
+        f"once a fifth of the pages were stored and {_fmt(big.get('rss_at_end_mb'), ' MB')} at the end "
+        f"({_fmt(big.get('pages_per_second'))} pages/s on that lighter site). For comparison, Scrapy's peak RSS "
+        f"on the {site.get('pages')}-page crawl: {_fmt(scrapy.get('peak_rss_mb'), ' MB')}.",
         "",
         "**Goals** (issue 7):",
         "",
