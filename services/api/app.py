@@ -25,6 +25,7 @@ def create_app(settings: Settings) -> web.Application:
     app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
     app.cleanup_ctx.append(_token_ctx)
     app.cleanup_ctx.append(_live_ctx)
+    app.on_startup.append(openapi.build_document)
     app.on_shutdown.append(_close_streams)
     # Live routes first: /api/crawls/events must not be taken for a crawl id.
     register(

@@ -182,11 +182,13 @@ def document(operations: list[Operation], *, version: str = "0.1.0") -> dict[str
 DOCUMENT = web.AppKey("openapi_document", dict)
 
 
+async def build_document(app: web.Application) -> None:
+    """On start-up: build the document once (the route table does not change afterwards)."""
+    app[DOCUMENT] = document(app[OPERATIONS])
+
+
 def app_document(app: web.Application) -> dict[str, Any]:
-    """The app's document, built once (the route table does not change after start-up)."""
-    if DOCUMENT not in app:
-        app[DOCUMENT] = document(app[OPERATIONS])
-    return copy.deepcopy(app[DOCUMENT])
+    return copy.deepcopy(app[DOCUMENT]) if DOCUMENT in app else document(app[OPERATIONS])
 
 
 @routes.operation(

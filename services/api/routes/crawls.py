@@ -53,7 +53,9 @@ class CrawlListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(
+        default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
+    )
     status: CrawlStatus | None = None
 
 
@@ -66,6 +68,23 @@ _LIST = f"""SELECT {_COLUMNS} FROM crawls
             ORDER BY created_at DESC, id DESC LIMIT $3"""
 
 CRAWL_ID = {"crawl_id": {"type": "string", "format": "uuid"}}
+
+
+def _url_or_urls(schema: dict[str, Any]) -> None:
+    # What the model validator enforces, said in the schema: `url`, or list mode with `urls`.
+    schema["anyOf"] = [
+        {"required": ["url"], "properties": {"url": {"minLength": 1}}},
+        {"required": ["mode", "urls"], "properties": {"mode": {"const": "list"}, "urls": {"minItems": 1}}},
+    ]
+
+
+class CrawlRequest(CrawlSettings):
+    """The body of POST /api/crawls: the crawl's settings (validated exactly as the worker reads them)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_url_or_urls)
+
+    def settings(self) -> CrawlSettings:
+        return CrawlSettings.model_validate(self.model_dump())
 
 
 def crawl_id_of(request: web.Request, name: str = "crawl_id") -> uuid.UUID:
@@ -100,13 +119,15 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
 
 
 @routes.operation(
-    "POST", "/api/crawls", summary="Start a crawl", body=CrawlSettings, response=Crawl, status=201, errors=(413, 422)
+    "POST", "/api/crawls", summary="Start a crawl", body=CrawlRequest, response=Crawl, status=201, errors=(413, 422)
 )
-async def start_crawl(request: web.Request, body: CrawlSettings) -> web.Response:
-    """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once."""
-    await ssrf_check(request, body)
+async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
+    """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
+    `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them)."""
+    settings = body.settings()
+    await ssrf_check(request, settings)
     crawl_id = uuid.uuid4()
-    event = ev.CrawlRequested(crawl_id=crawl_id, settings=body)
+    event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
     meta = ev.Metadata(correlation_id=str(crawl_id), causation_id=request.headers.get("X-Request-Id"), actor="api")
     async with request.app[POOL].acquire() as conn:
         await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=0, metadata=meta)

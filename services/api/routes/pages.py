@@ -13,6 +13,7 @@ from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
+from shared import catalogue
 from shared.pages import Hreflang, RedirectHop
 from shared.service import POOL
 
@@ -105,12 +106,14 @@ class PagesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=50, ge=1, le=500)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: str | None = Field(
+        default=None, max_length=500, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
+    )
     status_code: str | None = Field(
         default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
     )
     indexable: bool | None = None
-    issue: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9_]+$", description="an issue code")
+    issue: Literal[catalogue.CODES] | None = Field(default=None, description="an issue code")  # type: ignore[valid-type]
     q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
     sort: Sort = "id"
     order: Literal["asc", "desc"] = "asc"
@@ -175,8 +178,6 @@ _PAGE_ISSUES = "SELECT code, severity, details FROM issues WHERE crawl_id = $1 A
 
 def issue_title(code: str) -> str:
     """The catalogue's title for ``code`` (the code itself for one the catalogue does not know)."""
-    from shared import catalogue
-
     try:
         return catalogue.get(code).title
     except KeyError:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import asyncpg
 from aiohttp import web
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from services.api.models import Timestamp
 from services.api.problems import Problem, validation_problem
@@ -27,13 +27,23 @@ SCHEDULE_ID = {"schedule_id": {"type": "string", "format": "uuid"}}
 NEXT_FIRES = 5
 
 
+# The crawl settings a schedule carries: those of POST /api/crawls without the URL (a top-level field here).
+ScheduleSettings = create_model(  # type: ignore[call-overload]
+    "ScheduleSettings",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (field.annotation, field) for name, field in CrawlSettings.model_fields.items() if name != "url"},
+)
+
+
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048, description="the start URL of every crawl")
     cron: str = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
     timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
-    settings: dict[str, Any] = Field(default_factory=dict, description="crawl settings, as for POST /api/crawls")
+    settings: ScheduleSettings = Field(  # type: ignore[valid-type]
+        default_factory=ScheduleSettings, description="crawl settings, as for POST /api/crawls (without `url`)"
+    )
 
     @field_validator("url")
     @classmethod
@@ -102,7 +112,8 @@ def schedule_id_of(request: web.Request) -> uuid.UUID:
 
 def crawl_settings_of(body: ScheduleCreate) -> CrawlSettings:
     try:
-        return CrawlSettings.model_validate({**body.settings, "url": body.url})
+        given = body.settings.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        return CrawlSettings.model_validate({**given, "url": body.url})
     except ValidationError as exc:
         problem = validation_problem(exc, prefix=("settings",))
         for error in problem.errors or []:  # the URL is a top-level field of this body
