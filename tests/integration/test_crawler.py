@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 
 import asyncpg
+from aiohttp import web
 
 from tests.integration.crawlharness import crawl, events_of, pages
 from tests.sites import Site
@@ -81,3 +83,34 @@ async def test_robots_disallowed_never_requested_and_sitemaps_seed(pool: asyncpg
     assert stored[site.url("/public")]["in_sitemap"] and stored[site.url("/public")]["depth"] == 1
     assert not stored[site.url("/")]["in_sitemap"]
     assert site.hits("/robots.txt") == 1
+
+
+async def test_politeness_crawl_delay_concurrency_and_user_agent(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
+    site: Site = await site_factory()
+    site.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.25\n", content_type="text/plain")
+    site.page("/", "".join(f"<a href='/p{i}'>{i}</a>" for i in range(4)))
+    for i in range(4):
+        site.page(f"/p{i}", "<p>x</p>")
+    await crawl(pool, url=site.url("/"), concurrency=4, use_sitemaps=False, user_agent="TestBot/2.0")
+    pages_requested = [r for r in site.requests if r.path != "/robots.txt"]
+    gaps = [b.at - a.at for a, b in zip(pages_requested, pages_requested[1:], strict=False)]
+    assert len(pages_requested) == 5 and min(gaps) >= 0.2  # crawl-delay wins over max_rps=1000
+    assert {r.headers["User-Agent"] for r in site.requests} == {"TestBot/2.0"}
+
+    busy = site_factory
+    site = await busy()
+    running, peak = 0, 0
+
+    async def slow(request):  # type: ignore[no-untyped-def]
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+        return web.Response(text="<p>slow</p>", content_type="text/html")
+
+    site.page("/", "".join(f"<a href='/s{i}'>{i}</a>" for i in range(12)))
+    for i in range(12):
+        site.handler(f"/s{i}", slow)
+    await crawl(pool, url=site.url("/"), concurrency=3, use_sitemaps=False)
+    assert peak == 3

@@ -18,6 +18,7 @@ The server stops when the fixture's test ends (or on ``await site.close()``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ class Request:
     method: str
     path: str  # path and query, as sent
     headers: CIMultiDictProxy[str]
+    at: float = 0.0  # time.monotonic() on arrival
 
 
 @dataclass
@@ -98,7 +100,7 @@ class Site:
         return f"http://{self.host}:{self.port}{path}"
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(Request(request.method, request.raw_path, request.headers))
+        self.requests.append(Request(request.method, request.raw_path, request.headers, time.monotonic()))
         raw = request.raw_path
         handler = self._handlers.get(raw) or self._handlers.get(request.path)
         if handler is not None:
