@@ -38,7 +38,7 @@ class Thresholds(BaseModel):
     meta_description_max_length: int = Field(default=160, ge=1)
     slow_response_ms: float = Field(default=800, gt=0)
     thin_content_words: int = Field(default=200, ge=0)
-    near_duplicate_similarity: float = Field(default=0.9, gt=0, le=1)
+    near_duplicate_similarity: float = Field(default=0.9, ge=0.8, le=1)
     deep_page_depth: int = Field(default=4, ge=1)
     url_max_length: int = Field(default=115, ge=1)
     large_page_bytes: int = Field(default=2 * 1024 * 1024, ge=1)

@@ -1,18 +1,22 @@
 """Duplicate content: exact (same hash of the normalised body text) and near (simhash + LSH).
 
 Near duplicates use the 64-bit simhash the crawler stores per page (``simhash`` below computes
-one). Similarity is ``1 - hamming / 64``; the default threshold 0.9 means at most 6 differing
-bits. Candidates come from locality-sensitive blocks, never from all pairs: the fingerprint is
-cut into 8 blocks of 8 bits, and by the pigeonhole principle two fingerprints at most 6 bits
-apart agree exactly on at least 2 of the 8 blocks. So each page is bucketed under each of the
-28 pairs of blocks (a 16-bit key), and only pages sharing a bucket are compared. Recall is exact
-up to the threshold; on a 100,000-page crawl of unrelated pages a bucket holds ~1.5 pages, so
-the work grows about linearly. Everything runs in one SQL statement; nothing is loaded into
-Python but the matches.
+one the same way). Similarity is ``1 - hamming / 64``; the default threshold 0.9 allows at most
+6 differing bits. Candidates come from locality-sensitive banding, never from all pairs: the
+fingerprint is cut into B = d + 2 blocks (8 for d = 6), and by the pigeonhole principle two
+fingerprints at most d bits apart agree exactly on at least 2 blocks. So each page is bucketed
+under every pair of blocks, and only pages sharing a bucket are compared. Recall is exact up to
+the threshold. With the default threshold a 100,000-page crawl of unrelated pages puts ~1.5
+pages in a bucket: about 2 million candidate checks, a few seconds, growing about linearly.
+Looser thresholds cut narrower blocks and cost more (the setting stops at 0.8).
+
+Only ``(id, simhash, content_hash)`` of eligible pages are read (tens of bytes a page); the
+matching runs in a thread so the event loop keeps serving (heartbeats, progress).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import re
@@ -61,44 +65,20 @@ def max_distance(threshold: float) -> int:
     return int((1 - threshold) * _BITS + 1e-9)
 
 
-def band_keys(threshold: float) -> tuple[list[int], list[int], int]:
-    """Shifts of the block pairs to bucket on, and the block width, for ``threshold``.
-
-    8 blocks, pairs of them, when at most 6 bits may differ (2 blocks then always agree); with a
-    looser threshold, single 4-bit blocks (exact for up to 15 differing bits, near all-pairs cost).
-    """
-    if max_distance(threshold) <= 6:
-        pairs = list(itertools.combinations(range(8), 2))
-        return [a * 8 for a, _ in pairs], [b * 8 for _, b in pairs], 8
-    return [i * 4 for i in range(16)], [i * 4 for i in range(16)], 4
+def blocks(threshold: float) -> list[tuple[int, int]]:
+    """(shift, width) of the blocks the fingerprint is cut into for ``threshold``."""
+    count = max(8, max_distance(threshold) + 2)
+    edges = [round(i * _BITS / count) for i in range(count + 1)]
+    return [(edges[i], edges[i + 1] - edges[i]) for i in range(count)]
 
 
 # Content pages eligible for duplicate checks: indexable HTML that answered 200.
 ELIGIBLE = """p.crawl_id = $1 AND p.indexable AND p.status_code = 200 AND p.error IS NULL
               AND NOT p.blocked_by_robots AND p.redirect_chain = '[]'::jsonb AND p.content_type ILIKE '%html%'"""
 
-# $2/$3: shifts of the two blocks forming each bucket key, $4: block mask, $5: max differing bits.
-# The bit count runs on the XOR cast to bit(64); the DISTINCT ON keeps each page's closest match.
-_NEAR = f"""
-WITH p AS (
-    SELECT p.id, p.url, p.simhash, p.content_hash FROM pages p WHERE {ELIGIBLE} AND p.simhash IS NOT NULL
-), keys AS (
-    SELECT p.id, k.n, ((p.simhash >> k.a) & $4) << 16 | ((p.simhash >> k.b) & $4) AS bucket
-    FROM p CROSS JOIN unnest($2::int[], $3::int[]) WITH ORDINALITY AS k(a, b, n)
-), candidates AS (
-    SELECT DISTINCT x.id AS a, y.id AS b
-    FROM keys x JOIN keys y ON x.n = y.n AND x.bucket = y.bucket AND x.id < y.id
-), scored AS (
-    SELECT c.a, c.b, bit_count((pa.simhash # pb.simhash)::bit(64)) AS distance
-    FROM candidates c JOIN p pa ON pa.id = c.a JOIN p pb ON pb.id = c.b
-    WHERE pa.content_hash IS DISTINCT FROM pb.content_hash
-)
-SELECT DISTINCT ON (s.id) s.id, s.other, o.url AS other_url, s.distance
-FROM (SELECT a AS id, b AS other, distance FROM scored UNION ALL SELECT b, a, distance FROM scored) s
-JOIN p o ON o.id = s.other
-WHERE s.distance <= $5
-ORDER BY s.id, s.distance, s.other
-"""
+_FINGERPRINTS = f"""SELECT p.id, p.simhash, p.content_hash FROM pages p
+                     WHERE {ELIGIBLE} AND p.simhash IS NOT NULL ORDER BY p.id"""
+_URLS = "SELECT id, url FROM pages WHERE id = ANY($1::bigint[])"
 
 _EXACT = f"""
 SELECT id, n, CASE WHEN first_id <> id THEN first_id ELSE second_id END AS other,
@@ -130,8 +110,42 @@ async def exact(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[Match]:
     return [Match(r["id"], r["other"], r["other_url"], 1.0, r["n"]) for r in rows]
 
 
+def closest(fingerprints: list[int], hashes: list[str | None], threshold: float) -> dict[int, tuple[int, int]]:
+    """Index -> (distance, index of its closest match) for fingerprints within ``threshold``.
+
+    Pairs with the same content hash are identical, not near, and are skipped.
+    """
+    mask64 = (1 << _BITS) - 1
+    values = [f & mask64 for f in fingerprints]
+    limit = max_distance(threshold)
+    best: dict[int, tuple[int, int]] = {}
+    for (sa, wa), (sb, wb) in itertools.combinations(blocks(threshold), 2):
+        ma, mb = (1 << wa) - 1, (1 << wb) - 1
+        buckets: dict[int, list[int]] = {}
+        for i, v in enumerate(values):
+            buckets.setdefault((v >> sa & ma) << wb | (v >> sb & mb), []).append(i)
+        for members in buckets.values():
+            if len(members) < 2:
+                continue
+            for x, y in itertools.combinations(members, 2):
+                distance = (values[x] ^ values[y]).bit_count()
+                if distance > limit or (hashes[x] is not None and hashes[x] == hashes[y]):
+                    continue
+                if (distance, y) < best.get(x, (_BITS + 1, 0)):
+                    best[x] = (distance, y)
+                if (distance, x) < best.get(y, (_BITS + 1, 0)):
+                    best[y] = (distance, x)
+    return best
+
+
 async def near(conn: asyncpg.Connection, crawl_id: uuid.UUID, threshold: float) -> list[Match]:
-    """Eligible pages at ``threshold`` similarity or more to another (not identical) one, closest first."""
-    a_shifts, b_shifts, width = band_keys(threshold)
-    rows = await conn.fetch(_NEAR, crawl_id, a_shifts, b_shifts, (1 << width) - 1, max_distance(threshold))
-    return [Match(r["id"], r["other"], r["other_url"], round(1 - r["distance"] / _BITS, 4)) for r in rows]
+    """Eligible pages at ``threshold`` similarity or more to another (not identical) one: the closest."""
+    rows = await conn.fetch(_FINGERPRINTS, crawl_id)
+    ids = [r["id"] for r in rows]
+    found = await asyncio.to_thread(closest, [r["simhash"] for r in rows], [r["content_hash"] for r in rows], threshold)
+    del rows
+    urls = {r["id"]: r["url"] for r in await conn.fetch(_URLS, [ids[o] for _, o in found.values()])}
+    return [
+        Match(ids[i], ids[o], urls[ids[o]], round(1 - distance / _BITS, 4))
+        for i, (distance, o) in sorted(found.items())
+    ]

@@ -316,11 +316,18 @@ async def _closest_duplicates(conn: asyncpg.Connection, item: Recorded) -> None:
     ]
     if matches:
         # An identical page (similarity 1.0) beats a near one, whichever event came first.
-        await conn.executemany(
-            """UPDATE pages SET near_duplicate_of = $3, near_duplicate_similarity = $4
-               WHERE crawl_id = $1 AND id = $2
-                 AND (near_duplicate_similarity IS NULL OR near_duplicate_similarity < $4)""",
-            [(data.crawl_id, page_id, other, similarity) for page_id, other, similarity in matches],
+        # DISTINCT ON: one row per page (the most similar) for a single set-based UPDATE.
+        await conn.execute(
+            """UPDATE pages p SET near_duplicate_of = m.other, near_duplicate_similarity = m.similarity
+               FROM (SELECT DISTINCT ON (id) id, other, similarity
+                     FROM unnest($2::bigint[], $3::bigint[], $4::float8[]) AS u(id, other, similarity)
+                     ORDER BY id, similarity DESC) m
+               WHERE p.crawl_id = $1 AND p.id = m.id
+                 AND (p.near_duplicate_similarity IS NULL OR p.near_duplicate_similarity < m.similarity)""",
+            data.crawl_id,
+            [m[0] for m in matches],
+            [m[1] for m in matches],
+            [m[2] for m in matches],
         )
 
 
