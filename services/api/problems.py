@@ -10,6 +10,7 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
+from shared import catalogue, reporterrors
 from shared.service import SETTINGS
 
 log = structlog.get_logger(__name__)
@@ -99,6 +100,13 @@ async def problem_middleware(
     except ValidationError as exc:
         p = validation_problem(exc)
         return problem_response(p.status, p.detail, errors=p.errors)
+    except reporterrors.ReportError as exc:
+        # The report library's errors are the user's mistakes and carry their status (404/409/422).
+        errors = [{"field": exc.field, "message": str(exc)}] if exc.field else None
+        extra = {"crawl_status": exc.crawl_status} if isinstance(exc, reporterrors.CrawlNotFinished) else {}
+        return problem_response(exc.status, str(exc), errors=errors, **extra)
+    except catalogue.UnknownIssueCode as exc:
+        return problem_response(422, f"{str(exc).capitalize()}.", errors=[{"field": "code", "message": str(exc)}])
     except web.HTTPRequestEntityTooLarge as exc:
         return problem_response(413, f"The request body is larger than the limit of {exc.max_size} bytes.")
     except web.HTTPException as exc:

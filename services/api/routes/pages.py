@@ -13,7 +13,7 @@ from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
-from shared import catalogue
+from shared import catalogue, issues
 from shared.pages import Hreflang, RedirectHop
 from shared.service import POOL
 
@@ -87,6 +87,8 @@ class PageIssue(BaseModel):
     code: str
     severity: Literal["error", "warning", "notice"]
     title: str
+    explanation: str = ""
+    fix: str = ""
     details: dict[str, Any]
 
 
@@ -173,15 +175,6 @@ ORDER BY s.id, l.ordinal LIMIT 500"""
 _OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code
 FROM links l LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.source_id = $1 ORDER BY l.ordinal LIMIT 1000"""
-_PAGE_ISSUES = "SELECT code, severity, details FROM issues WHERE crawl_id = $1 AND page_id = $2 ORDER BY code"
-
-
-def issue_title(code: str) -> str:
-    """The catalogue's title for ``code`` (the code itself for one the catalogue does not know)."""
-    try:
-        return catalogue.get(code).title
-    except KeyError:
-        return code
 
 
 def _like(text: str) -> str:
@@ -270,11 +263,11 @@ async def get_page(request: web.Request) -> web.Response:
             raise Problem(404, f"Crawl {crawl_id} has no page with the id {page_id}.")
         inlinks = await conn.fetch(_INLINKS, crawl_id, row["url"], page_id)
         outlinks = await conn.fetch(_OUTLINKS, page_id)
-        issues = await conn.fetch(_PAGE_ISSUES, crawl_id, page_id)
+        page_issues = await issues.of_page(conn, crawl_id, page_id)
     detail = PageDetail(
         **dict(row),
         inlinks=[Inlink.model_validate(dict(r)) for r in inlinks],
         outlinks=[Outlink.model_validate(dict(r)) for r in outlinks],
-        issues=[PageIssue(title=issue_title(r["code"]), **dict(r)) for r in issues],
+        issues=[PageIssue.model_validate(i) for i in page_issues],
     )
     return dump(detail)

@@ -1,22 +1,34 @@
-"""Report routes: the issue summary (and the URLs of one code), the catalogue."""
+"""Report routes: the issue summary (and the URLs of one code), the catalogue, compare, exports, sitemap.
+
+The queries live in the report library (``shared.issues``, ``shared.compare``, ``shared.exports``);
+these routes parse, page and stream. The library's errors carry their status (``reporterrors``),
+turned into problem documents by the problem middleware.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.models import decode_cursor, encode_cursor
-from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
+from services.api.problems import Problem
+from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
-from shared import catalogue
+from services.api.security import add_stream_headers
+from shared import catalogue, compare, exports, issues
 from shared.service import POOL
 
 routes = RouteTable("reports")
 
 Severity = Literal["error", "warning", "notice"]
+Language = Literal["en", "ru"]
 IssueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+Cursor = Field(
+    default=None, max_length=2000, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
+)
 
 
 class IssueSummaryRow(BaseModel):
@@ -26,19 +38,23 @@ class IssueSummaryRow(BaseModel):
     title: str
     explanation: str
     fix: str
+    scope: str
+    threshold: str | None = Field(description="the crawl setting (under `thresholds`) that tunes this rule")
+    threshold_value: Any = None
 
 
 class IssueUrl(BaseModel):
     page_id: int
     url: str
     status_code: int | None
+    severity: Severity
     details: dict[str, Any]
 
 
 class IssueSummary(BaseModel):
-    """Without `code`: one row per code. With `code`: that code's row and its URLs (cursor-paginated)."""
+    """Without `code`: one row per code. With `code`: also that code's URLs (cursor-paginated)."""
 
-    crawl_id: str
+    crawl_id: uuid.UUID
     totals: dict[str, int] = Field(description="issue rows per severity")
     items: list[IssueSummaryRow]
     urls: list[IssueUrl] | None = None
@@ -50,48 +66,29 @@ class IssuesQuery(BaseModel):
 
     code: IssueCode | None = Field(default=None, description="list the URLs with this code")
     severity: Severity | None = None
-    lang: Literal["en", "ru"] = "en"
-    limit: int = Field(default=100, ge=1, le=1000)
-    cursor: str | None = Field(
-        default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
-    )
-
-
-class CatalogueEntry(BaseModel):
-    code: str
-    severity: Severity
-    scope: str
-    threshold: str | None
-    threshold_value: Any = None
-    title: str
-    explanation: str
-    fix: str
+    include_zero: bool = Field(default=False, description="also list codes that did not fire")
+    lang: Language = "en"
+    limit: int = Field(default=100, ge=1, le=issues.MAX_LIMIT)
+    cursor: str | None = Cursor
 
 
 class Catalogue(BaseModel):
-    items: list[CatalogueEntry]
+    items: list[dict[str, Any]] = Field(description="code, severity, scope, threshold, title, explanation, fix")
 
 
 class CatalogueQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    lang: Literal["en", "ru"] = "en"
+    lang: Language = "en"
 
 
-_SUMMARY = """SELECT code, severity, count(*) AS count FROM issues
-WHERE crawl_id = $1 AND ($2::text IS NULL OR code = $2) AND ($3::text IS NULL OR severity = $3)
-GROUP BY code, severity"""
-_URLS = """SELECT i.page_id, p.url, p.status_code, i.details FROM issues i
-JOIN pages p ON p.id = i.page_id
-WHERE i.crawl_id = $1 AND i.code = $2 AND i.page_id > $3
-ORDER BY i.page_id LIMIT $4"""
-
-
-def _texts(code: str, lang: Literal["en", "ru"]) -> dict[str, str]:
-    try:
-        return catalogue.get(code).text(lang)
-    except catalogue.UnknownIssueCode:
-        return {"title": code, "explanation": "", "fix": ""}
+def _cursor_text(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    (value,) = decode_cursor(raw, 1)
+    if not isinstance(value, str):
+        raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}])
+    return value
 
 
 @routes.operation(
@@ -105,30 +102,28 @@ def _texts(code: str, lang: Literal["en", "ru"]) -> dict[str, str]:
 )
 async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response:
     """One row per issue code (severity, count, title, explanation, fix), most severe first;
-    `?code=X` adds the URLs with that code."""
+    `?code=X` adds the URLs with that code, by URL, cursor-paginated."""
     crawl_id = crawl_id_of(request)
-    after = 0
-    if query.cursor:
-        (raw,) = decode_cursor(query.cursor, 1)
-        after = raw if isinstance(raw, int) and raw >= 0 else 0
     async with request.app[POOL].acquire() as conn:
-        await require_crawl(conn, crawl_id)
-        rows = await conn.fetch(_SUMMARY, crawl_id, query.code, query.severity)
-        urls = await conn.fetch(_URLS, crawl_id, query.code, after, query.limit + 1) if query.code else None
-    items = sorted(
-        (IssueSummaryRow(code=r["code"], severity=r["severity"], count=r["count"], **_texts(r["code"], query.lang))
-         for r in rows),
-        key=lambda row: (catalogue.SEVERITY_ORDER.get(row.severity, 9), -row.count, row.code),
-    )  # fmt: skip
+        rows = await issues.summary(conn, crawl_id, lang=query.lang, include_zero=query.include_zero)
+        urls = next_url = None
+        if query.code is not None:
+            urls, next_url = await issues.pages_with(
+                conn, crawl_id, query.code, after_url=_cursor_text(query.cursor), limit=query.limit
+            )
+    items = [IssueSummaryRow.model_validate(r) for r in rows if query.severity in (None, r["severity"])]
     totals = {"error": 0, "warning": 0, "notice": 0}
     for row in items:
         totals[row.severity] += row.count
-    summary = IssueSummary(crawl_id=str(crawl_id), totals=totals, items=items)
-    if urls is not None:
-        summary.urls = [IssueUrl.model_validate(dict(r)) for r in urls[: query.limit]]
-        if len(urls) > query.limit:
-            summary.next_cursor = encode_cursor([summary.urls[-1].page_id])
-    return dump(summary)
+    return dump(
+        IssueSummary(
+            crawl_id=crawl_id,
+            totals=totals,
+            items=items,
+            urls=[IssueUrl.model_validate(u) for u in urls] if urls is not None else None,
+            next_cursor=encode_cursor([next_url]) if next_url else None,
+        )
+    )
 
 
 @routes.operation(
@@ -136,4 +131,131 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
 )
 async def issue_catalogue(request: web.Request, query: CatalogueQuery) -> web.Response:
     """Every code the audit can report, with severity, threshold, title, explanation and fix."""
-    return dump(Catalogue(items=[CatalogueEntry.model_validate(e) for e in catalogue.listing(query.lang)]))
+    return dump(Catalogue(items=catalogue.listing(query.lang)))
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+CompareKind = Literal["added", "removed", "changed", "issues_new", "issues_fixed"]
+
+
+class CompareQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    kind: CompareKind | None = Field(default=None, description="list the rows of this kind of change")
+    limit: int = Field(default=100, ge=1, le=compare.MAX_LIMIT)
+    cursor: str | None = Cursor
+
+
+class Comparison(BaseModel):
+    """Counts of every kind of change; with `kind`, one page of those rows. The older crawl is `before`."""
+
+    before: uuid.UUID
+    after: uuid.UUID
+    site: str
+    pages: dict[str, int] = Field(description="added, removed, changed")
+    fields: dict[str, int] = Field(description="pages whose field changed, per field")
+    issues: dict[str, Any] = Field(description="new, fixed, by_code: [{code, new, fixed}]")
+    kind: CompareKind | None = None
+    items: list[dict[str, Any]] | None = None
+    next_cursor: str | None = None
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/compare/{other_id}",
+    summary="What changed between two crawls",
+    query=CompareQuery,
+    response=Comparison,
+    errors=(404, 409, 422),
+    path_params={**CRAWL_ID, "other_id": {"type": "string", "format": "uuid"}},
+)
+async def compare_crawls(request: web.Request, query: CompareQuery) -> web.Response:
+    """Pages added and removed, fields changed, issues new and fixed, between two completed crawls of one site."""
+    crawl_id, other_id = crawl_id_of(request), crawl_id_of(request, "other_id")
+    async with request.app[POOL].acquire() as conn:
+        result = Comparison.model_validate(await compare.summary(conn, crawl_id, other_id))
+        if query.kind is not None:
+            items, after = await compare.changes(
+                conn, crawl_id, other_id, query.kind, after=_cursor_text(query.cursor), limit=query.limit
+            )
+            result.kind, result.items = query.kind, items
+            result.next_cursor = encode_cursor([after]) if after else None
+    return dump(result)
+
+
+# --- exports and sitemap -----------------------------------------------------------------------
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["csv", "json", "xlsx"] = Field(default="csv", description="json is JSON Lines, one row a line")
+    what: Literal["pages", "issues", "links"] = "pages"
+    lang: Language = Field(default="en", description="language of the issue texts")
+
+
+class SitemapQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    part: int | None = Field(default=None, ge=1, le=100_000, description="the N-th urlset of a sitemap index")
+
+
+async def _stream(request: web.Request, export: exports.Export, attachment: bool) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": export.content_type, "Cache-Control": "no-store"})
+    if attachment:
+        response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    add_stream_headers(request, response)
+    await response.prepare(request)
+    try:
+        async for chunk in export.chunks:
+            await response.write(chunk)
+    except ConnectionResetError:
+        pass  # the client stopped the download; the cursor closes with the connection's release
+    finally:
+        close = getattr(export.chunks, "aclose", None)
+        if close is not None:
+            await close()
+    await response.write_eof()
+    return response
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/export",
+    summary="Export pages, issues or links",
+    query=ExportQuery,
+    media_types=(
+        "text/csv",
+        "application/x-ndjson",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    response_schema={"type": "string", "format": "binary"},
+    errors=(404, 422),
+    path_params=CRAWL_ID,
+)
+async def export_crawl(request: web.Request, query: ExportQuery) -> web.StreamResponse:
+    """Streams the rows as they are read (flat memory however big the crawl); a download, with a file name."""
+    crawl_id = crawl_id_of(request)
+    async with request.app[POOL].acquire() as conn:
+        export = await exports.open_export(conn, crawl_id, what=query.what, fmt=query.format, lang=query.lang)
+        return await _stream(request, export, attachment=True)
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/sitemap.xml",
+    summary="sitemap.xml of the indexable 200 pages",
+    query=SitemapQuery,
+    media_types=("application/xml",),
+    response_schema={"type": "string"},
+    errors=(404, 422),
+    path_params=CRAWL_ID,
+)
+async def crawl_sitemap(request: web.Request, query: SitemapQuery) -> web.StreamResponse:
+    """Up to 50,000 URLs as one urlset; more become a sitemap index whose parts are `?part=N`."""
+    crawl_id = crawl_id_of(request)
+    self_url = str(request.url.with_query(None))
+    async with request.app[POOL].acquire() as conn:
+        export = await exports.open_sitemap(conn, crawl_id, self_url=self_url, part=query.part)
+        return await _stream(request, export, attachment=False)
