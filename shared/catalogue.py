@@ -383,11 +383,13 @@ _ENTRIES = [
     _e("orphan_page", "warning", "site", None,
        ("Orphan page",
         "A sitemap lists the page, but no crawled page links to it. Search engines find it only through the "
-        "sitemap and give it little weight.",
+        "sitemap and give it little weight. Not checked on crawls limited by max_pages, max_depth or "
+        "include/exclude patterns, where links from the uncrawled part are unknown.",
         "Link to the page from relevant pages or navigation, or drop it from the sitemap if it is obsolete."),
        ("Страница-сирота",
         "Страница есть в sitemap, но ни одна обойдённая страница на неё не ссылается. Поисковик находит её только "
-        "через sitemap и придаёт ей мало веса.",
+        "через sitemap и придаёт ей мало веса. Не проверяется, если обход ограничен max_pages, max_depth или "
+        "шаблонами include/exclude: ссылки с необойдённой части сайта неизвестны.",
         "Поставьте на страницу ссылки с тематических страниц или из навигации либо уберите её из sitemap.")),
     _e("sitemap_noindex", "warning", "page", None,
        ("Noindex URL in sitemap",

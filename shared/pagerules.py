@@ -235,8 +235,9 @@ def evaluate(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
                 out.append(_issue(page, "sitemap_noindex"))
         if "nofollow" in found:
             out.append(_issue(page, "nofollow_page"))
-        out += _url_rules(page, thresholds)
     if content_page(page):
+        # URL hygiene is about page addresses people see and share, not file names of downloads
+        out += _url_rules(page, thresholds)
         out += _title_rules(page, thresholds)
         out += _head_rules(page, thresholds)
         out += _body_rules(page, thresholds)

@@ -116,9 +116,11 @@ WHERE p.crawl_id = $1 AND p.in_sitemap AND {_ok("p")}
 ORDER BY p.id
 """
 
-_START = (
-    "SELECT c.url, p.final_url FROM crawls c LEFT JOIN pages p ON p.crawl_id = c.id AND p.url = c.url WHERE c.id = $1"
-)
+_START = """
+SELECT c.url, p.final_url, c.settings,
+       (SELECT count(*) FROM pages a WHERE a.crawl_id = c.id) AS fetched
+FROM crawls c LEFT JOIN pages p ON p.crawl_id = c.id AND p.url = c.url WHERE c.id = $1
+"""
 
 _HTTP_PAGES = f"""
 SELECT p.id, p.url FROM pages p
@@ -230,13 +232,29 @@ async def duplicate_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID, t: Thr
     return out
 
 
+def link_graph_complete(settings: dict[str, Any], fetched: int) -> bool:
+    """Whether every page that could link to another was crawled (so "no link to it" is a fact).
+
+    Not so in list mode, past ``max_pages`` (the frontier stops taking URLs), or when
+    ``max_depth`` or include/exclude patterns left parts of the site uncrawled: a sitemap page
+    linked only from there would be reported as an orphan by mistake.
+    """
+    if settings.get("mode", "spider") != "spider" or settings.get("max_depth") is not None:
+        return False
+    if settings.get("include") or settings.get("exclude"):
+        return False
+    return fetched < int(settings.get("max_pages") or 10_000)
+
+
 async def structure_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
     """``orphan_page`` and ``http_page``."""
     start = await conn.fetchrow(_START, crawl_id)
     if start is None:
         return []
     entry = [u for u in (start["url"], start["final_url"]) if u]
-    out = [_issue(row["id"], "orphan_page") async for row in _stream(conn, _ORPHANS, crawl_id, entry)]
+    out: list[dict[str, Any]] = []
+    if link_graph_complete(start["settings"] or {}, start["fetched"]):
+        out += [_issue(row["id"], "orphan_page") async for row in _stream(conn, _ORPHANS, crawl_id, entry)]
     # An https site with pages left on http: each such page. A site crawled over http: once, on
     # its start page (one finding about the site, not the same notice on every URL).
     https_site = urlsplit(entry[-1]).scheme == "https"

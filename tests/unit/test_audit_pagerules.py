@@ -176,6 +176,7 @@ def test_content_rules_skip_non_html_and_redirects() -> None:
     pdf = clean(content_type="application/pdf", title=None, h1=[], canonical=None, canonicals=[], lang=None,
                 viewport=None, word_count=None, meta_description=None, links=[])  # fmt: skip
     assert codes(pdf) == set()
+    assert codes(clean(url="https://example.com/Price_List.PDF", content_type="application/pdf")) == set()
     # a redirect is not thin, has no title and no canonical problem: only the redirect itself
     assert codes(clean(**_REDIRECT)) == {"status_3xx"}
     # a 404 page is an error page, not a page with a missing description
