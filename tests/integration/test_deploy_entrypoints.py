@@ -164,3 +164,21 @@ async def test_service_command_starts_passes_its_compose_healthcheck_and_stops_o
         assert proc.stderr is not None
         log = (await proc.stderr.read()).decode(errors="replace")
     assert "Traceback" not in log, log[-2000:]
+
+
+def test_the_documented_token_rotation_works_in_the_api_container(dsn: str, image) -> None:  # type: ignore[no-untyped-def]
+    """docs/OPERATIONS.md: `docker compose exec api python -m services.api.token rotate`."""
+    docs = (ROOT / "docs" / "OPERATIONS.md").read_text()
+    command = re.search(r"docker compose exec api (python -m services\.api\.token rotate)", docs)
+    assert command, "the rotation command is documented"
+    argv = [sys.executable, *command[1].split()[1:]]
+    api = _compose_services()["api"]
+    result = subprocess.run(argv, cwd=image[0], env=_env(image, api, dsn), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    token = re.search(r"API token \(rotated.*?\n\s*\n\s*(\S+)", result.stderr, re.DOTALL)
+    assert token and len(token[1]) >= 32, result.stderr
+
+    # With API_TOKEN in .env the variable is the token; the command says so and changes nothing.
+    env = _env(image, api, dsn, API_TOKEN="chosen-by-the-operator-0123456789abcdef")
+    result = subprocess.run(argv, cwd=image[0], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "API_TOKEN" in result.stderr
