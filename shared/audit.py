@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
+from pydantic import ValidationError
 
 from shared import catalogue, pagerules, siterules
 from shared import events as ev
@@ -65,6 +66,24 @@ async def finalize(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Th
 
 
 _THRESHOLDS = "SELECT settings->'thresholds' FROM crawls WHERE id = $1"
+
+
+def thresholds_of(stored: dict[str, Any] | None) -> Thresholds:
+    """A crawl's stored thresholds; values an older version allowed but this one refuses fall back
+    to their defaults instead of making the crawl unreadable."""
+    try:
+        return Thresholds.model_validate(stored or {})
+    except ValidationError:
+        valid = {}
+        for name, value in (stored or {}).items():
+            try:
+                Thresholds.model_validate({name: value})
+                valid[name] = value
+            except ValidationError:
+                continue
+        return Thresholds.model_validate(valid)
+
+
 _PAGE_BATCH = "SELECT * FROM pages WHERE crawl_id = $1 AND id > $2 ORDER BY id LIMIT $3"
 _LINKS_OF = """SELECT source_id, target_url, anchor, rel, internal FROM links
                WHERE source_id = ANY($1::bigint[]) ORDER BY source_id, ordinal"""
@@ -108,7 +127,7 @@ async def reaudit(
         stored = await conn.fetchrow(_THRESHOLDS, crawl_id)
         if stored is None:
             raise CrawlNotFound(crawl_id)
-        thresholds = Thresholds.model_validate(stored[0] or {})
+        thresholds = thresholds_of(stored[0])
     issues: list[dict[str, Any]] = []
     async for record in stored_records(conn, crawl_id):
         issues += pagerules.evaluate(record, thresholds)

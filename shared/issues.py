@@ -13,8 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from shared import catalogue
-from shared.crawlsettings import Thresholds
+from shared import audit, catalogue
 from shared.reporterrors import CrawlNotFound, InvalidReportRequest
 
 MAX_LIMIT = 1000
@@ -45,7 +44,7 @@ async def summary(
     Most severe first, then most frequent. ``include_zero`` lists codes that did not fire too.
     """
     row = await _require_crawl(conn, crawl_id)
-    thresholds = Thresholds.model_validate(row["thresholds"] or {})
+    thresholds = audit.thresholds_of(row["thresholds"])
     counts = {r["code"]: r["count"] for r in await conn.fetch(_COUNTS, crawl_id)}
     rows = []
     for entry in catalogue.CATALOGUE.values():

@@ -210,3 +210,9 @@ def test_robots_none_means_noindex_and_nofollow() -> None:
 def test_details_carry_what_the_user_needs() -> None:
     (issue,) = audit.page_issues(clean(title="Коротко"), T)
     assert issue["details"] == {"length": 7, "title": "Коротко"}
+
+
+def test_stored_thresholds_an_older_version_allowed_fall_back_to_defaults() -> None:
+    t = audit.thresholds_of({"near_duplicate_similarity": 0.5, "title_max_length": 70, "gone_field": 1})
+    assert t.near_duplicate_similarity == 0.9 and t.title_max_length == 70
+    assert audit.thresholds_of(None) == Thresholds()
