@@ -25,6 +25,11 @@ async def _committed_batch(pool: asyncpg.Pool) -> tuple[asyncpg.Connection, asyn
     return conn, appended
 
 
+async def _unlisten(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    await conn.reset()
+    await pool.release(conn)
+
+
 async def _assert_each_page_once(pool: asyncpg.Pool, job: CrawlJob, expected: int) -> None:
     stored = await pages(pool, job)
     assert len(stored) == expected
@@ -51,7 +56,7 @@ async def test_crash_mid_crawl_then_resume_stores_every_page_once(pool: asyncpg.
         with pytest.raises(asyncio.CancelledError):
             await task
     finally:
-        await pool.release(listener)
+        await _unlisten(pool, listener)
     partial = len(await pages(pool, first))
     assert 0 < partial < 301
 
@@ -108,7 +113,7 @@ async def test_cancel_stops_promptly_without_storing_more(pool: asyncpg.Pool, si
     try:
         await asyncio.wait_for(appended.wait(), 20)
     finally:
-        await pool.release(listener)
+        await _unlisten(pool, listener)
     async with pool.acquire() as conn:
         await eventstore.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlCancelled(crawl_id=job.crawl_id)])
     stopped_at = time.monotonic()
