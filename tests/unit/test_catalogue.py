@@ -65,3 +65,11 @@ def test_listing_uses_the_crawl_thresholds_and_orders_by_severity() -> None:
 def test_unknown_code_is_a_clear_error() -> None:
     with pytest.raises(catalogue.UnknownIssueCode, match="Unknown issue code 'nope'"):
         catalogue.get("nope")
+
+
+def test_the_audit_guide_lists_every_code_with_its_severity() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "AUDIT.md").read_text(encoding="utf-8")
+    for code, severity in CONTRACT.items():
+        assert f"| `{code}` | {severity} |" in guide, code
