@@ -1,4 +1,4 @@
-"""A real api server on 127.0.0.1 in a background thread (for synchronous clients: schemathesis, the CLI)."""
+"""Real servers on 127.0.0.1 in background threads (for synchronous clients: schemathesis, the CLI)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ from shared.settings import Settings
 
 @contextmanager
 def running_api(settings: Settings, *, timeout: float = 30.0) -> Iterator[tuple[str, web.Application]]:
-    """Serve ``create_app(settings)`` on a free loopback port; yields the base URL and the app."""
+    """Serve the api's ``create_app(settings)`` on a free loopback port; yields the base URL and the app."""
+    with running_app(create_app(settings), timeout=timeout) as served:
+        yield served
+
+
+@contextmanager
+def running_app(app: web.Application, *, timeout: float = 30.0) -> Iterator[tuple[str, web.Application]]:
+    """Serve any aiohttp ``app`` (the api, a worker, a test site) in a thread of its own."""
     loop = asyncio.new_event_loop()
-    app = create_app(settings)
     runner = web.AppRunner(app, shutdown_timeout=2)
     started = threading.Event()
     box: dict[str, Any] = {}
@@ -40,6 +46,10 @@ def running_api(settings: Settings, *, timeout: float = 30.0) -> Iterator[tuple[
         started.set()
         loop.run_forever()
         loop.run_until_complete(runner.cleanup())
+        leftover = asyncio.all_tasks(loop)  # e.g. a handler still sleeping past the shutdown timeout
+        for task in leftover:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         loop.close()
 
     thread = threading.Thread(target=run, name="api-server", daemon=True)

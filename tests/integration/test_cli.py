@@ -1,0 +1,135 @@
+"""The `seo` CLI against a running stack: an api and a worker (each in its own thread) and a local site."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from services.api import cli
+from services.worker.app import create_app as create_worker
+from shared import embedded
+from shared.settings import Settings
+from tests.conftest import TEMPLATE, _admin
+from tests.integration.apiserver import running_api, running_app
+
+TOKEN = "test-token-cli"
+
+
+def _site() -> web.Application:
+    """Three pages: a good one, one without a title, and a link to a page that is missing."""
+
+    def page(title: str, body: str) -> str:
+        head = f"<title>{title}</title>" if title else ""
+        return f'<!doctype html><html lang="en"><head>{head}</head><body><h1>Hi</h1>{body}</body></html>'
+
+    pages = {
+        "/": page("The home page of the little test site", '<a href="/a">a</a> <a href="/b">b</a>'),
+        "/a": page("", '<a href="/">home</a> <a href="/missing">gone</a>'),
+        "/b": page("Page B of the little test site, all good", '<a href="/">home</a>'),
+    }
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/slow":  # keeps a crawl running until the test cancels it
+            await asyncio.sleep(20)
+        if request.path in pages:
+            return web.Response(text=pages[request.path], content_type="text/html")
+        raise web.HTTPNotFound()
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    return app
+
+
+@pytest.fixture(scope="module")
+def stack(pg_server_dsn: str, template_dsn: str) -> Iterator[tuple[str, str]]:
+    """An api and a worker on one fresh database, and a site to crawl: yields (api URL, site URL)."""
+    name = f"t_cli_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(pg_server_dsn, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    settings = Settings(database_url=embedded.with_database(pg_server_dsn, name), api_token=TOKEN,
+                        allow_private_networks=True, heartbeat_seconds=1, lease_seconds=10)  # fmt: skip
+    try:
+        with (
+            running_api(settings) as (api_url, _),
+            running_app(create_worker(settings)),
+            running_app(_site()) as (site_url, _),
+        ):
+            yield api_url, site_url
+    finally:
+        asyncio.run(_admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def run_seo(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The installed console script's entry point in a process of its own, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from services.api.cli import main; sys.exit(main())", *args],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def seo(stack: tuple[str, str], *args: str, token: str = TOKEN) -> tuple[int, str, str]:
+    return run_seo("--api-url", stack[0], "--token", token, *args)
+
+
+def test_crawl_wait_shows_progress_and_issues(stack: tuple[str, str]) -> None:
+    code, out, err = seo(stack, "--json", "crawl", f"{stack[1]}/", "--max-pages", "10", "--wait")
+    assert code == cli.EXIT_OK, err
+    result = json.loads(out)
+    assert result["crawl"]["status"] == "completed" and result["crawl"]["pages_crawled"] == 4
+    codes = {row["code"] for row in result["issues"]["items"]}
+    assert {"title_missing", "status_4xx", "broken_internal_link"} <= codes
+
+    # What a person sees: the progress bar (on stderr), then the end state and the table of issues.
+    code, out, err = seo(stack, "crawl", f"{stack[1]}/", "--max-pages", "10", "--wait")
+    assert code == cli.EXIT_OK, err
+    assert "completed: 4 pages crawled" in out and "title_missing" in out and "errors" in out
+    assert "4/4" in err and "pages" in err
+
+    listing = json.loads(seo(stack, "--json", "crawls")[1])
+    first, second = listing["items"][1]["id"], listing["items"][0]["id"]
+    code, out, _ = seo(stack, "issues", first, "--code", "status_4xx")
+    assert code == 0 and f"{stack[1]}/missing" in out
+    code, out, _ = seo(stack, "compare", first, second)
+    assert code == 0 and "Pages: +0 added, -0 removed, 0 changed" in out
+
+
+def test_export_and_state_commands(stack: tuple[str, str], tmp_path: Path) -> None:
+    code, out, err = seo(stack, "--json", "crawl", f"{stack[1]}/", "--wait")
+    assert code == 0, err
+    crawl_id = json.loads(out)["crawl"]["id"]
+    target = tmp_path / "pages.csv"
+    assert seo(stack, "export", crawl_id, "--format", "csv", "-o", str(target))[0] == 0
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert {r["url"] for r in rows} == {f"{stack[1]}/", f"{stack[1]}/a", f"{stack[1]}/b", f"{stack[1]}/missing"}
+
+    # A crawl that ends cancelled makes `status` and `watch` exit non-zero, for scripts.
+    queued = json.loads(seo(stack, "--json", "crawl", f"{stack[1]}/slow")[1])
+    assert seo(stack, "cancel", queued["id"])[0] == 0
+    assert seo(stack, "status", queued["id"])[0] == cli.EXIT_CRAWL_FAILED
+    assert seo(stack, "--json", "watch", queued["id"])[0] == cli.EXIT_CRAWL_FAILED
+
+
+def test_errors_are_clear(stack: tuple[str, str], tmp_path: Path) -> None:
+    code, _, err = seo(stack, "crawls", token="wrong")
+    assert code == cli.EXIT_API and "SEO_API_TOKEN" in err
+    code, _, err = seo(stack, "status", str(uuid.uuid4()))
+    assert code == cli.EXIT_API and "No crawl has the id" in err
+    code, _, err = seo(stack, "crawl", "ftp://example.com/")
+    assert code == cli.EXIT_API and "http" in err
+    code, _, err = run_seo("--api-url", "http://127.0.0.1:9", "crawls")
+    assert code == cli.EXIT_API and "cannot reach the API" in err
+    # The environment, then a config file, supply URL and token when no flag does.
+    assert run_seo("crawls", env={"SEO_API_URL": stack[0], "SEO_API_TOKEN": TOKEN})[0] == cli.EXIT_OK
+    config = tmp_path / "config.toml"
+    config.write_text(f'api_url = "{stack[0]}"\ntoken = "{TOKEN}"\n')
+    assert run_seo("--config", str(config), "crawls")[0] == cli.EXIT_OK
