@@ -16,4 +16,5 @@ from shared.settings import Settings
 document = app_document(create_app(Settings()))
 Path("src/api/openapi.json").write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 PY
-npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts
+# Defaults do not make a request field required (they would, by openapi-typescript's default).
+npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts --default-non-nullable false

@@ -1,6 +1,7 @@
 /** The typed client for /api: one function per endpoint, errors as ApiError (problem+json). */
 import type {
   CatalogueEntry,
+  CompareKind,
   Comparison,
   Crawl,
   CrawlSettings,
@@ -132,8 +133,13 @@ export const api: Api = {
   catalogue: (lang: string, signal?: AbortSignal) =>
     request<{ items: CatalogueEntry[] }>("GET", `/api/issues/catalogue${query({ lang })}`, undefined, signal).then((b) => b.items),
 
-  compare: (crawlId: string, otherId: string, signal?: AbortSignal) =>
-    request<Comparison>("GET", `/api/crawls/${enc(crawlId)}/compare/${enc(otherId)}`, undefined, signal),
+  compare: (crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal) =>
+    request<Comparison>(
+      "GET",
+      `/api/crawls/${enc(crawlId)}/compare/${enc(otherId)}${query({ kind: page?.kind, cursor: page?.cursor, limit: page ? 200 : undefined })}`,
+      undefined,
+      signal,
+    ),
 
   listSchedules: (signal?: AbortSignal) =>
     request<{ items: Schedule[] }>("GET", "/api/schedules", undefined, signal).then((body) => body.items),
@@ -161,7 +167,7 @@ export interface Api {
   issueSummary(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueSummary[]>;
   issueUrls(crawlId: string, code: string, lang: string, cursor?: string | null, signal?: AbortSignal): Promise<Paginated<IssueUrl>>;
   catalogue(lang: string, signal?: AbortSignal): Promise<CatalogueEntry[]>;
-  compare(crawlId: string, otherId: string, signal?: AbortSignal): Promise<Comparison>;
+  compare(crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal): Promise<Comparison>;
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
   createSchedule(input: ScheduleInput): Promise<Schedule>;
   deleteSchedule(id: string): Promise<unknown>;

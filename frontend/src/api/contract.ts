@@ -19,9 +19,8 @@ export type ContractChecks = [
   Assert<Fits<S["PageList"], ui.Paginated<ui.Page>>>,
   Assert<Fits<S["PageDetail"], ui.PageDetail>>,
   Assert<Fits<S["IssueSummary"], ui.IssueReport>>,
-  Assert<Fits<S["CatalogueEntry"], ui.CatalogueEntry>>,
   Assert<Fits<S["Schedule"], ui.Schedule>>,
   Assert<Fits<S["ProblemDocument"], Omit<ui.Problem, "status"> & { status: number }>>,
   Assert<Fits<ui.ScheduleInput, S["ScheduleCreate"]>>,
-  Assert<Fits<Required<Pick<ui.CrawlSettings, "url" | "mode" | "urls" | "max_pages" | "include" | "exclude" | "user_agent" | "max_rps" | "concurrency" | "respect_robots" | "use_sitemaps">>, Partial<S["CrawlSettings"]>>>,
+  Assert<Fits<Required<Pick<ui.CrawlSettings, "url" | "mode" | "urls" | "max_pages" | "include" | "exclude" | "user_agent" | "max_rps" | "concurrency" | "respect_robots" | "use_sitemaps">>, Partial<S["CrawlRequest"]>>>,
 ];

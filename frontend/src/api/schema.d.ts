@@ -20,6 +20,7 @@ export interface paths {
         /**
          * Start a crawl
          * @description Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
+         *         `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them).
          */
         post: operations["start_crawl"];
         delete?: never;
@@ -90,6 +91,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/compare/{other_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two crawls
+         * @description Pages added and removed, fields changed, issues new and fixed, between two completed crawls of one site.
+         */
+        get: operations["compare_crawls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/events": {
         parameters: {
             query?: never;
@@ -113,6 +134,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export pages, issues or links
+         * @description Streams the rows as they are read (flat memory however big the crawl); a download, with a file name.
+         */
+        get: operations["export_crawl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/issues": {
         parameters: {
             query?: never;
@@ -123,7 +164,7 @@ export interface paths {
         /**
          * Issue summary of a crawl
          * @description One row per issue code (severity, count, title, explanation, fix), most severe first;
-         *         `?code=X` adds the URLs with that code.
+         *         `?code=X` adds the URLs with that code, by URL, cursor-paginated.
          */
         get: operations["crawl_issues"];
         put?: never;
@@ -209,6 +250,26 @@ export interface paths {
          * @description Appends CrawlResumed; the crawl goes back to the queue.
          */
         post: operations["resume_crawl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * sitemap.xml of the indexable 200 pages
+         * @description Up to 50,000 URLs as one urlset; more become a sitemap index whose parts are `?part=N`.
+         */
+        get: operations["crawl_sitemap"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -411,33 +472,69 @@ export interface components {
     schemas: {
         /** Catalogue */
         Catalogue: {
-            /** Items */
-            items: components["schemas"]["CatalogueEntry"][];
-        };
-        /** CatalogueEntry */
-        CatalogueEntry: {
-            /** Code */
-            code: string;
-            /** Explanation */
-            explanation: string;
-            /** Fix */
-            fix: string;
-            /** Scope */
-            scope: string;
             /**
-             * Severity
-             * @enum {string}
+             * Items
+             * @description code, severity, scope, threshold, title, explanation, fix
              */
-            severity: "error" | "warning" | "notice";
-            /** Threshold */
-            threshold: string | null;
+            items: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * Comparison
+         * @description Counts of every kind of change; with `kind`, one page of those rows. The older crawl is `before`.
+         */
+        Comparison: {
             /**
-             * Threshold Value
+             * After
+             * Format: uuid
+             */
+            after: string;
+            /**
+             * Before
+             * Format: uuid
+             */
+            before: string;
+            /**
+             * Fields
+             * @description pages whose field changed, per field
+             */
+            fields: {
+                [key: string]: number;
+            };
+            /**
+             * Issues
+             * @description new, fixed, by_code: [{code, new, fixed}]
+             */
+            issues: {
+                [key: string]: unknown;
+            };
+            /**
+             * Items
              * @default null
              */
-            threshold_value: unknown;
-            /** Title */
-            title: string;
+            items?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Kind
+             * @default null
+             */
+            kind?: ("added" | "removed" | "changed" | "issues_new" | "issues_fixed") | null;
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+            /**
+             * Pages
+             * @description added, removed, changed
+             */
+            pages: {
+                [key: string]: number;
+            };
+            /** Site */
+            site: string;
         };
         /**
          * Crawl
@@ -506,15 +603,15 @@ export interface components {
             next_cursor: string | null;
         };
         /**
-         * CrawlSettings
-         * @description The body of ``POST /api/crawls`` and the settings a worker crawls with.
+         * CrawlRequest
+         * @description The body of POST /api/crawls: the crawl's settings (validated exactly as the worker reads them).
          */
-        CrawlSettings: {
+        CrawlRequest: {
             /**
              * Concurrency
              * @default 4
              */
-            concurrency: number;
+            concurrency?: number;
             /** Exclude */
             exclude?: string[];
             /** Include */
@@ -523,62 +620,68 @@ export interface components {
              * Include Subdomains
              * @default false
              */
-            include_subdomains: boolean;
+            include_subdomains?: boolean;
             /**
              * Max Body Bytes
              * @default 10485760
              */
-            max_body_bytes: number;
+            max_body_bytes?: number;
             /**
              * Max Depth
              * @default null
              */
-            max_depth: number | null;
+            max_depth?: number | null;
             /**
              * Max Pages
              * @default 10000
              */
-            max_pages: number;
+            max_pages?: number;
             /**
              * Max Rps
              * @default 5
              */
-            max_rps: number;
+            max_rps?: number;
             /**
              * Mode
              * @default spider
              * @enum {string}
              */
-            mode: "spider" | "list";
+            mode?: "spider" | "list";
             /**
              * Respect Robots
              * @default true
              */
-            respect_robots: boolean;
+            respect_robots?: boolean;
             thresholds?: components["schemas"]["Thresholds"];
             /**
              * Timeout Seconds
              * @default 30
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /**
              * Url
              * @description start URL (spider mode) or the first of `urls` (list mode)
              * @default
              */
-            url: string;
+            url?: string;
             /** Urls */
             urls?: string[];
             /**
              * Use Sitemaps
              * @default true
              */
-            use_sitemaps: boolean;
+            use_sitemaps?: boolean;
             /**
              * User Agent
              * @default SEOCrawler/1.0 (+self-hosted)
              */
-            user_agent: string;
+            user_agent?: string;
+        } | {
+            url: unknown;
+        } | {
+            /** @constant */
+            mode: "list";
+            urls: unknown;
         };
         /** FieldError */
         FieldError: {
@@ -610,10 +713,13 @@ export interface components {
         };
         /**
          * IssueSummary
-         * @description Without `code`: one row per code. With `code`: that code's row and its URLs (cursor-paginated).
+         * @description Without `code`: one row per code. With `code`: also that code's URLs (cursor-paginated).
          */
         IssueSummary: {
-            /** Crawl Id */
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
             crawl_id: string;
             /** Items */
             items: components["schemas"]["IssueSummaryRow"][];
@@ -621,7 +727,7 @@ export interface components {
              * Next Cursor
              * @default null
              */
-            next_cursor: string | null;
+            next_cursor?: string | null;
             /**
              * Totals
              * @description issue rows per severity
@@ -633,7 +739,7 @@ export interface components {
              * Urls
              * @default null
              */
-            urls: components["schemas"]["IssueUrl"][] | null;
+            urls?: components["schemas"]["IssueUrl"][] | null;
         };
         /** IssueSummaryRow */
         IssueSummaryRow: {
@@ -648,11 +754,23 @@ export interface components {
             explanation: string;
             /** Fix */
             fix: string;
+            /** Scope */
+            scope: string;
             /**
              * Severity
              * @enum {string}
              */
             severity: "error" | "warning" | "notice";
+            /**
+             * Threshold
+             * @description the crawl setting (under `thresholds`) that tunes this rule
+             */
+            threshold: string | null;
+            /**
+             * Threshold Value
+             * @default null
+             */
+            threshold_value?: unknown;
             /** Title */
             title: string;
         };
@@ -664,6 +782,11 @@ export interface components {
             };
             /** Page Id */
             page_id: number;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "notice";
             /** Status Code */
             status_code: number | null;
             /** Url */
@@ -869,6 +992,16 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Explanation
+             * @default
+             */
+            explanation?: string;
+            /**
+             * Fix
+             * @default
+             */
+            fix?: string;
+            /**
              * Severity
              * @enum {string}
              */
@@ -903,7 +1036,7 @@ export interface components {
              * @description validation errors, one per field
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /** Status */
             status: number;
             /** Title */
@@ -912,7 +1045,7 @@ export interface components {
              * Type
              * @default about:blank
              */
-            type: string;
+            type?: string;
         };
         /** RedirectHop */
         RedirectHop: {
@@ -962,19 +1095,14 @@ export interface components {
              * @example 0 3 * * *
              */
             cron: string;
-            /**
-             * Settings
-             * @description crawl settings, as for POST /api/crawls
-             */
-            settings?: {
-                [key: string]: unknown;
-            };
+            /** @description crawl settings, as for POST /api/crawls (without `url`) */
+            settings?: components["schemas"]["ScheduleSettings"];
             /**
              * Timezone
              * @default UTC
              * @example Europe/Moscow
              */
-            timezone: string;
+            timezone?: string;
             /**
              * Url
              * @description the start URL of every crawl
@@ -986,6 +1114,72 @@ export interface components {
             /** Items */
             items: components["schemas"]["Schedule"][];
         };
+        /** ScheduleSettings */
+        ScheduleSettings: {
+            /**
+             * Concurrency
+             * @default 4
+             */
+            concurrency?: number;
+            /** Exclude */
+            exclude?: string[];
+            /** Include */
+            include?: string[];
+            /**
+             * Include Subdomains
+             * @default false
+             */
+            include_subdomains?: boolean;
+            /**
+             * Max Body Bytes
+             * @default 10485760
+             */
+            max_body_bytes?: number;
+            /**
+             * Max Depth
+             * @default null
+             */
+            max_depth?: number | null;
+            /**
+             * Max Pages
+             * @default 10000
+             */
+            max_pages?: number;
+            /**
+             * Max Rps
+             * @default 5
+             */
+            max_rps?: number;
+            /**
+             * Mode
+             * @default spider
+             * @enum {string}
+             */
+            mode?: "spider" | "list";
+            /**
+             * Respect Robots
+             * @default true
+             */
+            respect_robots?: boolean;
+            thresholds?: components["schemas"]["Thresholds"];
+            /**
+             * Timeout Seconds
+             * @default 30
+             */
+            timeout_seconds?: number;
+            /** Urls */
+            urls?: string[];
+            /**
+             * Use Sitemaps
+             * @default true
+             */
+            use_sitemaps?: boolean;
+            /**
+             * User Agent
+             * @default SEOCrawler/1.0 (+self-hosted)
+             */
+            user_agent?: string;
+        };
         /** SessionState */
         SessionState: {
             /** Authenticated */
@@ -994,7 +1188,7 @@ export interface components {
              * Via
              * @default null
              */
-            via: ("token" | "session") | null;
+            via?: ("token" | "session") | null;
         };
         /**
          * Thresholds
@@ -1005,57 +1199,57 @@ export interface components {
              * Deep Page Depth
              * @default 4
              */
-            deep_page_depth: number;
+            deep_page_depth?: number;
             /**
              * Large Page Bytes
              * @default 2097152
              */
-            large_page_bytes: number;
+            large_page_bytes?: number;
             /**
              * Meta Description Max Length
              * @default 160
              */
-            meta_description_max_length: number;
+            meta_description_max_length?: number;
             /**
              * Meta Description Min Length
              * @default 70
              */
-            meta_description_min_length: number;
+            meta_description_min_length?: number;
             /**
              * Near Duplicate Similarity
              * @default 0.9
              */
-            near_duplicate_similarity: number;
+            near_duplicate_similarity?: number;
             /**
              * Redirect Chain Hops
              * @default 2
              */
-            redirect_chain_hops: number;
+            redirect_chain_hops?: number;
             /**
              * Slow Response Ms
              * @default 800
              */
-            slow_response_ms: number;
+            slow_response_ms?: number;
             /**
              * Thin Content Words
              * @default 200
              */
-            thin_content_words: number;
+            thin_content_words?: number;
             /**
              * Title Max Length
              * @default 60
              */
-            title_max_length: number;
+            title_max_length?: number;
             /**
              * Title Min Length
              * @default 30
              */
-            title_min_length: number;
+            title_min_length?: number;
             /**
              * Url Max Length
              * @default 115
              */
-            url_max_length: number;
+            url_max_length?: number;
         };
     };
     responses: never;
@@ -1070,6 +1264,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 status?: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
             };
@@ -1117,7 +1312,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CrawlSettings"];
+                "application/json": components["schemas"]["CrawlRequest"];
             };
         };
         responses: {
@@ -1289,6 +1484,71 @@ export interface operations {
             };
         };
     };
+    compare_crawls: {
+        parameters: {
+            query?: {
+                /** @description list the rows of this kind of change */
+                kind?: "added" | "removed" | "changed" | "issues_new" | "issues_fixed";
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+                other_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What changed between two crawls */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_events: {
         parameters: {
             query?: never;
@@ -1341,14 +1601,74 @@ export interface operations {
             };
         };
     };
+    export_crawl: {
+        parameters: {
+            query?: {
+                /** @description json is JSON Lines, one row a line */
+                format?: "csv" | "json" | "xlsx";
+                what?: "pages" | "issues" | "links";
+                /** @description language of the issue texts */
+                lang?: "en" | "ru";
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Export pages, issues or links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_issues: {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: string;
+                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page";
                 severity?: "error" | "warning" | "notice";
+                /** @description also list codes that did not fire */
+                include_zero?: boolean;
                 lang?: "en" | "ru";
                 limit?: number;
+                /** @description `next_cursor` of the previous page */
                 cursor?: string;
             };
             header?: never;
@@ -1401,12 +1721,13 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 /** @description `404`, a class like `4xx`, or `error` */
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code */
-                issue?: string;
+                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page";
                 /** @description text search in URL and title */
                 q?: string;
                 sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at";
@@ -1588,6 +1909,58 @@ export interface operations {
             };
             /** @description The state does not allow this change. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    crawl_sitemap: {
+        parameters: {
+            query?: {
+                /** @description the N-th urlset of a sitemap index */
+                part?: number;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description sitemap.xml of the indexable 200 pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

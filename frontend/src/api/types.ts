@@ -149,28 +149,34 @@ export interface CatalogueEntry {
   threshold?: string | null;
 }
 
-export interface FieldChange {
-  url: string;
-  field: string;
-  before: unknown;
-  after: unknown;
-  page_id?: number | null;
-}
+export type CompareKind = "added" | "removed" | "changed" | "issues_new" | "issues_fixed";
 
-export interface IssueChange {
+/** A row of one kind of change; which fields are present depends on the kind. */
+export interface CompareRow {
   url: string;
-  code: string;
+  page_id?: number | null;
+  status_code?: number | null;
+  /** `changed`: the fields that differ, before and after. */
+  fields?: Record<string, { before: unknown; after: unknown }>;
+  /** `issues_new` / `issues_fixed` */
+  code?: string;
   severity?: Severity;
-  page_id?: number | null;
+  details?: Record<string, unknown>;
+  page_added?: boolean;
+  page_removed?: boolean;
 }
 
+/** GET /api/crawls/{id}/compare/{other}: counts; with `kind`, one page of those rows. `before` is the older crawl. */
 export interface Comparison {
-  pages_added: { url: string; page_id?: number | null }[];
-  pages_removed: { url: string; page_id?: number | null }[];
-  changed: FieldChange[];
-  issues_new: IssueChange[];
-  issues_fixed: IssueChange[];
-  [key: string]: unknown;
+  before: string;
+  after: string;
+  site: string;
+  pages: Record<string, number>;
+  fields: Record<string, number>;
+  issues: { new?: number; fixed?: number; by_code?: { code: string; new: number; fixed: number }[]; [key: string]: unknown };
+  kind?: CompareKind | null;
+  items?: CompareRow[] | null;
+  next_cursor?: string | null;
 }
 
 export interface Schedule {
@@ -190,7 +196,8 @@ export interface ScheduleInput {
   url: string;
   cron: string;
   timezone: string;
-  settings: Partial<CrawlSettings>;
+  /** The crawl settings of every run (the URL is the schedule's own). */
+  settings: { max_pages?: number; max_depth?: number | null; max_rps?: number; concurrency?: number };
 }
 
 export interface FieldError {

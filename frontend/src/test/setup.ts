@@ -7,5 +7,5 @@ afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
   vi.unstubAllGlobals();
-  localStorage.clear();
+  globalThis.localStorage?.clear();
 });

@@ -20,7 +20,7 @@ const FIELDS = [
 ] as const;
 const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links"]);
 
-function LinkList({ crawlId, links, empty }: { crawlId: string; links: LinkRef[]; empty: string }) {
+function LinkList({ crawlId, links, empty, withStatus }: { crawlId: string; links: LinkRef[]; empty: string; withStatus: boolean }) {
   const { t } = useI18n();
   if (!links.length) return <p className="muted">{empty}</p>;
   return (
@@ -30,7 +30,7 @@ function LinkList({ crawlId, links, empty }: { crawlId: string; links: LinkRef[]
           <tr>
             <th scope="col">{t("field.url")}</th>
             <th scope="col">{t("page.anchor")}</th>
-            <th scope="col">{t("field.status_code")}</th>
+            {withStatus && <th scope="col">{t("field.status_code")}</th>}
           </tr>
         </thead>
         <tbody>
@@ -41,9 +41,11 @@ function LinkList({ crawlId, links, empty }: { crawlId: string; links: LinkRef[]
                 {link.rel ? <span className="muted"> [{link.rel}]</span> : null}
               </td>
               <td>{link.anchor || t("page.none")}</td>
-              <td>
-                <HttpStatus code={link.status_code} />
-              </td>
+              {withStatus && (
+                <td>
+                  <HttpStatus code={link.status_code} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -174,11 +176,11 @@ export function PageView() {
 
       <section aria-labelledby="page-inlinks">
         <h2 id="page-inlinks">{t("page.inlinks", { n: p.inlinks?.length ?? 0 })}</h2>
-        <LinkList crawlId={crawlId} links={p.inlinks ?? []} empty={t("page.noLinks")} />
+        <LinkList crawlId={crawlId} links={p.inlinks ?? []} empty={t("page.noLinks")} withStatus={false} />
       </section>
       <section aria-labelledby="page-outlinks">
         <h2 id="page-outlinks">{t("page.outlinks", { n: p.outlinks?.length ?? 0 })}</h2>
-        <LinkList crawlId={crawlId} links={p.outlinks ?? []} empty={t("page.noLinks")} />
+        <LinkList crawlId={crawlId} links={p.outlinks ?? []} empty={t("page.noLinks")} withStatus />
       </section>
     </div>
   );
