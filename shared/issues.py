@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 
@@ -24,6 +25,7 @@ _OF_CODE = """
 SELECT i.page_id, p.url, i.severity, i.details, p.status_code
 FROM issues i JOIN pages p ON p.id = i.page_id
 WHERE i.crawl_id = $1 AND i.code = $2 AND ($3::text IS NULL OR p.url > $3)
+  AND ($5::text IS NULL OR strpos(lower(p.url), lower($5)) > 0 OR strpos(lower(p.url), lower($6)) > 0)
 ORDER BY p.url LIMIT $4
 """
 _OF_PAGE = "SELECT code, severity, details FROM issues WHERE crawl_id = $1 AND page_id = $2"
@@ -56,9 +58,17 @@ async def summary(
 
 
 async def pages_with(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, code: str, *, after_url: str | None = None, limit: int = 100
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    code: str,
+    *,
+    after_url: str | None = None,
+    limit: int = 100,
+    url_contains: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The URLs carrying ``code``, by URL, as ``(rows, next_cursor)``; pass ``next_cursor`` as ``after_url``.
+
+    ``url_contains`` keeps the URLs containing that text (case-insensitive).
 
     Each row: ``page_id``, ``url``, ``status_code``, ``severity``, ``details``.
     """
@@ -66,7 +76,10 @@ async def pages_with(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidReportRequest("limit", f"limit must be between 1 and {MAX_LIMIT}")
     await _require_crawl(conn, crawl_id)
-    rows = await conn.fetch(_OF_CODE, crawl_id, code, after_url, limit + 1)
+    # Crawled URLs are stored percent-encoded: "каталог" is also looked for as "%D0%BA...".
+    needle = url_contains or None
+    encoded = quote(needle.lower(), safe="/:?=&%#+@") if needle else None
+    rows = await conn.fetch(_OF_CODE, crawl_id, code, after_url, limit + 1, needle, encoded)
     items = [dict(r) for r in rows[:limit]]
     return items, (items[-1]["url"] if len(rows) > limit else None)
 
