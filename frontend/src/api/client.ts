@@ -146,8 +146,8 @@ export const api: Api = {
   createSchedule: (input: ScheduleInput) => request<Schedule>("POST", "/api/schedules", input),
   deleteSchedule: (id: string) => request<unknown>("DELETE", `/api/schedules/${enc(id)}`),
 
-  exportUrl: (crawlId: string, format: ExportFormat, what: ExportWhat) =>
-    `/api/crawls/${enc(crawlId)}/export${query({ format, what })}`,
+  exportUrl: (crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string) =>
+    `/api/crawls/${enc(crawlId)}/export${query({ format, what, lang })}`,
   sitemapUrl: (crawlId: string) => `/api/crawls/${enc(crawlId)}/sitemap.xml`,
   eventsUrl: (crawlId: string) => `/api/crawls/${enc(crawlId)}/events`,
   listEventsUrl: () => "/api/crawls/events",
@@ -171,7 +171,7 @@ export interface Api {
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
   createSchedule(input: ScheduleInput): Promise<Schedule>;
   deleteSchedule(id: string): Promise<unknown>;
-  exportUrl(crawlId: string, format: ExportFormat, what: ExportWhat): string;
+  exportUrl(crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string): string;
   sitemapUrl(crawlId: string): string;
   eventsUrl(crawlId: string): string;
   listEventsUrl(): string;

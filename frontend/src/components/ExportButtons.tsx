@@ -1,6 +1,6 @@
 /** Download links for a crawl's exports (CSV, JSON Lines, XLSX) and its sitemap.xml. */
 import { api, type ExportFormat, type ExportWhat } from "../api/client";
-import { useT } from "../i18n";
+import { useI18n } from "../i18n";
 
 const FORMATS: { format: ExportFormat; label: string }[] = [
   { format: "csv", label: "CSV" },
@@ -10,7 +10,7 @@ const FORMATS: { format: ExportFormat; label: string }[] = [
 const WHATS: ExportWhat[] = ["pages", "issues", "links"];
 
 export function ExportButtons({ crawlId }: { crawlId: string }) {
-  const t = useT();
+  const { t, lang } = useI18n();
   return (
     <section className="exports" aria-labelledby="exports-title">
       <h2 id="exports-title">{t("export.title")}</h2>
@@ -19,7 +19,7 @@ export function ExportButtons({ crawlId }: { crawlId: string }) {
           <div key={what} className="export-row">
             <span className="export-what">{t(`export.${what}`)}</span>
             {FORMATS.map(({ format, label }) => (
-              <a key={format} className="button" href={api.exportUrl(crawlId, format, what)} download data-testid={`export-${what}-${format}`}>
+              <a key={format} className="button" href={api.exportUrl(crawlId, format, what, lang)} download data-testid={`export-${what}-${format}`}>
                 {label}
               </a>
             ))}

@@ -159,6 +159,7 @@ export const en = {
   "compare.after": "After",
   "compare.none": "No differences.",
   "compare.pick": "Pick a crawl to compare with",
+  "compare.byField": "Changed pages per field: {list}",
 
   "schedules.title": "Schedules",
   "schedules.new": "New schedule",

@@ -161,6 +161,7 @@ export const ru: Record<MessageKey, string> = {
   "compare.after": "Стало",
   "compare.none": "Различий нет.",
   "compare.pick": "Выберите сканирование для сравнения",
+  "compare.byField": "Изменённых страниц по полям: {list}",
 
   "schedules.title": "Расписания",
   "schedules.new": "Новое расписание",

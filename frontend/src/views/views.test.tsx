@@ -159,6 +159,6 @@ describe("overview", () => {
     expect(within(status).getByText("404")).toBeInTheDocument();
     expect(screen.getByTestId("chart-depth")).toBeInTheDocument();
     expect(screen.getByTestId("chart-time")).toHaveTextContent("800–1500 ms");
-    expect(screen.getByTestId("export-pages-csv")).toHaveAttribute("href", `/api/crawls/${C}/export?format=csv&what=pages`);
+    expect(screen.getByTestId("export-pages-csv")).toHaveAttribute("href", `/api/crawls/${C}/export?format=csv&what=pages&lang=en`);
   });
 });

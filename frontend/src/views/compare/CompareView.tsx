@@ -34,7 +34,9 @@ function pageLink(row: CompareRow, kind: CompareKind, pair: Comparison): string 
 }
 
 function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pair: Comparison }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const catalogue = useAsync((signal) => api.catalogue(lang, signal), [lang]);
+  const titles = new Map((catalogue.data ?? []).map((e) => [e.code, e.title]));
   const url = (row: CompareRow) => {
     const to = pageLink(row, kind, pair);
     return to ? <Link to={to}>{row.url}</Link> : <span className="break">{row.url}</span>;
@@ -71,7 +73,7 @@ function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pai
     <ul className="url-list">
       {rows.map((row, i) => (
         <li key={`${row.url}-${row.code ?? ""}-${i}`}>
-          {row.severity && <SeverityBadge severity={row.severity} />} {row.code && <code>{row.code}</code>} {url(row)}{" "}
+          {row.severity && <SeverityBadge severity={row.severity} />} {row.code && <span title={row.code}>{titles.get(row.code) ?? row.code}</span>} {url(row)}{" "}
           {row.status_code !== undefined && <HttpStatus code={row.status_code} />}
           {row.details && Object.keys(row.details).length > 0 && <span className="muted break"> {detailsText(row.details)}</span>}
         </li>
@@ -161,7 +163,7 @@ export function CompareView() {
       {total === 0 && <Empty>{t("compare.none")}</Empty>}
       {changedFields.length > 0 && (
         <p data-testid="compare-fields">
-          {changedFields.map(([field, n]) => `${fieldLabel(field, t)}: ${formatNumber(n, locale)}`).join(" · ")}
+          {t("compare.byField", { list: changedFields.map(([field, n]) => `${fieldLabel(field, t)}: ${formatNumber(n, locale)}`).join(" · ") })}
         </p>
       )}
       {SECTIONS.map((s) => (
