@@ -45,6 +45,13 @@ test-python: install
 test: install
 	bash scripts/test-all.sh
 
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npm run --silent lint && npm run --silent typecheck && npx vitest run
+
+test-e2e: install frontend
+	bash scripts/install-system-deps.sh
+	node --test --test-reporter=spec tests/e2e/
+
 bench: install
 	bash bench/run.sh
 
