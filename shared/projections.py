@@ -284,11 +284,21 @@ async def _issues_detected(conn: asyncpg.Connection, item: Recorded) -> None:
             "DELETE FROM issues WHERE crawl_id = $1 AND code = ANY($2::text[])", data.crawl_id, data.replace_codes
         )
     if data.issues:
-        await conn.executemany(
-            """INSERT INTO issues (crawl_id, page_id, code, severity, details) VALUES ($1, $2, $3, $4, $5)
+        # One set-based statement per event (thousands of rows at a crawl's end); DISTINCT ON keeps
+        # the last finding per (code, page) because ON CONFLICT cannot touch a row twice.
+        await conn.execute(
+            """INSERT INTO issues (crawl_id, page_id, code, severity, details)
+               SELECT DISTINCT ON (code, page_id) $1, page_id, code, severity, details
+               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY
+                    AS u(page_id, code, severity, details, n)
+               ORDER BY code, page_id, n DESC
                ON CONFLICT (crawl_id, code, page_id) DO UPDATE SET severity = EXCLUDED.severity,
                    details = EXCLUDED.details""",
-            [(data.crawl_id, i["page_id"], i["code"], i["severity"], i.get("details") or {}) for i in data.issues],
+            data.crawl_id,
+            [i["page_id"] for i in data.issues],
+            [i["code"] for i in data.issues],
+            [i["severity"] for i in data.issues],
+            [i.get("details") or {} for i in data.issues],
         )
     await conn.execute(
         "UPDATE crawls SET issues_count = (SELECT count(*) FROM issues WHERE crawl_id = $1) WHERE id = $1",

@@ -66,3 +66,18 @@ async def test_bad_questions_get_clear_errors(pool: asyncpg.Pool) -> None:
             await issues.pages_with(conn, crawl_id, "title_missing", limit=0)
         with pytest.raises(CrawlNotFound):
             await issues.summary(conn, uuid.uuid4())
+
+
+async def test_the_same_finding_twice_in_one_event_keeps_the_last(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        crawl_id = await new_crawl(conn, S)
+        p = page(S + "twice")
+        await store(conn, crawl_id, [p])
+        twice = [
+            {"page_id": p.id, "code": "title_too_long", "severity": "warning", "details": {"length": 70}},
+            {"page_id": p.id, "code": "title_too_long", "severity": "warning", "details": {"length": 80}},
+        ]
+        await eventstore.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=twice)])
+        (issue,) = await issues.of_page(conn, crawl_id, p.id)
+        assert issue["details"] == {"length": 80}
+        assert await conn.fetchval("SELECT issues_count FROM crawls WHERE id = $1", crawl_id) == 1
