@@ -120,7 +120,25 @@ def parse_model(data: Any, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_problem(exc) from None
+        problem = validation_problem(exc)
+        for error in problem.errors or []:
+            if error["field"] == "body":
+                error["field"] = _field_named_in(error["message"], model) or "body"
+        fields = ", ".join(dict.fromkeys(e["field"] for e in problem.errors or []))
+        problem.detail = f"Invalid {fields}: {problem.errors[0]['message']}" if problem.errors else problem.detail
+        raise problem from None
+
+
+_NAMED = re.compile(r"`(\w+)`|^(\w+)\b")
+
+
+def _field_named_in(message: str, model: type[BaseModel]) -> str | None:
+    """A whole-model rule's message names its field (`url` is required, url must start...): find it."""
+    for match in _NAMED.finditer(message):
+        name = match.group(1) or match.group(2)
+        if name in model.model_fields:
+            return name
+    return None
 
 
 async def read_json(request: web.Request) -> Any:

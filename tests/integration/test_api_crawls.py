@@ -43,3 +43,46 @@ async def test_errors_are_problem_json(dsn: str, aiohttp_client) -> None:  # typ
     assert body["errors"][0]["field"] == "max_pages"
     resp = await client.post("/api/crawls", json={"url": "ftp://example.com/"})
     assert resp.status == 422 and "http" in (await resp.json())["detail"]
+
+
+async def test_input_limits_and_ssrf(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, api_token=TOKEN, max_body_bytes=4096)), headers=AUTH
+    )
+    resp = await client.post(
+        "/api/crawls", data=b"{" + b" " * 10_000 + b"}", headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 413 and resp.content_type == "application/problem+json"
+    for body, field in (
+        ({"url": "https://example.com/", "concurrency": 65}, "concurrency"),
+        ({"url": "https://example.com/", "max_rps": 0}, "max_rps"),
+        ({"url": "https://example.com/" + "a" * 3000}, "url"),
+        ({"url": "https://example.com/", "include": ["("]}, "include"),
+        ({"url": "https://example.com/", "surprise": 1}, "surprise"),
+    ):
+        resp = await client.post("/api/crawls", json=body)
+        assert resp.status == 422, body
+        assert field in {e["field"] for e in (await resp.json())["errors"]}, body
+    resp = await client.post("/api/crawls", data=b"not json", headers={"Content-Type": "application/json"})
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "body"
+    # Private targets are refused up front unless ALLOW_PRIVATE_NETWORKS says otherwise.
+    for url in ("http://127.0.0.1:8000/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"):
+        resp = await client.post("/api/crawls", json={"url": url})
+        problem = await resp.json()
+        assert resp.status == 422 and problem["errors"][0]["field"] == "url", url
+        assert "private networks" in problem["detail"] or "address" in problem["detail"], problem
+
+
+async def test_pause_resume_and_unknown_ids(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True)), headers=AUTH
+    )
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    assert (await (await client.post(f"/api/crawls/{crawl['id']}/pause")).json())["status"] == "paused"
+    assert (await client.post(f"/api/crawls/{crawl['id']}/pause")).status == 409
+    assert (await (await client.post(f"/api/crawls/{crawl['id']}/resume")).json())["status"] == "queued"
+    for action in ("cancel", "pause", "resume"):
+        assert (await client.post(f"/api/crawls/6a1f0f3c-3c1e-4a53-9f57-3f8f7a0b9f11/{action}")).status == 404
+    assert (await client.get("/api/crawls/not-a-uuid")).status == 404
+    listing = await (await client.get("/api/crawls?status=queued&limit=1")).json()
+    assert [c["id"] for c in listing["items"]] == [crawl["id"]] and listing["next_cursor"] is None
