@@ -195,6 +195,12 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
       rows.map((r) => Number(r.children[5].textContent.replace(/[^\d.]/g, "")) || 0),
     );
     assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by response time: ${times}`);
+    // the column chooser adds a column and remembers it in the address
+    await page.getByText("Columns").click();
+    await page.getByLabel("Canonical").check();
+    await page.waitForURL(/cols=[^&]*canonical/);
+    await page.getByRole("columnheader", { name: "Canonical" }).waitFor();
+    await page.getByText("Columns").click();
     // keyboard: arrows move between rows, Enter opens one
     await page.getByTestId("page-row").first().focus();
     await page.keyboard.press("ArrowDown");

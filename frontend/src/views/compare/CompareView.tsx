@@ -119,7 +119,7 @@ function Section({ kind, title, count, pair, crawlId, otherId }: { kind: Compare
       <summary>
         <h2>{title}</h2>
       </summary>
-      {open && body}
+      {(open || count === 0) && body}
     </details>
   );
 }
