@@ -1,7 +1,8 @@
 """Duplicate content: exact (same hash of the normalised body text) and near (simhash + LSH).
 
-Near duplicates use the 64-bit simhash the crawler stores per page (``simhash`` below computes
-one the same way). Similarity is ``1 - hamming / 64``; the default threshold 0.9 allows at most
+Near duplicates use the 64-bit simhash of word 3-shingles the crawler stores per page
+(``simhash`` below is an equivalent one for tests and tools; ``content_hash`` is the exact key the
+crawler uses). Similarity is ``1 - hamming / 64``; the default threshold 0.9 allows at most
 6 differing bits. Candidates come from locality-sensitive banding, never from all pairs: the
 fingerprint is cut into B = d + 2 blocks (8 for d = 6), and by the pigeonhole principle two
 fingerprints at most d bits apart agree exactly on at least 2 blocks. So each page is bucketed
