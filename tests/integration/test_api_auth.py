@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+
 import asyncpg
 import pytest
 
@@ -137,3 +142,26 @@ async def test_cors_opens_for_listed_origins(dsn: str, aiohttp_client) -> None: 
     assert pre.status == 204 and pre.headers["Access-Control-Allow-Origin"] == "https://ui.example"
     resp = await client.get("/api/crawls", headers={"Origin": "https://ui.example", "Authorization": f"Bearer {TOKEN}"})
     assert resp.status == 200 and resp.headers["Access-Control-Allow-Origin"] == "https://ui.example"
+
+
+def test_rotate_command_prints_a_new_token(dsn: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "API_TOKEN"} | {"DATABASE_URL": dsn}
+    done = subprocess.run([sys.executable, "-m", "services.api.token", "rotate"], capture_output=True, text=True,
+                          env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    token = done.stderr.split("store it now):", 1)[1].split()[0]
+
+    async def stored() -> str:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return str(await conn.fetchval("SELECT token_hash FROM api_token"))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(stored()) == auth.digest(token)
+    explained = subprocess.run([sys.executable, "-m", "services.api.token"], capture_output=True, text=True,
+                               env=env, timeout=60)  # fmt: skip
+    assert explained.returncode == 0 and "rotate" in explained.stdout
+    refused = subprocess.run([sys.executable, "-m", "services.api.token", "rotate"], capture_output=True, text=True,
+                             env=env | {"API_TOKEN": "from-env"}, timeout=60)  # fmt: skip
+    assert refused.returncode == 2 and "API_TOKEN is set" in refused.stderr
