@@ -32,7 +32,7 @@ ORDER BY txid DESC, position DESC LIMIT 1"""
 # horizon back. That transaction may never append (so never notify); we look again shortly.
 _HELD_BACK = "SELECT EXISTS (SELECT 1 FROM events WHERE (txid, position) > ($1::text::xid8, $2))"
 
-BATCH = 500
+BATCH = 50  # events per read: page batches are large, so memory stays bounded
 
 
 @dataclass(eq=False)

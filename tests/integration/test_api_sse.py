@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from services.api.app import create_app
-from services.api.routes.events import HUB
+from services.api.routes.events import HUB, RESUME_MAX_EVENTS
 from shared import events as ev
 from shared import eventstore
 from shared.settings import Settings
@@ -165,3 +165,16 @@ async def test_vanished_clients_leak_nothing(dsn: str, pool, aiohttp_client) -> 
     assert len(asyncio.all_tasks()) <= tasks_before
     metrics = await (await client.get("/metrics")).text()
     assert "seo_live_streams 0.0" in metrics
+
+
+async def test_far_behind_resumes_with_a_snapshot(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn), headers=AUTH)
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    crawl_id = uuid.UUID(crawl["id"])
+    first = await _append(pool, crawl_id, _progress(crawl_id, 1))
+    await _append(pool, crawl_id, *(_progress(crawl_id, n) for n in range(2, 2 + RESUME_MAX_EVENTS + 5)))
+    resp = await client.get(f"/api/crawls/{crawl_id}/events", headers={"Last-Event-ID": str(first[0].position)})
+    message = await SSEReader(resp).next()
+    # Hundreds of missed events: one snapshot of the current state instead of the whole history.
+    assert message["event"] == "snapshot" and message["data"]["pages_discovered"] == 2 * (1 + RESUME_MAX_EVENTS + 5)
+    resp.close()

@@ -45,6 +45,10 @@ _SNAPSHOT = """SELECT c.id, c.url, c.status, c.pages_crawled, c.pages_discovered
 FROM crawls c WHERE c.id = $1"""
 
 URL_SAMPLE = 20
+RESUME_MAX_EVENTS = 200  # a crawl stream further behind than this resumes with a fresh snapshot
+BACKLOG_BATCH = 50  # events read at a time when the list stream catches up
+
+_MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND position > $2 LIMIT $3) AS x"
 
 
 def summary(item: Recorded) -> dict[str, Any]:
@@ -175,7 +179,13 @@ async def crawl_events(request: web.Request) -> web.StreamResponse:
             snapshot = await conn.fetchrow(_SNAPSHOT, crawl_id, stream_id)
             if snapshot is None:
                 raise Problem(404, f"No crawl has the id {crawl_id}.")
-            backlog = [] if last_id is None else await eventstore.read_stream(conn, stream_id, after_position=last_id)
+            backlog: list[Recorded] = []
+            if last_id is not None:
+                missed = await conn.fetchval(_MISSED, stream_id, last_id, RESUME_MAX_EVENTS + 1)
+                if missed > RESUME_MAX_EVENTS:
+                    last_id = None  # far behind: a fresh snapshot is smaller than the history
+                else:
+                    backlog = await eventstore.read_stream(conn, stream_id, after_position=last_id)
         response = await _open(request)
         sent = last_id or 0
         if last_id is None:
@@ -208,26 +218,29 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     sub = hub.subscribe(lambda item: item.type in LIST_TYPES)
     response = web.StreamResponse()
     try:
-        backlog: list[Recorded] = []
         cursor = eventstore.START
         if last_id is not None:
             async with request.app[POOL].acquire() as conn:
                 cursor = await eventstore.cursor_at(conn, last_id)
-                if cursor == eventstore.START and last_id > 0:
-                    raise Problem(
-                        422, f"No event has the position {last_id}.",
-                        errors=[{"field": "Last-Event-ID", "message": "unknown position"}],
-                    )  # fmt: skip
-                while True:
-                    batch = await eventstore.read_all(conn, cursor, limit=500)
-                    backlog.extend(i for i in batch if i.type in LIST_TYPES)
-                    if batch:
-                        cursor = eventstore.cursor_of(batch[-1])
-                    if len(batch) < 500:
-                        break
+            if cursor == eventstore.START and last_id > 0:
+                raise Problem(
+                    422, f"No event has the position {last_id}.",
+                    errors=[{"field": "Last-Event-ID", "message": "unknown position"}],
+                )  # fmt: skip
         response = await _open(request)
-        for item in backlog:
-            await response.write(_message(item.type, json.dumps(summary(item), ensure_ascii=False), item.position))
+        if last_id is not None:
+            # The missed events, a bounded batch at a time: never the whole history in memory.
+            while True:
+                async with request.app[POOL].acquire() as conn:
+                    batch = await eventstore.read_all(conn, cursor, limit=BACKLOG_BATCH)
+                for item in batch:
+                    if item.type in LIST_TYPES:
+                        payload = json.dumps(summary(item), ensure_ascii=False)
+                        await response.write(_message(item.type, payload, item.position))
+                if batch:
+                    cursor = eventstore.cursor_of(batch[-1])
+                if len(batch) < BACKLOG_BATCH:
+                    break
         done = cursor
         await _pump(request, response, sub, lambda item: eventstore.cursor_of(item) <= done)
     except ConnectionResetError:
