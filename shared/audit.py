@@ -28,7 +28,7 @@ from shared.crawlsettings import Thresholds
 from shared.pages import Link, PageRecord
 from shared.reporterrors import CrawlNotFound
 
-EVENT_BATCH = 5000  # issues per IssuesDetected event: bounded event size on big crawls
+EVENT_BATCH = 2000  # issues per IssuesDetected event: events stay a few MB even with long details
 PAGE_BATCH = 1000  # stored records read at a time by reaudit
 
 

@@ -18,7 +18,7 @@ import asyncpg
 from shared import catalogue, duplicates
 from shared.crawlsettings import Thresholds
 
-MAX_DETAIL_ITEMS = 20  # a page's details list this many examples, plus the total count
+MAX_DETAIL_ITEMS = 10  # a page's details list this many examples, plus the total count
 
 # The page answered 200 itself (no redirect, no error); CONTENT adds "and is HTML".
 OK = "{p}.status_code = 200 AND {p}.error IS NULL AND NOT {p}.blocked_by_robots AND {p}.redirect_chain = '[]'::jsonb"
