@@ -122,7 +122,8 @@ def _problem_text(exc: urllib.error.HTTPError) -> str:
 
 
 def _parse_sse(lines: Any) -> Iterator[tuple[str, str | None, Any]]:
-    event, event_id, data = "message", None, []
+    event, event_id = "message", None
+    data: list[str] = []
     for raw in lines:
         line = raw.decode("utf-8").rstrip("\r\n")
         if not line:

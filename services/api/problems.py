@@ -98,8 +98,8 @@ async def problem_middleware(
         response.headers.update(p.headers)
         return response
     except ValidationError as exc:
-        p = validation_problem(exc)
-        return problem_response(p.status, p.detail, errors=p.errors)
+        invalid = validation_problem(exc)
+        return problem_response(invalid.status, invalid.detail, errors=invalid.errors)
     except reporterrors.ReportError as exc:
         # The report library's errors are the user's mistakes and carry their status (404/409/422).
         errors = [{"field": exc.field, "message": str(exc)}] if exc.field else None
@@ -107,8 +107,10 @@ async def problem_middleware(
         return problem_response(exc.status, str(exc), errors=errors, **extra)
     except catalogue.UnknownIssueCode as exc:
         return problem_response(422, f"{str(exc).capitalize()}.", errors=[{"field": "code", "message": str(exc)}])
-    except web.HTTPRequestEntityTooLarge as exc:
-        return problem_response(413, f"The request body is larger than the limit of {exc.max_size} bytes.")
+    except web.HTTPRequestEntityTooLarge:
+        # A body without Content-Length (chunked) that grew past the limit while being read.
+        limit = request.app[SETTINGS].max_body_bytes
+        return problem_response(413, f"The request body is larger than the limit of {limit} bytes.")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
