@@ -121,7 +121,8 @@ async def reaudit(
 
     The events replace every code (``replace_codes`` = the whole catalogue), so issues of rules
     that no longer fire disappear. ``thresholds`` default to the ones the crawl ran with.
-    Raises ``CrawlNotFound`` for an unknown crawl.
+    Meant for finished crawls (a running one finalizes on its own). Append the events in one
+    transaction. Raises ``CrawlNotFound`` for an unknown crawl.
     """
     if thresholds is None:
         stored = await conn.fetchrow(_THRESHOLDS, crawl_id)
