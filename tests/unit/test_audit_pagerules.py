@@ -216,3 +216,15 @@ def test_stored_thresholds_an_older_version_allowed_fall_back_to_defaults() -> N
     t = audit.thresholds_of({"near_duplicate_similarity": 0.5, "title_max_length": 70, "gone_field": 1})
     assert t.near_duplicate_similarity == 0.9 and t.title_max_length == 70
     assert audit.thresholds_of(None) == Thresholds()
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [("en", True), ("EN-gb", True), ("es-419", True), ("zh-Hans", True), ("zh-Hant-TW", True), ("x-default", True),
+     ("uk", True), ("en-UK", False), ("en_US", False), ("english", False), ("", False), ("ru-RU-extra", False),
+     ("xx", False)],
+)  # fmt: skip
+def test_hreflang_codes(code: str, valid: bool) -> None:
+    from shared import pagerules
+
+    assert pagerules.valid_hreflang(code) is valid
