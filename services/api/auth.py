@@ -87,8 +87,8 @@ async def ensure_token(conn: asyncpg.Connection, settings: Settings) -> None:
     token = generate_token()
     # Several replicas may start at once: exactly one insert wins, and only the winner prints.
     if await conn.fetchval(_INSERT_TOKEN, digest(token)) is not None:
-        log.warning("api token generated; it is printed once above this line", rotate_with=ROTATE_COMMAND)
         announce_token(token)
+        log.warning("api token generated; it is printed once, just above", rotate_with=ROTATE_COMMAND)
     else:
         log.info("api token loaded (hashed) from the database", rotate_with=ROTATE_COMMAND)
 
