@@ -57,6 +57,8 @@ async def test_defect_site_gets_exactly_the_expected_issues(pool: asyncpg.Pool, 
             for p in set(found) | set(wanted)
             if found.get(p) != wanted.get(p)
         }
+        legacy = await conn.fetchrow("SELECT title, title_length FROM pages WHERE url = $1", site.url("/windows-1251"))
+        assert legacy["title"].startswith("Чайный магазин") and legacy["title_length"] == 51
         clean = {p for p, codes in expected.items() if not codes}
         assert clean <= crawled and len(clean) >= 10  # the clean pages were crawled and got nothing
 

@@ -125,6 +125,17 @@ def build(site: Site) -> dict[str, set[str]]:
     page(CYRILLIC_PATH, set(), title="Как заваривать зелёный чай: подробное руководство",
          description="Температура воды, время настаивания и посуда: всё, что нужно знать, чтобы заварить "
                      "зелёный чай правильно.", body=words("кириллица") + " чай заварка вода")  # fmt: skip
+    legacy = html(
+        "/windows-1251",
+        title="Чайный магазин: классические сорта и посуда для чая",  # 51 characters, 51 bytes here
+        description="Старая страница в кодировке windows-1251: длины считаются в символах, а не в байтах, "
+        "и кириллица читается правильно.",
+        lang="ru",
+    )
+    legacy = legacy.replace('<meta charset="utf-8">', '<meta charset="windows-1251">')
+    site.page("/windows-1251", legacy.encode("cp1251"), content_type="text/html; charset=windows-1251")
+    expected["/windows-1251"] = set()
+    home_links.append("/windows-1251")
     page("/en/tea", set(), lang="en", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
     page("/ru/tea", set(), lang="ru", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
 
