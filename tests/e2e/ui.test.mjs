@@ -154,7 +154,8 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.getByText("Limits and rules").click();
     await page.locator("#crawl-include").fill("^https://elsewhere/");
     await page.getByRole("button", { name: "Start crawl" }).click();
-    await page.getByRole("alert").filter({ hasText: /include/ }).waitFor();
+    await page.locator("#crawl-include-error").filter({ hasText: /include/ }).waitFor();
+    assert.equal(await page.locator("#crawl-include").getAttribute("aria-invalid"), "true");
     await shot("crawls-form-error");
   });
 
@@ -197,7 +198,7 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by response time: ${times}`);
     // the column chooser adds a column and remembers it in the address
     await page.getByText("Columns").click();
-    await page.getByLabel("Canonical").check();
+    await page.getByLabel("Canonical", { exact: true }).check();
     await page.waitForURL(/cols=[^&]*canonical/);
     await page.getByRole("columnheader", { name: "Canonical" }).waitFor();
     await page.getByText("Columns").click();

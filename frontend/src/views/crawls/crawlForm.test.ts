@@ -27,9 +27,10 @@ describe("new crawl form", () => {
   });
 
   it("puts nested api fields on their form field and model-level errors on the form", () => {
-    expect(serverErrors({ "include.0": "bad pattern", include: "bad pattern", body: "the start URL does not match any `include` pattern" }, "x")).toEqual({
-      include: "bad pattern",
-      form: "the start URL does not match any `include` pattern",
+    expect(serverErrors({ "include.0": "bad pattern", include: "bad pattern", body: "the start URL matches an `exclude` pattern", other: "odd" }, "x")).toEqual({
+      include: "Bad pattern",
+      exclude: "The start URL matches an `exclude` pattern",
+      form: "Odd",
     });
     expect(serverErrors({}, "fallback")).toEqual({ form: "fallback" });
   });

@@ -101,9 +101,13 @@ export function toSettings(values: CrawlFormValues): Partial<CrawlSettings> {
 export function serverErrors(byField: Record<string, string>, fallback: string): FormErrors {
   const errors: FormErrors = {};
   const known = new Set<string>(Object.keys(initialValues));
-  for (const [field, message] of Object.entries(byField)) {
+  for (const [field, raw] of Object.entries(byField)) {
+    const message = raw.charAt(0).toUpperCase() + raw.slice(1);
     const head = field.split(".")[0] ?? field;
+    // A whole-body error that names a field in backquotes ("... any `include` pattern") belongs beside it.
+    const named = /`(\w+)`/.exec(message)?.[1];
     if (known.has(head)) errors[head as keyof CrawlFormValues] ??= message;
+    else if (named && known.has(named)) errors[named as keyof CrawlFormValues] ??= message;
     else errors.form ??= message;
   }
   if (!Object.keys(errors).length) errors.form = fallback;
