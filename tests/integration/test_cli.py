@@ -8,9 +8,11 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -133,3 +135,37 @@ def test_errors_are_clear(stack: tuple[str, str], tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'api_url = "{stack[0]}"\ntoken = "{TOKEN}"\n')
     assert run_seo("--config", str(config), "crawls")[0] == cli.EXIT_OK
+
+
+def _sse(api_url: str, path: str, last_event_id: str | None = None) -> Iterator[tuple[str, str | None, Any]]:
+    headers = {"Authorization": f"Bearer {TOKEN}"} | ({"Last-Event-ID": last_event_id} if last_event_id else {})
+    request = urllib.request.Request(api_url + path, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        yield from cli._parse_sse(response)
+
+
+def test_live_events_of_a_real_crawl_and_resume(stack: tuple[str, str]) -> None:
+    api_url, site = stack
+    live = _sse(api_url, "/api/crawls/events")  # the list's stream, open before the crawl exists
+    client = cli.Client(api_url, TOKEN)
+    crawl = client.json("POST", "/api/crawls", {"url": f"{site}/", "max_pages": 10})
+    seen: list[tuple[str, str | None, Any]] = []
+    for event, event_id, data in live:
+        if data["data"].get("crawl_id") != crawl["id"]:
+            continue
+        seen.append((event, event_id, data))
+        if event in cli.TERMINAL:
+            break
+    live.close()
+    kinds = [event for event, _, _ in seen]
+    assert kinds[0] == "CrawlRequested" and "CrawlStarted" in kinds and kinds[-1] == "CrawlCompleted"
+    assert sum(d["data"]["pages_count"] for e, _, d in seen if e == "PagesCrawled") == 4
+
+    # The crawl's own stream, resumed after its first event, replays exactly the rest.
+    replay = []
+    for event, event_id, _ in _sse(api_url, f"/api/crawls/{crawl['id']}/events", last_event_id=seen[0][1]):
+        replay.append((event, event_id))
+        if event in cli.TERMINAL:
+            break
+    crawl_events = [(e, i) for e, i, _ in seen[1:] if e not in ("CrawlProgressed",)]
+    assert [r for r in replay if r[0] != "CrawlProgressed"] == crawl_events
