@@ -25,6 +25,8 @@ from shared.pages import PageRecord
 
 log = structlog.get_logger(__name__)
 
+_ANALYZE = "ANALYZE pages, links, issues, frontier"
+
 SITEMAP_SEED_LIMIT = 200_000  # URLs taken from sitemaps, whatever max_pages says (memory)
 
 
@@ -307,6 +309,10 @@ class Crawl:
     async def finish(self) -> None:
         """The frontier is exhausted: a last progress event, then the site-wide audit."""
         await self.flush(force_progress=True)
+        async with self.job.pool.acquire() as conn:
+            # The crawl just wrote thousands of rows; the site-wide audit's joins get nested-loop
+            # plans from stale statistics (measured: 75 s instead of 0.2 s on a 2,000-page crawl).
+            await conn.execute(_ANALYZE)
         async with self.job.pool.acquire() as conn, conn.transaction():
             events = await audit.finalize(conn, self.job.crawl_id, self.settings.thresholds)
             if events:
