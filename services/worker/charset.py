@@ -66,7 +66,7 @@ def _detect(body: bytes) -> str:
         if exc.start > _DETECT_BYTES - 4:  # a character cut at the sample's end
             return "utf-8"
     best = charset_normalizer.from_bytes(body[:_DETECT_BYTES]).best()
-    return _known(best.encoding) if best is not None and _known(best.encoding) else "cp1252"
+    return (_known(best.encoding) if best is not None else None) or "cp1252"
 
 
 def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:

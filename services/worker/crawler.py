@@ -227,7 +227,9 @@ class Crawl:
             raise CrawlError(f"the start URL {self.settings.url!r} is not a valid http(s) URL")
         reason = await netguard.check_url(start, allow_private=job.config.allow_private_networks)
         if reason is not None:
-            raise CrawlError(f"refused to crawl {start}: {reason}", retryable=False)
+            # A name that does not resolve may resolve later (DNS hiccup); a private address will not.
+            transient = "does not resolve" in reason
+            raise CrawlError(f"refused to crawl {start}: {reason}", retryable=transient)
         async with job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, job)
             requeued = await frontier.requeue_in_progress(conn, job.crawl_id)
@@ -279,13 +281,13 @@ class Crawl:
                     if task is stop:
                         continue
                     if task is claiming:
+                        claimed = claiming.result()
                         claiming = None
-                        claimed = task.result()
                         frontier_empty = len(claimed) < claim_size and claim_generation == flushes
                         pending.extend(claimed)
                     elif task is flushing:
+                        flushing.result()
                         flushing = None
-                        task.result()
                         flushes += 1
                         frontier_empty = False  # the batch may have queued new URLs
                     else:

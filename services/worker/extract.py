@@ -208,8 +208,8 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
                 if (_attr(node, attr) or "").strip().lower().startswith("http://"):
                     mixed += 1
         for node in tree.css("link[href]"):
-            rel = (_attr(node, "rel") or "").lower()
-            if ("stylesheet" in rel or "icon" in rel or "preload" in rel) and (
+            link_rel = (_attr(node, "rel") or "").lower()
+            if ("stylesheet" in link_rel or "icon" in link_rel or "preload" in link_rel) and (
                 (_attr(node, "href") or "").strip().lower().startswith("http://")
             ):
                 mixed += 1
@@ -226,12 +226,12 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
         if not text:
             img = anchor.css_first("img[alt]")
             text = clean(_attr(img, "alt"), MAX_ANCHOR) if img is not None else ""
-        rel = " ".join(sorted(set((_attr(anchor, "rel") or "").lower().split())))[:100]
+        anchor_rel = " ".join(sorted(set((_attr(anchor, "rel") or "").lower().split())))[:100]
         key = (target, text)
         if key in seen:
             continue
         seen.add(key)
-        out.links.append(Link(url=target, anchor=text, rel=rel, internal=is_internal(target)))
+        out.links.append(Link(url=target, anchor=text, rel=anchor_rel, internal=is_internal(target)))
 
     body = tree.body
     if body is not None:
