@@ -138,10 +138,16 @@ def test_errors_are_clear(stack: tuple[str, str], tmp_path: Path) -> None:
 
 
 def _sse(api_url: str, path: str, last_event_id: str | None = None) -> Iterator[tuple[str, str | None, Any]]:
+    """Connects at once (not lazily at the first read), then yields the stream's messages."""
     headers = {"Authorization": f"Bearer {TOKEN}"} | ({"Last-Event-ID": last_event_id} if last_event_id else {})
-    request = urllib.request.Request(api_url + path, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        yield from cli._parse_sse(response)
+    response = urllib.request.urlopen(urllib.request.Request(api_url + path, headers=headers), timeout=30)
+    assert response.status == 200
+
+    def messages() -> Iterator[tuple[str, str | None, Any]]:
+        with response:
+            yield from cli._parse_sse(response)
+
+    return messages()
 
 
 def test_live_events_of_a_real_crawl_and_resume(stack: tuple[str, str]) -> None:
