@@ -264,7 +264,7 @@ class Crawl:
                 if claiming is None and not frontier_empty and len(pending) < 2 * self.cap:
                     claiming, claim_generation = asyncio.create_task(self.claim(claim_size)), flushes
                 # Backpressure: while the database lags, finished pages wait in memory; cap them.
-                while pending and len(in_flight) < self.cap and len(self.batch.pages) < persist.MAX_WAITING_PAGES:
+                while pending and len(in_flight) < self.cap and not self.batch.full():
                     in_flight.add(asyncio.create_task(self.visit(pending.popleft())))
                 idle = not in_flight and not pending and claiming is None
                 if flushing is None and (self.batch.due() or (idle and frontier_empty and self.batch.pages)):

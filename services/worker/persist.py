@@ -24,7 +24,9 @@ from shared.pages import PageRecord
 log = structlog.get_logger(__name__)
 
 BATCH_PAGES = 100
+BATCH_LINKS = 20_000
 MAX_WAITING_PAGES = 300  # finished pages held while a flush runs; fetching pauses beyond
+MAX_WAITING_LINKS = 60_000
 BATCH_SECONDS = 0.3
 PROGRESS_SECONDS = 1.0
 _APPEND_ATTEMPTS = 20
@@ -94,20 +96,31 @@ class Batch:
     pages: list[PageRecord] = field(default_factory=list)
     found: list[frontier.Discovered] = field(default_factory=list)
     opened: float = 0.0
+    links: int = 0
 
     def add(self, page: PageRecord, found: list[frontier.Discovered]) -> None:
         if not self.pages:
             self.opened = time.monotonic()
         self.pages.append(page)
         self.found.extend(found)
+        self.links += len(page.links)
 
     def take(self) -> tuple[list[PageRecord], list[frontier.Discovered]]:
         pages, found = self.pages, self.found
-        self.pages, self.found = [], []
+        self.pages, self.found, self.links = [], [], 0
         return pages, found
 
     def due(self) -> bool:
-        return len(self.pages) >= BATCH_PAGES or (bool(self.pages) and time.monotonic() - self.opened >= BATCH_SECONDS)
+        # Pages with thousands of links make big events: the link count bounds a batch too.
+        return (
+            len(self.pages) >= BATCH_PAGES
+            or self.links >= BATCH_LINKS
+            or (bool(self.pages) and time.monotonic() - self.opened >= BATCH_SECONDS)
+        )
+
+    def full(self) -> bool:
+        """So much is waiting for the database that fetching should pause (flat memory)."""
+        return len(self.pages) >= MAX_WAITING_PAGES or self.links >= MAX_WAITING_LINKS
 
     def seconds_left(self) -> float | None:
         if not self.pages:
