@@ -96,7 +96,7 @@ class Crawl:
             else:
                 got = await fetcher.fetch(
                     self.session, origin + "/robots.txt", max_body_bytes=robots.MAX_ROBOTS_BYTES * 2,
-                    read_body=lambda _: True, max_redirects=5,
+                    read_body=lambda _: True, max_redirects=5, body_after_redirects=True,
                 )  # fmt: skip
                 if got.error and got.error.startswith("body over"):
                     got.error, got.body = None, b""  # an oversized robots.txt: read what the cap allows
@@ -163,7 +163,12 @@ class Crawl:
 
     async def _sitemap_body(self, url: str) -> tuple[int | None, bytes, str | None]:
         got = await fetcher.fetch(
-            self.session, url, max_body_bytes=sitemaps.MAX_SITEMAP_BYTES, read_body=lambda _: True, max_redirects=5
+            self.session,
+            url,
+            max_body_bytes=sitemaps.MAX_SITEMAP_BYTES,
+            read_body=lambda _: True,
+            max_redirects=5,
+            body_after_redirects=True,
         )
         return got.status, got.body, got.error
 

@@ -149,11 +149,14 @@ async def fetch(
     read_body: Callable[[Fetched], bool] | None = None,
     follow: HopPolicy | None = None,
     max_redirects: int = MAX_REDIRECTS,
+    body_after_redirects: bool = False,
 ) -> Fetched:
     """GET ``url``, following redirects one hop at a time (each hop checked by ``follow``).
 
     ``read_body(result)`` decides from the final status and headers whether the body is read
-    (default: HTML only). The final answer's body is capped at ``max_body_bytes`` raw and decoded.
+    (default: HTML only). A page that redirected is recorded without its target's body (the
+    target is a page of its own) unless ``body_after_redirects`` (robots.txt, sitemaps). The
+    final answer's body is capped at ``max_body_bytes`` raw and decoded.
     """
     result = Fetched(url=url, final_url=url)
     started = time.perf_counter()
@@ -167,7 +170,10 @@ async def fetch(
                     result.ttfb_ms = (time.perf_counter() - hop_started) * 1000
                 result.final_url = current
                 result.status = response.status
-                result.headers = response.headers
+                if not result.chain or body_after_redirects:
+                    # A redirected page keeps its own answer's headers (X-Robots-Tag, Link), not
+                    # its target's; robots.txt and sitemaps want the final answer's.
+                    result.headers = response.headers
                 if response.status in _REDIRECTS and "Location" in response.headers:
                     result.chain.append(RedirectHop(url=current, status_code=response.status))
                     target = urls.normalize(response.headers["Location"], current)
@@ -192,7 +198,8 @@ async def fetch(
                     continue
                 if result.chain:
                     result.chain.append(RedirectHop(url=current, status_code=response.status))
-                if result.chain or not (read_body(result) if read_body else result.is_html):
+                redirected_page = bool(result.chain) and not body_after_redirects
+                if redirected_page or not (read_body(result) if read_body else result.is_html):
                     # Redirect targets are pages of their own; non-HTML is recorded, not parsed.
                     length = response.headers.get("Content-Length", "")
                     result.size_bytes = int(length) if length.isdigit() else None

@@ -114,3 +114,22 @@ async def test_politeness_crawl_delay_concurrency_and_user_agent(pool: asyncpg.P
         site.handler(f"/s{i}", slow)
     await crawl(pool, url=site.url("/"), concurrency=3, use_sitemaps=False)
     assert peak == 3
+
+
+async def test_robots_and_sitemap_behind_redirects_are_read(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
+    site: Site = await site_factory()
+    site.redirect("/robots.txt", "/robots-real.txt")
+    site.page("/robots-real.txt", "User-agent: *\nDisallow: /x\n", content_type="text/plain")
+    site.redirect("/sitemap.xml", "/sm.xml", status=302)
+    site.page("/sm.xml", f"<urlset><url><loc>{site.url('/listed')}</loc></url></urlset>", content_type="text/xml")
+    site.page("/", "<a href='/x'>x</a><a href='/moved'>moved</a>")
+    site.page("/listed", "<p>listed</p>")
+    site.page("/moved", b"", status=301, headers={"Location": "/target", "X-Robots-Tag": "noindex"})
+    site.page("/target", "<p>t</p>", headers={"Link": '</canon>; rel="canonical"'})
+    job = await crawl(pool, url=site.url("/"))
+    stored = await pages(pool, job)
+    assert site.hits("/x") == 0 and stored[site.url("/x")]["blocked_by_robots"]
+    assert stored[site.url("/listed")]["in_sitemap"] and stored[site.url("/listed")]["status_code"] == 200
+    moved = stored[site.url("/moved")]
+    assert moved["x_robots_tag"] == "noindex" and moved["canonical"] is None  # its own headers, not its target's
+    assert stored[site.url("/target")]["canonical"] == site.url("/canon")
