@@ -122,9 +122,16 @@ class Crawl:
 
     # --- one URL -----------------------------------------------------------------------------
 
-    def _follow(self, target: str) -> str | None:
-        """Which redirect hops the fetcher takes: in scope only (others are recorded, not fetched)."""
-        return None if self.scope.allows(target) else "out of scope"
+    async def _follow(self, target: str) -> str | None:
+        """Which redirect hops the fetcher takes: in scope and allowed by robots.txt only.
+
+        A hop not taken is recorded as where the chain pointed; the target is a page of its own.
+        """
+        if not self.scope.allows(target):
+            return "out of scope"
+        if not (await self.robots_for(target)).allowed(target):
+            return "blocked by robots.txt"
+        return None
 
     async def visit(self, entry: frontier.Entry) -> None:
         """Fetch one claimed URL (or record it as blocked) and put the record in the batch."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -27,7 +27,7 @@ _CHUNK = 64 * 1024
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 # A hop to this URL is not taken (out of scope, disallowed): the reason, or None to follow.
-HopPolicy = Callable[[str], str | None]
+HopPolicy = Callable[[str], Awaitable[str | None]]
 
 
 @dataclass
@@ -188,7 +188,7 @@ async def fetch(
                         result.final_url = target
                         result.error = f"more than {max_redirects} redirects"
                         break
-                    reason = follow(target) if follow is not None else None
+                    reason = await follow(target) if follow is not None else None
                     if reason is not None:
                         result.final_url = target
                         result.stopped_at = reason

@@ -122,13 +122,16 @@ async def test_robots_and_sitemap_behind_redirects_are_read(pool: asyncpg.Pool, 
     site.page("/robots-real.txt", "User-agent: *\nDisallow: /x\n", content_type="text/plain")
     site.redirect("/sitemap.xml", "/sm.xml", status=302)
     site.page("/sm.xml", f"<urlset><url><loc>{site.url('/listed')}</loc></url></urlset>", content_type="text/xml")
-    site.page("/", "<a href='/x'>x</a><a href='/moved'>moved</a>")
+    site.page("/", "<a href='/x'>x</a><a href='/moved'>moved</a><a href='/to-x'>to x</a>")
+    site.redirect("/to-x", "/x/secret")  # a redirect into a disallowed path is not followed
     site.page("/listed", "<p>listed</p>")
     site.page("/moved", b"", status=301, headers={"Location": "/target", "X-Robots-Tag": "noindex"})
     site.page("/target", "<p>t</p>", headers={"Link": '</canon>; rel="canonical"'})
     job = await crawl(pool, url=site.url("/"))
     stored = await pages(pool, job)
     assert site.hits("/x") == 0 and stored[site.url("/x")]["blocked_by_robots"]
+    assert site.hits("/x/secret") == 0 and stored[site.url("/x/secret")]["blocked_by_robots"]
+    assert stored[site.url("/to-x")]["final_url"] == site.url("/x/secret")
     assert stored[site.url("/listed")]["in_sitemap"] and stored[site.url("/listed")]["status_code"] == 200
     moved = stored[site.url("/moved")]
     assert moved["x_robots_tag"] == "noindex" and moved["canonical"] is None  # its own headers, not its target's
