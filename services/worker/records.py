@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -9,6 +10,8 @@ from services.worker import charset, extract, urls
 from services.worker.fetcher import Fetched
 from services.worker.frontier import SITEMAP_DEPTH, Entry
 from shared.pages import Hreflang, PageRecord
+
+_REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
 
 
 def _depth(entry: Entry) -> int:
@@ -119,6 +122,9 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         page.open_graph = found.open_graph
         canonicals = header_canonicals + found.canonicals
         leads.extend(link.url for link in found.links if link.internal)
+        refresh = _REFRESH_URL.search(found.meta_refresh or "")
+        if refresh is not None and (target := urls.normalize(refresh.group(1).strip("'\" "), fetched.final_url)):
+            leads.append(target)  # a meta refresh is a redirect search engines follow
     else:
         canonicals = header_canonicals
         page.hreflang = header_hreflang

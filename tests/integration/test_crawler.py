@@ -22,12 +22,17 @@ async def test_spider_crawls_linked_pages_and_stores_links(pool: asyncpg.Pool, s
         <a href="javascript:void(0)">js</a><a href="https://example.org/out" rel="nofollow">out</a>
         <img src="i.png"><img src="j.png" alt=""></body></html>""",
     )
-    site.page("/a", "<title>A</title><a href='/'>home</a><a href='/missing'>broken</a>")
+    site.page(
+        "/a",
+        "<title>A</title><meta http-equiv=refresh content=\"3; URL='/refreshed'\"><a href='/'>home</a>"
+        "<a href='/missing'>broken</a>",
+    )
+    site.page("/refreshed", "<p>reached through a meta refresh</p>")
     site.page("/b?x=1", "<title>B</title><p>text</p>")
     job = await crawl(pool, url=site.url("/"))
 
     stored = await pages(pool, job)
-    assert set(stored) == {site.url("/"), site.url("/a"), site.url("/b?x=1"), site.url("/missing")}
+    assert set(stored) == {site.url(p) for p in ("/", "/a", "/b?x=1", "/missing", "/refreshed")}
     home = stored[site.url("/")]
     assert home["status_code"] == 200 and home["title"] == "Home page of the test site"
     assert home["h1"] == ["Home"] and home["lang"] == "en" and home["indexable"]
@@ -46,7 +51,7 @@ async def test_spider_crawls_linked_pages_and_stores_links(pool: asyncpg.Pool, s
         (site.url("/b?x=1"), True),
         ("https://example.org/out", False),
     }
-    assert crawl_row["pages_crawled"] == 4 and crawl_row["pages_discovered"] == 4
+    assert crawl_row["pages_crawled"] == 5 and crawl_row["pages_discovered"] == 5
     types = [e.type for e in await events_of(pool, job)]
     assert "PagesCrawled" in types and "CrawlProgressed" in types
 
