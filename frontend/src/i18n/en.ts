@@ -109,6 +109,7 @@ export const en = {
   "pages.indexableFilter": "Indexability",
   "pages.issueFilter": "Issue",
   "pages.any": "any",
+  "pages.statusError": "no response",
   "pages.indexableYes": "indexable",
   "pages.indexableNo": "not indexable",
   "pages.columns": "Columns",

@@ -111,6 +111,7 @@ export const ru: Record<MessageKey, string> = {
   "pages.indexableFilter": "Индексируемость",
   "pages.issueFilter": "Проблема",
   "pages.any": "любой",
+  "pages.statusError": "нет ответа",
   "pages.indexableYes": "индексируется",
   "pages.indexableNo": "не индексируется",
   "pages.columns": "Столбцы",

@@ -189,7 +189,7 @@ export function PagesView() {
             <option value="">{t("pages.any")}</option>
             {["2xx", "3xx", "4xx", "5xx", "error", "200", "301", "302", "404", "410", "500", "503"].map((s) => (
               <option key={s} value={s}>
-                {s}
+                {s === "error" ? t("pages.statusError") : s}
               </option>
             ))}
           </select>
