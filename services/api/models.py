@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 from services.api.problems import Problem
 
 
-def _iso(value: datetime) -> str:
+def iso_time(value: datetime) -> str:
+    """The api's one time format: ISO 8601, microseconds always, UTC offset as +00:00."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat(timespec="microseconds")
@@ -22,7 +23,7 @@ def _iso(value: datetime) -> str:
 # microseconds are zero (pydantic's default drops them, which breaks naive string sorting).
 Timestamp = Annotated[
     datetime,
-    PlainSerializer(_iso, return_type=str, when_used="always"),
+    PlainSerializer(iso_time, return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-01-31T12:00:00.123456+00:00"]}),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -178,3 +179,18 @@ async def test_far_behind_resumes_with_a_snapshot(dsn: str, pool, aiohttp_client
     # Hundreds of missed events: one snapshot of the current state instead of the whole history.
     assert message["event"] == "snapshot" and message["data"]["pages_discovered"] == 2 * (1 + RESUME_MAX_EVENTS + 5)
     resp.close()
+
+
+async def test_times_in_event_payloads_use_the_one_format(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn), headers=AUTH)
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    crawl_id = uuid.UUID(crawl["id"])
+    reader = SSEReader(await client.get(f"/api/crawls/{crawl_id}/events"))
+    assert (await reader.next())["event"] == "snapshot"
+    lease = datetime(2030, 1, 1, tzinfo=UTC)
+    started = await _append(pool, crawl_id, ev.CrawlStarted(crawl_id=crawl_id, worker_id="w", attempt=1,
+                                                            lease_expires_at=lease))  # fmt: skip
+    message = await reader.next()
+    assert int(message["id"]) == started[0].position
+    assert message["data"]["data"]["lease_expires_at"] == "2030-01-01T00:00:00.000000+00:00"
+    assert message["data"]["recorded_at"].endswith("+00:00") and "." in message["data"]["recorded_at"]

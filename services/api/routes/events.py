@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from services.api.livestream import LiveHub, Subscriber
+from services.api.models import iso_time
 from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, Crawl, crawl_id_of
 from services.api.routing import RouteTable
@@ -53,7 +56,24 @@ _MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND p
 
 def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches and issue lists shrink to counts (the pages are in /pages)."""
-    return eventstore.serialize(item) if item.type not in ("PagesCrawled", "IssuesDetected") else _light(item)
+    if item.type in ("PagesCrawled", "IssuesDetected"):
+        return _light(item)
+    body = eventstore.serialize(item)
+    body["data"] = _times(item.data.model_dump(mode="python"))
+    return body
+
+
+def _times(value: Any) -> Any:
+    """JSON-ready, with every time in the api's one format (pydantic would write `...Z`, without microseconds)."""
+    if isinstance(value, dict):
+        return {k: _times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_times(v) for v in value]
+    if isinstance(value, datetime):
+        return iso_time(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def _light(item: Recorded) -> dict[str, Any]:
@@ -142,7 +162,9 @@ async def _pump(
             return
         if already_sent(item):
             continue
-        await response.write(_message(item.type, json.dumps(summary(item), ensure_ascii=False), item.position))
+        await response.write(
+            _message(item.type, json.dumps(summary(item), ensure_ascii=False, default=str), item.position)
+        )
 
 
 def _sse_operation(summary_text: str, **options: Any) -> Any:
@@ -193,7 +215,9 @@ async def crawl_events(request: web.Request) -> web.StreamResponse:
             sent = snapshot["last_position"] or 0
             await response.write(_message("snapshot", crawl.model_dump_json(), sent))
         for item in backlog:
-            await response.write(_message(item.type, json.dumps(summary(item), ensure_ascii=False), item.position))
+            await response.write(
+                _message(item.type, json.dumps(summary(item), ensure_ascii=False, default=str), item.position)
+            )
             sent = item.position
         await _pump(request, response, sub, lambda item: item.position <= sent)
     except ConnectionResetError:
@@ -235,7 +259,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
                     batch = await eventstore.read_all(conn, cursor, limit=BACKLOG_BATCH)
                 for item in batch:
                     if item.type in LIST_TYPES:
-                        payload = json.dumps(summary(item), ensure_ascii=False)
+                        payload = json.dumps(summary(item), ensure_ascii=False, default=str)
                         await response.write(_message(item.type, payload, item.position))
                 if batch:
                     cursor = eventstore.cursor_of(batch[-1])
