@@ -35,6 +35,10 @@ _HELD_BACK = "SELECT EXISTS (SELECT 1 FROM events WHERE (txid, position) > ($1::
 BATCH = 50  # events per read: page batches are large, so memory stays bounded
 
 
+class TooManyStreams(Exception):
+    """The process already serves its maximum of live streams."""
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One live client: a filter and a bounded queue (``None`` in the queue means: stop)."""
@@ -65,6 +69,7 @@ class LiveHub:
     dsn: str
     pool: asyncpg.Pool
     queue_size: int = 1000
+    max_subscribers: int = 2000  # each holds a socket and a queue: past this, new streams get a 503
     subscribers: set[Subscriber] = field(default_factory=set)
     cursor: Cursor = eventstore.START
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -101,6 +106,8 @@ class LiveHub:
         return self.listener is not None and self.listener.is_connected
 
     def subscribe(self, matches: Callable[[Recorded], bool]) -> Subscriber:
+        if len(self.subscribers) >= self.max_subscribers:
+            raise TooManyStreams(len(self.subscribers))
         sub = Subscriber(matches=matches, queue=asyncio.Queue(self.queue_size))
         self.subscribers.add(sub)
         self.changed.set()

@@ -29,6 +29,7 @@ _ERROR_TEXT = {
     413: "The body is larger than the limit.",
     422: "Invalid input; `errors` names each offending field.",
     429: "Too many failed logins from this address; see Retry-After.",
+    503: "Too many live streams open; see Retry-After.",
 }
 
 # The operational endpoints every service has, documented beside the api's own routes.

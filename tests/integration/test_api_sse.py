@@ -117,6 +117,9 @@ async def test_stream_errors(dsn: str, aiohttp_client) -> None:  # type: ignore[
     assert resp.status == 422
     anonymous = await client.get(f"/api/crawls/{crawl['id']}/events", headers={"Authorization": "Bearer wrong"})
     assert anonymous.status == 401
+    client.app[HUB].max_subscribers = 0  # a full house: new streams are refused, not queued up
+    full = await client.get("/api/crawls/events")
+    assert full.status == 503 and full.headers["Retry-After"] == "5"
     assert len(client.app[HUB].subscribers) == 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.api.livestream import LiveHub, Subscriber
+from services.api.livestream import LiveHub, Subscriber, TooManyStreams
 from services.api.models import iso_time
 from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, Crawl, crawl_id_of
@@ -128,6 +128,16 @@ def _last_event_id(request: web.Request) -> int | None:
     return value
 
 
+def _subscribe(hub: LiveHub, matches: Callable[[Recorded], bool]) -> Subscriber:
+    try:
+        return hub.subscribe(matches)
+    except TooManyStreams:
+        raise Problem(
+            503, "The server has as many live streams open as it serves; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from None  # fmt: skip
+
+
 async def _open(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
@@ -181,7 +191,7 @@ def _sse_operation(summary_text: str, **options: Any) -> Any:
 @_sse_operation(
     "Live progress of one crawl (Server-Sent Events)",
     path="/api/crawls/{crawl_id}/events",
-    errors=(404, 422),
+    errors=(404, 422, 503),
     path_params=CRAWL_ID,
 )
 async def crawl_events(request: web.Request) -> web.StreamResponse:
@@ -194,7 +204,7 @@ async def crawl_events(request: web.Request) -> web.StreamResponse:
     stream_id = ev.crawl_stream(crawl_id)
     hub = request.app[HUB]
     # Subscribe before reading the log: whatever commits in between arrives twice, never zero times.
-    sub = hub.subscribe(lambda item: item.stream_id == stream_id)
+    sub = _subscribe(hub, lambda item: item.stream_id == stream_id)
     response = web.StreamResponse()
     try:
         async with request.app[POOL].acquire() as conn:
@@ -230,7 +240,7 @@ async def crawl_events(request: web.Request) -> web.StreamResponse:
 @_sse_operation(
     "Live changes to the crawl list (Server-Sent Events)",
     path="/api/crawls/events",
-    errors=(422,),
+    errors=(422, 503),
     operation_id="list_events",
 )
 async def list_events(request: web.Request) -> web.StreamResponse:
@@ -239,7 +249,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     Refetch GET /api/crawls to render; use these to know when."""
     last_id = _last_event_id(request)
     hub = request.app[HUB]
-    sub = hub.subscribe(lambda item: item.type in LIST_TYPES)
+    sub = _subscribe(hub, lambda item: item.type in LIST_TYPES)
     response = web.StreamResponse()
     try:
         cursor = eventstore.START
