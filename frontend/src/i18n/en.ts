@@ -32,7 +32,7 @@ export const en = {
   "crawls.status": "Status",
   "crawls.progress": "Progress",
   "crawls.issues": "Issues",
-  "crawls.created": "Started",
+  "crawls.created": "Requested",
   "crawls.actions": "Actions",
   "crawls.compareWith": "Compare with…",
   "crawls.compare": "Compare",

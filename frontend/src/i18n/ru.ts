@@ -34,7 +34,7 @@ export const ru: Record<MessageKey, string> = {
   "crawls.status": "Статус",
   "crawls.progress": "Прогресс",
   "crawls.issues": "Проблемы",
-  "crawls.created": "Запущено",
+  "crawls.created": "Запрошено",
   "crawls.actions": "Действия",
   "crawls.compareWith": "Сравнить с…",
   "crawls.compare": "Сравнить",
