@@ -161,7 +161,9 @@ class Crawl:
             return []
         found = []
         for url in dict.fromkeys(leads):
-            if url == entry.url or not self.scope.allows(url) or urls.trap_reason(url) is not None:
+            if url == entry.url or url in self.cache:  # known to the frontier: nothing to check
+                continue
+            if not self.scope.allows(url) or urls.trap_reason(url) is not None:
                 continue
             found.append(frontier.Discovered(url=url, depth=depth, referrer=entry.url))
         return found
@@ -221,10 +223,10 @@ class Crawl:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    async def claim(self, limit: int) -> list[frontier.Entry]:
+    async def claim(self, limit: int, below_depth: int) -> list[frontier.Entry]:
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
-            return await frontier.claim(conn, self.job.crawl_id, limit)
+            return await frontier.claim(conn, self.job.crawl_id, limit, below_depth=below_depth)
 
     async def flush(self, *, force_progress: bool = False) -> int:
         room = self.settings.max_pages - self.counters.pages_discovered
@@ -270,11 +272,14 @@ class Crawl:
         flushes = 0  # a claim that came back short means "empty" only if no flush committed since
         frontier_empty = False
         claim_size = max(4 * self.cap, 32)
+        # URLs reached by links first; URLs known only from sitemaps once no link can reach them
+        # any more (a link found first gives a sitemap URL its real depth).
+        below_depth = frontier.SITEMAP_DEPTH
         stop = asyncio.ensure_future(job.stop.wait())
         try:
             while not job.stop.is_set():
                 if claiming is None and not frontier_empty and len(pending) < 2 * self.cap:
-                    claiming, claim_generation = asyncio.create_task(self.claim(claim_size)), flushes
+                    claiming, claim_generation = asyncio.create_task(self.claim(claim_size, below_depth)), flushes
                 # Backpressure: while the database lags, finished pages wait in memory; cap them.
                 while pending and len(in_flight) < self.cap and not self.batch.full():
                     in_flight.add(asyncio.create_task(self.visit(pending.popleft())))
@@ -282,7 +287,10 @@ class Crawl:
                 if flushing is None and (self.batch.due() or (idle and frontier_empty and self.batch.pages)):
                     flushing = asyncio.create_task(self.flush())
                 if idle and flushing is None and frontier_empty and not self.batch.pages:
-                    return True
+                    if below_depth > frontier.SITEMAP_DEPTH:
+                        return True
+                    below_depth, frontier_empty = frontier.SITEMAP_DEPTH + 1, False
+                    continue
                 background = {t for t in (claiming, flushing) if t is not None}
                 done, _ = await asyncio.wait(
                     in_flight | background | {stop},

@@ -29,7 +29,7 @@ _REQUEUE_IN_PROGRESS = "UPDATE frontier SET state = 'queued' WHERE crawl_id = $1
 _CLAIM = """
 WITH next AS (
     SELECT id FROM frontier
-    WHERE crawl_id = $1 AND state = 'queued'
+    WHERE crawl_id = $1 AND state = 'queued' AND depth < $3
     ORDER BY depth, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -115,9 +115,11 @@ async def requeue_in_progress(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> 
     return int(status.split()[-1])
 
 
-async def claim(conn: asyncpg.Connection, crawl_id: uuid.UUID, limit: int) -> list[Entry]:
-    """Mark up to ``limit`` queued URLs in progress and return them in BFS order."""
-    rows = await conn.fetch(_CLAIM, crawl_id, limit)
+async def claim(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, limit: int, *, below_depth: int = SITEMAP_DEPTH + 1
+) -> list[Entry]:
+    """Mark up to ``limit`` queued URLs (shallower than ``below_depth``) in progress, in BFS order."""
+    rows = await conn.fetch(_CLAIM, crawl_id, limit, below_depth)
     entries = [Entry(r["id"], r["url"], r["depth"], r["referrer"], r["in_sitemap"]) for r in rows]
     entries.sort(key=lambda e: (e.depth, e.id))
     return entries
@@ -163,7 +165,8 @@ async def add(
         [d.referrer for d in new],
         [d.in_sitemap for d in new],
     )
-    cache.add(d.url for d in new)
+    # Sitemap-only URLs stay out of the cache so that a link reaching them still gives them a depth.
+    cache.add(d.url for d in new if d.depth < SITEMAP_DEPTH)
     return len(rows)
 
 

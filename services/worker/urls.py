@@ -112,20 +112,22 @@ def host_of(url: str) -> str:
 
 
 def trap_reason(url: str) -> str | None:
-    """Why ``url`` looks like a spider trap (too long, too many parameters, repeating path)."""
+    """Why ``url`` (normalised) looks like a spider trap: too long, too many parameters, repeating path."""
     if len(url) > MAX_URL_LENGTH:
         return f"URL longer than {MAX_URL_LENGTH} characters"
-    parts = urlsplit(url)
-    if parts.query and parts.query.count("&") + 1 > MAX_QUERY_PARAMS:
+    rest = url.split("/", 3)[3] if url.count("/") >= 3 else ""
+    path, _, query = rest.partition("?")
+    if query and query.count("&") + 1 > MAX_QUERY_PARAMS:
         return f"more than {MAX_QUERY_PARAMS} query parameters"
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [s for s in path.split("/") if s]
     if len(segments) > MAX_PATH_SEGMENTS:
         return f"more than {MAX_PATH_SEGMENTS} path segments"
-    counts: dict[str, int] = {}
-    for segment in segments:
-        counts[segment] = counts.get(segment, 0) + 1
-        if counts[segment] > MAX_REPEATED_SEGMENT:
-            return f"path segment {unquote(segment)[:40]!r} repeats more than {MAX_REPEATED_SEGMENT} times"
+    if len(segments) > MAX_REPEATED_SEGMENT and len(set(segments)) < len(segments):
+        counts: dict[str, int] = {}
+        for segment in segments:
+            counts[segment] = counts.get(segment, 0) + 1
+            if counts[segment] > MAX_REPEATED_SEGMENT:
+                return f"path segment {unquote(segment)[:40]!r} repeats more than {MAX_REPEATED_SEGMENT} times"
     return None
 
 

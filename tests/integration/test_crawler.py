@@ -64,7 +64,8 @@ async def test_robots_disallowed_never_requested_and_sitemaps_seed(pool: asyncpg
         content_type="text/plain",
     )
     site.page("/", "<a href='/private/x'>p</a><a href='/public'>q</a>")
-    site.page("/public", "<p>public</p>")
+    site.page("/public", "<a href='/deeper'>deeper</a>")
+    site.page("/deeper", "<p>linked at depth 2 and listed in the sitemap</p>")
     site.page("/private/x", "<p>secret</p>")
     site.page(
         "/sitemap_index.xml",
@@ -74,7 +75,7 @@ async def test_robots_disallowed_never_requested_and_sitemaps_seed(pool: asyncpg
     )
     urlset = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
         <url><loc>{site.url("/orphan")}</loc></url><url><loc>{site.url("/public")}</loc></url>
-        <url><loc>{site.url("/private/y")}</loc></url></urlset>"""
+        <url><loc>{site.url("/private/y")}</loc></url><url><loc>{site.url("/deeper")}</loc></url></urlset>"""
     site.page("/sm1.xml.gz", gzip.compress(urlset.encode()), content_type="application/gzip")
     site.page("/orphan", "<p>only in the sitemap</p>")
     job = await crawl(pool, url=site.url("/"))
@@ -86,6 +87,8 @@ async def test_robots_disallowed_never_requested_and_sitemaps_seed(pool: asyncpg
     assert stored[site.url("/private/y")]["blocked_by_robots"]
     assert stored[site.url("/orphan")]["in_sitemap"] and stored[site.url("/orphan")]["status_code"] == 200
     assert stored[site.url("/public")]["in_sitemap"] and stored[site.url("/public")]["depth"] == 1
+    assert stored[site.url("/deeper")]["in_sitemap"] and stored[site.url("/deeper")]["depth"] == 2  # link depth wins
+    assert stored[site.url("/deeper")]["referrer"] == site.url("/public")
     assert not stored[site.url("/")]["in_sitemap"]
     assert site.hits("/robots.txt") == 1
 
