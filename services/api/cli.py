@@ -186,9 +186,17 @@ def _issues_table(summary: dict[str, Any]) -> Table:
 
 def cmd_crawl(client: Client, args: argparse.Namespace, console: Console) -> int:
     body: dict[str, Any] = {"url": args.url}
-    for name in ("max_pages", "max_depth", "concurrency", "max_rps"):
+    for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
+    if args.include:
+        body["include"] = args.include
+    if args.exclude:
+        body["exclude"] = args.exclude
+    if args.no_robots:
+        body["respect_robots"] = False
+    if args.no_sitemaps:
+        body["use_sitemaps"] = False
     crawl = client.json("POST", "/api/crawls", body)
     if not args.wait:
         if args.json:
@@ -355,7 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-pages", type=int)
     crawl.add_argument("--max-depth", type=int)
     crawl.add_argument("--concurrency", type=int)
-    crawl.add_argument("--max-rps", type=float)
+    crawl.add_argument("--max-rps", type=float, help="requests per second to the site")
+    crawl.add_argument("--user-agent")
+    crawl.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching (repeatable)")
+    crawl.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching (repeatable)")
+    crawl.add_argument("--no-robots", action="store_true", help="ignore robots.txt")
+    crawl.add_argument("--no-sitemaps", action="store_true", help="do not read sitemaps")
     crawl.add_argument("--wait", action="store_true", help="show live progress until it ends, then the issues")
     crawl.set_defaults(run=cmd_crawl)
 

@@ -128,6 +128,12 @@ def test_errors_are_clear(stack: tuple[str, str], tmp_path: Path) -> None:
     assert code == cli.EXIT_API and "No crawl has the id" in err
     code, _, err = seo(stack, "crawl", "ftp://example.com/")
     assert code == cli.EXIT_API and "http" in err
+    code, _, err = seo(stack, "crawl", "https://example.com/", "--include", "/blog/")
+    assert code == cli.EXIT_API and "include" in err  # the start URL must pass the patterns
+    code, out, _ = seo(stack, "--json", "crawl", "https://example.com/", "--exclude", "/tmp/", "--no-robots")
+    assert code == 0 and json.loads(out)["settings"]["exclude"] == ["/tmp/"]
+    assert json.loads(out)["settings"]["respect_robots"] is False
+    seo(stack, "cancel", json.loads(out)["id"])  # not a site to fetch from here
     code, _, err = run_seo("--api-url", "http://127.0.0.1:9", "crawls")
     assert code == cli.EXIT_API and "cannot reach the API" in err
     # The environment, then a config file, supply URL and token when no flag does.
