@@ -123,8 +123,9 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         canonicals = header_canonicals + found.canonicals
         leads.extend(link.url for link in found.links if link.internal)
         refresh = _REFRESH_URL.search(found.meta_refresh or "")
-        if refresh is not None and (target := urls.normalize(refresh.group(1).strip("'\" "), fetched.final_url)):
-            leads.append(target)  # a meta refresh is a redirect search engines follow
+        refresh_target = urls.normalize(refresh.group(1).strip("'\" "), fetched.final_url) if refresh else None
+        if refresh_target is not None:
+            leads.append(refresh_target)  # a meta refresh is a redirect search engines follow
     else:
         canonicals = header_canonicals
         page.hreflang = header_hreflang
