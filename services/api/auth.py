@@ -39,8 +39,9 @@ _INSERT_TOKEN = "INSERT INTO api_token (id, token_hash) VALUES (1, $1) ON CONFLI
 _UPSERT_TOKEN = """INSERT INTO api_token (id, token_hash) VALUES (1, $1)
                    ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()"""
 _DELETE_SESSIONS = "DELETE FROM api_sessions"
-_INSERT_SESSION = "INSERT INTO api_sessions (id_hash, expires_at) VALUES ($1, now() + make_interval(secs => $2))"
-_SESSION_VALID = "SELECT 1 FROM api_sessions WHERE id_hash = $1 AND expires_at > now()"
+_INSERT_SESSION = """INSERT INTO api_sessions (id_hash, token_hash, expires_at)
+                     VALUES ($1, $2, now() + make_interval(secs => $3))"""
+_SESSION_VALID = "SELECT 1 FROM api_sessions WHERE id_hash = $1 AND token_hash = $2 AND expires_at > now()"
 _DELETE_SESSION = "DELETE FROM api_sessions WHERE id_hash = $1"
 _DELETE_EXPIRED_SESSIONS = "DELETE FROM api_sessions WHERE expires_at <= now()"
 
@@ -102,22 +103,35 @@ async def rotate(conn: asyncpg.Connection) -> str:
     return token
 
 
+async def current_token_hash(conn: asyncpg.Connection, settings: Settings) -> str | None:
+    """The digest of the token in force: ``API_TOKEN`` when set, else the stored one."""
+    if settings.api_token:
+        return digest(settings.api_token)
+    stored: str | None = await conn.fetchval(_TOKEN_HASH)
+    return stored
+
+
 async def token_matches(conn: asyncpg.Connection, settings: Settings, presented: str) -> bool:
-    expected = digest(settings.api_token) if settings.api_token else await conn.fetchval(_TOKEN_HASH)
+    expected = await current_token_hash(conn, settings)
     if not expected:
         return False
     return hmac.compare_digest(digest(presented), expected)
 
 
-async def create_session(conn: asyncpg.Connection) -> str:
+async def create_session(conn: asyncpg.Connection, settings: Settings) -> str:
+    """A new UI session bound to the current token (a token change ends it)."""
     session_id = secrets.token_urlsafe(32)
     await conn.execute(_DELETE_EXPIRED_SESSIONS)
-    await conn.execute(_INSERT_SESSION, digest(session_id), float(SESSION_SECONDS))
+    token_hash = await current_token_hash(conn, settings) or ""
+    await conn.execute(_INSERT_SESSION, digest(session_id), token_hash, float(SESSION_SECONDS))
     return session_id
 
 
-async def session_valid(conn: asyncpg.Connection, session_id: str) -> bool:
-    return await conn.fetchval(_SESSION_VALID, digest(session_id)) is not None
+async def session_valid(conn: asyncpg.Connection, settings: Settings, session_id: str) -> bool:
+    token_hash = await current_token_hash(conn, settings)
+    if not token_hash:
+        return False
+    return await conn.fetchval(_SESSION_VALID, digest(session_id), token_hash) is not None
 
 
 async def end_session(conn: asyncpg.Connection, session_id: str) -> None:
@@ -176,7 +190,7 @@ async def authenticated_via(request: web.Request) -> str | None:
     async with request.app[POOL].acquire() as conn:
         if token is not None:
             return "token" if await token_matches(conn, settings, token) else None
-        if session_id and await session_valid(conn, session_id):
+        if session_id and await session_valid(conn, settings, session_id):
             return "session"
     return None
 

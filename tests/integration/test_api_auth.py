@@ -18,7 +18,8 @@ TOKEN = "test-token-auth"
 
 
 def app_for(dsn: str, **overrides: object) -> object:
-    return create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True, **overrides))
+    settings = {"database_url": dsn, "api_token": TOKEN, "allow_private_networks": True, **overrides}
+    return create_app(Settings(**settings))
 
 
 async def test_everything_under_api_is_closed(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +59,13 @@ async def test_cookie_flow_and_logout(dsn: str, aiohttp_client) -> None:  # type
     resp = await client.delete("/api/session")
     assert resp.status == 200
     assert (await client.get("/api/crawls")).status == 401
+
+    # A session belongs to its token: a new API_TOKEN ends it even without a rotation.
+    resp = await client.post("/api/session", json={"token": TOKEN})
+    cookie = resp.cookies[auth.COOKIE_NAME].value
+    other = await aiohttp_client(app_for(dsn, api_token="a-new-token"))
+    assert (await other.get("/api/crawls", cookies={auth.COOKIE_NAME: cookie})).status == 401
+    assert (await client.get("/api/crawls")).status == 200  # still fine where the old token is in force
 
     # Behind an https proxy the cookie is Secure.
     resp = await client.post("/api/session", json={"token": TOKEN}, headers={"X-Forwarded-Proto": "https"})

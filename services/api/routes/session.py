@@ -57,7 +57,7 @@ async def login(request: web.Request, body: Login) -> web.Response:
             await auth.record_failure(conn, client, settings)
             raise Problem(401, "That token is not valid.")
         await auth.clear_failures(conn, client)
-        session_id = await auth.create_session(conn)
+        session_id = await auth.create_session(conn, settings)
     response = dump(SessionState(authenticated=True, via="session"))
     response.set_cookie(
         auth.COOKIE_NAME,

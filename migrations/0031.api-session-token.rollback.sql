@@ -1,0 +1,1 @@
+ALTER TABLE api_sessions DROP COLUMN token_hash;
