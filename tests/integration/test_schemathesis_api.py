@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,7 @@ STREAMS = ("/api/crawls/{crawl_id}/events", "/api/crawls/events")
 
 @pytest.fixture(scope="module")
 def live_api(pg_server_dsn: str, template_dsn: str) -> Iterator[tuple[str, dict]]:  # type: ignore[type-arg]
-    name = "t_schemathesis"
+    name = f"t_schemathesis_{uuid.uuid4().hex[:8]}"  # unique: test runs may share a server
     asyncio.run(_admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
                        f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))  # fmt: skip
     dsn = embedded.with_database(pg_server_dsn, name)
