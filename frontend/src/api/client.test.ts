@@ -99,3 +99,40 @@ describe("live events", () => {
     expect(crawlFieldsOf({ status: "exploded" }, id)).toEqual({});
   });
 });
+
+describe("followStream", () => {
+  it("reopens a stream the server refused, and stops for good when closed", async () => {
+    vi.useFakeTimers();
+    const opened: FakeSource[] = [];
+    class FakeSource {
+      static CLOSED = 2;
+      readyState = 0;
+      onmessage: ((m: MessageEvent<string>) => void) | null = null;
+      onopen: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      constructor(readonly url: string) {
+        opened.push(this);
+      }
+      addEventListener() {}
+      close() {
+        this.readyState = 2;
+      }
+    }
+    vi.stubGlobal("EventSource", FakeSource);
+    const { followStream } = await import("./live");
+    const onOpen = vi.fn();
+    const stop = followStream("/api/crawls/events", () => undefined, onOpen);
+    expect(opened).toHaveLength(1);
+    opened[0]!.readyState = 2; // a 503: the browser will not retry by itself
+    opened[0]!.onerror?.();
+    vi.advanceTimersByTime(2000);
+    expect(opened).toHaveLength(2);
+    opened[1]!.onopen?.();
+    expect(onOpen).toHaveBeenCalledTimes(1);
+    stop();
+    opened[1]!.onerror?.();
+    vi.advanceTimersByTime(60_000);
+    expect(opened).toHaveLength(2);
+    vi.useRealTimers();
+  });
+});

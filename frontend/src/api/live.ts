@@ -42,6 +42,39 @@ export function crawlFieldsOf(data: unknown, crawlId: string): Partial<Crawl> {
   return out;
 }
 
+/**
+ * Open an EventSource that survives refusals: the browser retries a dropped stream by itself,
+ * but gives up for good on an HTTP error (the api answers 503 when too many streams are open),
+ * so then we reopen it ourselves with a growing delay. Returns the function that closes it.
+ */
+export function followStream(url: string, onMessage: (message: MessageEvent<string>) => void, onOpen?: () => void): () => void {
+  let source: EventSource | null = null;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let delay = 2000;
+  let stopped = false;
+  const open = () => {
+    if (stopped) return;
+    source = new EventSource(url);
+    source.onmessage = onMessage;
+    for (const name of EVENT_NAMES) source.addEventListener(name, onMessage as EventListener);
+    source.onopen = () => {
+      delay = 2000;
+      onOpen?.();
+    };
+    source.onerror = () => {
+      if (source?.readyState !== EventSource.CLOSED || stopped) return;
+      retry = setTimeout(open, delay);
+      delay = Math.min(delay * 2, 30_000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    source?.close();
+    if (retry !== null) clearTimeout(retry);
+  };
+}
+
 interface Options {
   onUpdate: (crawl: Crawl | ((old: Crawl) => Crawl)) => void;
   /** Called after each re-read, e.g. to refresh charts. */
@@ -56,7 +89,6 @@ export function useCrawlEvents(crawlId: string | undefined, active: boolean, opt
 
   useEffect(() => {
     if (!crawlId || !active || typeof EventSource === "undefined") return;
-    const source = new EventSource(api.eventsUrl(crawlId));
     const throttle = optionsRef.current.throttleMs ?? 1000;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let closed = false;
@@ -88,16 +120,14 @@ export function useCrawlEvents(crawlId: string | undefined, active: boolean, opt
       if (Object.keys(fields).length) optionsRef.current.onUpdate((old) => ({ ...old, ...fields }));
       refresh();
     };
+    // After every (re)connect, catch up on what was missed by re-reading the crawl.
+    const close = followStream(api.eventsUrl(crawlId), onMessage, refresh);
     const stop = () => {
       closed = true;
-      source.close();
+      close();
       controller.abort();
       if (timer !== null) clearTimeout(timer);
     };
-    source.onmessage = onMessage;
-    // named events ("progress", "status", ...) arrive through their own listeners
-    for (const name of EVENT_NAMES) source.addEventListener(name, onMessage as EventListener);
-    source.onopen = refresh; // after a reconnect, catch up on what was missed
     return stop;
   }, [crawlId, active]);
 }
@@ -106,12 +136,13 @@ export function useCrawlEvents(crawlId: string | undefined, active: boolean, opt
  * Follow the crawl list's stream (GET /api/crawls/events): `onCrawl(id)` for every event that
  * names a crawl, at most once per `throttleMs` per crawl, so the caller re-reads just that crawl.
  */
-export function useCrawlListEvents(onCrawl: (crawlId: string) => void, throttleMs = 1000): void {
+export function useCrawlListEvents(onCrawl: (crawlId: string) => void, onReconnect?: () => void, throttleMs = 1000): void {
   const callback = useRef(onCrawl);
   callback.current = onCrawl;
+  const reconnected = useRef(onReconnect);
+  reconnected.current = onReconnect;
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
-    const source = new EventSource(api.listEventsUrl());
     const timers = new Map<string, ReturnType<typeof setTimeout>>();
     const onMessage = (message: MessageEvent<string>) => {
       let id: unknown;
@@ -130,10 +161,14 @@ export function useCrawlListEvents(onCrawl: (crawlId: string) => void, throttleM
         }, throttleMs),
       );
     };
-    source.onmessage = onMessage;
-    for (const name of EVENT_NAMES) source.addEventListener(name, onMessage as EventListener);
+    // A reconnect may have missed events: re-read the whole list then (not on the first open).
+    let opened = false;
+    const close = followStream(api.listEventsUrl(), onMessage, () => {
+      if (opened) reconnected.current?.();
+      opened = true;
+    });
     return () => {
-      source.close();
+      close();
       for (const timer of timers.values()) clearTimeout(timer);
     };
   }, [throttleMs]);

@@ -1393,6 +1393,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description Too many live streams open; see Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
         };
     };
     get_crawl: {
@@ -1592,6 +1601,15 @@ export interface operations {
             };
             /** @description Invalid input; `errors` names each offending field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too many live streams open; see Retry-After. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

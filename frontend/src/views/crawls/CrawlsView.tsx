@@ -95,9 +95,12 @@ export function CrawlsView() {
       return { ...old, items: old.items.map((c) => (c.id === next.id ? next : c)) };
     });
   // One stream for the whole list; each event re-reads only the crawl it names.
-  useCrawlListEvents((id) => {
-    api.getCrawl(id).then(update, () => undefined);
-  });
+  useCrawlListEvents(
+    (id) => {
+      api.getCrawl(id).then(update, () => undefined);
+    },
+    list.reload,
+  );
   const added = (crawl: Crawl) => list.setData((old) => (old ? { ...old, items: [crawl, ...old.items.filter((c) => c.id !== crawl.id)] } : { items: [crawl], next_cursor: null }));
   const more = () => {
     const cursor = list.data?.next_cursor;
