@@ -43,6 +43,25 @@ async def append_requests(conn: asyncpg.Connection, keys: list[str]) -> None:
             await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
 
 
+async def noop_body(job: CrawlJob) -> None:
+    """A crawl body that does nothing: the HTTP wake-up test's ``WORKER_JOB_BODY``."""
+
+
+async def _enqueue_backlog(dsn: str, keys: list[str], connections: int = 4) -> None:
+    """The drain's backlog, appended over a few connections at once (this part is not timed)."""
+    chunks = [keys[i : i + 500] for i in range(0, len(keys), 500)]
+
+    async def writer(mine: list[list[str]]) -> None:
+        conn = await database.connect(dsn)
+        try:
+            for chunk in mine:
+                await append_requests(conn, chunk)
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(writer(chunks[i::connections]) for i in range(connections)))
+
+
 async def _completed(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM crawls WHERE status = 'completed'"))
 
@@ -87,8 +106,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         drain_keys = [f"drain-{n}" for n in range(args.drain_jobs)]
         for key in drain_keys:
             keys[crawl_id_of(key)] = key
-        for i in range(0, len(drain_keys), 500):
-            await append_requests(enqueue_conn, drain_keys[i : i + 500])
+        await _enqueue_backlog(args.dsn, drain_keys)
         before = await _completed(enqueue_conn)
         worker = Worker(settings, pool, service.Metrics(), body)
         started = asyncio.get_running_loop().time()
