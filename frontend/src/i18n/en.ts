@@ -35,9 +35,7 @@ export const en = {
   "crawls.created": "Requested",
   "crawls.actions": "Actions",
   "crawls.compareWith": "Compare with…",
-  "crawls.compare": "Compare",
   "crawls.pagesOf": "{done} of {total} pages",
-  "crawls.live": "live",
 
   "status.queued": "queued",
   "status.running": "running",
@@ -50,7 +48,6 @@ export const en = {
   "action.pause": "Pause",
   "action.resume": "Resume",
   "action.delete": "Delete",
-  "action.open": "Open",
 
   "form.title": "New crawl",
   "form.mode": "Mode",
@@ -70,7 +67,6 @@ export const en = {
   "form.advanced": "Limits and rules",
   "form.submit": "Start crawl",
   "form.submitting": "Starting…",
-  "form.fixErrors": "Fix the highlighted fields: {detail}",
   "form.required": "Required.",
   "form.badUrl": "Must start with http:// or https://.",
   "form.badRegex": "Not a valid regular expression: {pattern}",
@@ -80,7 +76,6 @@ export const en = {
   "overview.pagesCrawled": "Pages crawled",
   "overview.pagesDiscovered": "Pages discovered",
   "overview.issues": "Issues",
-  "overview.errors": "Errors",
   "overview.duration": "Duration",
   "overview.started": "Started",
   "overview.finished": "Finished",
@@ -94,7 +89,6 @@ export const en = {
   "overview.noData": "No pages yet.",
   "overview.compareWith": "Compare with another crawl of this site",
   "overview.settings": "Settings",
-  "overview.other": "other",
   "overview.noResponse": "no response",
 
   "export.title": "Export",
@@ -180,8 +174,6 @@ export const en = {
   "schedules.deleteConfirm": "Delete the schedule for {url}?",
   "schedules.maxPages": "Page limit",
 
-  "cron.every": "every",
-  "cron.at": "{weekday}, {date} at {time}",
   "lang.en": "English",
   "lang.ru": "Русский",
 

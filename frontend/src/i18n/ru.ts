@@ -37,9 +37,7 @@ export const ru: Record<MessageKey, string> = {
   "crawls.created": "Запрошено",
   "crawls.actions": "Действия",
   "crawls.compareWith": "Сравнить с…",
-  "crawls.compare": "Сравнить",
   "crawls.pagesOf": "{done} из {total} страниц",
-  "crawls.live": "в эфире",
 
   "status.queued": "в очереди",
   "status.running": "идёт",
@@ -52,7 +50,6 @@ export const ru: Record<MessageKey, string> = {
   "action.pause": "Пауза",
   "action.resume": "Продолжить",
   "action.delete": "Удалить",
-  "action.open": "Открыть",
 
   "form.title": "Новое сканирование",
   "form.mode": "Режим",
@@ -72,7 +69,6 @@ export const ru: Record<MessageKey, string> = {
   "form.advanced": "Лимиты и правила",
   "form.submit": "Начать сканирование",
   "form.submitting": "Запуск…",
-  "form.fixErrors": "Исправьте отмеченные поля: {detail}",
   "form.required": "Обязательное поле.",
   "form.badUrl": "Должен начинаться с http:// или https://.",
   "form.badRegex": "Некорректное регулярное выражение: {pattern}",
@@ -82,7 +78,6 @@ export const ru: Record<MessageKey, string> = {
   "overview.pagesCrawled": "Просканировано страниц",
   "overview.pagesDiscovered": "Найдено страниц",
   "overview.issues": "Проблемы",
-  "overview.errors": "Ошибки",
   "overview.duration": "Длительность",
   "overview.started": "Начато",
   "overview.finished": "Завершено",
@@ -96,7 +91,6 @@ export const ru: Record<MessageKey, string> = {
   "overview.noData": "Страниц пока нет.",
   "overview.compareWith": "Сравнить с другим сканированием этого сайта",
   "overview.settings": "Настройки",
-  "overview.other": "прочие",
   "overview.noResponse": "нет ответа",
 
   "export.title": "Экспорт",
@@ -182,8 +176,6 @@ export const ru: Record<MessageKey, string> = {
   "schedules.deleteConfirm": "Удалить расписание для {url}?",
   "schedules.maxPages": "Лимит страниц",
 
-  "cron.every": "каждые",
-  "cron.at": "{weekday}, {date} в {time}",
   "lang.en": "English",
   "lang.ru": "Русский",
 

@@ -7,7 +7,7 @@ import type { Crawl } from "../../api/types";
 import { StatusBadge } from "../../components/badges";
 import { BarChart } from "../../components/BarChart";
 import { ExportButtons } from "../../components/ExportButtons";
-import { formatDate, formatDuration, formatNumber } from "../../components/format";
+import { asText, formatDate, formatDuration, formatNumber } from "../../components/format";
 import { CrawlTabs } from "../../components/Layout";
 import { ProgressBar } from "../../components/ProgressBar";
 import { Empty, ErrorState, Loading } from "../../components/states";
@@ -63,6 +63,37 @@ function Charts({ crawl }: { crawl: Crawl }) {
         <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages)} testId="chart-time" />
       </div>
     </section>
+  );
+}
+
+/** What the crawl was asked to do, for reading its numbers right. */
+function CrawlSettingsSummary({ crawl }: { crawl: Crawl }) {
+  const { t } = useI18n();
+  const s = crawl.settings ?? {};
+  const rows: [string, unknown][] = [
+    [t("form.mode"), s.mode === "list" ? t("form.mode.list") : t("form.mode.spider")],
+    [t("form.maxPages"), s.max_pages],
+    [t("form.maxDepth"), s.max_depth],
+    [t("form.include"), s.include],
+    [t("form.exclude"), s.exclude],
+    [t("form.maxRps"), s.max_rps],
+    [t("form.concurrency"), s.concurrency],
+    [t("form.userAgent"), s.user_agent],
+    [t("form.respectRobots"), s.respect_robots === undefined ? undefined : s.respect_robots ? t("page.yes") : t("page.no")],
+    [t("form.useSitemaps"), s.use_sitemaps === undefined ? undefined : s.use_sitemaps ? t("page.yes") : t("page.no")],
+  ];
+  return (
+    <details className="card settings-summary">
+      <summary>{t("overview.settings")}</summary>
+      <dl className="fields">
+        {rows.map(([label, value]) => (
+          <div key={label} className="field-row">
+            <dt>{label}</dt>
+            <dd className="break">{asText(value)}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
   );
 }
 
@@ -126,6 +157,7 @@ export function OverviewView() {
         <Stat label={t("overview.finished")} value={formatDate(data.finished_at, locale)} />
       </div>
       <Charts crawl={data} />
+      <CrawlSettingsSummary crawl={data} />
       <ComparePicker crawl={data} />
       <ExportButtons crawlId={data.id} />
     </div>
