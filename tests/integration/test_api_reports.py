@@ -95,4 +95,6 @@ async def test_exports_stream_and_sitemap(dsn: str, pool, aiohttp_client) -> Non
     assert (await client.get(f"/api/crawls/{uuid.uuid4()}/export")).status == 404
     assert (await client.get(f"/api/crawls/{uuid.uuid4()}/sitemap.xml")).status == 404
     resp = await client.get(f"/api/crawls/{crawl_id}/sitemap.xml?part=2")
+    assert resp.status == 404 and "part 2" in (await resp.json())["detail"]
+    resp = await client.get(f"/api/crawls/{crawl_id}/sitemap.xml?part=0")
     assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "part"

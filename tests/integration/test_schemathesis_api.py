@@ -1,17 +1,16 @@
 """A bounded schemathesis run: generated requests against a real api, checked against the document.
 
 Few examples per operation so that the whole run stays well under a minute on a shared machine.
-Live streams are left out (they never end by design); a crawl and a schedule exist so that some
-generated ids hit real rows.
+Live streams are left out (they never end by design). A completed crawl with pages and issues and
+a schedule are seeded, and each operation with ids in its path also runs with those real ids.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -22,7 +21,10 @@ from schemathesis.checks import positive_data_acceptance
 
 from services.api.openapi import document
 from services.api.routing import OPERATIONS
-from shared import embedded
+from shared import database, embedded, eventstore
+from shared import events as ev
+from shared.crawlsettings import CrawlSettings
+from shared.pages import Link, PageRecord
 from shared.settings import Settings
 from tests.conftest import TEMPLATE, _admin
 from tests.integration.apiserver import running_api
@@ -34,33 +36,61 @@ SEMANTIC = {"POST /api/crawls", "POST /api/schedules"}
 STREAMS = ("/api/crawls/{crawl_id}/events", "/api/crawls/events")
 
 
+async def _seed(dsn: str) -> dict[str, str]:
+    """A completed crawl with pages, links and issues, and a schedule: real rows for real responses."""
+    crawl_id, schedule_id = uuid.uuid4(), uuid.uuid4()
+    site = "https://shop.example"
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    pages = [
+        PageRecord(id=1, url=f"{site}/", status_code=200, indexable=True, title="Home", content_type="text/html",
+                   crawled_at=now, links=[Link(url=f"{site}/gone", anchor="gone")]),
+        PageRecord(id=2, url=f"{site}/gone", status_code=404, crawled_at=now),
+    ]  # fmt: skip
+    issues = [{"page_id": 2, "code": "status_4xx", "severity": "error", "details": {"status_code": 404}}]
+    settings = CrawlSettings(url=f"{site}/")
+    stream = ev.crawl_stream(crawl_id)
+    conn = await database.connect(dsn)
+    try:
+        await eventstore.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)])
+        await eventstore.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=2)])
+        await eventstore.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
+        await eventstore.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=2)])
+        await eventstore.append(
+            conn,
+            ev.schedule_stream(schedule_id),
+            [ev.ScheduleCreated(schedule_id=schedule_id, url=settings.url, cron="0 3 * * *", timezone="UTC",
+                                settings=settings)],
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    return {"crawl_id": str(crawl_id), "page_id": "1", "schedule_id": str(schedule_id)}
+
+
 @pytest.fixture(scope="module")
-def live_api(pg_server_dsn: str, template_dsn: str) -> Iterator[tuple[str, dict]]:  # type: ignore[type-arg]
+def live_api(pg_server_dsn: str, template_dsn: str) -> Iterator[tuple[str, dict, dict]]:  # type: ignore[type-arg]
     name = f"t_schemathesis_{uuid.uuid4().hex[:8]}"  # unique: test runs may share a server
-    asyncio.run(_admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-                       f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))  # fmt: skip
+    asyncio.run(_admin(pg_server_dsn, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
     dsn = embedded.with_database(pg_server_dsn, name)
     config = Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True, login_max_failures=1000)
     try:
+        seeded = asyncio.run(_seed(dsn))
         with running_api(config) as (base_url, app):
-            request = urllib.request.Request(
-                f"{base_url}/api/crawls",
-                data=json.dumps({"url": "https://example.com/"}).encode(),
-                headers={**AUTH, "Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=10) as resp:
-                assert resp.status == 201
-            yield base_url, document(app[OPERATIONS])
+            yield base_url, document(app[OPERATIONS]), seeded
     finally:
         asyncio.run(_admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-def _run(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode, session: requests.Session) -> None:
+def _run(
+    operation: schemathesis.APIOperation,
+    mode: schemathesis.GenerationMode,
+    session: requests.Session,
+    path_parameters: dict[str, str] | None = None,
+) -> None:
     # Bodies with rules JSON Schema cannot say (a cron expression, include patterns the start URL
     # must match) may be schema-valid yet refused with a 422 naming the field; that is correct.
     excluded = [positive_data_acceptance] if operation.label in SEMANTIC else []
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -79,7 +109,7 @@ def _run(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode
 
 
 def test_api_conforms_to_its_document(live_api: tuple[str, dict]) -> None:  # type: ignore[type-arg]
-    base_url, doc = live_api
+    base_url, doc, seeded = live_api
     doc = {**doc, "paths": {p: item for p, item in doc["paths"].items() if p not in STREAMS}}
     schema = schemathesis.openapi.from_dict(doc)
     schema.config.update(base_url=base_url, headers=AUTH, request_timeout=10)
@@ -88,13 +118,20 @@ def test_api_conforms_to_its_document(live_api: tuple[str, dict]) -> None:  # ty
     runs = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+        # Real ids of seeded rows make real responses (checked against their schemas); random ids make 404s.
+        names = {p.name for p in operation.path_parameters}
+        real = {k: v for k, v in seeded.items() if k in names}
+        plans = [(schemathesis.GenerationMode.POSITIVE, None), (schemathesis.GenerationMode.NEGATIVE, None)]
+        if real:
+            plans.append((schemathesis.GenerationMode.POSITIVE, real))
+        for mode, path_parameters in plans:
             try:
-                _run(operation, mode, session)
+                _run(operation, mode, session, path_parameters)
                 runs += 1
             except Unsatisfiable:
                 continue  # nothing to make invalid: no parameters and no body
             except Exception as exc:  # collected so that one run reports every operation that fails
-                failures.append(f"{operation.label} ({mode.value}): {exc}")
+                label = f"{operation.label} ({mode.value}{', seeded ids' if path_parameters else ''})"
+                failures.append(f"{label}: {exc}")
     assert not failures, "\n\n".join(failures)
     assert runs > 30

@@ -18,7 +18,7 @@ from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
-from shared import catalogue, compare, exports, issues
+from shared import catalogue, compare, exports, issues, reporterrors
 from shared.service import POOL
 
 routes = RouteTable("reports")
@@ -257,5 +257,9 @@ async def crawl_sitemap(request: web.Request, query: SitemapQuery) -> web.Stream
     crawl_id = crawl_id_of(request)
     self_url = str(request.url.with_query(None))
     async with request.app[POOL].acquire() as conn:
-        export = await exports.open_sitemap(conn, crawl_id, self_url=self_url, part=query.part)
+        try:
+            export = await exports.open_sitemap(conn, crawl_id, self_url=self_url, part=query.part)
+        except reporterrors.InvalidReportRequest as exc:
+            # A part past the end is a document that does not exist, not a malformed request.
+            raise Problem(404, f"This sitemap has no part {query.part}: {exc}.") from None
         return await _stream(request, export, attachment=False)
