@@ -82,7 +82,13 @@ export function IssuesView() {
   const summary = useAsync((signal) => api.issueSummary(crawlId, lang, signal), [crawlId, lang]);
   const code = params.get("code");
 
-  if (summary.error) return <ErrorState error={summary.error} onRetry={summary.reload} />;
+  if (summary.error)
+    return (
+      <>
+        <CrawlTabs crawlId={crawlId} />
+        <ErrorState error={summary.error} onRetry={summary.reload} />
+      </>
+    );
   if (!summary.data) return <Loading />;
   const issues = sortIssues(summary.data);
   const selected = issues.find((i) => i.code === code);

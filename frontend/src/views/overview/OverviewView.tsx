@@ -127,7 +127,13 @@ export function OverviewView() {
     onUpdate: (next) => crawl.setData((old) => (typeof next === "function" ? old && next(old) : next)),
   });
 
-  if (crawl.error) return <ErrorState error={crawl.error} onRetry={crawl.reload} />;
+  if (crawl.error)
+    return (
+      <>
+        <CrawlTabs crawlId={crawlId} />
+        <ErrorState error={crawl.error} onRetry={crawl.reload} />
+      </>
+    );
   if (!data) return <Loading />;
   const base = `/crawls/${data.id}`;
   return (

@@ -93,7 +93,13 @@ export function PageView() {
   const entries = useAsync((signal) => api.catalogue(lang, signal), [lang]);
   const catalogue: Record<string, CatalogueEntry> = Object.fromEntries((entries.data ?? []).map((e) => [e.code, e]));
 
-  if (page.error) return <ErrorState error={page.error} onRetry={page.reload} />;
+  if (page.error)
+    return (
+      <>
+        <CrawlTabs crawlId={crawlId} />
+        <ErrorState error={page.error} onRetry={page.reload} />
+      </>
+    );
   if (!page.data) return <Loading />;
   const p = page.data;
   const extra = Object.keys(p).filter((k) => !SHOWN_ELSEWHERE.has(k) && !(FIELDS as readonly string[]).includes(k));
