@@ -14,7 +14,7 @@ const escape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/
 const words = (n) => Array.from({ length: n }, (_, i) => `word${i % 50}`).join(" ");
 
 export function createSite() {
-  const site = { version: 1, server: null, url: "", delayMs: 150 };
+  const site = { version: 1, server: null, url: "", delayMs: 300 };
   const pages = () => {
     const v2 = site.version === 2;
     const map = {
