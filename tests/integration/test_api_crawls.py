@@ -95,3 +95,40 @@ async def test_pause_resume_and_unknown_ids(dsn: str, aiohttp_client) -> None:  
     assert (await client.get("/api/crawls/not-a-uuid")).status == 404
     listing = await (await client.get("/api/crawls?status=queued&limit=1")).json()
     assert [c["id"] for c in listing["items"]] == [crawl["id"]] and listing["next_cursor"] is None
+
+
+async def test_cancel_racing_a_worker_batch_waits_for_it_instead_of_deadlocking(dsn: str, aiohttp_client, pool) -> None:  # type: ignore[no-untyped-def]
+    """A worker's write locks the queue row, then appends; a cancel arriving mid-write must not deadlock with it."""
+    import asyncio
+    import uuid
+
+    from shared import events as ev
+    from shared import eventstore
+
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True)), headers=AUTH
+    )
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+    crawl_id = uuid.UUID(crawl["id"])
+    async with pool.acquire() as worker, pool.acquire() as observer:
+        lease = await worker.fetchval("SELECT now() + interval '30 seconds'")
+        started = ev.CrawlStarted(crawl_id=crawl_id, worker_id="w", attempt=1, lease_expires_at=lease)
+        await eventstore.append(worker, ev.crawl_stream(crawl_id), [started])
+        tx = worker.transaction()
+        await tx.start()
+        await worker.execute("SELECT 1 FROM parsequeue WHERE crawl_id = $1 FOR UPDATE", crawl_id)  # assert_lease
+        cancel = asyncio.create_task(client.post(f"/api/crawls/{crawl_id}/cancel"))
+        for _ in range(200):  # until the api's request is waiting on a lock
+            waiting = await observer.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.025)
+        assert waiting, "the cancel never reached the database"
+        progressed = ev.CrawlProgressed(crawl_id=crawl_id, pages_crawled=1, pages_discovered=2, errors_count=0)
+        await eventstore.append(worker, ev.crawl_stream(crawl_id), [progressed])
+        await tx.commit()
+        resp = await asyncio.wait_for(cancel, 10)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["status"] == "cancelled"

@@ -169,6 +169,8 @@ async def get_crawl(request: web.Request) -> web.Response:
         return dump(await load_crawl(conn, crawl_id_of(request)))
 
 
+_LOCK_QUEUE_ROW = "SELECT 1 FROM parsequeue WHERE crawl_id = $1 FOR UPDATE"
+
 # state change -> (allowed from, event class)
 _TRANSITIONS: dict[str, tuple[set[str], type[ev.Event]]] = {
     "cancel": ({"queued", "running", "paused"}, ev.CrawlCancelled),
@@ -183,20 +185,27 @@ async def change_state(request: web.Request, action: str) -> web.Response:
     crawl_id = crawl_id_of(request)
     async with request.app[POOL].acquire() as conn:
         for _ in range(5):  # a concurrent append (a page batch) only means: read again and retry
-            crawl = await load_crawl(conn, crawl_id)
-            if crawl.status not in allowed:
-                raise Problem(409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status)
-            version = await eventstore.stream_version(conn, ev.crawl_stream(crawl_id))
             try:
-                await eventstore.append(
-                    conn,
-                    ev.crawl_stream(crawl_id),
-                    [event_class(crawl_id=crawl_id)],  # type: ignore[call-arg]
-                    expected_version=version,
-                    metadata=ev.Metadata(correlation_id=str(crawl_id), actor="api"),
-                )
+                async with conn.transaction():
+                    # Every writer of a crawl's stream (worker batches and outcomes, the reaper) locks
+                    # its queue row before appending; taking the locks in the same order here means a
+                    # cancel racing a page batch waits for it instead of deadlocking with it.
+                    await conn.execute(_LOCK_QUEUE_ROW, crawl_id)
+                    crawl = await load_crawl(conn, crawl_id)
+                    if crawl.status not in allowed:
+                        raise Problem(
+                            409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status
+                        )
+                    version = await eventstore.stream_version(conn, ev.crawl_stream(crawl_id))
+                    await eventstore.append(
+                        conn,
+                        ev.crawl_stream(crawl_id),
+                        [event_class(crawl_id=crawl_id)],  # type: ignore[call-arg]
+                        expected_version=version,
+                        metadata=ev.Metadata(correlation_id=str(crawl_id), actor="api"),
+                    )
                 break
-            except eventstore.StreamConflict:
+            except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError):
                 continue
         else:
             raise Problem(409, "The crawl kept changing; try again.")
