@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     cors_origins: str = ""
+    # Addresses (IPs or CIDR networks, comma separated) of reverse proxies whose X-Forwarded-For we
+    # trust: behind them the login rate limit counts the client nginx saw, not nginx itself.
+    trusted_proxies: str = ""
     login_max_failures: int = Field(default=10, ge=1, description="failed logins per client address per window")
     login_window_seconds: float = Field(default=900.0, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, description="comment line sent to idle live streams")

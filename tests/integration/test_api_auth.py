@@ -86,6 +86,30 @@ async def test_failed_logins_are_rate_limited(dsn: str, aiohttp_client) -> None:
     assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "token"
 
 
+async def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    # The test client connects from 127.0.0.1: that is "nginx" here.
+    client = await aiohttp_client(app_for(dsn, login_max_failures=2, trusted_proxies="127.0.0.0/8"))
+    mallory = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(2):
+        assert (await client.post("/api/session", json={"token": "guess"}, headers=mallory)).status == 401
+    assert (await client.post("/api/session", json={"token": "guess"}, headers=mallory)).status == 429
+    # A forged first entry does not reset the limit: only the proxy's own (last) entry counts.
+    forged = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
+    assert (await client.post("/api/session", json={"token": "guess"}, headers=forged)).status == 429
+    # Another client behind the same proxy is not locked out by Mallory.
+    alice = {"X-Forwarded-For": "192.0.2.7"}
+    assert (await client.post("/api/session", json={"token": TOKEN}, headers=alice)).status == 200
+
+
+async def test_without_trusted_proxies_x_forwarded_for_is_ignored(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, login_max_failures=1))
+    assert (
+        await client.post("/api/session", json={"token": "g"}, headers={"X-Forwarded-For": "192.0.2.1"})
+    ).status == 401
+    resp = await client.post("/api/session", json={"token": TOKEN}, headers={"X-Forwarded-For": "192.0.2.2"})
+    assert resp.status == 429
+
+
 async def test_generated_token_is_printed_once_and_stored_hashed(
     dsn: str,
     aiohttp_client,  # type: ignore[no-untyped-def]

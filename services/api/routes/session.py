@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from aiohttp import web
@@ -27,8 +28,32 @@ class SessionState(BaseModel):
 
 
 def _client(request: web.Request) -> str:
-    # The peer address, not X-Forwarded-For: a header the client writes cannot reset its own limit.
-    return request.remote or "unknown"
+    """The address failed logins are counted against.
+
+    The peer address, unless the peer is a trusted proxy (``TRUSTED_PROXIES``): then the last
+    X-Forwarded-For entry, the one that proxy appended. Entries before it are written by the
+    client and could reset its own limit, so they are never read.
+    """
+    peer = request.remote or "unknown"
+    trusted = request.app[SETTINGS].trusted_proxies
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if not trusted or not forwarded or not _in_networks(peer, trusted):
+        return peer
+    return forwarded.split(",")[-1].strip() or peer
+
+
+def _in_networks(address: str, networks: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for item in networks.split(","):
+        try:
+            if item.strip() and ip in ipaddress.ip_network(item.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 @routes.operation(
