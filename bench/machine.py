@@ -45,5 +45,16 @@ def facts() -> dict[str, Any]:
     }
 
 
+def checkout(repo: Path) -> dict[str, Any]:
+    """The commit measured, and whether the working tree had changes on top of it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain"))}
+
+
 def versions(packages: list[str]) -> dict[str, str | None]:
     return {p: _version(p) for p in packages}

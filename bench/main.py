@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from bench import machine, nginx, ours_services, postgres, processes, report, site, stats
-from bench.config import BenchConfig, SiteShape
+from bench.config import REPO_DIR, BenchConfig, SiteShape
 
 log = structlog.get_logger("bench")
 
@@ -176,6 +176,7 @@ class Run:
         for old in self.logs.glob("*"):
             old.unlink()
         facts = machine.facts()
+        facts["checkout"] = machine.checkout(REPO_DIR)
         facts["peers"] = {k: v for k, v in machine.versions(["pgqueuer", "procrastinate", "scrapy"]).items() if v}
         nginx_exe = nginx.binary(cfg.nginx)
         facts["nginx_version"] = nginx.version(nginx_exe) if nginx_exe else None
@@ -239,6 +240,7 @@ class Run:
             self.write()
 
     def write(self) -> None:
+        self.results["machine"]["load_average_now"] = [round(x, 2) for x in os.getloadavg()]
         self.details["goals"] = report.goals(self.results, self.details["lost_wakeups"])
         self.details["run_seconds"] = round(time.monotonic() - self.started, 1)
         path = report.write_json(self.cfg.results_dir, self.results, self.details)

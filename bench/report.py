@@ -105,6 +105,9 @@ def table(results: dict[str, Any], details: dict[str, Any]) -> str:
         f"(embedded, `synchronous_commit={m.get('postgres_settings', {}).get('synchronous_commit')}`), "
         f"{m.get('nginx_version') or 'no nginx'}, Python {m.get('python')}; "
         f"peers: {', '.join(f'{k} {v}' for k, v in (m.get('peers') or {}).items()) or 'not run'}. "
+        f"Checkout {(m.get('checkout') or {}).get('commit')}"
+        f"{' with uncommitted changes' if (m.get('checkout') or {}).get('uncommitted_changes') else ''}; "
+        f"load average {m.get('load_average_at_start')} at the start (the machine is shared). "
         f"Whole run: {_fmt(details.get('run_seconds'))} s.",
         "",
         f"**Wake-up latency**, enqueue committed → claim returned, {sizes.get('latency_jobs')} jobs one after "
