@@ -352,8 +352,11 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.getByRole("heading", { name: "Проблемы", level: 1 }).waitFor();
     await page.getByTestId("issue-row").first().waitFor();
     await shot("issues-ru");
+    await page.goto(ui(`/crawls/${crawlIds[0]}`));
+    await page.getByRole("heading", { name: "Графики" }).waitFor();
+    await shot("overview-ru");
     await page.getByTestId("language").selectOption("en");
-    await page.getByRole("heading", { name: "Issues", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Charts" }).waitFor();
   });
 
   it("logs out, after which the UI asks for the token again", async () => {

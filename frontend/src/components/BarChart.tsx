@@ -9,13 +9,15 @@ export interface Bar {
 }
 
 const ROW = 26;
-const LABEL_W = 96;
 const VALUE_W = 56;
 const WIDTH = 360;
+/** Room for the longest label (about 8 px a character at 12 px, Cyrillic included), so Russian words are not cut. */
+const labelWidth = (bars: Bar[]) => Math.min(170, Math.max(60, 16 + 8 * Math.max(0, ...bars.map((b) => b.label.length))));
 
 export function BarChart({ title, bars, testId }: { title: string; bars: Bar[]; testId?: string }) {
   const { locale } = useI18n();
   const max = Math.max(1, ...bars.map((b) => b.value));
+  const LABEL_W = labelWidth(bars);
   const barSpace = WIDTH - LABEL_W - VALUE_W;
   const height = Math.max(ROW, bars.length * ROW);
   return (

@@ -174,6 +174,7 @@ export const en = {
   "schedules.deleteConfirm": "Delete the schedule for {url}?",
   "schedules.maxPages": "Page limit",
 
+  "unit.ms": "ms",
   "lang.en": "English",
   "lang.ru": "Русский",
 

@@ -176,6 +176,7 @@ export const ru: Record<MessageKey, string> = {
   "schedules.deleteConfirm": "Удалить расписание для {url}?",
   "schedules.maxPages": "Лимит страниц",
 
+  "unit.ms": "мс",
   "lang.en": "English",
   "lang.ru": "Русский",
 

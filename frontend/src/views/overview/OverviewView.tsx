@@ -60,7 +60,7 @@ function Charts({ crawl }: { crawl: Crawl }) {
         <BarChart title={t("overview.statusCodes")} bars={statusBars(pages, t)} testId="chart-status" />
         <BarChart title={t("overview.severities")} bars={severityBars(issues, t)} testId="chart-severity" />
         <BarChart title={t("overview.depths")} bars={depthBars(pages)} testId="chart-depth" />
-        <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages)} testId="chart-time" />
+        <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages, t)} testId="chart-time" />
       </div>
     </section>
   );

@@ -52,7 +52,8 @@ export function depthBars(pages: Page[]): Bar[] {
 
 export const TIME_EDGES = [100, 250, 500, 800, 1500, 3000];
 
-export function responseTimeBars(pages: Page[]): Bar[] {
+export function responseTimeBars(pages: Page[], t: Translate): Bar[] {
+  const ms = t("unit.ms");
   const counts = new Array<number>(TIME_EDGES.length + 1).fill(0);
   for (const p of pages) {
     if (p.response_time_ms === null || p.response_time_ms === undefined) continue;
@@ -60,7 +61,7 @@ export function responseTimeBars(pages: Page[]): Bar[] {
     counts[i === -1 ? TIME_EDGES.length : i]! += 1;
   }
   return counts.map((value, i) => ({
-    label: i === 0 ? `< ${TIME_EDGES[0]} ms` : i === TIME_EDGES.length ? `≥ ${TIME_EDGES[i - 1]} ms` : `${TIME_EDGES[i - 1]}–${TIME_EDGES[i]} ms`,
+    label: i === 0 ? `< ${TIME_EDGES[0]} ${ms}` : i === TIME_EDGES.length ? `≥ ${TIME_EDGES[i - 1]} ${ms}` : `${TIME_EDGES[i - 1]}–${TIME_EDGES[i]} ${ms}`,
     value,
     tone: i >= 4 ? "slow" : "",
   }));
