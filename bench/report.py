@@ -99,12 +99,15 @@ def table(results: dict[str, Any], details: dict[str, Any]) -> str:
     sizes = details.get("sizes", {})
     lat = results["queue_latency_ms"]
     lost = details.get("lost_wakeups", {})
+    peers = ", ".join(f"{k} {v}" for k, v in (m.get("peers") or {}).items()) or "not run"
+    if details.get("skipped", {}).get("peers"):
+        peers = "not run"
     lines = [
         f"Run of {m.get('started_at', '?')} on {m.get('cores')} cores ({m.get('cpu')}), "
         f"{_fmt(m.get('memory_mb'))} MB memory, PostgreSQL {m.get('postgres_version')} "
         f"(embedded, `synchronous_commit={m.get('postgres_settings', {}).get('synchronous_commit')}`), "
         f"{m.get('nginx_version') or 'no nginx'}, Python {m.get('python')}; "
-        f"peers: {', '.join(f'{k} {v}' for k, v in (m.get('peers') or {}).items()) or 'not run'}. "
+        f"peers: {peers}. "
         f"Checkout {(m.get('checkout') or {}).get('commit')}"
         f"{' with uncommitted changes' if (m.get('checkout') or {}).get('uncommitted_changes') else ''}; "
         f"load average {m.get('load_average_at_start')} at the start (the machine is shared). "
