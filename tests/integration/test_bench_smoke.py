@@ -99,6 +99,7 @@ def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
     assert results["queue_throughput_jobs_s"]["ours"] > 0
     crawl = details["crawls"]["ours_20k"]
     assert crawl["pages"] == PAGES and crawl["pages_stored"] == PAGES and crawl["links_stored"] > PAGES
+    assert crawl["extracted"] == {"title": PAGES, "description": PAGES, "h1": PAGES, "canonical": PAGES}
     assert details["crawls"]["ours_100k"]["pages_stored"] == MEMORY_PAGES
     assert results["crawl_pages_s"]["ours"] > 0 and results["crawl_pages_s"]["ceiling"] > 0
     assert 0 < results["worker_peak_rss_mb"]["20k"] < 2000 and 0 < results["worker_peak_rss_mb"]["100k"] < 2000
