@@ -389,6 +389,10 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     const background = await mobile.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     assert.equal(background, "rgb(16, 19, 23)", "dark mode follows the system");
     await shot("overview-phone-dark", mobile);
+    await mobile.goto(ui("/crawls"));
+    await mobile.getByTestId("crawl-row").first().waitFor();
+    await mobile.getByText("Limits and rules").click();
+    await shot("crawls-phone-dark", mobile);
     await phone.close();
   });
 });

@@ -60,8 +60,12 @@ function CrawlRow({ crawl, others, onChange }: { crawl: Crawl; others: Crawl[]; 
       <td className="progress-cell">
         <ProgressBar crawl={crawl} />
       </td>
-      <td className="num">{formatNumber(crawl.issues_count, locale)}</td>
-      <td className="nowrap">{formatDate(crawl.created_at, locale)}</td>
+      <td className="num" data-label={t("crawls.issues")}>
+        {formatNumber(crawl.issues_count, locale)}
+      </td>
+      <td className="nowrap" data-label={t("crawls.created")}>
+        {formatDate(crawl.created_at, locale)}
+      </td>
       <td>
         <CrawlActions crawl={crawl} onChange={onChange} />
         {crawl.status === "completed" && comparable.length > 0 && (
