@@ -38,15 +38,19 @@ function Charts({ crawl }: { crawl: Crawl }) {
   const { t, locale, lang } = useI18n();
   const stats = useAsync((signal) => loadStats(crawl.id, lang, signal), [crawl.id]);
   // While the crawl runs, redraw at most every few seconds; once it ends, once more.
-  const last = useRef(0);
+  const progress = `${crawl.pages_crawled}|${crawl.status}|${crawl.issues_count}`;
+  const seen = useRef(progress);
+  const last = useRef(Date.now());
   const { reload } = stats;
   useEffect(() => {
+    if (progress === seen.current) return; // the first load already has these numbers
+    seen.current = progress;
     const now = Date.now();
     if (FINAL.has(crawl.status) || now - last.current > 4000) {
       last.current = now;
       reload();
     }
-  }, [crawl.pages_crawled, crawl.status, crawl.issues_count, reload]);
+  }, [progress, crawl.status, reload]);
 
   if (stats.error) return <ErrorState error={stats.error} onRetry={stats.reload} />;
   if (!stats.data) return <Loading />;
