@@ -40,7 +40,7 @@ class Run:
     def __init__(self, cfg: BenchConfig) -> None:
         self.cfg = cfg
         self.results = _empty_results()
-        self.details: dict[str, Any] = {"lost_wakeups": {}, "skipped": {}, "queues": {}, "crawls": {}}
+        self.details: dict[str, Any] = {"lost_wakeups": {}, "skipped": {}, "queues": {}, "crawls": {}, "errors": {}}
         self.logs = cfg.work_dir / "logs"
         self.peers_python = self._peers_python()
         self.started = time.monotonic()
@@ -194,9 +194,7 @@ class Run:
         self.details["part_seconds"] = {}
         if nginx_exe is None:
             raise SystemExit("bench: nginx not found; run scripts/install-system-deps.sh (Debian's nginx package)")
-        crawl_site = await self.timed(
-            "generate crawl site", asyncio.to_thread(site.ensure, cfg.work_dir, cfg.crawl_site, cfg.seed)
-        )
+        crawl_site = await asyncio.to_thread(site.ensure, cfg.work_dir, cfg.crawl_site, cfg.seed)
         self.details["crawl_site_stats"] = site.stats(crawl_site)
         with postgres.server(cfg.database_url, cfg.work_dir / "pg") as admin:
             self.results["machine"].update(await postgres.facts(admin))
@@ -217,24 +215,32 @@ class Run:
                 if "crawl" in cfg.parts:
                     await self.timed("crawl ceiling", self.ceiling(base, cfg.crawl_site))
                     out = await self.timed("crawl ours", self.ours_crawl(admin, base, cfg.crawl_site, "20k"))
-                    self.results["crawl_pages_s"]["ours"] = out["pages_per_second"]
-                    self.results["worker_peak_rss_mb"]["20k"] = out["peak_rss_mb"]
-                    self.write()
+                    if out is not None:
+                        self.results["crawl_pages_s"]["ours"] = out["pages_per_second"]
+                        self.results["worker_peak_rss_mb"]["20k"] = out["peak_rss_mb"]
+                        self.write()
                     await self.timed("crawl scrapy", self.scrapy(base, cfg.crawl_site))
             if "memory" in cfg.parts:
-                memory_site = await self.timed(
-                    "generate memory site", asyncio.to_thread(site.ensure, cfg.work_dir, cfg.memory_site, cfg.seed)
-                )
+                memory_site = await asyncio.to_thread(site.ensure, cfg.work_dir, cfg.memory_site, cfg.seed)
                 with nginx.serving(nginx_exe, memory_site, cfg.work_dir / "nginx") as base:
                     out = await self.timed("crawl ours 100k", self.ours_crawl(admin, base, cfg.memory_site, "100k"))
-                self.results["worker_peak_rss_mb"]["100k"] = out["peak_rss_mb"]
+                if out is not None:
+                    self.results["worker_peak_rss_mb"]["100k"] = out["peak_rss_mb"]
         self.write()
 
     async def timed(self, name: str, work: Any) -> Any:
-        """Run one part, note its wall time, and write the results so far (a cut-short run keeps them)."""
+        """Run one part, note its wall time, and write the results so far (a cut-short run keeps them).
+
+        A part that fails is recorded in ``details.errors`` and the run goes on with the others;
+        the run then exits non-zero.
+        """
         started = time.monotonic()
         try:
             return await work
+        except Exception as exc:
+            log.error("part failed", part=name, error=f"{type(exc).__name__}: {exc}")
+            self.details["errors"][name] = f"{type(exc).__name__}: {exc}"
+            return None
         finally:
             self.details["part_seconds"][name] = round(time.monotonic() - started, 1)
             self.write()
@@ -256,6 +262,9 @@ def main() -> int:
         raise SystemExit(f"bench: no interpreter at {cfg.ours_python}")
     run = Run(cfg)
     asyncio.run(run.run())
+    if run.details["errors"]:
+        log.error("some parts failed; their numbers are null", errors=run.details["errors"])
+        return 1
     return 0
 
 

@@ -184,6 +184,8 @@ def table(results: dict[str, Any], details: dict[str, Any]) -> str:
         "| goal | measured | verdict |",
         "| --- | --- | --- |",
     ]
+    for part, error in (details.get("errors") or {}).items():
+        lines.insert(2, f"**Failed part:** {part}: `{error}` (its numbers are missing).\n")
     g = details.get("goals", {})
     for name, goal in g.items():
         measured = ", ".join(f"{k} {_fmt(v)}" for k, v in goal.items() if k != "holds")

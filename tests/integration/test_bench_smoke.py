@@ -83,6 +83,7 @@ def _is_summary(row: Any) -> bool:
 
 def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
     results, details = bench_run["results"], bench_run["details"]
+    assert details["errors"] == {}
     assert set(results) == {
         "machine",
         "queue_latency_ms",
