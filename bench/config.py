@@ -73,7 +73,7 @@ class BenchConfig:
     lost_after_seconds: float = field(default_factory=lambda: _float("BENCH_LOST_AFTER_SECONDS", 1.0))
     # Give up on a single job after this long (a peer's fallback poll may still find it sooner).
     job_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_JOB_TIMEOUT_SECONDS", 35.0))
-    crawl_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_CRAWL_TIMEOUT_SECONDS", 1800.0))
+    crawl_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_CRAWL_TIMEOUT_SECONDS", 900.0))
     parts: frozenset[str] = field(
         default_factory=lambda: frozenset(
             p.strip() for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory").split(",") if p.strip()
