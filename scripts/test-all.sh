@@ -11,7 +11,9 @@ bash scripts/install-system-deps.sh
 
 echo "== lint"
 $VENV/bin/ruff check .
+$VENV/bin/ruff format --check .
 $VENV/bin/lint-imports
+$VENV/bin/mypy
 
 echo "== python tests"
 $VENV/bin/python -m pytest -q -p no:cacheprovider tests
