@@ -171,6 +171,7 @@ export const en = {
   "schedules.create": "Create schedule",
   "schedules.empty": "No schedules yet.",
   "schedules.next": "Next run",
+  "schedules.last": "Last crawl",
   "schedules.deleteConfirm": "Delete the schedule for {url}?",
   "schedules.maxPages": "Page limit",
 

@@ -173,6 +173,7 @@ export const ru: Record<MessageKey, string> = {
   "schedules.create": "Создать расписание",
   "schedules.empty": "Расписаний пока нет.",
   "schedules.next": "Следующий запуск",
+  "schedules.last": "Последнее сканирование",
   "schedules.deleteConfirm": "Удалить расписание для {url}?",
   "schedules.maxPages": "Лимит страниц",
 

@@ -56,6 +56,7 @@ function CrawlRow({ crawl, others, onChange }: { crawl: Crawl; others: Crawl[]; 
       </td>
       <td>
         <StatusBadge status={crawl.status} />
+        {crawl.status === "failed" && crawl.error && <p className="field-error break">{crawl.error}</p>}
       </td>
       <td className="progress-cell">
         <ProgressBar crawl={crawl} />

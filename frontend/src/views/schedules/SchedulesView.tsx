@@ -1,5 +1,6 @@
 /** /schedules: create recurring crawls with a cron helper (next runs in words), list, delete. */
 import { useMemo, useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { api, ApiError } from "../../api/client";
 import type { Schedule } from "../../api/types";
 import { formatDate } from "../../components/format";
@@ -180,6 +181,7 @@ export function SchedulesView() {
                 <th scope="col">{t("schedules.cron")}</th>
                 <th scope="col">{t("schedules.timezone")}</th>
                 <th scope="col">{t("schedules.next")}</th>
+                <th scope="col">{t("schedules.last")}</th>
                 <th scope="col">{t("crawls.actions")}</th>
               </tr>
             </thead>
@@ -192,6 +194,9 @@ export function SchedulesView() {
                   </td>
                   <td>{s.timezone}</td>
                   <td className="nowrap">{s.next_fire_times?.[0] ? describeFireTime(Date.parse(s.next_fire_times[0]), s.timezone, locale) : safeNext(s, locale)}</td>
+                  <td className="nowrap">
+                    {s.last_crawl_id ? <Link to={`/crawls/${s.last_crawl_id}`}>{formatDate(s.last_fire_at, locale)}</Link> : t("page.none")}
+                  </td>
                   <td>
                     <button type="button" className="danger" onClick={() => remove(s)}>
                       {t("action.delete")}
