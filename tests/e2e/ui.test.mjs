@@ -272,6 +272,17 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await shot("page-hostile");
   });
 
+  it("shows a redirect's chain on its page", async () => {
+    await page.goto(ui(`/crawls/${crawlIds[0]}/pages?status_code=3xx`));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length === 1);
+    await page.getByTestId("page-row").click();
+    const chain = page.getByTestId("redirect-chain");
+    await chain.waitFor();
+    const hops = await chain.locator("li").allInnerTexts();
+    assert.deepEqual(hops.map((h) => h.trim()), [`301 ${site.url}moved`, `200 ${site.url}a`]);
+    await shot("page-redirect");
+  });
+
   it("shows the issues by code with the explanation and the URLs", async () => {
     await page.goto(ui(`/crawls/${crawlIds[0]}/issues`));
     const row = page.locator('[data-testid="issue-row"][data-code="title_too_short"]');

@@ -254,3 +254,26 @@ describe("crawl actions", () => {
     expect(within(screen.getByTestId("crawl-row")).getByRole("button", { name: "Resume" })).toBeInTheDocument();
   });
 });
+
+describe("page detail", () => {
+  it("lists a redirect chain that stopped, ending with where it pointed, unfetched", async () => {
+    stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}/pages/8`) {
+        const chain = [
+          { url: "https://example.com/loop-a", status_code: 301 },
+          { url: "https://example.com/loop-b", status_code: 302 },
+        ];
+        return json({ ...pageFixture(8, { url: chain[0]!.url, status_code: 301, final_url: chain[0]!.url, redirect_chain: chain }), inlinks: [], outlinks: [], issues: [] });
+      }
+      if (url.pathname === "/api/issues/catalogue") return json(catalogue);
+      return undefined;
+    });
+    renderAt(`/crawls/${C}/pages/8`);
+    const hops = within(await screen.findByTestId("redirect-chain")).getAllByRole("listitem");
+    expect(hops.map((h) => h.textContent?.trim())).toEqual([
+      "301 https://example.com/loop-a",
+      "302 https://example.com/loop-b",
+      "— https://example.com/loop-a",
+    ]);
+  });
+});

@@ -155,9 +155,11 @@ export function PageView() {
                 <HttpStatus code={hop.status_code} /> <span className="break">{hop.url}</span>
               </li>
             ))}
-            {p.final_url && (
+            {/* The chain ends with the final URL's own answer, unless it stopped (a loop, too many hops):
+                then final_url names where it pointed, unfetched. */}
+            {p.final_url && p.redirect_chain[p.redirect_chain.length - 1]?.url !== p.final_url && (
               <li>
-                <HttpStatus code={p.status_code} /> <span className="break">{p.final_url}</span>
+                <HttpStatus code={null} /> <span className="break">{p.final_url}</span>
               </li>
             )}
           </ol>
