@@ -7,6 +7,7 @@ until its stdin closes (the test ended, or died), and stops the services and Pos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -96,6 +97,8 @@ def main() -> int:
                 p.kill()
         server.cleanup()
         shutil.rmtree(work / "pg", ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.rmdir()  # gone unless the logs were left in it
 
 
 if __name__ == "__main__":
