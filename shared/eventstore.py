@@ -46,7 +46,8 @@ class StreamConflict(Exception):
         self.expected = expected
         self.actual = actual
         found = "" if actual is None else f", found version {actual}"
-        super().__init__(f"stream {stream_id} was changed concurrently: expected version {expected}{found}")
+        wanted = "any version" if expected == ANY else f"version {expected}"
+        super().__init__(f"stream {stream_id} was changed concurrently: expected {wanted}{found}")
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,22 @@ START = Cursor()
 
 _STREAM_VERSION = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1"
 
+# The stream's next versions are taken in the insert itself (one round trip). A lost race is a
+# row the unique (stream_id, version) key refused: ON CONFLICT waits for the other writer, then
+# skips the row without an error, so fewer rows come back and the caller's transaction stays
+# usable without a savepoint. $6 is the expected version (-1: any) checked against the log.
 _INSERT = """
+WITH cur AS (SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1)
 INSERT INTO events (stream_id, version, type, data, metadata)
-SELECT $1, v, t, d, m
-FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::jsonb[]) AS x(v, t, d, m)
+SELECT $1, cur.v + x.n, x.t, x.d, x.m
+FROM cur, unnest($2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS x(t, d, m, n)
+WHERE $5::int = -1 OR cur.v = $5::int
+ON CONFLICT (stream_id, version) DO NOTHING
 RETURNING position, txid::text::bigint AS txid, version, type, recorded_at
 """
+
+# Every channel of one append in one statement (delivered at commit).
+_NOTIFY = "SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)"
 
 _READ_STREAM = """
 SELECT position, txid::text::bigint AS txid, stream_id, version, type, data, metadata, recorded_at
@@ -138,53 +149,64 @@ async def append(
     """
     if not events:
         return []
-    meta = (metadata or ev.Metadata()).model_dump(mode="json", exclude_none=True)
+    if len(events) == 1 and conn.is_in_transaction():
+        # No savepoint in the caller's transaction: a lost race writes nothing (see _INSERT). A
+        # multi-event append may get some rows in before the race, so it keeps one to undo them.
+        return await _append(conn, stream_id, events, expected_version, metadata)
     async with conn.transaction():
-        current = await stream_version(conn, stream_id)
-        if expected_version != ANY and current != expected_version:
-            raise StreamConflict(stream_id, expected_version, current)
-        versions = list(range(current + 1, current + 1 + len(events)))
-        try:
-            async with conn.transaction():  # a savepoint, so the conflict leaves the caller's tx usable
-                rows = await conn.fetch(
-                    _INSERT,
-                    stream_id,
-                    versions,
-                    [e.type_name() for e in events],
-                    [e.model_dump(mode="json") for e in events],
-                    [meta] * len(events),
-                )
-        except asyncpg.UniqueViolationError:
-            raise StreamConflict(stream_id, expected_version if expected_version != ANY else current) from None
-        recorded = [
-            Recorded(
-                position=row["position"],
-                txid=row["txid"],
-                stream_id=stream_id,
-                version=row["version"],
-                type=row["type"],
-                data=event,
-                metadata=ev.Metadata.model_validate(meta),
-                recorded_at=row["recorded_at"],
-            )
-            for row, event in zip(rows, events, strict=True)
-        ]
-        for item in recorded:
-            await projections.apply(conn, item)
-        await _notify(conn, recorded)
+        return await _append(conn, stream_id, events, expected_version, metadata)
+
+
+async def _append(
+    conn: asyncpg.Connection,
+    stream_id: str,
+    events: Sequence[ev.Event],
+    expected_version: int,
+    metadata: ev.Metadata | None,
+) -> list[Recorded]:
+    meta = (metadata or ev.Metadata()).model_dump(mode="json", exclude_none=True)
+    rows = await conn.fetch(
+        _INSERT,
+        stream_id,
+        [e.type_name() for e in events],
+        [e.model_dump(mode="json") for e in events],
+        [meta] * len(events),
+        expected_version,
+    )
+    if len(rows) != len(events):
+        # Raised inside the transaction or savepoint that holds any rows that did get in.
+        actual = await stream_version(conn, stream_id)
+        raise StreamConflict(stream_id, expected_version, actual)
+    rows = sorted(rows, key=lambda row: row["version"])
+    recorded_meta = ev.Metadata.model_validate(meta)
+    recorded = [
+        Recorded(
+            position=row["position"],
+            txid=row["txid"],
+            stream_id=stream_id,
+            version=row["version"],
+            type=row["type"],
+            data=event,
+            metadata=recorded_meta,
+            recorded_at=row["recorded_at"],
+        )
+        for row, event in zip(rows, events, strict=True)
+    ]
+    for item in recorded:
+        await projections.apply(conn, item)
+    await _notify(conn, recorded)
     return recorded
 
 
 async def _notify(conn: asyncpg.Connection, recorded: list[Recorded]) -> None:
-    """One NOTIFY per channel per append (delivered at commit); payloads are ids only."""
+    """One NOTIFY per channel per append, in one statement; payloads are ids only."""
     channels: dict[str, str] = {}
     last = recorded[-1]
     for item in recorded:
         for channel in type(item.data).notify:
             channels[channel] = _payload_for(channel, item)
     channels[ev.EVENTS_CHANNEL] = f"{last.stream_id}:{last.position}"
-    for channel, payload in channels.items():
-        await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+    await conn.execute(_NOTIFY, list(channels), list(channels.values()))
 
 
 def _payload_for(channel: str, item: Recorded) -> str:
