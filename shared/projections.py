@@ -68,7 +68,8 @@ _CRAWL_VERSION = "UPDATE crawls SET version = $2, updated_at = $3 WHERE id = $1"
     ev.CrawlCancelled,
 )
 async def _crawl_version(conn: asyncpg.Connection, item: Recorded) -> None:
-    if item.type != ev.CrawlRequested.type_name():
+    # CrawlRequested inserts the row with its version; CrawlStarted's SQL function sets it.
+    if item.type not in (ev.CrawlRequested.type_name(), ev.CrawlStarted.type_name()):
         await conn.execute(_CRAWL_VERSION, item.data.crawl_id, item.version, item.recorded_at)  # type: ignore[attr-defined]
 
 
@@ -93,26 +94,22 @@ async def _crawl_requested(conn: asyncpg.Connection, item: Recorded) -> None:
     )
 
 
+# One definition (migration 0040) shared with the worker's one-statement claim (claim_crawls),
+# so a live claim and a rebuild from the log run the very same statements.
+_PROJECT_CRAWL_STARTED = "SELECT project_crawl_started($1, $2, $3, $4, $5, $6)"
+
+
 @handles(ev.CrawlStarted)
 async def _crawl_started(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.CrawlStarted = item.data  # type: ignore[assignment]
     await conn.execute(
-        """UPDATE crawls SET status = 'running', worker_id = $2, attempts = $3,
-                  started_at = coalesce(started_at, $4), error = NULL
-           WHERE id = $1""",
+        _PROJECT_CRAWL_STARTED,
         data.crawl_id,
         data.worker_id,
         data.attempt,
-        item.recorded_at,
-    )
-    await conn.execute(
-        """UPDATE parsequeue SET lease_owner = $2, leased_at = $3, lease_expires_at = $4, attempts = $5
-           WHERE crawl_id = $1""",
-        data.crawl_id,
-        data.worker_id,
-        item.recorded_at,
         data.lease_expires_at,
-        data.attempt,
+        item.version,
+        item.recorded_at,
     )
 
 
@@ -142,23 +139,26 @@ async def _requeue(conn: asyncpg.Connection, crawl_id: Any, at: Any) -> None:
     await conn.execute("UPDATE crawls SET status = 'queued', worker_id = NULL WHERE id = $1", crawl_id)
 
 
+# One round trip for the three tables (they are distinct, so the data-modifying CTEs cannot see
+# or fight each other's rows): the status, the inlink counts (known only once the link graph is
+# complete; an index probe that touches nothing when the crawl stored no links) and the dequeue.
+_CRAWL_COMPLETED = """
+WITH finished AS (
+    UPDATE crawls SET status = 'completed', finished_at = $2, worker_id = NULL WHERE id = $1
+), dequeued AS (
+    DELETE FROM parsequeue WHERE crawl_id = $1
+)
+UPDATE pages p SET inlinks_count = c.n
+FROM (SELECT l.target_url, count(DISTINCT l.source_id) AS n FROM links l
+      WHERE l.crawl_id = $1 AND l.internal GROUP BY l.target_url) c
+WHERE p.crawl_id = $1 AND p.url = c.target_url
+"""
+
+
 @handles(ev.CrawlCompleted)
 async def _crawl_completed(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.CrawlCompleted = item.data  # type: ignore[assignment]
-    await conn.execute(
-        "UPDATE crawls SET status = 'completed', finished_at = $2, worker_id = NULL WHERE id = $1",
-        data.crawl_id,
-        item.recorded_at,
-    )
-    # Inlink counts are known only when the link graph is complete.
-    await conn.execute(
-        """UPDATE pages p SET inlinks_count = c.n
-           FROM (SELECT l.target_url, count(DISTINCT l.source_id) AS n FROM links l
-                 WHERE l.crawl_id = $1 AND l.internal GROUP BY l.target_url) c
-           WHERE p.crawl_id = $1 AND p.url = c.target_url""",
-        data.crawl_id,
-    )
-    await _dequeue(conn, data.crawl_id)
+    await conn.execute(_CRAWL_COMPLETED, data.crawl_id, item.recorded_at)
 
 
 @handles(ev.CrawlFailed)

@@ -151,20 +151,24 @@ class Worker:
                 self.wake.set()  # there may be more: drain the backlog while slots are free
 
     async def claim_once(self) -> bool:
-        """One claim attempt. ``True`` when a crawl was taken (or failed as unrunnable)."""
+        """One claim attempt for every free slot. ``True`` when a crawl was taken (or failed as unrunnable)."""
         self.metrics.claim_queries.inc()
+        free = max(self.settings.worker_concurrency - len(self.jobs), 1)
         try:
             async with self.pool.acquire(timeout=10) as conn:
-                claimed = await queue.claim(conn, self.worker_id, self.settings.lease_seconds, running=list(self.jobs))
+                claims = await queue.claim_many(
+                    conn, self.worker_id, self.settings.lease_seconds, running=list(self.jobs), limit=free
+                )
+                # Start the bodies before the connection goes back: the pool's reset query on
+                # release is then off the path from a wake-up to a running crawl.
+                for claimed in claims:
+                    if isinstance(claimed, queue.Claim):
+                        self._start_job(claimed)
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, eventstore.StreamConflict) as exc:
             # A concurrent cancel raced our claim; the row is settled now, so just look again.
             log.info("claim raced a concurrent change", error=str(exc))
             return True
-        if claimed is None:
-            return False
-        if isinstance(claimed, queue.Claim):
-            self._start_job(claimed)
-        return True
+        return bool(claims)
 
     def _start_job(self, claim: queue.Claim) -> None:
         latency = (claim.started_at - claim.available_at).total_seconds()

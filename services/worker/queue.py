@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import asyncpg
+import structlog
 from pydantic import ValidationError
 
 from shared import events as ev
@@ -21,19 +22,15 @@ from shared import eventstore
 from shared.crawlsettings import CrawlSettings
 from shared.settings import Settings
 
-# The oldest available, unleased crawl. SKIP LOCKED lets many workers claim at once without
-# waiting on each other; the partial index parsequeue_ready serves exactly this predicate.
-# now() is the claim transaction's start, which is after the NOTIFY-ing commit that woke us.
-# $2 are crawls this worker is still stopping (its lease was lost): never run one crawl twice at once.
-CLAIM = """
-SELECT q.crawl_id, q.attempts, q.available_at, c.settings,
-       now() + make_interval(secs => $1::float8) AS lease_expires_at
-FROM parsequeue q JOIN crawls c ON c.id = q.crawl_id
-WHERE q.lease_owner IS NULL AND q.available_at <= now() AND NOT (q.crawl_id = ANY($2::uuid[]))
-ORDER BY q.available_at, q.enqueued_at
-LIMIT 1
-FOR UPDATE OF q SKIP LOCKED
-"""
+log = structlog.get_logger(__name__)
+
+# The oldest available, unleased crawls, up to $4 of them, each claimed in the same statement:
+# claim_crawls (migration 0040) locks the queue rows with SKIP LOCKED (many workers claim at once
+# without waiting on each other), appends CrawlStarted at the log's next version of each stream,
+# applies the same projection function the CrawlStarted handler calls, and notifies. One round
+# trip, committed on its own, instead of about fourteen statements. $3 are crawls this worker is
+# still stopping (its lease was lost): never run one crawl twice at once.
+CLAIM = "SELECT * FROM claim_crawls($1, $2, $3::uuid[], $4, $5::text[], $6)"
 
 # Lock our queue row for the terminal append; no row means the lease is no longer ours (expired
 # and resumed elsewhere, or the crawl was cancelled/paused, which dequeues it).
@@ -68,40 +65,73 @@ def _metadata(crawl_id: uuid.UUID, worker_id: str) -> ev.Metadata:
     return ev.Metadata(correlation_id=str(crawl_id), actor=f"worker:{worker_id}")
 
 
-async def claim(
-    conn: asyncpg.Connection, worker_id: str, lease_seconds: float, *, running: Sequence[uuid.UUID] = ()
-) -> Claim | Unclaimable | None:
-    """Claim the next available crawl (``None`` when there is none) and append ``CrawlStarted``.
+async def claim_many(
+    conn: asyncpg.Connection,
+    worker_id: str,
+    lease_seconds: float,
+    *,
+    running: Sequence[uuid.UUID] = (),
+    limit: int = 1,
+) -> list[Claim | Unclaimable]:
+    """Claim up to ``limit`` available crawls, appending ``CrawlStarted`` for each (empty: none).
 
     ``running`` are the crawls this worker still runs; they are skipped until their bodies return.
+    A crawl whose stored settings no longer validate is failed with the reason (``UNCLAIMABLE``).
     """
-    async with conn.transaction():
-        row = await conn.fetchrow(CLAIM, lease_seconds, list(running))
-        if row is None:
-            return None
-        crawl_id: uuid.UUID = row["crawl_id"]
-        stream = ev.crawl_stream(crawl_id)
-        meta = _metadata(crawl_id, worker_id)
+    try:
+        rows = await conn.fetch(
+            CLAIM, worker_id, lease_seconds, list(running), limit, list(ev.CrawlStarted.notify), ev.EVENTS_CHANNEL
+        )
+    except asyncpg.UniqueViolationError as exc:
+        # Another writer took a stream's next version first; nothing was claimed, look again.
+        raise eventstore.StreamConflict(exc.detail or "a crawl stream", eventstore.ANY) from exc
+    claims: list[Claim | Unclaimable] = []
+    unrunnable: list[tuple[uuid.UUID, str]] = []
+    for row in rows:
         try:
             settings = CrawlSettings.model_validate(row["settings"])
         except ValidationError as exc:
-            # Run nothing we cannot understand; fail it with the reason rather than claim it forever.
+            # Run nothing we cannot understand; fail the attempt with the reason rather than
+            # claim it forever (the claim is committed, so the log shows it started, then failed).
             reason = f"the crawl's stored settings are not valid: {exc.errors()[0].get('msg', exc)}"
-            await eventstore.append(conn, stream, [ev.CrawlFailed(crawl_id=crawl_id, error=reason)], metadata=meta)
-            return UNCLAIMABLE
-        attempt = row["attempts"] + 1
-        started = ev.CrawlStarted(
-            crawl_id=crawl_id, worker_id=worker_id, attempt=attempt, lease_expires_at=row["lease_expires_at"]
+            unrunnable.append((row["crawl_id"], reason))
+            claims.append(UNCLAIMABLE)
+            continue
+        claims.append(
+            Claim(
+                crawl_id=row["crawl_id"],
+                attempt=row["attempt"],
+                settings=settings,
+                available_at=row["available_at"],
+                started_at=row["recorded_at"],
+                lease_expires_at=row["lease_expires_at"],
+            )
         )
-        (recorded,) = await eventstore.append(conn, stream, [started], metadata=meta)
-    return Claim(
-        crawl_id=crawl_id,
-        attempt=attempt,
-        settings=settings,
-        available_at=row["available_at"],
-        started_at=recorded.recorded_at,
-        lease_expires_at=row["lease_expires_at"],
-    )
+    for crawl_id, reason in unrunnable:
+        try:
+            await _fail_unrunnable(conn, crawl_id, worker_id, reason)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # The other claims of this batch are ours and must still run; this lease expires and
+            # the reaper hands the crawl back, to be failed on its next claim.
+            log.warning("could not fail an unrunnable crawl", crawl_id=str(crawl_id), error=str(exc))
+    return claims
+
+
+async def _fail_unrunnable(conn: asyncpg.Connection, crawl_id: uuid.UUID, worker_id: str, reason: str) -> None:
+    """Fail a crawl we just claimed but cannot run, if the lease is still ours."""
+    async with conn.transaction():
+        if await conn.fetchrow(LOCK_OWN_LEASE, crawl_id, worker_id) is None:
+            return  # cancelled meanwhile: its fate is already in the log
+        failed = ev.CrawlFailed(crawl_id=crawl_id, error=reason)
+        await eventstore.append(conn, ev.crawl_stream(crawl_id), [failed], metadata=_metadata(crawl_id, worker_id))
+
+
+async def claim(
+    conn: asyncpg.Connection, worker_id: str, lease_seconds: float, *, running: Sequence[uuid.UUID] = ()
+) -> Claim | Unclaimable | None:
+    """Claim the next available crawl (``None`` when there is none) and append ``CrawlStarted``."""
+    claims = await claim_many(conn, worker_id, lease_seconds, running=running, limit=1)
+    return claims[0] if claims else None
 
 
 OutcomeKind = Literal["completed", "failed", "stopped", "released"]
