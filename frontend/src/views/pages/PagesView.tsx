@@ -98,13 +98,23 @@ export function PagesView() {
     [setParams],
   );
 
-  // Debounced search: the URL (and the request) follow typing after a short pause.
+  // Debounced search: the URL (and the request) follow typing after a short pause; a change of
+  // the URL from elsewhere (Back, a shared link) flows into the box instead of being overwritten.
+  const urlQ = params.get("q") ?? "";
+  const pushed = useRef(urlQ);
   useEffect(() => {
-    const current = params.get("q") ?? "";
-    if (search === current) return;
-    const timer = setTimeout(() => update({ q: search || null }), 300);
+    if (urlQ === pushed.current) return;
+    pushed.current = urlQ;
+    setSearch(urlQ);
+  }, [urlQ]);
+  useEffect(() => {
+    if (search === urlQ) return;
+    const timer = setTimeout(() => {
+      pushed.current = search;
+      update({ q: search || null });
+    }, 300);
     return () => clearTimeout(timer);
-  }, [search, params, update]);
+  }, [search, urlQ, update]);
 
   // A new filter or sort starts over from the first batch.
   useEffect(() => {
