@@ -173,6 +173,7 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.getByTestId("chart-status").waitFor();
     const pages = Number((await page.getByTestId("stat-pages").innerText()).replace(/\D/g, ""));
     assert.ok(pages >= 6, `expected the whole site crawled, saw ${pages} pages`);
+    assert.equal(await page.title(), `${site.url} — SEO Crawler`);
     await shot("overview");
     await page.goto(ui("/crawls"));
     await page.locator('[data-testid="crawl-row"][data-status="completed"]').first().waitFor();

@@ -12,6 +12,7 @@ import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { en, type MessageKey } from "../../i18n/en";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 const SECTIONS: { kind: CompareKind; title: MessageKey; count: (c: Comparison) => number }[] = [
   { kind: "added", title: "compare.added", count: (c) => c.pages.added ?? 0 },
@@ -127,6 +128,7 @@ function Section({ kind, title, count, pair, crawlId, otherId }: { kind: Compare
 export function CompareView() {
   const { crawlId = "", otherId = "" } = useParams();
   const { t, locale } = useI18n();
+  useDocumentTitle(t("compare.title"));
   const data = useAsync(
     async (signal) => {
       const summary = await api.compare(crawlId, otherId, undefined, signal);

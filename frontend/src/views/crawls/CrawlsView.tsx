@@ -11,6 +11,7 @@ import { Empty, ErrorState, Loading, describeError } from "../../components/stat
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { NewCrawlForm } from "./NewCrawlForm";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 export function CrawlActions({ crawl, onChange }: { crawl: Crawl; onChange: (crawl: Crawl) => void }) {
   const { t } = useI18n();
@@ -90,6 +91,7 @@ function CrawlRow({ crawl, others, onChange }: { crawl: Crawl; others: Crawl[]; 
 
 export function CrawlsView() {
   const { t } = useI18n();
+  useDocumentTitle(t("crawls.title"));
   const list = useAsync((signal) => api.listCrawls(null, signal), []);
   const [loadingMore, setLoadingMore] = useState(false);
 

@@ -9,6 +9,7 @@ import { CrawlTabs } from "../../components/Layout";
 import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, notice: 2 };
 
@@ -80,6 +81,7 @@ export function IssuesView() {
   const { t, locale, lang } = useI18n();
   const [params, setParams] = useSearchParams();
   const summary = useAsync((signal) => api.issueSummary(crawlId, lang, signal), [crawlId, lang]);
+  useDocumentTitle(t("issues.title"));
   const code = params.get("code");
 
   if (summary.error)

@@ -5,6 +5,7 @@ import { api, ApiError } from "../../api/client";
 import { LanguageSwitch } from "../../components/Layout";
 import { describeError } from "../../components/states";
 import { useT } from "../../i18n";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 /** Only same-site paths are followed after login (no open redirect through ?next=). */
 export function safeNext(next: string | null): string {
@@ -18,6 +19,7 @@ export function LoginView() {
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useDocumentTitle(t("login.title"));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

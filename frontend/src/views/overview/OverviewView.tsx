@@ -15,6 +15,7 @@ import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { CrawlActions } from "../crawls/CrawlsView";
 import { depthBars, loadStats, responseTimeBars, severityBars, statusBars } from "./stats";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 function Stat({ label, value, to, testId }: { label: string; value: string; to?: string; testId?: string }) {
   const body = (
@@ -126,6 +127,7 @@ export function OverviewView() {
   const { crawlId = "" } = useParams();
   const { t, locale } = useI18n();
   const crawl = useAsync((signal) => api.getCrawl(crawlId, signal), [crawlId]);
+  useDocumentTitle(crawl.data?.url);
   const data = crawl.data;
   useCrawlEvents(crawlId, Boolean(data && !FINAL.has(data.status)), {
     onUpdate: (next) => crawl.setData((old) => (typeof next === "function" ? old && next(old) : next)),

@@ -9,6 +9,7 @@ import { ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { en as FIELD_LABELS, type MessageKey } from "../../i18n/en";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 /** The fields shown in order; anything else the api sends follows under its own name. */
 const FIELDS = [
@@ -89,6 +90,7 @@ export function PageView() {
   const { crawlId = "", pageId = "" } = useParams();
   const { t, lang } = useI18n();
   const page = useAsync((signal) => api.getPage(crawlId, pageId, signal), [crawlId, pageId]);
+  useDocumentTitle(page.data?.url);
   // Explanations and fixes come from the catalogue, in the reader's language.
   const entries = useAsync((signal) => api.catalogue(lang, signal), [lang]);
   const catalogue: Record<string, CatalogueEntry> = Object.fromEntries((entries.data ?? []).map((e) => [e.code, e]));

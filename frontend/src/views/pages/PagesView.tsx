@@ -15,6 +15,7 @@ import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { COLUMNS, nextSort, parseSort, visibleColumns, type Column } from "./columns";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 const ROW_HEIGHT = 36;
 const BATCH = 500; // the api's largest page
@@ -67,6 +68,7 @@ export function PagesView() {
   const { crawlId = "" } = useParams();
   const { t, locale, lang } = useI18n();
   const navigate = useNavigate();
+  useDocumentTitle(t("pages.title"));
   const [params, setParams] = useSearchParams();
   const query: PageQuery = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? undefined]));
   const queryKey = FILTERS.map((f) => params.get(f) ?? "").join("\u0000");

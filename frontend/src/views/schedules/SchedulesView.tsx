@@ -8,6 +8,7 @@ import { describeError, Empty, ErrorState, Loading } from "../../components/stat
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { describeFireTime, isValidCron, localTimeZone, nextFireTimes, timeZones } from "./cron";
+import { useDocumentTitle } from "../../components/useDocumentTitle";
 
 const PRESETS = [
   { key: "schedules.preset.daily", cron: "0 3 * * *" },
@@ -145,6 +146,7 @@ function ScheduleForm({ onCreated }: { onCreated: (s: Schedule) => void }) {
 
 export function SchedulesView() {
   const { t, locale } = useI18n();
+  useDocumentTitle(t("schedules.title"));
   const list = useAsync((signal) => api.listSchedules(signal), []);
   const [error, setError] = useState<string | null>(null);
 
