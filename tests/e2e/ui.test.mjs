@@ -174,6 +174,9 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     const pages = Number((await page.getByTestId("stat-pages").innerText()).replace(/\D/g, ""));
     assert.ok(pages >= 6, `expected the whole site crawled, saw ${pages} pages`);
     assert.equal(await page.title(), `${site.url} — SEO Crawler`);
+    // the worst problems first, one click from their URLs
+    await page.getByTestId("top-issues").getByRole("link").first().waitFor();
+    assert.match(await page.getByTestId("top-issues").locator("li").first().innerText(), /^error/);
     await shot("overview");
     await page.goto(ui("/crawls"));
     await page.locator('[data-testid="crawl-row"][data-status="completed"]').first().waitFor();

@@ -81,6 +81,7 @@ export const en = {
   "overview.finished": "Finished",
   "overview.failedReason": "The crawl failed: {error}",
   "overview.charts": "Charts",
+  "overview.topIssues": "Most important issues",
   "overview.statusCodes": "Status codes",
   "overview.depths": "Crawl depth",
   "overview.responseTimes": "Response time",

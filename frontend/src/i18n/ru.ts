@@ -83,6 +83,7 @@ export const ru: Record<MessageKey, string> = {
   "overview.finished": "Завершено",
   "overview.failedReason": "Сканирование не удалось: {error}",
   "overview.charts": "Графики",
+  "overview.topIssues": "Главные проблемы",
   "overview.statusCodes": "Коды ответа",
   "overview.depths": "Глубина",
   "overview.responseTimes": "Время ответа",

@@ -4,7 +4,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api } from "../../api/client";
 import { FINAL, useCrawlEvents } from "../../api/live";
 import type { Crawl } from "../../api/types";
-import { StatusBadge } from "../../components/badges";
+import { SeverityBadge, StatusBadge } from "../../components/badges";
 import { BarChart } from "../../components/BarChart";
 import { ExportButtons } from "../../components/ExportButtons";
 import { asText, formatDate, formatDuration, formatNumber } from "../../components/format";
@@ -14,6 +14,7 @@ import { Empty, ErrorState, Loading } from "../../components/states";
 import { useAsync } from "../../components/useAsync";
 import { useI18n } from "../../i18n";
 import { CrawlActions } from "../crawls/CrawlsView";
+import { sortIssues } from "../issues/IssuesView";
 import { depthBars, loadStats, responseTimeBars, severityBars, statusBars } from "./stats";
 import { useDocumentTitle } from "../../components/useDocumentTitle";
 
@@ -57,17 +58,34 @@ function Charts({ crawl }: { crawl: Crawl }) {
   if (!stats.data) return <Loading />;
   const { pages, truncated, issues } = stats.data;
   if (!pages.length) return <Empty>{t("overview.noData")}</Empty>;
+  const top = sortIssues(issues).slice(0, 6);
   return (
-    <section aria-labelledby="charts-title">
-      <h2 id="charts-title">{t("overview.charts")}</h2>
-      {truncated && <p className="muted">{t("overview.sampled", { n: formatNumber(pages.length, locale) })}</p>}
-      <div className="charts">
-        <BarChart title={t("overview.statusCodes")} bars={statusBars(pages, t)} testId="chart-status" />
-        <BarChart title={t("overview.severities")} bars={severityBars(issues, t)} testId="chart-severity" />
-        <BarChart title={t("overview.depths")} bars={depthBars(pages)} testId="chart-depth" />
-        <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages, t)} testId="chart-time" />
-      </div>
-    </section>
+    <>
+      {top.length > 0 && (
+        <section aria-labelledby="top-issues-title">
+          <h2 id="top-issues-title">{t("overview.topIssues")}</h2>
+          <ul className="top-issues" data-testid="top-issues">
+            {top.map((issue) => (
+              <li key={issue.code}>
+                <SeverityBadge severity={issue.severity} />{" "}
+                <Link to={`/crawls/${crawl.id}/issues?code=${encodeURIComponent(issue.code)}`}>{issue.title || issue.code}</Link>{" "}
+                <span className="muted">({formatNumber(issue.count, locale)})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="charts-title">
+        <h2 id="charts-title">{t("overview.charts")}</h2>
+        {truncated && <p className="muted">{t("overview.sampled", { n: formatNumber(pages.length, locale) })}</p>}
+        <div className="charts">
+          <BarChart title={t("overview.statusCodes")} bars={statusBars(pages, t)} testId="chart-status" />
+          <BarChart title={t("overview.severities")} bars={severityBars(issues, t)} testId="chart-severity" />
+          <BarChart title={t("overview.depths")} bars={depthBars(pages)} testId="chart-depth" />
+          <BarChart title={t("overview.responseTimes")} bars={responseTimeBars(pages, t)} testId="chart-time" />
+        </div>
+      </section>
+    </>
   );
 }
 
