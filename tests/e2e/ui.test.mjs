@@ -293,6 +293,12 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await row.waitFor();
     const codes = await page.$$eval('[data-testid="issue-row"]', (rows) => rows.map((r) => r.dataset.code));
     assert.ok(codes.includes("status_4xx"), `issues: ${codes}`);
+    await page.getByRole("button", { name: /^error \(/ }).click();
+    await page.waitForURL(/severity=error/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="issue-row"] .severity-warning').length === 0);
+    assert.ok((await page.getByTestId("issue-row").count()) < codes.length);
+    await page.getByRole("button", { name: /^all \(/ }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="issue-row"]').length === n, codes.length);
     await row.getByRole("button").click();
     await page.waitForURL(/code=title_too_short/);
     const detail = page.getByTestId("issue-detail");

@@ -131,6 +131,7 @@ export const en = {
   "page.none": "—",
 
   "issues.title": "Issues",
+  "issues.all": "all",
   "issues.empty": "No issues found. Nice.",
   "issues.code": "Issue",
   "issues.severity": "Severity",

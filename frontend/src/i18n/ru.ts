@@ -133,6 +133,7 @@ export const ru: Record<MessageKey, string> = {
   "page.none": "—",
 
   "issues.title": "Проблемы",
+  "issues.all": "все",
   "issues.empty": "Проблем не найдено. Отлично.",
   "issues.code": "Проблема",
   "issues.severity": "Важность",

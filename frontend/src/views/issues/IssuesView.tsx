@@ -92,14 +92,35 @@ export function IssuesView() {
       </>
     );
   if (!summary.data) return <Loading />;
-  const issues = sortIssues(summary.data);
-  const selected = issues.find((i) => i.code === code);
+  const severity = params.get("severity");
+  const all = sortIssues(summary.data);
+  const issues = all.filter((i) => !severity || i.severity === severity);
+  const selected = all.find((i) => i.code === code);
+  const setParam = (key: string, value: string | null) =>
+    setParams(
+      (old) => {
+        const next = new URLSearchParams(old);
+        if (value) next.set(key, value);
+        else next.delete(key);
+        return next;
+      },
+      { replace: true },
+    );
 
   return (
     <div className="issues-view">
       <CrawlTabs crawlId={crawlId} />
       <h1>{t("issues.title")}</h1>
-      {issues.length === 0 ? (
+      {all.length > 0 && (
+        <div className="presets" role="group" aria-label={t("issues.severity")}>
+          {([null, "error", "warning", "notice"] as const).map((s) => (
+            <button key={s ?? "all"} type="button" className={severity === s || (!severity && !s) ? "chip active" : "chip"} aria-pressed={severity === s || (!severity && !s)} onClick={() => setParam("severity", s)}>
+              {s ? t(`severity.${s}`) : t("issues.all")} ({formatNumber(all.filter((i) => !s || i.severity === s).reduce((n, i) => n + i.count, 0), locale)})
+            </button>
+          ))}
+        </div>
+      )}
+      {all.length === 0 ? (
         <Empty>{t("issues.empty")}</Empty>
       ) : (
         <div className="split">
@@ -125,7 +146,7 @@ export function IssuesView() {
                         type="button"
                         className="link-button"
                         aria-pressed={issue.code === code}
-                        onClick={() => setParams(issue.code === code ? {} : { code: issue.code }, { replace: true })}
+                        onClick={() => setParam("code", issue.code === code ? null : issue.code)}
                       >
                         {issue.title || issue.code}
                       </button>
