@@ -67,11 +67,6 @@ async def _completed(conn: asyncpg.Connection) -> int:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    if args.claim == "one-statement":
-        from bench import claim_experiment
-        from services.worker import queue
-
-        queue.claim = claim_experiment.claim  # type: ignore[assignment]
     database.migrate(args.dsn)
     settings = Settings(
         database_url=args.dsn,
@@ -88,7 +83,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     async def body(job: CrawlJob) -> None:
         probe.hit(keys.get(job.crawl_id, str(job.crawl_id)))
 
-    result: dict[str, Any] = {"version": "this checkout", "claim": args.claim}
+    result: dict[str, Any] = {"version": "this checkout"}
     pool = await database.create_pool(args.dsn, min_size=2, max_size=settings.pool_max_size)
     enqueue_conn = await database.connect(args.dsn)
 
@@ -144,9 +139,6 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--job-timeout", type=float, default=35.0)
     parser.add_argument("--drain-timeout", type=float, default=600.0)
     parser.add_argument("--log-level", default="info")
-    parser.add_argument(
-        "--claim", choices=("service", "one-statement"), default="service", help="the experiment in claim_experiment"
-    )
     return parser.parse_args()
 
 
