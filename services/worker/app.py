@@ -72,6 +72,7 @@ class Worker:
         self.job_tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._claim_conn: asyncpg.Connection | None = None
         self.listener = Listener(
             settings.database_url,
             [ev.WORK_CHANNEL, ev.CONTROL_CHANNEL],
@@ -155,20 +156,32 @@ class Worker:
         self.metrics.claim_queries.inc()
         free = max(self.settings.worker_concurrency - len(self.jobs), 1)
         try:
-            async with self.pool.acquire(timeout=10) as conn:
-                claims = await queue.claim_many(
-                    conn, self.worker_id, self.settings.lease_seconds, running=list(self.jobs), limit=free
-                )
-                # Start the bodies before the connection goes back: the pool's reset query on
-                # release is then off the path from a wake-up to a running crawl.
-                for claimed in claims:
-                    if isinstance(claimed, queue.Claim):
-                        self._start_job(claimed)
+            conn = await self._claim_connection()
+            claims = await queue.claim_many(
+                conn, self.worker_id, self.settings.lease_seconds, running=list(self.jobs), limit=free
+            )
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, eventstore.StreamConflict) as exc:
             # A concurrent cancel raced our claim; the row is settled now, so just look again.
             log.info("claim raced a concurrent change", error=str(exc))
             return True
+        except BaseException:
+            self._drop_claim_connection()  # lost or in an unknown state: the next claim reconnects
+            raise
+        for claimed in claims:
+            if isinstance(claimed, queue.Claim):
+                self._start_job(claimed)
         return bool(claims)
+
+    async def _claim_connection(self) -> asyncpg.Connection:
+        """The claim loop's own connection: no pool acquire and reset query per claim."""
+        if self._claim_conn is None or self._claim_conn.is_closed():
+            self._claim_conn = await database.connect(self.settings.database_url)
+        return self._claim_conn
+
+    def _drop_claim_connection(self) -> None:
+        if self._claim_conn is not None:
+            self._claim_conn.terminate()
+            self._claim_conn = None
 
     def _start_job(self, claim: queue.Claim) -> None:
         latency = (claim.started_at - claim.available_at).total_seconds()
@@ -289,6 +302,10 @@ class Worker:
                 await asyncio.wait_for(self._loop_task, 10)
             except (TimeoutError, asyncio.CancelledError):
                 self._loop_task.cancel()
+        if self._claim_conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._claim_conn.close(), 5)
+            self._drop_claim_connection()
         for job in list(self.jobs.values()):
             job.request_stop("shutdown")
         tasks = list(self.job_tasks.values())

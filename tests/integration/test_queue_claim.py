@@ -108,7 +108,7 @@ async def test_a_lost_race_for_a_streams_next_version_is_a_conflict_and_claims_n
         )
         claiming = asyncio.create_task(queue.claim(claimer, "worker-a", 30))
         async with asyncio.timeout(10):
-            while not await writer.fetchval(
+            while not await pool.fetchval(  # not in the writer's transaction: that keeps one stats snapshot
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%claim_crawls%'"
             ):
                 await asyncio.sleep(0.01)
