@@ -128,3 +128,21 @@ async def test_claim_many_with_nothing_available_returns_nothing(pool: asyncpg.P
     async with pool.acquire() as conn:
         assert await queue.claim_many(conn, "worker-a", 30, running=[crawl_id], limit=3) == []
         assert await queue.claim_many(conn, "worker-a", 30, running=[uuid.uuid4()], limit=3) != []
+
+
+async def test_concurrent_batch_claims_never_take_one_crawl_twice(pool: asyncpg.Pool) -> None:
+    ids = {await request_crawl(pool, f"https://site{n}.example/") for n in range(10)}
+
+    async def claimer(worker: int) -> list[uuid.UUID]:
+        taken: list[uuid.UUID] = []
+        async with pool.acquire() as conn:
+            while batch := await queue.claim_many(conn, f"worker-{worker}", 30, limit=3):
+                taken += [c.crawl_id for c in batch if isinstance(c, queue.Claim)]
+        return taken
+
+    results = await asyncio.gather(*(claimer(n) for n in range(4)))
+    taken = [crawl_id for result in results for crawl_id in result]
+    assert sorted(taken) == sorted(ids)  # each crawl exactly once
+    async with pool.acquire() as conn:
+        started = await conn.fetchval("SELECT count(*) FROM events WHERE type = 'CrawlStarted'")
+    assert started == len(ids)
