@@ -337,9 +337,10 @@ class Crawl:
             await conn.execute(_ANALYZE)
         async with self.job.pool.acquire() as conn, conn.transaction():
             events = await audit.finalize(conn, self.job.crawl_id, self.settings.thresholds)
+            # The queue row only now, so the audit's queries do not hold back heartbeats and cancels.
+            await assert_lease(conn, self.job)  # before the append: see persist.append
             if events:
                 await persist.append(conn, self.job, list(events))
-            await assert_lease(conn, self.job)  # after the append: see persist.append
         self.log.info("crawl finished", pages=self.counters.pages_crawled, rate=self.counters.rate)
 
 

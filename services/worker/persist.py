@@ -69,10 +69,10 @@ async def load_counters(conn: asyncpg.Connection, job: CrawlJob) -> Counters:
 async def append(conn: asyncpg.Connection, job: CrawlJob, events: list[ev.Event]) -> None:
     """Append to the crawl's stream at whatever version it has (the api may append concurrently).
 
-    Call ``assert_lease`` after this, still inside the transaction, not before it: the api's
-    appends (pause, cancel) take the stream's next version first and the queue row last, so a
-    writer holding the queue row while waiting for that version would deadlock with them.
-    Proving the lease last, with the row lock held to commit, guards the write all the same.
+    Call ``assert_lease`` right before this, inside the same transaction: every writer of a
+    crawl's stream (the api's pause and cancel, the reaper, the claim loop) locks the crawl's queue
+    row before it takes the stream's next version, and taking the two locks in that one order is
+    what keeps a page batch and a concurrent cancel from deadlocking.
     """
     stream = ev.crawl_stream(job.crawl_id)
     meta = ev.Metadata(correlation_id=str(job.crawl_id), actor=f"worker:{job.worker_id}")
@@ -193,6 +193,6 @@ async def _write(
                 started=counters.started,
             )
             events.append(snapshot.progress(job.crawl_id))
-        await append(conn, job, events)
         await assert_lease(conn, job)
+        await append(conn, job, events)
     return added, discovered, errors, progress_due
