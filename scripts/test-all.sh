@@ -3,7 +3,6 @@
 # Exit 0 only when all pass; pytest's "no tests ran" (exit 5) counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ALLOW_PRIVATE_NETWORKS=true
 VENV=.venv
 
 # Debian packages the checks need (nginx for `nginx -t`, chromium for e2e); a no-op when present.

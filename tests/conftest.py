@@ -21,6 +21,18 @@ from tests.sites.server import site_factory  # noqa: F401  (the local test-site 
 TEMPLATE = "seo_test_template"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests state every setting they rely on: drop the product's variables a shell may have exported.
+
+    Otherwise ``ALLOW_PRIVATE_NETWORKS=true`` or ``API_TOKEN`` in the caller's environment would
+    quietly change what ``Settings()`` means inside a test (and in the services tests start).
+    """
+    from shared.settings import Settings
+
+    for name in Settings.model_fields:
+        os.environ.pop(name.upper(), None)
+
+
 @pytest.fixture(scope="session")
 def pg_server_dsn() -> Iterator[str]:
     """DSN of an administrative database on the test server."""
