@@ -28,6 +28,21 @@ MAX_JSON_LD_BYTES = 512 * 1024
 SHINGLE_WORDS = 3
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")  # words as shared.duplicates counts them
+
+
+def _ascii_words_table() -> bytes:
+    """bytes.translate table: ASCII word characters lower-cased, every other byte a space."""
+    table = bytearray(b" " * 256)
+    for c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+        table[c] = c
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[c] = c + 32
+    return bytes(table)
+
+
+# For ASCII text, Python's \w is exactly [A-Za-z0-9_], so translating every other byte to a
+# space and splitting gives the same words as _WORD.findall(text.lower()), about 4x faster.
+_ASCII_WORDS = _ascii_words_table()
 _MIXED_CONTENT = (("img", "src"), ("script", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"),
                   ("audio", "src"), ("embed", "src"), ("object", "data"))  # fmt: skip
 _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
@@ -76,7 +91,14 @@ _PRIME1 = np.uint64(0x100000001B3)
 _PRIME2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-def simhash(words: list[str]) -> int | None:
+def words_of(text: str) -> list[bytes]:
+    """The lower-cased words of ``text`` (``\\w+``, as shared.duplicates counts them), UTF-8 encoded."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).split()
+    return [word.encode("utf-8") for word in _WORD.findall(text.lower())]
+
+
+def simhash(words: list[bytes] | list[str]) -> int | None:
     """64-bit simhash of the word 3-shingles, as a signed integer (fits Postgres bigint).
 
     Vectorised because it runs on every page: each word is hashed once (crc32), a shingle's
@@ -85,7 +107,8 @@ def simhash(words: list[str]) -> int | None:
     """
     if not words:
         return None
-    hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    encoded = words if isinstance(words[0], bytes) else [str(w).encode("utf-8") for w in words]
+    hashes = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint64, count=len(encoded))
     if len(hashes) >= SHINGLE_WORDS:
         shingles = (hashes[:-2] * _PRIME1) ^ (hashes[1:-1] * _PRIME2) ^ hashes[2:]
     else:
@@ -238,9 +261,10 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
         tree.strip_tags(["script", "style", "noscript", "template", "svg"])
         text = body.text(deep=True, separator=" ")
         # The audit's definition of words and of the content hash (shared.duplicates).
-        words = _WORD.findall(text.lower())
+        # Tokenised once, as UTF-8 bytes: the hash and the per-word crc32 need no re-encoding.
+        words = words_of(text)
         out.word_count = len(words)
         if words:
-            out.content_hash = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+            out.content_hash = hashlib.sha1(b" ".join(words)).hexdigest()
             out.simhash = simhash(words)
     return out
