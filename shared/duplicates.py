@@ -11,13 +11,15 @@ the threshold. With the default threshold a 100,000-page crawl of unrelated page
 pages in a bucket: about 2 million candidate checks, a few seconds, growing about linearly.
 Looser thresholds cut narrower blocks and cost more (the setting stops at 0.8).
 
-Only ``(id, simhash, content_hash)`` of eligible pages are read (tens of bytes a page); the
-matching runs in a thread so the event loop keeps serving (heartbeats, progress).
+Only ``(id, simhash, content-hash group)`` of eligible pages are read, in chunks into numpy arrays
+(24 bytes a page); the matching is vectorised and runs in a thread so the event loop keeps serving
+(heartbeats, progress).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import re
@@ -25,6 +27,7 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _BITS = 64
@@ -77,8 +80,14 @@ def blocks(threshold: float) -> list[tuple[int, int]]:
 ELIGIBLE = """p.crawl_id = $1 AND p.indexable AND p.status_code = 200 AND p.error IS NULL
               AND NOT p.blocked_by_robots AND p.redirect_chain = '[]'::jsonb AND p.content_type ILIKE '%html%'"""
 
-_FINGERPRINTS = f"""SELECT p.id, p.simhash, p.content_hash FROM pages p
-                     WHERE {ELIGIBLE} AND p.simhash IS NOT NULL ORDER BY p.id"""
+# Each content hash as a number (-1 for none): equal numbers are equal hashes, and 8 bytes a page
+# instead of a 40-character string; the page's fingerprint as a signed bigint.
+_FINGERPRINTS = f"""SELECT id, simhash, CASE WHEN content_hash IS NULL THEN -1 ELSE group_number END
+                     FROM (SELECT p.id, p.simhash, p.content_hash,
+                                  dense_rank() OVER (ORDER BY p.content_hash) AS group_number
+                           FROM pages p WHERE {ELIGIBLE} AND p.simhash IS NOT NULL) f
+                     ORDER BY id"""
+FETCH_BATCH = 5000  # fingerprint rows read at a time
 _URLS = "SELECT id, url FROM pages WHERE id = ANY($1::bigint[])"
 
 _EXACT = f"""
@@ -111,42 +120,84 @@ async def exact(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[Match]:
     return [Match(r["id"], r["other"], r["other_url"], 1.0, r["n"]) for r in rows]
 
 
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 (numpy 2's bitwise_count, else by unpacking the bytes)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(values).astype(np.int64)
+    return np.unpackbits(values.astype("<u8").view(np.uint8)).reshape(-1, _BITS).sum(axis=1, dtype=np.int64)
+
+
+def _matches(values: np.ndarray, groups: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(index, distance, index of its closest match) arrays for fingerprints within ``threshold``.
+
+    ``values`` are the unsigned fingerprints, ``groups`` a number per content hash (-1 for none):
+    pairs in the same group are identical, not near, and are skipped. Vectorised: per pair of
+    blocks the bucket keys are sorted, and equal neighbours at offset 1, 2, ... are the bucket's
+    pairs, so the work and memory are a few arrays of the page count, not Python objects per page.
+    The closest match is the least (distance, index), as a pair-by-pair loop would find it.
+    """
+    count = len(values)
+    none = np.iinfo(np.int64).max
+    best = np.full(count, none, dtype=np.int64)  # distance * count + index of the match
+    limit = max_distance(threshold)
+    for (sa, wa), (sb, wb) in itertools.combinations(blocks(threshold), 2):
+        ma, mb = np.uint64((1 << wa) - 1), np.uint64((1 << wb) - 1)
+        keys = ((values >> np.uint64(sa)) & ma) << np.uint64(wb) | ((values >> np.uint64(sb)) & mb)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        offset = 1
+        while offset < count:
+            same = keys[offset:] == keys[:-offset]
+            if not same.any():
+                break  # buckets are contiguous runs: none this long, none longer
+            xs, ys = order[:-offset][same], order[offset:][same]
+            distance = _popcount(values[xs] ^ values[ys])
+            keep = (distance <= limit) & ~((groups[xs] >= 0) & (groups[xs] == groups[ys]))
+            xs, ys, distance = xs[keep], ys[keep], distance[keep]
+            np.minimum.at(best, xs, distance * count + ys)
+            np.minimum.at(best, ys, distance * count + xs)
+            offset += 1
+    found = np.flatnonzero(best != none)
+    return found, best[found] // count, best[found] % count
+
+
 def closest(fingerprints: list[int], hashes: list[str | None], threshold: float) -> dict[int, tuple[int, int]]:
     """Index -> (distance, index of its closest match) for fingerprints within ``threshold``.
 
     Pairs with the same content hash are identical, not near, and are skipped.
     """
-    mask64 = (1 << _BITS) - 1
-    values = [f & mask64 for f in fingerprints]
-    limit = max_distance(threshold)
-    best: dict[int, tuple[int, int]] = {}
-    for (sa, wa), (sb, wb) in itertools.combinations(blocks(threshold), 2):
-        ma, mb = (1 << wa) - 1, (1 << wb) - 1
-        buckets: dict[int, list[int]] = {}
-        for i, v in enumerate(values):
-            buckets.setdefault((v >> sa & ma) << wb | (v >> sb & mb), []).append(i)
-        for members in buckets.values():
-            if len(members) < 2:
-                continue
-            for x, y in itertools.combinations(members, 2):
-                distance = (values[x] ^ values[y]).bit_count()
-                if distance > limit or (hashes[x] is not None and hashes[x] == hashes[y]):
-                    continue
-                if (distance, y) < best.get(x, (_BITS + 1, 0)):
-                    best[x] = (distance, y)
-                if (distance, x) < best.get(y, (_BITS + 1, 0)):
-                    best[y] = (distance, x)
-    return best
+    values = np.array([f & ((1 << _BITS) - 1) for f in fingerprints], dtype=np.uint64)
+    numbers: dict[str, int] = {}
+    groups = np.array([-1 if h is None else numbers.setdefault(h, len(numbers)) for h in hashes], dtype=np.int64)
+    found, distance, other = _matches(values, groups, threshold)
+    return {int(i): (int(d), int(o)) for i, d, o in zip(found, distance, other, strict=True)}
+
+
+async def _fingerprints(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, unsigned simhashes, content-hash groups) of the eligible pages, read in chunks."""
+    ids, values, groups = [], [], []
+    context = contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction(readonly=True)
+    async with context:
+        cursor = await conn.cursor(_FINGERPRINTS, crawl_id)
+        while rows := await cursor.fetch(FETCH_BATCH):
+            ids.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+            values.append(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)).view(np.uint64))
+            groups.append(np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)))
+            del rows
+    if not ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.view(np.uint64), empty
+    return np.concatenate(ids), np.concatenate(values), np.concatenate(groups)
 
 
 async def near(conn: asyncpg.Connection, crawl_id: uuid.UUID, threshold: float) -> list[Match]:
     """Eligible pages at ``threshold`` similarity or more to another (not identical) one: the closest."""
-    rows = await conn.fetch(_FINGERPRINTS, crawl_id)
-    ids = [r["id"] for r in rows]
-    found = await asyncio.to_thread(closest, [r["simhash"] for r in rows], [r["content_hash"] for r in rows], threshold)
-    del rows
-    urls = {r["id"]: r["url"] for r in await conn.fetch(_URLS, [ids[o] for _, o in found.values()])}
+    ids, values, groups = await _fingerprints(conn, crawl_id)
+    found, distance, other = await asyncio.to_thread(_matches, values, groups, threshold)
+    del values, groups
+    page_ids, other_ids = ids[found].tolist(), ids[other].tolist()
+    urls = {r["id"]: r["url"] for r in await conn.fetch(_URLS, sorted(set(other_ids)))}
     return [
-        Match(ids[i], ids[o], urls[ids[o]], round(1 - distance / _BITS, 4))
-        for i, (distance, o) in sorted(found.items())
+        Match(page_id, other_id, urls[other_id], round(1 - d / _BITS, 4))
+        for page_id, other_id, d in zip(page_ids, other_ids, distance.tolist(), strict=True)
     ]
