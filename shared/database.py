@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import structlog
 
 log = structlog.get_logger(__name__)
@@ -30,8 +31,20 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """JSON text for a json/jsonb parameter (every page batch passes here: orjson, several times faster).
+
+    Values orjson does not take the way ``json.dumps`` did (integers beyond 64 bits, lone
+    surrogates, NaN) go through ``json.dumps`` as before; ``default=str`` on both, so datetimes and
+    dataclasses are written as they always were.
+    """
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode("utf-8")
+    except (TypeError, ValueError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
