@@ -16,7 +16,10 @@ import asyncpg
 from shared import events as ev
 
 if TYPE_CHECKING:
+    import uuid
+
     from shared.eventstore import Recorded
+    from shared.pages import PageRecord
 
 Handler = Callable[[asyncpg.Connection, "Recorded"], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = {}
@@ -236,6 +239,21 @@ _INSERT_PAGE = (
 
 
 _STORED_IDS = "SELECT id FROM pages WHERE id = ANY($1::bigint[])"
+_MODEL_LIST_COLUMNS = frozenset({"redirect_chain", "hreflang"})  # lists of models, stored as JSON objects
+
+
+def _page_row(page: PageRecord, crawl_id: uuid.UUID) -> tuple[Any, ...]:
+    """A page record as the pages row's values, in ``_PAGE_COLUMNS`` order.
+
+    The same values as ``model_dump(mode="python")`` (datetimes kept for asyncpg, nested models as
+    dicts), read by attribute: dumping every field of every page was a hot spot of the crawl.
+    """
+    return tuple(
+        crawl_id if column == "crawl_id"
+        else [m.model_dump() for m in getattr(page, column)] if column in _MODEL_LIST_COLUMNS
+        else getattr(page, column)
+        for column in _PAGE_COLUMNS
+    )  # fmt: skip
 
 
 @handles(ev.PagesCrawled)
@@ -250,10 +268,7 @@ async def _pages_crawled(conn: asyncpg.Connection, item: Recorded) -> None:
         if page.id in stored_ids:  # already stored: an idempotent replay of the same batch
             continue
         stored_ids.add(page.id)
-        # python mode keeps datetimes for asyncpg; the JSON columns are plain dicts/lists either way
-        values = page.model_dump(mode="python", exclude={"links"})
-        values["crawl_id"] = data.crawl_id
-        page_rows.append(tuple(values[column] for column in _PAGE_COLUMNS))
+        page_rows.append(_page_row(page, data.crawl_id))
         for ordinal, link in enumerate(page.links):
             link_rows.append((data.crawl_id, page.id, ordinal, link.url, link.anchor or None, link.rel or None,
                               link.internal))  # fmt: skip
