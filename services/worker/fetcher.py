@@ -205,8 +205,10 @@ async def fetch(
                     result.size_bytes = int(length) if length.isdigit() else None
                     break
                 raw = await _read_capped(response, max_body_bytes)
-                result.size_bytes = len(raw)
+                result.size_bytes = len(raw)  # what came over the wire, until it is decoded
                 result.body = _decompress(raw, response.headers.get("Content-Encoding", ""), max_body_bytes)
+                # The page's size is its HTML's (what large_page judges), not its compressed transfer.
+                result.size_bytes = len(result.body)
                 break
     except _TooLarge as exc:
         result.error = str(exc)

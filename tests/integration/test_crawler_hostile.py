@@ -87,6 +87,8 @@ async def test_hostile_servers_become_recorded_outcomes(pool: asyncpg.Pool, site
     assert page("/badutf8")["title"] == "bad \ufffd\ufffd utf"
     assert "decompressed" in page("/bomb")["error"]
     assert page("/br")["title"] == "brotli page"
+    # A page's size is its HTML's, not its compressed transfer (large_page judges the HTML).
+    assert page("/br")["size_bytes"] == len(b"<title>brotli page</title>")
     assert page("/cp1251")["title"] == RUSSIAN and page("/meta1251")["title"] == RUSSIAN
     assert page("/png")["content_type"] == "image/png" and page("/png")["indexability_reason"] == "not HTML"
     assert page("/ftp")["error"] == "redirect to a non-HTTP URL"
