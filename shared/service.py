@@ -24,6 +24,7 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 HealthCheck = Callable[[], Awaitable[bool]]
+POOL_CLOSE_SECONDS = 10.0
 
 
 @dataclass
@@ -99,7 +100,12 @@ async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
 
     app[HEALTH_CHECKS]["database"] = database_ok
     yield
-    await pool.close()
+    try:
+        # Graceful close waits for every connection to be released; shutdown must not hang on one.
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("database pool did not close in time; terminating its connections")
+        pool.terminate()
 
 
 async def health(request: web.Request) -> web.Response:
