@@ -7,6 +7,7 @@ runs in the same process as the enqueuer, on the same event loop, so the clock i
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 WARMUP_JOBS = 10  # connections and caches warm up on these; they are not counted
+
+
+def argument_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options every queue runner takes: one definition, so each system runs with the same defaults."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--latency-jobs", type=int, default=1000)
+    parser.add_argument("--drain-jobs", type=int, default=20000)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--lost-after", type=float, default=1.0)
+    parser.add_argument("--warmup", type=int, default=WARMUP_JOBS)
+    parser.add_argument("--job-timeout", type=float, default=35.0)
+    parser.add_argument("--drain-timeout", type=float, default=600.0)
+    return parser
 
 
 @dataclass

@@ -78,15 +78,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dsn", required=True)
-    parser.add_argument("--latency-jobs", type=int, default=1000)
-    parser.add_argument("--drain-jobs", type=int, default=20000)
-    parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--lost-after", type=float, default=1.0)
-    parser.add_argument("--warmup", type=int, default=queueprobe.WARMUP_JOBS)
-    parser.add_argument("--job-timeout", type=float, default=35.0)
-    parser.add_argument("--drain-timeout", type=float, default=600.0)
+    parser = queueprobe.argument_parser(__doc__)
     return parser.parse_args()
 
 
