@@ -37,6 +37,7 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
 
 COPY shared/ shared/
 COPY services/ services/
+COPY cli/ cli/
 COPY migrations/ migrations/
 COPY --from=frontend /src/frontend/dist/ frontend/dist/
 

@@ -1,6 +1,6 @@
 """Our queue at library level under the shared queue measurements; prints one JSON line.
 
-Enqueue is ``shared.eventstore.append`` of ``CrawlRequested`` (its projection fills ``parsequeue``
+Enqueue is ``shared.eventlog.streams.append`` of ``CrawlRequested`` (its projection fills ``parsequeue``
 and its NOTIFY goes out at commit). The worker is the worker service's own claim loop
 (``services.worker.app.Worker``: LISTEN, SKIP LOCKED claim appending ``CrawlStarted``, the body,
 ``CrawlCompleted``) with a body that only records when it started, so what is measured is the
@@ -20,11 +20,12 @@ import asyncpg
 from bench import processes, queueprobe
 from services.worker.app import Worker
 from services.worker.job import CrawlJob
-from shared import database, eventstore, service
-from shared import events as ev
-from shared import logging as logs
-from shared.crawlsettings import CrawlSettings
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform import database, service
+from shared.platform import logging as logs
+from shared.platform.settings import Settings
 
 _NAMESPACE = uuid.UUID("6f1c1f0e-6c55-4e0b-9a53-0b6c1f9a7e21")
 _CRAWL = CrawlSettings(url="http://127.0.0.1:9/bench", max_pages=1)
@@ -40,7 +41,7 @@ async def append_requests(conn: asyncpg.Connection, keys: list[str]) -> None:
         for key in keys:
             crawl_id = crawl_id_of(key)
             event = ev.CrawlRequested(crawl_id=crawl_id, settings=_CRAWL)
-            await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
+            await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
 
 
 async def noop_body(job: CrawlJob) -> None:

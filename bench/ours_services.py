@@ -24,9 +24,10 @@ from typing import Any
 import asyncpg
 
 from bench import processes, queueprobe
-from shared import database, eventstore
-from shared import events as ev
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform import database
 
 API_TOKEN = "bench-" + "0" * 40
 _CRAWL_ROW = """SELECT status, error, pages_crawled, pages_discovered, created_at, started_at, finished_at
@@ -179,7 +180,7 @@ async def crawl(
         with service(python, "worker", dsn, work / f"{label}-worker.log") as (proc, _):
             profiler = _profiler(proc.pid, work / f"{label}-worker.pyspy.txt") if profile else None
             started = time.monotonic()
-            await eventstore.append(
+            await streams.append(
                 conn,
                 ev.crawl_stream(crawl_id),
                 [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)],

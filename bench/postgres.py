@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from shared import embedded
+from shared.platform import embedded
 
 
 @contextlib.contextmanager

@@ -25,10 +25,10 @@ from typing import Any
 import aiohttp
 import structlog
 
-from shared import database, embedded
-from shared import logging as logs
-from shared import settings as config
-from shared.settings import Settings
+from shared.platform import database, embedded
+from shared.platform import logging as logs
+from shared.platform import settings as config
+from shared.platform.settings import Settings
 
 log = structlog.get_logger("supervisor")
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from shared import database, embedded
+from shared.platform import database, embedded
 from tests.sites.server import site_factory  # noqa: F401  (the local test-site fixture)
 
 TEMPLATE = "seo_test_template"
@@ -27,7 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
     Otherwise ``ALLOW_PRIVATE_NETWORKS=true`` or ``API_TOKEN`` in the caller's environment would
     quietly change what ``Settings()`` means inside a test (and in the services tests start).
     """
-    from shared.settings import Settings
+    from shared.platform.settings import Settings
 
     for name in Settings.model_fields:
         os.environ.pop(name.upper(), None)

@@ -1,8 +1,8 @@
 """``python -m services.api``: the /api gateway on port 8000 (what the compose file runs)."""
 
 from services.api.app import create_app
-from shared import settings as config
-from shared.service import run
+from shared.platform import settings as config
+from shared.platform.service import run
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ from services.api import auth, openapi, problems, security, static
 from services.api.livestream import LiveHub
 from services.api.routes import crawls, events, pages, reports, schedules, session
 from services.api.routing import register
-from shared import service
-from shared.settings import Settings
+from shared.platform import service
+from shared.platform.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -20,14 +20,14 @@ import structlog
 from aiohttp import web
 
 from services.api.problems import Problem
-from shared.service import POOL, SETTINGS
-from shared.settings import Settings
+from shared.platform.service import POOL, SETTINGS
+from shared.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 COOKIE_NAME = "seo_session"
 SESSION_SECONDS = 14 * 24 * 3600
-ROTATE_COMMAND = "python -m services.api.token rotate"
+ROTATE_COMMAND = "python -m cli admin token rotate"
 
 
 AUTH_VIA = web.RequestKey("auth_via", str)  # "token" or "session"

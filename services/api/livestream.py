@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from shared import events as ev
-from shared import eventstore
-from shared.eventstore import Cursor, Recorded
-from shared.listener import Listener
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore
+from shared.eventlog.eventstore import Cursor, Recorded
+from shared.platform.listener import Listener
 
 log = structlog.get_logger(__name__)
 

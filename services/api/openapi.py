@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated from the route table and its pydantic models (never by hand).
 
 Served at ``GET /api/openapi.json``; ``GET /api/docs`` is a small page (bundled with the package,
-no CDN) that renders it.
+no CDN) that renders it. ``seo admin openapi`` prints it without a server (``cli.admin``).
 """
 
 from __future__ import annotations
@@ -228,18 +228,3 @@ async def docs_asset(request: web.Request) -> web.Response:
     """The reference page's script and stylesheet."""
     name = request.match_info["asset"]
     return web.Response(body=_asset(name), content_type=_ASSETS[name], charset="utf-8")
-
-
-def main() -> None:
-    """``python -m services.api.openapi``: print the document (the frontend generates its types from it)."""
-    import json
-
-    from services.api.app import create_app
-    from shared.settings import Settings
-
-    app = create_app(Settings(api_token="unused-for-printing"))
-    print(json.dumps(document(app[OPERATIONS]), indent=2, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

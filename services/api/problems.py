@@ -10,8 +10,9 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from shared import catalogue, reporterrors
-from shared.service import SETTINGS
+from services.api.reports import errors as reporterrors
+from shared.audit import catalogue
+from shared.platform.service import SETTINGS
 
 log = structlog.get_logger(__name__)
 
@@ -106,7 +107,7 @@ async def problem_middleware(
         extra = {"crawl_status": exc.crawl_status} if isinstance(exc, reporterrors.CrawlNotFinished) else {}
         return problem_response(exc.status, str(exc), errors=errors, **extra)
     except catalogue.UnknownIssueCode as exc:
-        return problem_response(422, f"{str(exc).capitalize()}.", errors=[{"field": "code", "message": str(exc)}])
+        return problem_response(422, str(exc), errors=[{"field": exc.field, "message": str(exc)}])
     except web.HTTPRequestEntityTooLarge:
         # A body without Content-Length (chunked) that grew past the limit while being read.
         limit = request.app[SETTINGS].max_body_bytes

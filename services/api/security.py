@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from shared.service import SETTINGS
+from shared.platform.service import SETTINGS
 
 # No inline scripts, no framing, nothing loaded from elsewhere. Styles may be inline because the
 # UI sets element styles for charts and progress bars; scripts may not, which is what matters

@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from services.api.problems import Problem
-from shared.service import SETTINGS
+from shared.platform.service import SETTINGS
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

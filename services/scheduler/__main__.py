@@ -1,8 +1,8 @@
 """``python -m services.scheduler``: schedules, retries and the lease reaper on port 8002 (what compose runs)."""
 
 from services.scheduler.app import create_app
-from shared import settings as config
-from shared.service import run
+from shared.platform import settings as config
+from shared.platform.service import run
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from services.scheduler.scheduler import Clock, Scheduler, wall_clock
-from shared import service
-from shared.settings import Settings
+from shared.platform import service
+from shared.platform.settings import Settings
 
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 

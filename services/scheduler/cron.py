@@ -17,9 +17,9 @@ import asyncpg
 import structlog
 from croniter import croniter
 
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
 
 log = structlog.get_logger(__name__)
 
@@ -88,14 +88,14 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
         meta = ev.Metadata(
             correlation_id=str(crawl_id), causation_id=f"{stream}@{fire_time.isoformat()}", actor="scheduler"
         )
-        await eventstore.append(
+        await streams.append(
             conn,
             stream,
             [ev.ScheduleFired(schedule_id=schedule_id, fire_time=fire_time, crawl_id=crawl_id)],
             expected_version=version,
             metadata=meta,
         )
-        await eventstore.append(
+        await streams.append(
             conn,
             ev.crawl_stream(crawl_id),
             [ev.CrawlRequested(crawl_id=crawl_id, settings=settings, schedule_id=schedule_id)],

@@ -13,7 +13,7 @@ import contextlib
 import asyncpg
 import structlog
 
-from shared import database
+from shared.platform import database
 
 log = structlog.get_logger(__name__)
 

@@ -12,8 +12,8 @@ from datetime import datetime
 import asyncpg
 import structlog
 
-from shared import events as ev
-from shared import eventstore
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +77,7 @@ async def expire_leases(pool: asyncpg.Pool, now: datetime, max_attempts: int = 3
                     if attempts >= max_attempts:
                         reason = f"the worker running it stopped responding on each of {attempts} attempts"
                         events.append(ev.CrawlFailed(crawl_id=crawl_id, error=reason))
-                    await eventstore.append(conn, ev.crawl_stream(crawl_id), events, metadata=_meta(crawl_id))
+                    await streams.append(conn, ev.crawl_stream(crawl_id), events, metadata=_meta(crawl_id))
             except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError) as exc:
                 log.info("lease expiry raced another change; next pass decides", crawl_id=str(crawl_id), error=str(exc))
                 continue
@@ -94,7 +94,7 @@ async def requeue_due_retries(pool: asyncpg.Pool, now: datetime) -> list[uuid.UU
             crawl_id = row["crawl_id"]
             event = ev.CrawlRequeued(crawl_id=crawl_id, reason=f"retry after failed attempt {row['attempts']}")
             try:
-                await eventstore.append(
+                await streams.append(
                     conn, ev.crawl_stream(crawl_id), [event], expected_version=row["version"], metadata=_meta(crawl_id)
                 )
             except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError):

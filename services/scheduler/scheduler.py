@@ -19,10 +19,10 @@ import structlog
 
 from services.scheduler import cron, reaper
 from services.scheduler.election import Election
-from shared import events as ev
-from shared.listener import Listener
-from shared.service import Metrics
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.platform.listener import Listener
+from shared.platform.service import Metrics
+from shared.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -1,8 +1,8 @@
 """``python -m services.worker``: the crawl worker, health and metrics on port 8001 (what compose runs)."""
 
 from services.worker.app import create_app
-from shared import settings as config
-from shared.service import run
+from shared.platform import settings as config
+from shared.platform.service import run
 
 
 def main() -> None:

@@ -24,11 +24,12 @@ from aiohttp import web
 
 from services.worker import lease, queue
 from services.worker.job import CrawlError, CrawlJob, JobBody, LeaseLost
-from shared import database, eventstore, service
-from shared import events as ev
-from shared import logging as logs
-from shared.listener import Listener
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore
+from shared.platform import database, service
+from shared.platform import logging as logs
+from shared.platform.listener import Listener
+from shared.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -47,9 +48,9 @@ def resolve_job_body(settings: Settings) -> JobBody:
         body: JobBody = getattr(importlib.import_module(module_name), attr or "run_crawl")
         return body
     try:
-        crawler = importlib.import_module("services.worker.crawler")
+        crawler = importlib.import_module("services.worker.crawl.crawler")
     except ModuleNotFoundError as exc:
-        if exc.name != "services.worker.crawler":
+        if exc.name != "services.worker.crawl.crawler":
             raise  # the crawler exists but something it imports does not: say so, loudly
         return complete_at_once
     crawl: JobBody = crawler.run_crawl

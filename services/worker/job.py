@@ -1,7 +1,7 @@
 """The contract between the worker's claim loop and the crawl it runs.
 
 The claim loop (``services.worker.queue``) claims a crawl, builds a ``CrawlJob`` and awaits the
-job body (``services.worker.crawler.run_crawl`` in production). The body returns when the crawl
+job body (``services.worker.crawl.crawler.run_crawl`` in production). The body returns when the crawl
 is done or when ``job.stop`` is set (pause, cancel, shutdown, lost lease); it raises
 ``CrawlError`` for a failure with a reason. The claim loop appends the terminal event.
 """
@@ -16,9 +16,9 @@ from typing import Literal
 
 import asyncpg
 
-from shared.crawlsettings import CrawlSettings
-from shared.service import Metrics
-from shared.settings import Settings
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.service import Metrics
+from shared.platform.settings import Settings
 
 StopReason = Literal["paused", "cancelled", "shutdown", "lease_lost"]
 

@@ -17,10 +17,10 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -123,7 +123,7 @@ async def _fail_unrunnable(conn: asyncpg.Connection, crawl_id: uuid.UUID, worker
         if await conn.fetchrow(LOCK_OWN_LEASE, crawl_id, worker_id) is None:
             return  # cancelled meanwhile: its fate is already in the log
         failed = ev.CrawlFailed(crawl_id=crawl_id, error=reason)
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [failed], metadata=_metadata(crawl_id, worker_id))
+        await streams.append(conn, ev.crawl_stream(crawl_id), [failed], metadata=_metadata(crawl_id, worker_id))
 
 
 async def claim(
@@ -198,5 +198,5 @@ async def finish(
             settings=settings,
         )
         if event is not None:
-            await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], metadata=_metadata(crawl_id, worker_id))
+            await streams.append(conn, ev.crawl_stream(crawl_id), [event], metadata=_metadata(crawl_id, worker_id))
     return event

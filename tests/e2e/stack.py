@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from shared import database, embedded
+from shared.platform import database, embedded
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("api", "worker", "scheduler")

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from services.api.app import create_app
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 
 @contextmanager

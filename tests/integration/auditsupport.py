@@ -9,10 +9,10 @@ from typing import Any
 
 import asyncpg
 
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
-from shared.pages import Link, PageRecord
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.model.pages import Link, PageRecord
 
 _ids = itertools.count(1)
 
@@ -26,18 +26,16 @@ async def new_crawl(
 ) -> uuid.UUID:
     crawl_id = uuid.uuid4()
     event = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url=url, **settings), schedule_id=schedule_id)
-    await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
+    await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
     return crawl_id
 
 
 async def complete(conn: asyncpg.Connection, crawl_id: uuid.UUID, pages: int = 0) -> None:
-    await eventstore.append(
-        conn, ev.crawl_stream(crawl_id), [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=pages)]
-    )
+    await streams.append(conn, ev.crawl_stream(crawl_id), [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=pages)])
 
 
 async def store(conn: asyncpg.Connection, crawl_id: uuid.UUID, pages: list[PageRecord]) -> None:
-    await eventstore.append(
+    await streams.append(
         conn, ev.crawl_stream(crawl_id), [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=len(pages))]
     )
 

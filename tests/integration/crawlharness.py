@@ -8,13 +8,13 @@ from typing import Any
 
 import asyncpg
 
-from services.worker.crawler import run_crawl
+from services.worker.crawl.crawler import run_crawl
 from services.worker.job import CrawlJob
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
-from shared.service import Metrics
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.service import Metrics
+from shared.platform.settings import Settings
 
 WORKER = "test-worker"
 
@@ -24,7 +24,7 @@ async def request_crawl(pool: asyncpg.Pool, *, attempt: int = 1, worker: str = W
     crawl_id = uuid.uuid4()
     crawl_settings = CrawlSettings.model_validate({"max_rps": 1000, "concurrency": 8, **settings})
     async with pool.acquire() as conn:
-        await eventstore.append(
+        await streams.append(
             conn,
             ev.crawl_stream(crawl_id),
             [ev.CrawlRequested(crawl_id=crawl_id, settings=crawl_settings)],
@@ -38,7 +38,7 @@ async def start_attempt(
     allow_private: bool = True,
 ) -> CrawlJob:  # fmt: skip
     async with pool.acquire() as conn:
-        await eventstore.append(
+        await streams.append(
             conn,
             ev.crawl_stream(crawl_id),
             [

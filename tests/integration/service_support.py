@@ -19,10 +19,11 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from shared import database, eventstore
-from shared import events as ev
-from shared.crawlsettings import CrawlSettings
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform import database
+from shared.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,7 +61,7 @@ async def request_crawl(pool: asyncpg.Pool, url: str = "https://example.com/") -
     crawl_id = uuid.uuid4()
     event = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url=url))
     async with pool.acquire() as conn:
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
+        await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
     return crawl_id
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from services.api import auth
 from services.api.app import create_app
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-auth"
 
@@ -178,8 +178,8 @@ async def test_cors_opens_for_listed_origins(dsn: str, aiohttp_client) -> None: 
 
 def test_rotate_command_prints_a_new_token(dsn: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "API_TOKEN"} | {"DATABASE_URL": dsn}
-    done = subprocess.run([sys.executable, "-m", "services.api.token", "rotate"], capture_output=True, text=True,
-                          env=env, timeout=60)  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "cli", "admin", "token", "rotate"], capture_output=True,
+                          text=True, env=env, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     token = done.stderr.split("store it now):", 1)[1].split()[0]
 
@@ -191,9 +191,9 @@ def test_rotate_command_prints_a_new_token(dsn: str) -> None:
             await conn.close()
 
     assert asyncio.run(stored()) == auth.digest(token)
-    explained = subprocess.run([sys.executable, "-m", "services.api.token"], capture_output=True, text=True,
-                               env=env, timeout=60)  # fmt: skip
+    explained = subprocess.run([sys.executable, "-m", "cli", "admin", "token"], capture_output=True,
+                               text=True, env=env, timeout=60)  # fmt: skip
     assert explained.returncode == 0 and "rotate" in explained.stdout
-    refused = subprocess.run([sys.executable, "-m", "services.api.token", "rotate"], capture_output=True, text=True,
-                             env=env | {"API_TOKEN": "from-env"}, timeout=60)  # fmt: skip
+    refused = subprocess.run([sys.executable, "-m", "cli", "admin", "token", "rotate"], capture_output=True,
+                             text=True, env=env | {"API_TOKEN": "from-env"}, timeout=60)  # fmt: skip
     assert refused.returncode == 2 and "API_TOKEN is set" in refused.stderr

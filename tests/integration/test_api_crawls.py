@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.api.app import create_app
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-crawls"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -102,8 +102,8 @@ async def test_cancel_racing_a_worker_batch_waits_for_it_instead_of_deadlocking(
     import asyncio
     import uuid
 
-    from shared import events as ev
-    from shared import eventstore
+    from shared.eventlog import events as ev
+    from shared.eventlog import streams
 
     client = await aiohttp_client(
         create_app(Settings(database_url=dsn, api_token=TOKEN, allow_private_networks=True)), headers=AUTH
@@ -113,7 +113,7 @@ async def test_cancel_racing_a_worker_batch_waits_for_it_instead_of_deadlocking(
     async with pool.acquire() as worker, pool.acquire() as observer:
         lease = await worker.fetchval("SELECT now() + interval '30 seconds'")
         started = ev.CrawlStarted(crawl_id=crawl_id, worker_id="w", attempt=1, lease_expires_at=lease)
-        await eventstore.append(worker, ev.crawl_stream(crawl_id), [started])
+        await streams.append(worker, ev.crawl_stream(crawl_id), [started])
         tx = worker.transaction()
         await tx.start()
         await worker.execute("SELECT 1 FROM parsequeue WHERE crawl_id = $1 FOR UPDATE", crawl_id)  # assert_lease
@@ -127,7 +127,7 @@ async def test_cancel_racing_a_worker_batch_waits_for_it_instead_of_deadlocking(
             await asyncio.sleep(0.025)
         assert waiting, "the cancel never reached the database"
         progressed = ev.CrawlProgressed(crawl_id=crawl_id, pages_crawled=1, pages_discovered=2, errors_count=0)
-        await eventstore.append(worker, ev.crawl_stream(crawl_id), [progressed])
+        await streams.append(worker, ev.crawl_stream(crawl_id), [progressed])
         await tx.commit()
         resp = await asyncio.wait_for(cancel, 10)
     assert resp.status == 200, await resp.text()

@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from services.api.app import create_app
-from shared import events as ev
-from shared import eventstore
-from shared.pages import Link, PageRecord, RedirectHop
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.pages import Link, PageRecord, RedirectHop
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-pages"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -37,16 +37,16 @@ async def _crawl_with_pages(pool) -> uuid.UUID:  # type: ignore[no-untyped-def]
     crawl_id = uuid.uuid4()
     stream = ev.crawl_stream(crawl_id)
     async with pool.acquire() as conn:
-        await eventstore.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings={"url": f"{SITE}/"})])
-        await eventstore.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=_pages(), pages_discovered=5)])
+        await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings={"url": f"{SITE}/"})])
+        await streams.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=_pages(), pages_discovered=5)])
         issues = [
             {"page_id": 3, "code": "status_4xx", "severity": "error", "details": {}},
             {"page_id": 1, "code": "broken_internal_link", "severity": "error", "details": {"target": "/missing"}},
             {"page_id": 2, "code": "title_too_short", "severity": "notice", "details": {}},
             {"page_id": 1, "code": "title_too_short", "severity": "notice", "details": {}},
         ]
-        await eventstore.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
-        await eventstore.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=5)])
+        await streams.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
+        await streams.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=5)])
     return crawl_id
 
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import openpyxl
 
 from services.api.app import create_app
-from shared import events as ev
-from shared import eventstore
-from shared.pages import PageRecord
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.pages import PageRecord
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-reports"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -31,10 +31,10 @@ async def _crawl(pool, pages: list[PageRecord], *, complete: bool = True) -> uui
     crawl_id = uuid.uuid4()
     stream = ev.crawl_stream(crawl_id)
     async with pool.acquire() as conn:
-        await eventstore.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings={"url": f"{SITE}/"})])
-        await eventstore.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=9)])
+        await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings={"url": f"{SITE}/"})])
+        await streams.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=9)])
         if complete:
-            await eventstore.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=len(pages))])
+            await streams.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=len(pages))])
     return crawl_id
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.api.app import create_app
-from shared import eventstore
-from shared.settings import Settings
+from shared.eventlog import eventstore
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-schedules"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

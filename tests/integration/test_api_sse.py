@@ -13,9 +13,9 @@ from aiohttp import web
 
 from services.api.app import create_app
 from services.api.routes.events import HUB, RESUME_MAX_EVENTS
-from shared import events as ev
-from shared import eventstore
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-sse"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -57,7 +57,7 @@ def app_for(dsn: str, **overrides: Any) -> web.Application:
 
 async def _append(pool, crawl_id: uuid.UUID, *events: ev.Event) -> list[eventstore.Recorded]:  # type: ignore[no-untyped-def]
     async with pool.acquire() as conn:
-        return await eventstore.append(conn, ev.crawl_stream(crawl_id), list(events))
+        return await streams.append(conn, ev.crawl_stream(crawl_id), list(events))
 
 
 def _progress(crawl_id: uuid.UUID, n: int) -> ev.CrawlProgressed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.api.app import create_app
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-static"
 

@@ -6,8 +6,10 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from shared import audit, catalogue, eventstore, issues
-from shared import events as ev
+from services.api.reports import issues
+from shared.audit import audit, catalogue
+from shared.eventlog import events as ev
+from shared.eventlog import streams
 from tests.integration.crawlharness import crawl
 from tests.sites import Site, defects
 
@@ -86,7 +88,7 @@ async def test_defect_site_gets_exactly_the_expected_issues(pool: asyncpg.Pool, 
         await conn.execute("DELETE FROM issues WHERE crawl_id = $1 AND code = 'title_missing'", job.crawl_id)
         async with conn.transaction():
             events = await audit.reaudit(conn, job.crawl_id)
-            await eventstore.append(conn, ev.crawl_stream(job.crawl_id), events)
+            await streams.append(conn, ev.crawl_stream(job.crawl_id), events)
         after = await conn.fetch("SELECT page_id, code, severity FROM issues WHERE crawl_id = $1 ORDER BY 1, 2",
                                  job.crawl_id)  # fmt: skip
         assert after == before

@@ -7,10 +7,12 @@ import uuid
 import asyncpg
 import pytest
 
-from shared import audit, catalogue, eventstore, issues
-from shared import events as ev
-from shared.crawlsettings import Thresholds
-from shared.reporterrors import CrawlNotFound, InvalidReportRequest
+from services.api.reports import issues
+from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
+from shared.audit import audit, catalogue
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.crawlsettings import Thresholds
 from tests.integration.auditsupport import linked, new_crawl, page, store
 
 S = "https://issues.example/"
@@ -26,7 +28,7 @@ async def test_summary_listing_and_page_issues(pool: asyncpg.Pool) -> None:
         )
         await store(conn, crawl_id, pages)
         found = [i for p in pages for i in audit.page_issues(p, Thresholds(title_max_length=50))]
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=found)])
+        await streams.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=found)])
 
         rows = await issues.summary(conn, crawl_id, lang="ru")
         assert [(r["code"], r["severity"], r["count"]) for r in rows] == [
@@ -45,7 +47,7 @@ async def test_summary_listing_and_page_issues(pool: asyncpg.Pool) -> None:
         only, _ = await issues.pages_with(conn, crawl_id, "title_missing", url_contains="КАТАЛОГ/3")
         assert [r["url"] for r in only] == [S + "каталог/3"]
         await store(conn, crawl_id, [encoded := page(S + "%D1%87%D0%B0%D0%B9", title=None)])
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(
+        await streams.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(
             crawl_id=crawl_id, issues=audit.page_issues(encoded, Thresholds()))])  # fmt: skip
         only, _ = await issues.pages_with(conn, crawl_id, "title_missing", url_contains="Чай")
         assert [r["url"] for r in only] == [encoded.url]
@@ -59,7 +61,7 @@ async def test_bad_questions_get_clear_errors(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         crawl_id = await new_crawl(conn, S)
         assert await issues.summary(conn, crawl_id) == []  # a crawl with no pages yet: empty, not an error
-        with pytest.raises(catalogue.UnknownIssueCode) as unknown:
+        with pytest.raises(InvalidReportRequest) as unknown:
             await issues.pages_with(conn, crawl_id, "no_such_code")
         assert unknown.value.status == 422 and unknown.value.field == "code"
         with pytest.raises(InvalidReportRequest):
@@ -77,7 +79,7 @@ async def test_the_same_finding_twice_in_one_event_keeps_the_last(pool: asyncpg.
             {"page_id": p.id, "code": "title_too_long", "severity": "warning", "details": {"length": 70}},
             {"page_id": p.id, "code": "title_too_long", "severity": "warning", "details": {"length": 80}},
         ]
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=twice)])
+        await streams.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=twice)])
         (issue,) = await issues.of_page(conn, crawl_id, p.id)
         assert issue["details"] == {"length": 80}
         assert await conn.fetchval("SELECT issues_count FROM crawls WHERE id = $1", crawl_id) == 1

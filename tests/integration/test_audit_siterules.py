@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared import audit, eventstore
-from shared import events as ev
-from shared.crawlsettings import Thresholds
-from shared.pages import Hreflang, Link, RedirectHop
+from shared.audit import audit
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.crawlsettings import Thresholds
+from shared.model.pages import Hreflang, Link, RedirectHop
 from tests.integration.auditsupport import issues, linked, new_crawl, page, store
 
 S = "https://shop.example/"
@@ -16,7 +17,7 @@ S = "https://shop.example/"
 async def _finalize(conn: asyncpg.Connection, crawl_id, thresholds: Thresholds | None = None) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
     events = await audit.finalize(conn, crawl_id, thresholds or Thresholds())
     async with conn.transaction():
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), events)
+        await streams.append(conn, ev.crawl_stream(crawl_id), events)
     return await issues(conn, crawl_id)
 
 
@@ -89,9 +90,7 @@ async def test_finalize_replaces_its_own_codes_but_keeps_page_issues(pool: async
                        page(S + "b", title="Same title for both of these pages", h1=[]))  # fmt: skip
         await store(conn, crawl_id, pages)
         page_level = [i for p in pages for i in audit.page_issues(p, Thresholds())]
-        await eventstore.append(
-            conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=page_level)]
-        )
+        await streams.append(conn, ev.crawl_stream(crawl_id), [ev.IssuesDetected(crawl_id=crawl_id, issues=page_level)])
         first = await _finalize(conn, crawl_id)
         assert first == {"title_duplicate": {dup1.url, S + "b"}, "h1_missing": {S + "b"}}
         await conn.execute("UPDATE pages SET title = 'Now unique title of page b, long enough' WHERE url = $1", S + "b")

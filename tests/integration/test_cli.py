@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from services.api import cli
+from cli import client as cli
 from services.worker.app import create_app as create_worker
-from shared import embedded
-from shared.settings import Settings
+from shared.platform import embedded
+from shared.platform.settings import Settings
 from tests.conftest import TEMPLATE, _admin
 from tests.integration.apiserver import running_api, running_app
 
@@ -73,7 +73,7 @@ def stack(pg_server_dsn: str, template_dsn: str) -> Iterator[tuple[str, str]]:
 def run_seo(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """The installed console script's entry point in a process of its own, as a user runs it."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from services.api.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from cli.client import main; sys.exit(main())", *args],
         capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
     )  # fmt: skip
     return done.returncode, done.stdout, done.stderr

@@ -8,10 +8,12 @@ import uuid
 import asyncpg
 import pytest
 
+from services.api.reports import compare
+from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from services.worker.job import CrawlJob
-from shared import audit, compare, eventstore
-from shared import events as ev
-from shared.reporterrors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
+from shared.audit import audit
+from shared.eventlog import events as ev
+from shared.eventlog import streams
 from tests.integration.auditsupport import new_crawl
 from tests.integration.crawlharness import crawl
 from tests.sites import Site
@@ -41,7 +43,7 @@ def clean_page(path: str, title: str, links: list[str], *, description: bool = T
 async def _crawl_and_complete(pool: asyncpg.Pool, url: str) -> CrawlJob:
     job = await crawl(pool, url=url, use_sitemaps=False)
     async with pool.acquire() as conn:  # what the claim loop appends after the body returns
-        await eventstore.append(
+        await streams.append(
             conn, ev.crawl_stream(job.crawl_id), [ev.CrawlCompleted(crawl_id=job.crawl_id, pages_crawled=0)]
         )
     return job
@@ -125,7 +127,7 @@ async def test_comparisons_that_make_no_sense_are_refused(pool: asyncpg.Pool) ->
         b = await new_crawl(conn, "https://one.example/page")
         other_site = await new_crawl(conn, "https://two.example/")
         for cid in (a, b, other_site):
-            await eventstore.append(conn, ev.crawl_stream(cid), [ev.CrawlCompleted(crawl_id=cid, pages_crawled=0)])
+            await streams.append(conn, ev.crawl_stream(cid), [ev.CrawlCompleted(crawl_id=cid, pages_crawled=0)])
         running = await new_crawl(conn, "https://one.example/")
 
         assert (await compare.summary(conn, a, b))["pages"] == {"added": 0, "removed": 0, "changed": 0}
@@ -148,7 +150,7 @@ async def test_recurring_crawl_is_compared_with_the_previous_one_of_its_schedule
         first = await new_crawl(conn, "https://s.example/", schedule_id=schedule)
         manual = await new_crawl(conn, "https://s.example/")
         for cid in (first, manual):
-            await eventstore.append(conn, ev.crawl_stream(cid), [ev.CrawlCompleted(crawl_id=cid, pages_crawled=0)])
+            await streams.append(conn, ev.crawl_stream(cid), [ev.CrawlCompleted(crawl_id=cid, pages_crawled=0)])
         second = await new_crawl(conn, "https://s.example/", schedule_id=schedule)
         assert await audit.previous_crawl(conn, second) == first  # not the newer manual crawl
         assert await audit.previous_crawl(conn, manual) == first  # unscheduled: the previous of the site

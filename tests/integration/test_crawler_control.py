@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from services.worker.crawler import run_crawl
+from services.worker.crawl.crawler import run_crawl
 from services.worker.job import CrawlJob, LeaseLost, assert_lease
-from shared import events as ev
-from shared import eventstore
+from shared.eventlog import events as ev
+from shared.eventlog import streams
 from tests.integration.crawlharness import events_of, pages, request_crawl, start_attempt
 from tests.sites import Site, generated_site
 
@@ -83,7 +83,7 @@ async def test_pause_stops_within_a_second_and_resume_completes(pool: asyncpg.Po
     task = asyncio.create_task(run_crawl(job))
     await asyncio.wait_for(requested.wait(), 20)
     async with pool.acquire() as conn:  # what the api does on POST /pause
-        await eventstore.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlPaused(crawl_id=job.crawl_id)])
+        await streams.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlPaused(crawl_id=job.crawl_id)])
     stopped_at = time.monotonic()
     job.request_stop("paused")  # what the claim loop does on the control NOTIFY
     await asyncio.wait_for(task, 5)
@@ -92,7 +92,7 @@ async def test_pause_stops_within_a_second_and_resume_completes(pool: asyncpg.Po
     assert paused_pages < 61
 
     async with pool.acquire() as conn:  # POST /resume, then a worker claims it again
-        await eventstore.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlResumed(crawl_id=job.crawl_id)])
+        await streams.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlResumed(crawl_id=job.crawl_id)])
     resumed = await start_attempt(pool, job.crawl_id, job.settings, attempt=2)
     site.page("/p/7", "<p>fast now</p>")
     site.handler("/p/7", lambda request: _fast(request))
@@ -115,7 +115,7 @@ async def test_cancel_stops_promptly_without_storing_more(pool: asyncpg.Pool, si
     finally:
         await _unlisten(pool, listener)
     async with pool.acquire() as conn:
-        await eventstore.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlCancelled(crawl_id=job.crawl_id)])
+        await streams.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlCancelled(crawl_id=job.crawl_id)])
     stopped_at = time.monotonic()
     job.request_stop("cancelled")
     await asyncio.wait_for(task, 5)

@@ -11,7 +11,7 @@ import brotli
 import pytest
 from aiohttp import web
 
-from services.worker.crawler import run_crawl
+from services.worker.crawl.crawler import run_crawl
 from services.worker.job import CrawlError
 from tests.integration.crawlharness import crawl, pages, request_crawl, start_attempt
 from tests.sites import Site

@@ -20,9 +20,10 @@ import asyncpg
 import pgserver
 import pytest
 
-from shared import database, eventstore
-from shared import events as ev
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform import database
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUP = ROOT / "scripts" / "backup.sh"
@@ -55,7 +56,7 @@ async def _request_crawl(dsn: str, url: str) -> None:
     conn = await database.connect(dsn)
     try:
         crawl_id = uuid.uuid4()
-        await eventstore.append(
+        await streams.append(
             conn,
             ev.crawl_stream(crawl_id),
             [ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url=url))],

@@ -167,9 +167,9 @@ async def test_service_command_starts_passes_its_compose_healthcheck_and_stops_o
 
 
 def test_the_documented_token_rotation_works_in_the_api_container(dsn: str, image) -> None:  # type: ignore[no-untyped-def]
-    """docs/OPERATIONS.md: `docker compose exec api python -m services.api.token rotate`."""
+    """docs/OPERATIONS.md: `docker compose exec api python -m cli admin token rotate`."""
     docs = (ROOT / "docs" / "OPERATIONS.md").read_text()
-    command = re.search(r"docker compose exec api (python -m services\.api\.token rotate)", docs)
+    command = re.search(r"docker compose exec api (python -m cli admin token rotate)", docs)
     assert command, "the rotation command is documented"
     argv = [sys.executable, *command[1].split()[1:]]
     api = _compose_services()["api"]

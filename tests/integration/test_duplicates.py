@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from shared import audit, duplicates, eventstore, projections
-from shared import events as ev
-from shared.crawlsettings import Thresholds
+from shared.audit import audit, duplicates
+from shared.eventlog import events as ev
+from shared.eventlog import rebuild, streams
+from shared.model.crawlsettings import Thresholds
 from tests.integration.auditsupport import complete, issues, linked, new_crawl, page, store
 
 BASE = "https://dup.example/"
@@ -26,7 +27,7 @@ def _flip(value: int, bits: list[int]) -> int:
 async def _finalize(conn: asyncpg.Connection, crawl_id) -> None:  # type: ignore[no-untyped-def]
     events = await audit.finalize(conn, crawl_id, Thresholds())
     async with conn.transaction():
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), events)
+        await streams.append(conn, ev.crawl_stream(crawl_id), events)
 
 
 async def test_exact_and_near_duplicates_with_closest_match(pool: asyncpg.Pool) -> None:
@@ -61,7 +62,7 @@ async def test_exact_and_near_duplicates_with_closest_match(pool: asyncpg.Pool) 
         assert closest[e.url] == (None, None)
 
         # the closest matches are a projection: a rebuild from the log gives them back
-        await projections.rebuild(conn)
+        await rebuild.rebuild(conn)
         rebuilt = {
             r["url"]: (r["near_duplicate_of"], r["near_duplicate_similarity"])
             for r in await conn.fetch("SELECT * FROM pages WHERE crawl_id = $1", crawl_id)

@@ -8,9 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from shared import events as ev
-from shared import eventstore, projections
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, projections, rebuild, streams
+from shared.model.crawlsettings import CrawlSettings
 
 
 def _requested(url: str = "https://example.com/") -> ev.CrawlRequested:
@@ -21,12 +21,12 @@ async def test_append_assigns_versions_and_reads_back(pool: asyncpg.Pool) -> Non
     event = _requested()
     stream = ev.crawl_stream(event.crawl_id)
     async with pool.acquire() as conn:
-        recorded = await eventstore.append(
+        recorded = await streams.append(
             conn, stream, [event], expected_version=eventstore.NO_STREAM,
             metadata=ev.Metadata(correlation_id="corr-1", causation_id="req-1", actor="test"),
         )  # fmt: skip
         assert [r.version for r in recorded] == [1]
-        await eventstore.append(conn, stream, [ev.CrawlCancelled(crawl_id=event.crawl_id)], expected_version=1)
+        await streams.append(conn, stream, [ev.CrawlCancelled(crawl_id=event.crawl_id)], expected_version=1)
         events = await eventstore.read_stream(conn, stream)
     assert [e.type for e in events] == ["CrawlRequested", "CrawlCancelled"]
     assert events[0].data == event
@@ -38,9 +38,9 @@ async def test_expected_version_conflict_is_an_error_not_an_overwrite(pool: asyn
     event = _requested()
     stream = ev.crawl_stream(event.crawl_id)
     async with pool.acquire() as conn:
-        await eventstore.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
+        await streams.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
         with pytest.raises(eventstore.StreamConflict) as info:
-            await eventstore.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
+            await streams.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
         assert info.value.actual == 1
         assert "expected version 0" in str(info.value)
         assert len(await eventstore.read_stream(conn, stream)) == 1
@@ -50,12 +50,12 @@ async def test_concurrent_writers_of_one_stream_one_wins(pool: asyncpg.Pool) -> 
     event = _requested()
     stream = ev.crawl_stream(event.crawl_id)
     async with pool.acquire() as conn:
-        await eventstore.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
+        await streams.append(conn, stream, [event], expected_version=eventstore.NO_STREAM)
 
     async def cancel() -> str:
         async with pool.acquire() as conn:
             try:
-                await eventstore.append(conn, stream, [ev.CrawlCancelled(crawl_id=event.crawl_id)], expected_version=1)
+                await streams.append(conn, stream, [ev.CrawlCancelled(crawl_id=event.crawl_id)], expected_version=1)
                 return "ok"
             except eventstore.StreamConflict:
                 return "conflict"
@@ -77,7 +77,7 @@ async def test_follower_sees_every_event_exactly_once_in_order_under_concurrent_
         for i in range(per_writer):
             async with pool.acquire() as conn, conn.transaction():
                 event = _requested(f"https://w{n}.example/{i}")
-                await eventstore.append(conn, ev.crawl_stream(event.crawl_id), [event])
+                await streams.append(conn, ev.crawl_stream(event.crawl_id), [event])
                 # hold the transaction open a little so later positions commit first
                 await asyncio.sleep(((n * 7 + i * 3) % 5) / 1000)
 
@@ -108,27 +108,29 @@ async def test_follower_sees_every_event_exactly_once_in_order_under_concurrent_
 
 async def _snapshot(conn: asyncpg.Connection) -> dict[str, list[dict[str, object]]]:
     out = {}
-    for table in projections.PROJECTION_TABLES:
+    for table in projections.PROJECTOR.tables:
         rows = await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")
         # Lease heartbeats extend lease_expires_at in place (an operational detail, not a fact).
         out[table] = [{k: v for k, v in dict(r).items() if k != "lease_expires_at"} for r in rows]
     return out
 
 
-async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool) -> None:
+async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool, dsn: str) -> None:
+    import os
+    import sys
     from datetime import UTC, datetime, timedelta
 
-    from shared.pages import Link, PageRecord
+    from shared.model.pages import Link, PageRecord
 
     async with pool.acquire() as conn:
         ids = []
         for n in range(3):
             event = _requested(f"https://site{n}.example/")
-            await eventstore.append(conn, ev.crawl_stream(event.crawl_id), [event], expected_version=0)
+            await streams.append(conn, ev.crawl_stream(event.crawl_id), [event], expected_version=0)
             ids.append(event.crawl_id)
         a, b, c = ids
         now = datetime.now(UTC)
-        await eventstore.append(
+        await streams.append(
             conn, ev.crawl_stream(a),
             [ev.CrawlStarted(crawl_id=a, worker_id="w1", attempt=1, lease_expires_at=now + timedelta(seconds=30))],
         )  # fmt: skip
@@ -137,28 +139,38 @@ async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool) -> None:
                        crawled_at=now, links=[Link(url=f"https://site0.example/{i + 1}", anchor="next")])
             for i in range(3)
         ]  # fmt: skip
-        await eventstore.append(
-            conn, ev.crawl_stream(a), [ev.PagesCrawled(crawl_id=a, pages=pages, pages_discovered=4)]
-        )
-        await eventstore.append(
+        await streams.append(conn, ev.crawl_stream(a), [ev.PagesCrawled(crawl_id=a, pages=pages, pages_discovered=4)])
+        await streams.append(
             conn, ev.crawl_stream(a),
             [ev.IssuesDetected(crawl_id=a, issues=[{"page_id": 100, "code": "title_too_short", "severity": "notice"}])],
         )  # fmt: skip
-        await eventstore.append(conn, ev.crawl_stream(a), [ev.CrawlCompleted(crawl_id=a, pages_crawled=3)])
-        await eventstore.append(conn, ev.crawl_stream(b), [ev.CrawlCancelled(crawl_id=b)])
-        await eventstore.append(
+        await streams.append(conn, ev.crawl_stream(a), [ev.CrawlCompleted(crawl_id=a, pages_crawled=3)])
+        await streams.append(conn, ev.crawl_stream(b), [ev.CrawlCancelled(crawl_id=b)])
+        await streams.append(
             conn, ev.crawl_stream(c),
             [ev.CrawlStarted(crawl_id=c, worker_id="w2", attempt=1, lease_expires_at=now),
              ev.LeaseExpired(crawl_id=c, worker_id="w2")],
         )  # fmt: skip
         sid = uuid.uuid4()
-        await eventstore.append(
+        await streams.append(
             conn, ev.schedule_stream(sid),
             [ev.ScheduleCreated(schedule_id=sid, url="https://site0.example/", cron="0 3 * * *",
                                 timezone="Europe/Moscow", settings=CrawlSettings(url="https://site0.example/"))],
         )  # fmt: skip
         live = await _snapshot(conn)
         assert live["pages"] and live["links"] and live["issues"] and live["schedules"]
-        replayed = await projections.rebuild(conn)
+        replayed = await rebuild.rebuild(conn)
         assert replayed == await conn.fetchval("SELECT count(*) FROM events")
+        assert await _snapshot(conn) == live
+
+        # The operator's command does the same on the database the settings name.
+        await conn.execute("DELETE FROM issues")  # a projection gone wrong, to be repaired
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "shared.eventlog", "rebuild",
+            env={**os.environ, "DATABASE_URL": dsn, "LOG_FORMAT": "json"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(command.communicate(), 60)
+        assert command.returncode == 0, err.decode()
+        assert f'"events": {replayed}' in err.decode() and "projections rebuilt" in err.decode()
         assert await _snapshot(conn) == live

@@ -8,9 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
 
 _WAITING_INSERTS = """
 SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO events%'
@@ -24,7 +24,7 @@ def _progressed(crawl_id: uuid.UUID, n: int) -> ev.CrawlProgressed:
 async def _new_crawl(conn: asyncpg.Connection) -> uuid.UUID:
     crawl_id = uuid.uuid4()
     event = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/"))
-    await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
+    await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=eventstore.NO_STREAM)
     return crawl_id
 
 
@@ -34,9 +34,9 @@ async def test_a_conflict_inside_the_callers_transaction_leaves_it_usable(pool: 
         stream = ev.crawl_stream(crawl_id)
         async with conn.transaction():
             with pytest.raises(eventstore.StreamConflict) as info:
-                await eventstore.append(conn, stream, [_progressed(crawl_id, 1)], expected_version=5)
+                await streams.append(conn, stream, [_progressed(crawl_id, 1)], expected_version=5)
             assert info.value.actual == 1
-            (recorded,) = await eventstore.append(conn, stream, [_progressed(crawl_id, 2)], expected_version=1)
+            (recorded,) = await streams.append(conn, stream, [_progressed(crawl_id, 2)], expected_version=1)
             assert recorded.version == 2
         assert [e.version for e in await eventstore.read_stream(conn, stream)] == [1, 2]
 
@@ -47,15 +47,15 @@ async def test_a_multi_event_append_that_loses_a_race_midway_writes_none_of_its_
         stream = ev.crawl_stream(crawl_id)
         tx = first.transaction()
         await tx.start()
-        await eventstore.append(first, stream, [_progressed(crawl_id, 1)])  # holds version 2 uncommitted
+        await streams.append(first, stream, [_progressed(crawl_id, 1)])  # holds version 2 uncommitted
 
         async def append_two() -> str:
             async with second.transaction():
                 try:
-                    await eventstore.append(second, stream, [_progressed(crawl_id, 2), _progressed(crawl_id, 3)])
+                    await streams.append(second, stream, [_progressed(crawl_id, 2), _progressed(crawl_id, 3)])
                 except eventstore.StreamConflict:
                     # The caller's transaction is still usable: retry at the new version.
-                    recorded = await eventstore.append(second, stream, [_progressed(crawl_id, 4)])
+                    recorded = await streams.append(second, stream, [_progressed(crawl_id, 4)])
                     return f"conflict, then version {recorded[0].version}"
             return "no conflict"
 

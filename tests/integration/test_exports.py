@@ -13,11 +13,13 @@ import asyncpg
 import openpyxl
 import pytest
 
-from shared import audit, eventstore, exports
-from shared import events as ev
-from shared.crawlsettings import Thresholds
-from shared.pages import Link
-from shared.reporterrors import CrawlNotFound, InvalidReportRequest
+from services.api.reports import exports
+from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
+from shared.audit import audit
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.crawlsettings import Thresholds
+from shared.model.pages import Link
 from tests.integration.auditsupport import new_crawl, page, store
 
 BASE = "https://пример.example/"
@@ -41,7 +43,7 @@ async def _crawl(conn: asyncpg.Connection) -> uuid.UUID:
         ev.IssuesDetected(crawl_id=crawl_id, issues=[i for p in pages for i in audit.page_issues(p, Thresholds())])
     ]
     events += await audit.finalize(conn, crawl_id, Thresholds())
-    await eventstore.append(conn, ev.crawl_stream(crawl_id), events)
+    await streams.append(conn, ev.crawl_stream(crawl_id), events)
     return crawl_id
 
 

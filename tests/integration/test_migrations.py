@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from shared import database
+from shared.platform import database
 
 _SCHEMA = """
 SELECT 'table ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable

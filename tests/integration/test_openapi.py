@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 from services.api.app import create_app
 from services.api.openapi import document
 from services.api.routing import OPERATIONS
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 TOKEN = "test-token-openapi"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -55,3 +55,17 @@ async def test_document_and_docs_page_are_served(dsn: str, aiohttp_client) -> No
     script = await client.get("/api/docs/docs.js")
     assert script.status == 200 and "openapi.json" in await script.text()
     assert (await client.get("/api/docs/other.js")).status == 404
+
+
+def test_the_admin_command_prints_the_served_document() -> None:
+    """`seo admin openapi` (what the frontend's snapshot is refreshed from) prints what the api serves."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "cli", "admin", "openapi"], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed == document(create_app(Settings(api_token=TOKEN))[OPERATIONS])
+    assert done.stdout == json.dumps(printed, indent=2, ensure_ascii=False, sort_keys=True) + "\n"  # stable to diff

@@ -9,7 +9,7 @@ import re
 import asyncpg
 
 from services.worker import queue
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests.integration.service_support import request_crawl, stream_types
 
 

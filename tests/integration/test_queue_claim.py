@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 
 from services.worker import queue
-from shared import events as ev
-from shared import eventstore, projections
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, rebuild
+from shared.platform.settings import Settings
 from tests.integration.service_support import request_crawl, stream, stream_types
 
 
@@ -41,7 +41,7 @@ async def test_a_batch_claim_takes_the_oldest_first_and_a_rebuild_reproduces_its
         assert running[first.crawl_id]["worker_id"] == "worker-b" and running[first.crawl_id]["attempts"] == 2
         assert running[first.crawl_id]["version"] == 4
         # The projection the claim wrote is what the CrawlStarted handler replays from the log.
-        await projections.rebuild(conn)
+        await rebuild.rebuild(conn)
         assert await _rows(conn) == live
     started = [e for e in await stream(pool, first.crawl_id) if e.type == "CrawlStarted"]
     assert [e.data for e in started] == [

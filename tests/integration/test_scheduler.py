@@ -12,10 +12,10 @@ from services.scheduler import app as scheduler_app
 from services.scheduler import cron
 from services.scheduler.scheduler import Scheduler
 from services.worker import app as worker_app
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
-from shared.service import Metrics
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.service import Metrics
 from tests.integration import worker_bodies
 from tests.integration.service_support import serve, settings_for, stream, wait_for_state, wait_for_types
 
@@ -39,7 +39,7 @@ async def _create_schedule(pool: asyncpg.Pool, cron_expr: str = NIGHTLY, tz: str
         settings=CrawlSettings(url="https://example.com/"),
     )  # fmt: skip
     async with pool.acquire() as conn:
-        await eventstore.append(conn, ev.schedule_stream(schedule_id), [event], expected_version=eventstore.NO_STREAM)
+        await streams.append(conn, ev.schedule_stream(schedule_id), [event], expected_version=eventstore.NO_STREAM)
     return schedule_id
 
 
@@ -113,7 +113,7 @@ async def test_retries_back_off_and_stop_at_the_maximum_attempts(dsn: str, pool:
         async with pool.acquire() as conn:
             crawl_id = uuid.uuid4()
             requested = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/"))
-            await eventstore.append(conn, ev.crawl_stream(crawl_id), [requested])
+            await streams.append(conn, ev.crawl_stream(crawl_id), [requested])
         expected = ["CrawlRequested"] + ["CrawlStarted", "CrawlAttemptFailed", "CrawlRequeued"] * 2
         expected += ["CrawlStarted", "CrawlFailed"]
         await wait_for_types(dsn, pool, crawl_id, expected, timeout=30)
@@ -154,7 +154,7 @@ async def test_after_the_active_scheduler_loses_its_lock_exactly_one_leads(dsn: 
             # The new leader does the work: a lease that ran out is expired and the crawl re-queued.
             crawl_id = uuid.uuid4()
             async with pool.acquire() as conn:
-                await eventstore.append(
+                await streams.append(
                     conn, ev.crawl_stream(crawl_id),
                     [ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/")),
                      ev.CrawlStarted(crawl_id=crawl_id, worker_id="dead-worker", attempt=1,
@@ -171,12 +171,12 @@ async def test_a_crawl_whose_worker_dies_on_every_attempt_is_failed_not_requeued
     crawl_id = uuid.uuid4()
     async with pool.acquire() as conn:
         requested = ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/"))
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [requested])
+        await streams.append(conn, ev.crawl_stream(crawl_id), [requested])
         for attempt in (1, 2):
             started = ev.CrawlStarted(
                 crawl_id=crawl_id, worker_id=f"w{attempt}", attempt=attempt, lease_expires_at=datetime.now(UTC)
             )
-            await eventstore.append(conn, ev.crawl_stream(crawl_id), [started])
+            await streams.append(conn, ev.crawl_stream(crawl_id), [started])
             later = datetime.now(UTC) + timedelta(seconds=1)
             assert await reaper.expire_leases(pool, later, max_attempts=2) == [crawl_id]
         status, error = await conn.fetchrow("SELECT status, error FROM crawls WHERE id = $1", crawl_id)

@@ -10,9 +10,9 @@ import asyncpg
 
 from services.scheduler import app as scheduler_app
 from services.scheduler.election import LOCK_KEY
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.crawlsettings import CrawlSettings
 from tests.integration.service_support import (
     free_port,
     serve,
@@ -58,7 +58,7 @@ async def test_the_standby_takes_over_when_the_active_scheduler_is_killed(dsn: s
             # And it works as the active one: an expired lease is reaped.
             crawl_id = uuid.uuid4()
             async with pool.acquire() as conn:
-                await eventstore.append(
+                await streams.append(
                     conn, ev.crawl_stream(crawl_id),
                     [ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/")),
                      ev.CrawlStarted(crawl_id=crawl_id, worker_id="dead-worker", attempt=1,

@@ -21,11 +21,12 @@ from schemathesis.checks import positive_data_acceptance
 
 from services.api.openapi import document
 from services.api.routing import OPERATIONS
-from shared import database, embedded, eventstore
-from shared import events as ev
-from shared.crawlsettings import CrawlSettings
-from shared.pages import Link, PageRecord
-from shared.settings import Settings
+from shared.eventlog import events as ev
+from shared.eventlog import streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.model.pages import Link, PageRecord
+from shared.platform import database, embedded
+from shared.platform.settings import Settings
 from tests.conftest import TEMPLATE, _admin
 from tests.integration.apiserver import running_api
 
@@ -51,11 +52,11 @@ async def _seed(dsn: str) -> dict[str, str]:
     stream = ev.crawl_stream(crawl_id)
     conn = await database.connect(dsn)
     try:
-        await eventstore.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)])
-        await eventstore.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=2)])
-        await eventstore.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
-        await eventstore.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=2)])
-        await eventstore.append(
+        await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)])
+        await streams.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=2)])
+        await streams.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
+        await streams.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=2)])
+        await streams.append(
             conn,
             ev.schedule_stream(schedule_id),
             [ev.ScheduleCreated(schedule_id=schedule_id, url=settings.url, cron="0 3 * * *", timezone="UTC",

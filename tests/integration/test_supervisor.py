@@ -12,7 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from scripts import supervisor
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests.integration.service_support import free_port, serve, stream_types, wait_until
 
 TOKEN = "supervisor-test-token"

@@ -163,12 +163,12 @@ async def test_terminal_events_for_failures(dsn: str, pool: asyncpg.Pool) -> Non
 
 
 async def _append_requested(pool: asyncpg.Pool, crawl_id: uuid.UUID) -> None:
-    from shared import events as ev
-    from shared import eventstore
-    from shared.crawlsettings import CrawlSettings
+    from shared.eventlog import events as ev
+    from shared.eventlog import eventstore, streams
+    from shared.model.crawlsettings import CrawlSettings
 
     async with pool.acquire() as conn:
-        await eventstore.append(
+        await streams.append(
             conn, ev.crawl_stream(crawl_id),
             [ev.CrawlRequested(crawl_id=crawl_id, settings=CrawlSettings(url="https://example.com/"))],
             expected_version=eventstore.NO_STREAM,
@@ -187,18 +187,18 @@ async def test_concurrency_limit_and_cancel_frees_a_slot(dsn: str, pool: asyncpg
         assert len(worker.jobs) == 2
 
         # Cancel one through the log (as the api does): its worker stops it, the slot goes to the third.
-        from shared import events as ev
-        from shared import eventstore
+        from shared.eventlog import events as ev
+        from shared.eventlog import streams
 
         async with pool.acquire() as conn:
-            await eventstore.append(conn, ev.crawl_stream(first), [ev.CrawlCancelled(crawl_id=first)])
+            await streams.append(conn, ev.crawl_stream(first), [ev.CrawlCancelled(crawl_id=first)])
         await wait_for_types(dsn, pool, third, ["CrawlRequested", "CrawlStarted"])
         assert await stream_types(pool, first) == ["CrawlRequested", "CrawlStarted", "CrawlCancelled"]
         assert await crawl_status(pool, first) == "cancelled"
 
         # Pause the second: stopped, no terminal event of the worker's own.
         async with pool.acquire() as conn:
-            await eventstore.append(conn, ev.crawl_stream(second), [ev.CrawlPaused(crawl_id=second)])
+            await streams.append(conn, ev.crawl_stream(second), [ev.CrawlPaused(crawl_id=second)])
         await wait_for_state(lambda: second not in worker.jobs, what="the paused crawl to stop")
         assert await stream_types(pool, second) == ["CrawlRequested", "CrawlStarted", "CrawlPaused"]
         assert await crawl_status(pool, second) == "paused"

@@ -15,7 +15,7 @@ import pytest
 
 from services.scheduler import app as scheduler_app
 from services.worker import app as worker_app
-from shared import database, embedded
+from shared.platform import database, embedded
 from tests.integration import worker_bodies
 from tests.integration.service_support import (
     request_crawl,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared import audit
+from shared.audit import audit
 
 
 def test_issues_are_split_into_bounded_events_and_only_the_first_replaces() -> None:

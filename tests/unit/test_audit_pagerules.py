@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared import audit, catalogue
-from shared.crawlsettings import Thresholds
-from shared.pages import Hreflang, Link, PageRecord, RedirectHop
+from shared.audit import audit, catalogue
+from shared.model.crawlsettings import Thresholds
+from shared.model.pages import Hreflang, Link, PageRecord, RedirectHop
 
 T = Thresholds()
 URL = "https://example.com/clean-page"
@@ -225,6 +225,6 @@ def test_stored_thresholds_an_older_version_allowed_fall_back_to_defaults() -> N
      ("xx", False)],
 )  # fmt: skip
 def test_hreflang_codes(code: str, valid: bool) -> None:
-    from shared import pagerules
+    from shared.audit import pagerules
 
     assert pagerules.valid_hreflang(code) is valid

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared import catalogue
-from shared.crawlsettings import Thresholds
+from shared.audit import catalogue
+from shared.model.crawlsettings import Thresholds
 
 # The codes and severities CONTRACT.md promises.
 CONTRACT = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests import composefile
 from tests.composefile import ROOT
 
@@ -49,7 +49,7 @@ def test_postgres_is_official_persistent_checked_and_never_published(main: dict[
 
 def test_migrate_runs_once_before_every_service(main: dict[str, Any]) -> None:
     migrate = main["services"]["migrate"]
-    assert composefile.command(migrate) == ["python", "-m", "shared.migrate"]
+    assert composefile.command(migrate) == ["python", "-m", "shared.platform.migrate"]
     assert migrate["restart"] == "no", "a one-shot must not be restarted after it exits 0"
     assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     for name in APP_SERVICES:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests import composefile
 from tests.composefile import COMPOSE_FILES, ROOT
 
@@ -94,7 +94,7 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         for path in (ROOT / package).rglob("*.py")
         if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text()) and path.name != "settings.py"
     ]
-    assert not readers, f"read the environment through shared/settings.py instead: {readers}"
+    assert not readers, f"read the environment through shared/platform/settings.py instead: {readers}"
 
 
 def test_every_variable_is_in_env_example() -> None:

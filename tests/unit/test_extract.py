@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from services.worker import extract
-from shared import duplicates
+from services.worker.extract import extract
+from shared.audit import duplicates
 
 URL = "https://site.test/dir/page"
 

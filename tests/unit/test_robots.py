@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.worker import robots
+from services.worker.fetch import robots
 
 UA = "SEOCrawler/1.0 (+self-hosted)"
 TXT = b"""User-agent: *

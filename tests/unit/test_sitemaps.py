@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from services.worker import sitemaps
+from services.worker.fetch import sitemaps
 
 
 def test_urlset_and_index() -> None:

@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from services.worker import urls
+from services.worker.fetch import urls
 
 
 @pytest.mark.parametrize(

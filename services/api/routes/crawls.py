@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
-from shared import events as ev
-from shared import eventstore, netguard
-from shared.crawlsettings import CrawlSettings
-from shared.service import METRICS, POOL, SETTINGS
+from shared import netguard
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.service import METRICS, POOL, SETTINGS
 
 routes = RouteTable("crawls")
 
@@ -130,7 +131,7 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
     meta = ev.Metadata(correlation_id=str(crawl_id), causation_id=request.headers.get("X-Request-Id"), actor="api")
     async with request.app[POOL].acquire() as conn:
-        await eventstore.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=0, metadata=meta)
+        await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=0, metadata=meta)
         crawl = await load_crawl(conn, crawl_id)
     request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
     response = dump(crawl, status=201)
@@ -197,7 +198,7 @@ async def change_state(request: web.Request, action: str) -> web.Response:
                             409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status
                         )
                     version = await eventstore.stream_version(conn, ev.crawl_stream(crawl_id))
-                    await eventstore.append(
+                    await streams.append(
                         conn,
                         ev.crawl_stream(crawl_id),
                         [event_class(crawl_id=crawl_id)],  # type: ignore[call-arg]

@@ -23,10 +23,10 @@ from services.api.problems import Problem
 from services.api.routes.crawls import CRAWL_ID, Crawl, crawl_id_of
 from services.api.routing import RouteTable
 from services.api.security import add_stream_headers
-from shared import events as ev
-from shared import eventstore
-from shared.eventstore import Recorded
-from shared.service import POOL, SETTINGS
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore
+from shared.eventlog.eventstore import Recorded
+from shared.platform.service import POOL, SETTINGS
 
 routes = RouteTable("live")
 

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
+from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
-from shared import catalogue, issues
-from shared.pages import Hreflang, RedirectHop
-from shared.service import POOL
+from shared.audit import catalogue
+from shared.model.pages import Hreflang, RedirectHop
+from shared.platform.service import POOL
 
 routes = RouteTable("pages")
 

@@ -1,7 +1,7 @@
 """Report routes: the issue summary (and the URLs of one code), the catalogue, compare, exports, sitemap.
 
-The queries live in the report library (``shared.issues``, ``shared.compare``, ``shared.exports``);
-these routes parse, page and stream. The library's errors carry their status (``reporterrors``),
+The queries live in the report library (``services.api.reports``: ``issues``, ``compare``, ``exports``);
+these routes parse, page and stream. The library's errors carry their status (``reports.errors``),
 turned into problem documents by the problem middleware.
 """
 
@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.models import decode_cursor, encode_cursor
 from services.api.problems import Problem
+from services.api.reports import compare, exports, issues
+from services.api.reports import errors as reporterrors
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
-from shared import catalogue, compare, exports, issues, reporterrors
-from shared.service import POOL
+from shared.audit import catalogue
+from shared.platform.service import POOL
 
 routes = RouteTable("reports")
 

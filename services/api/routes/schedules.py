@@ -16,10 +16,10 @@ from services.api.models import Timestamp
 from services.api.problems import Problem, validation_problem
 from services.api.routes.crawls import ssrf_check
 from services.api.routing import RouteTable, dump
-from shared import events as ev
-from shared import eventstore
-from shared.crawlsettings import CrawlSettings
-from shared.service import METRICS, POOL
+from shared.eventlog import events as ev
+from shared.eventlog import eventstore, streams
+from shared.model.crawlsettings import CrawlSettings
+from shared.platform.service import METRICS, POOL
 
 routes = RouteTable("schedules")
 
@@ -140,7 +140,7 @@ async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Res
         schedule_id=schedule_id, url=settings.url, cron=body.cron, timezone=body.timezone, settings=settings
     )
     async with request.app[POOL].acquire() as conn:
-        await eventstore.append(
+        await streams.append(
             conn,
             ev.schedule_stream(schedule_id),
             [event],
@@ -197,7 +197,7 @@ async def delete_schedule(request: web.Request) -> web.Response:
                 raise Problem(404, f"No schedule has the id {schedule_id}.")
             version = await eventstore.stream_version(conn, stream)
             try:
-                await eventstore.append(
+                await streams.append(
                     conn,
                     stream,
                     [ev.ScheduleDeleted(schedule_id=schedule_id)],

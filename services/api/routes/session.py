@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.api import auth
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
-from shared.service import POOL, SETTINGS
+from shared.platform.service import POOL, SETTINGS
 
 routes = RouteTable("session")
 

@@ -1,0 +1,1 @@
+"""Read queries only the api serves: the issue summary, crawl comparison, exports (and their errors)."""

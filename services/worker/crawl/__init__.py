@@ -1,0 +1,1 @@
+"""Running one crawl: the frontier, politeness, page batches and the crawl loop."""

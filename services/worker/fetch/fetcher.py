@@ -1,0 +1,218 @@
+"""Fetching one URL: redirects hop by hop, timeouts, size caps, decompression, all as outcomes.
+
+Nothing here raises for what a server does: every failure (timeout, refused address, huge
+headers, endless body, redirect loop, gzip bomb) comes back as a ``Fetched`` with ``error`` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import brotli
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from services.worker.fetch import urls
+from shared import netguard
+from shared.model.pages import RedirectHop
+
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# A hop to this URL is not taken (out of scope, disallowed): the reason, or None to follow.
+HopPolicy = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass
+class Fetched:
+    """What one fetch produced: the final answer (or an error) and the chain that led to it."""
+
+    url: str
+    final_url: str
+    status: int | None = None
+    headers: CIMultiDictProxy[str] | CIMultiDict[str] = field(default_factory=CIMultiDict)
+    body: bytes = b""
+    chain: list[RedirectHop] = field(default_factory=list)
+    error: str | None = None
+    ttfb_ms: float | None = None
+    response_time_ms: float | None = None
+    size_bytes: int | None = None
+    stopped_at: str | None = None  # a redirect target we did not follow (and why)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")
+
+    @property
+    def is_html(self) -> bool:
+        ctype = (self.content_type or "").split(";", 1)[0].strip().lower()
+        return ctype in _HTML_TYPES
+
+    @property
+    def redirected(self) -> bool:
+        return self.status in _REDIRECTS
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _decompress(body: bytes, encoding: str, cap: int) -> bytes:
+    """Decode a Content-Encoding, refusing to produce more than ``cap`` bytes (gzip bombs)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        wbits = 47 if encoding != "deflate" else (15 if body[:1] == b"\x78" else -15)
+        d = zlib.decompressobj(wbits)
+        out = d.decompress(body, cap + 1)
+        if len(out) > cap:
+            raise _TooLarge(f"decompressed body over the {cap}-byte cap")
+        return out
+    if encoding == "br":
+        decoder = brotli.Decompressor()
+        parts: list[bytes] = []
+        total = 0
+        chunk = decoder.process(body, output_buffer_limit=cap + 1)
+        while True:
+            parts.append(chunk)
+            total += len(chunk)
+            if total > cap:
+                raise _TooLarge(f"decompressed body over the {cap}-byte cap")
+            if decoder.is_finished() or decoder.can_accept_more_data():
+                break
+            chunk = decoder.process(b"", output_buffer_limit=cap + 1)
+        return b"".join(parts)
+    raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+
+
+def describe(exc: BaseException) -> str:
+    """A short, user-facing reason for a fetch failure."""
+    refused = netguard.refusal_of(exc)
+    if refused:
+        return refused
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return "timeout"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"DNS error: {exc.os_error}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return f"TLS error: {exc}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"connection error: {exc.os_error}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"bad response: {exc.message}"[:300]
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return f"broken body: {exc}"[:300]
+    return f"{exc.__class__.__name__}: {exc}"[:300]
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        total += len(chunk)
+        if total > cap:
+            raise _TooLarge(f"body over the {cap}-byte cap")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def new_session(*, user_agent: str, allow_private: bool, limit: int, timeout: float) -> aiohttp.ClientSession:
+    """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding."""
+    connector = netguard.GuardedConnector(
+        allow_private=allow_private, limit=limit, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate, br", "Accept": "*/*"},
+        timeout=aiohttp.ClientTimeout(total=timeout, connect=min(10.0, timeout), sock_read=min(15.0, timeout)),
+        max_line_size=16384,
+        max_field_size=16384,
+        requote_redirect_url=False,
+    )
+
+
+async def fetch(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    max_body_bytes: int,
+    read_body: Callable[[Fetched], bool] | None = None,
+    follow: HopPolicy | None = None,
+    max_redirects: int = MAX_REDIRECTS,
+    body_after_redirects: bool = False,
+) -> Fetched:
+    """GET ``url``, following redirects one hop at a time (each hop checked by ``follow``).
+
+    ``read_body(result)`` decides from the final status and headers whether the body is read
+    (default: HTML only). A page that redirected is recorded without its target's body (the
+    target is a page of its own) unless ``body_after_redirects`` (robots.txt, sitemaps). The
+    final answer's body is capped at ``max_body_bytes`` raw and decoded.
+    """
+    result = Fetched(url=url, final_url=url)
+    started = time.perf_counter()
+    current = url
+    visited = {url}
+    try:
+        while True:
+            hop_started = time.perf_counter()
+            async with session.get(URL(current, encoded=True), allow_redirects=False) as response:
+                if result.ttfb_ms is None:
+                    result.ttfb_ms = (time.perf_counter() - hop_started) * 1000
+                result.final_url = current
+                result.status = response.status
+                if not result.chain or body_after_redirects:
+                    # A redirected page keeps its own answer's headers (X-Robots-Tag, Link), not
+                    # its target's; robots.txt and sitemaps want the final answer's.
+                    result.headers = response.headers
+                if response.status in _REDIRECTS and "Location" in response.headers:
+                    result.chain.append(RedirectHop(url=current, status_code=response.status))
+                    target = urls.normalize(response.headers["Location"], current)
+                    if target is None:
+                        result.error = "redirect to a non-HTTP URL"
+                        break
+                    if target in visited:
+                        result.final_url = target
+                        result.error = "redirect loop"
+                        break
+                    if len(result.chain) >= max_redirects:
+                        result.final_url = target
+                        result.error = f"more than {max_redirects} redirects"
+                        break
+                    reason = await follow(target) if follow is not None else None
+                    if reason is not None:
+                        result.final_url = target
+                        result.stopped_at = reason
+                        break
+                    visited.add(target)
+                    current = target
+                    continue
+                if result.chain:
+                    result.chain.append(RedirectHop(url=current, status_code=response.status))
+                redirected_page = bool(result.chain) and not body_after_redirects
+                if redirected_page or not (read_body(result) if read_body else result.is_html):
+                    # Redirect targets are pages of their own; non-HTML is recorded, not parsed.
+                    length = response.headers.get("Content-Length", "")
+                    result.size_bytes = int(length) if length.isdigit() else None
+                    break
+                raw = await _read_capped(response, max_body_bytes)
+                result.size_bytes = len(raw)  # what came over the wire, until it is decoded
+                result.body = _decompress(raw, response.headers.get("Content-Encoding", ""), max_body_bytes)
+                # The page's size is its HTML's (what large_page judges), not its compressed transfer.
+                result.size_bytes = len(result.body)
+                break
+    except _TooLarge as exc:
+        result.error = str(exc)
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError, zlib.error, brotli.error) as exc:
+        result.error = describe(exc)
+    result.response_time_ms = (time.perf_counter() - started) * 1000
+    return result

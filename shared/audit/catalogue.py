@@ -1,0 +1,505 @@
+"""The issue catalogue: every audit code with its severity, threshold, title, explanation and fix.
+
+One table shared by the audit, the api, the UI and the exports. Codes are stable (CONTRACT.md);
+texts come in English and Russian (``lang="en"|"ru"``). ``threshold`` names the field of
+``shared.model.crawlsettings.Thresholds`` that tunes the rule, if any; ``scope`` says whether the rule
+runs on one page record while crawling (``page``) or on the whole crawl at the end (``site``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.model.crawlsettings import Thresholds
+from shared.model.issues import SEVERITY_ORDER, Severity
+
+Scope = Literal["page", "site"]
+Language = Literal["en", "ru"]
+
+
+class UnknownIssueCode(LookupError):
+    """No catalogue entry has this code (``field`` names the input that carried it)."""
+
+    field = "code"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Unknown issue code {code!r}; the catalogue lists the valid codes.")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class IssueType:
+    """One catalogue entry."""
+
+    code: str
+    severity: Severity
+    scope: Scope
+    threshold: str | None
+    title: str
+    explanation: str
+    fix: str
+    title_ru: str
+    explanation_ru: str
+    fix_ru: str
+
+    def text(self, lang: Language = "en") -> dict[str, str]:
+        """Title, explanation and fix in ``lang`` (English for anything but ``ru``)."""
+        if lang == "ru":
+            return {"title": self.title_ru, "explanation": self.explanation_ru, "fix": self.fix_ru}
+        return {"title": self.title, "explanation": self.explanation, "fix": self.fix}
+
+    def default_threshold(self) -> Any:
+        """The default value of this code's threshold, or None when it has none."""
+        if self.threshold is None:
+            return None
+        return Thresholds.model_fields[self.threshold].default
+
+    def as_dict(self, lang: Language = "en", thresholds: Thresholds | None = None) -> dict[str, Any]:
+        """The JSON shape the api and the exports show."""
+        value = getattr(thresholds, self.threshold) if thresholds and self.threshold else self.default_threshold()
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "scope": self.scope,
+            "threshold": self.threshold,
+            "threshold_value": value,
+            **self.text(lang),
+        }
+
+
+def _e(
+    code: str,
+    severity: Severity,
+    scope: Scope,
+    threshold: str | None,
+    en: tuple[str, str, str],
+    ru: tuple[str, str, str],
+) -> IssueType:
+    return IssueType(code, severity, scope, threshold, *en, *ru)
+
+
+_ENTRIES = [
+    # --- responses --------------------------------------------------------------------------
+    _e("status_3xx", "notice", "page", None,
+       ("Internal URL redirects",
+        "The URL answers with a 3xx redirect. Every redirect costs crawl budget and a round trip, and links "
+        "pointing at it pass their value through an extra hop.",
+        "Link straight to the final URL; keep the redirect only for old external links and bookmarks."),
+       ("Внутренний URL перенаправляет",
+        "URL отвечает перенаправлением 3xx. Каждое перенаправление тратит краулинговый бюджет и время, а ссылки "
+        "на такой URL передают вес через лишний шаг.",
+        "Ставьте ссылки сразу на конечный URL; редирект оставьте только для старых внешних ссылок и закладок.")),
+    _e("status_4xx", "error", "page", None,
+       ("Internal URL answers 4xx",
+        "The URL answers with a client error such as 404 Not Found or 410 Gone. Visitors and search engines "
+        "reach a dead end, and the page drops out of the index.",
+        "Restore the page, redirect it (301) to the closest live page, or remove the links that point to it."),
+       ("Внутренний URL отвечает 4xx",
+        "URL отвечает ошибкой клиента, например 404 или 410. Посетители и поисковые роботы попадают в тупик, "
+        "страница выпадает из индекса.",
+        "Восстановите страницу, настройте 301-редирект на ближайшую живую страницу или уберите ссылки на неё.")),
+    _e("status_5xx", "error", "page", None,
+       ("Internal URL answers 5xx",
+        "The server failed to answer the URL (500, 502, 503...). Repeated server errors make search engines "
+        "crawl the site less and can drop pages from the index.",
+        "Check the server and application logs for this URL and fix the cause; use 503 with Retry-After "
+        "only for planned maintenance."),
+       ("Внутренний URL отвечает 5xx",
+        "Сервер не смог ответить на запрос (500, 502, 503...). Повторяющиеся ошибки сервера снижают частоту "
+        "обхода и могут привести к выпадению страниц из индекса.",
+        "Найдите причину в логах сервера и приложения; отвечайте 503 с Retry-After только на время плановых работ.")),
+    _e("fetch_failed", "error", "page", None,
+       ("URL could not be fetched",
+        "The request failed before a usable answer arrived: a timeout, a DNS, TLS or connection error, or a "
+        "body larger than the size cap. Search engines meet the same failure.",
+        "Open the URL yourself, check DNS, certificates and server capacity, and keep pages below the size cap."),
+       ("URL не удалось загрузить",
+        "Запрос не получил ответа: тайм-аут, ошибка DNS, TLS или соединения, либо тело ответа больше лимита. "
+        "Поисковые роботы сталкиваются с той же ошибкой.",
+        "Откройте URL сами, проверьте DNS, сертификаты и мощность сервера, не превышайте лимит размера страницы.")),
+    _e("slow_response", "warning", "page", "slow_response_ms",
+       ("Slow server response",
+        "The time to first byte is over the threshold. Slow answers hurt users and make crawlers fetch fewer "
+        "pages per visit.",
+        "Cache rendered pages, speed up slow database queries and check the server's load and location."),
+       ("Медленный ответ сервера",
+        "Время до первого байта больше порога. Медленные ответы раздражают посетителей, а роботы успевают "
+        "обойти меньше страниц.",
+        "Кэшируйте готовые страницы, ускорьте медленные запросы к базе, проверьте нагрузку и расположение сервера.")),
+    _e("redirect_chain", "warning", "page", "redirect_chain_hops",
+       ("Redirect chain",
+        "Reaching the final URL takes two or more redirects. Each hop adds latency, and search engines stop "
+        "following long chains.",
+        "Point the first URL (and every link to it) straight at the final URL in a single redirect."),
+       ("Цепочка перенаправлений",
+        "До конечного URL два и более перенаправления. Каждый шаг добавляет задержку, а длинные цепочки "
+        "роботы перестают проходить.",
+        "Перенаправляйте первый URL (и все ссылки на него) сразу на конечный адрес одним редиректом.")),
+    _e("redirect_loop", "error", "page", None,
+       ("Redirect loop",
+        "The redirects lead back to a URL already visited, so the page never loads for anyone.",
+        "Fix the redirect rules so that the sequence ends at a page that answers 200."),
+       ("Циклическое перенаправление",
+        "Перенаправления возвращаются к уже пройденному URL, и страница не открывается ни у кого.",
+        "Исправьте правила перенаправлений так, чтобы цепочка заканчивалась страницей с ответом 200.")),
+    # --- links ---------------------------------------------------------------------------------
+    _e("link_to_redirect", "notice", "site", None,
+       ("Links to a redirecting URL",
+        "The page links to an internal URL that redirects. Users and crawlers take an extra hop for every click.",
+        "Update the link to point at the redirect's final URL."),
+       ("Ссылка на перенаправляющий URL",
+        "Страница ссылается на внутренний URL с редиректом. Каждый переход по ссылке проходит лишний шаг.",
+        "Замените ссылку на конечный URL перенаправления.")),
+    _e("broken_internal_link", "error", "site", None,
+       ("Broken internal link",
+        "The page links to an internal URL that answers 4xx or 5xx or cannot be fetched. Visitors hit an error "
+        "and crawl budget is wasted.",
+        "Fix the link target, or remove the link; the details list which links are broken."),
+       ("Битая внутренняя ссылка",
+        "Страница ссылается на внутренний URL, который отвечает 4xx или 5xx или не загружается. Посетитель "
+        "видит ошибку, краулинговый бюджет тратится впустую.",
+        "Исправьте адрес ссылки или удалите её; в подробностях перечислены битые ссылки.")),
+    # --- titles --------------------------------------------------------------------------------
+    _e("title_missing", "error", "page", None,
+       ("Title missing",
+        "The page has no <title> or an empty one. The title is the headline of the search result; without it "
+        "search engines invent one.",
+        "Write a unique, descriptive <title> for the page."),
+       ("Нет тега title",
+        "У страницы нет <title> или он пустой. Title — заголовок сниппета в поиске; без него поисковик "
+        "придумает заголовок сам.",
+        "Напишите для страницы уникальный и понятный <title>.")),
+    _e("title_too_short", "notice", "page", "title_min_length",
+       ("Title too short",
+        "The title is shorter than the threshold (in characters). A very short title wastes space in the "
+        "search result and rarely describes the page well.",
+        "Extend the title with the page's main topic and a distinguishing detail."),
+       ("Слишком короткий title",
+        "Title короче порога (в символах). Короткий заголовок плохо описывает страницу и не использует место "
+        "в сниппете.",
+        "Дополните title основной темой страницы и отличительной деталью.")),
+    _e("title_too_long", "warning", "page", "title_max_length",
+       ("Title too long",
+        "The title is longer than the threshold (in characters); search engines cut it off in results.",
+        "Shorten the title and put the important words first."),
+       ("Слишком длинный title",
+        "Title длиннее порога (в символах); в результатах поиска он будет обрезан.",
+        "Сократите title и поставьте важные слова в начало.")),
+    _e("title_duplicate", "warning", "site", None,
+       ("Duplicate title",
+        "Two or more indexable pages share this title, so search engines cannot tell them apart and may show "
+        "the wrong one.",
+        "Give every indexable page its own title; if the pages really are the same, canonicalise or merge them."),
+       ("Повторяющийся title",
+        "Несколько индексируемых страниц имеют одинаковый title; поисковик не различает их и может показать "
+        "не ту страницу.",
+        "Сделайте title каждой индексируемой страницы уникальным; одинаковые страницы объедините "
+        "или укажите canonical.")),
+    _e("title_multiple", "warning", "page", None,
+       ("Multiple title tags",
+        "The page has more than one <title>. Search engines pick one, not necessarily the one you meant.",
+        "Keep a single <title> in the <head>; check templates and plugins that add their own."),
+       ("Несколько тегов title",
+        "На странице больше одного <title>. Поисковик выберет один из них, не обязательно нужный.",
+        "Оставьте один <title> в <head>; проверьте шаблоны и плагины, которые добавляют свой.")),
+    # --- descriptions --------------------------------------------------------------------------
+    _e("meta_description_missing", "warning", "page", None,
+       ("Meta description missing",
+        "The page has no meta description or an empty one; search engines build the snippet from random page text.",
+        "Write a meta description that summarises the page and invites the click."),
+       ("Нет meta description",
+        "У страницы нет meta description или он пустой; поисковик соберёт сниппет из случайного текста.",
+        "Напишите meta description, который кратко описывает страницу и мотивирует перейти.")),
+    _e("meta_description_too_short", "notice", "page", "meta_description_min_length",
+       ("Meta description too short",
+        "The description is shorter than the threshold (in characters) and leaves most of the snippet unused.",
+        "Expand the description with what the visitor will find on the page."),
+       ("Слишком короткий meta description",
+        "Описание короче порога (в символах) и не использует место в сниппете.",
+        "Дополните описание тем, что посетитель найдёт на странице.")),
+    _e("meta_description_too_long", "notice", "page", "meta_description_max_length",
+       ("Meta description too long",
+        "The description is longer than the threshold (in characters); search engines cut it off.",
+        "Shorten the description and keep the key message at the start."),
+       ("Слишком длинный meta description",
+        "Описание длиннее порога (в символах); поисковик его обрежет.",
+        "Сократите описание, главное поставьте в начало.")),
+    _e("meta_description_duplicate", "warning", "site", None,
+       ("Duplicate meta description",
+        "Two or more indexable pages share this description, so their snippets look the same.",
+        "Write a specific description for each indexable page."),
+       ("Повторяющийся meta description",
+        "Несколько индексируемых страниц имеют одинаковое описание, их сниппеты не отличаются.",
+        "Напишите своё описание для каждой индексируемой страницы.")),
+    # --- headings ------------------------------------------------------------------------------
+    _e("h1_missing", "warning", "page", None,
+       ("H1 missing",
+        "The page has no <h1>. The main heading tells visitors and search engines what the page is about.",
+        "Add one <h1> that states the page's main topic."),
+       ("Нет заголовка H1",
+        "На странице нет <h1>. Главный заголовок сообщает посетителям и поисковикам, о чём страница.",
+        "Добавьте один <h1> с основной темой страницы.")),
+    _e("h1_multiple", "notice", "page", None,
+       ("Multiple H1 headings",
+        "The page has more than one <h1>, which blurs what its main topic is.",
+        "Keep one <h1> for the main topic and use <h2>-<h6> for sections."),
+       ("Несколько заголовков H1",
+        "На странице больше одного <h1>, из-за этого главная тема размыта.",
+        "Оставьте один <h1> для основной темы, разделы оформляйте <h2>-<h6>.")),
+    _e("h1_duplicate", "notice", "site", None,
+       ("Duplicate H1",
+        "Two or more indexable pages share the same <h1> text, which suggests overlapping pages.",
+        "Make each page's main heading specific to that page."),
+       ("Повторяющийся H1",
+        "Несколько индексируемых страниц имеют одинаковый <h1>; возможно, страницы дублируют друг друга.",
+        "Сделайте главный заголовок каждой страницы уникальным.")),
+    # --- canonicals ----------------------------------------------------------------------------
+    _e("canonical_missing", "notice", "page", None,
+       ("Canonical missing",
+        "The page declares no canonical URL (neither a link element nor an HTTP header). Search engines then "
+        "guess which of its URL variants (parameters, trailing slashes) to index.",
+        "Add <link rel=\"canonical\" href=\"...\"> with the page's preferred absolute URL."),
+       ("Нет canonical",
+        "Страница не указывает канонический URL (ни тегом, ни HTTP-заголовком). Поисковик сам выбирает, какой "
+        "из вариантов адреса (параметры, слэш в конце) индексировать.",
+        "Добавьте <link rel=\"canonical\" href=\"...\"> с предпочтительным абсолютным URL страницы.")),
+    _e("canonical_to_non_200", "error", "site", None,
+       ("Canonical points to a non-200 URL",
+        "The canonical target redirects, fails or answers 4xx/5xx. Search engines ignore such a canonical or "
+        "index the wrong page.",
+        "Point the canonical at the final, live URL that answers 200."),
+       ("Canonical ведёт на URL без ответа 200",
+        "Канонический URL перенаправляет, не загружается или отвечает 4xx/5xx. Поисковик проигнорирует такой "
+        "canonical или проиндексирует не ту страницу.",
+        "Укажите в canonical конечный рабочий URL с ответом 200.")),
+    _e("canonical_to_non_indexable", "warning", "site", None,
+       ("Canonical points to a noindex page",
+        "The canonical target carries noindex: the page asks to be indexed under a URL that forbids indexing, "
+        "a contradiction search engines resolve unpredictably.",
+        "Point the canonical at an indexable page, or remove the noindex from the target."),
+       ("Canonical ведёт на страницу с noindex",
+        "Канонический URL запрещён к индексации: страница просит индексировать её под адресом, который "
+        "индексировать нельзя. Поисковик решит это противоречие непредсказуемо.",
+        "Укажите canonical на индексируемую страницу или снимите noindex с целевой.")),
+    _e("canonical_multiple", "warning", "page", None,
+       ("Conflicting canonicals",
+        "The page declares several canonical URLs that disagree; search engines then ignore all of them.",
+        "Keep exactly one canonical (link element or header) per page."),
+       ("Несколько разных canonical",
+        "Страница указывает несколько разных канонических URL; поисковик проигнорирует их все.",
+        "Оставьте на странице ровно один canonical (тегом или заголовком).")),
+    # --- indexability --------------------------------------------------------------------------
+    _e("noindex", "notice", "page", None,
+       ("Noindex page",
+        "Meta robots or X-Robots-Tag says noindex, so the page will not appear in search results.",
+        "Nothing to do if that is intended; otherwise remove the noindex directive."),
+       ("Страница закрыта noindex",
+        "Meta robots или X-Robots-Tag содержит noindex, страница не попадёт в результаты поиска.",
+        "Если так задумано, ничего делать не нужно; иначе уберите директиву noindex.")),
+    _e("nofollow_page", "notice", "page", None,
+       ("Nofollow page",
+        "Meta robots or X-Robots-Tag says nofollow: search engines will not follow any link on this page.",
+        "Remove nofollow unless you really want every link on the page ignored."),
+       ("Страница с nofollow",
+        "Meta robots или X-Robots-Tag содержит nofollow: поисковик не пойдёт ни по одной ссылке страницы.",
+        "Уберите nofollow, если не хотите, чтобы все ссылки страницы игнорировались.")),
+    _e("blocked_by_robots", "notice", "page", None,
+       ("Blocked by robots.txt",
+        "robots.txt disallows this internal URL, so it was not fetched; search engines will not crawl it either.",
+        "Nothing to do if intended; otherwise relax the Disallow rule or stop linking to the URL."),
+       ("Закрыт в robots.txt",
+        "robots.txt запрещает этот внутренний URL, он не загружался; поисковики его тоже не обойдут.",
+        "Если так задумано, ничего делать не нужно; иначе ослабьте правило Disallow или уберите ссылки.")),
+    # --- hreflang ------------------------------------------------------------------------------
+    _e("hreflang_missing_return", "warning", "site", None,
+       ("Hreflang without return link",
+        "This page names another page as a language alternate, but that page does not name this one back. "
+        "Search engines ignore hreflang pairs that are not reciprocal.",
+        "Add the matching hreflang annotation on the alternate page, pointing back here."),
+       ("Hreflang без обратной ссылки",
+        "Страница указывает другую как языковую версию, но та не ссылается обратно. Невзаимные пары hreflang "
+        "поисковики игнорируют.",
+        "Добавьте на альтернативной странице ответную аннотацию hreflang на эту страницу.")),
+    _e("hreflang_to_non_200", "warning", "site", None,
+       ("Hreflang points to a non-200 URL",
+        "An hreflang alternate redirects, fails or answers an error, so the annotation is ignored.",
+        "Point hreflang at the final live URL of each language version."),
+       ("Hreflang ведёт на URL без ответа 200",
+        "Языковая версия из hreflang перенаправляет или отвечает ошибкой, аннотация игнорируется.",
+        "Укажите в hreflang конечные рабочие URL языковых версий.")),
+    _e("hreflang_invalid_code", "warning", "page", None,
+       ("Invalid hreflang code",
+        "An hreflang value is not a valid ISO 639-1 language (optionally with an ISO 3166-1 region) or "
+        "x-default, so search engines ignore it.",
+        "Use codes such as en, ru, en-GB, pt-BR or x-default."),
+       ("Неверный код hreflang",
+        "Значение hreflang не является кодом языка ISO 639-1 (с необязательным регионом ISO 3166-1) или "
+        "x-default, и поисковик его игнорирует.",
+        "Используйте коды вида en, ru, en-GB, pt-BR или x-default.")),
+    _e("html_lang_missing", "notice", "page", None,
+       ("HTML lang missing",
+        "The <html> element has no lang attribute; browsers, screen readers and translators must guess the language.",
+        "Add lang to <html>, for example <html lang=\"ru\">."),
+       ("Нет атрибута lang",
+        "У элемента <html> нет атрибута lang; браузерам, экранным дикторам и переводчикам приходится угадывать язык.",
+        "Добавьте lang к <html>, например <html lang=\"ru\">.")),
+    # --- content -------------------------------------------------------------------------------
+    _e("thin_content", "warning", "page", "thin_content_words",
+       ("Thin content",
+        "The indexable page has fewer words of body text than the threshold. Pages with little content rarely "
+        "rank and can lower the site's perceived quality.",
+        "Add useful content, merge the page with a related one, or mark it noindex."),
+       ("Мало текста",
+        "На индексируемой странице меньше слов основного текста, чем задано порогом. Такие страницы плохо "
+        "ранжируются и снижают качество сайта в глазах поисковиков.",
+        "Добавьте полезный текст, объедините страницу с похожей или закройте её noindex.")),
+    _e("duplicate_content", "warning", "site", None,
+       ("Duplicate content",
+        "Two or more indexable pages have identical body text. Search engines index one and filter the others.",
+        "Keep one page and redirect or canonicalise the copies to it."),
+       ("Дублированный контент",
+        "У нескольких индексируемых страниц одинаковый основной текст. Поисковик проиндексирует одну, "
+        "остальные отфильтрует.",
+        "Оставьте одну страницу, копии перенаправьте на неё или укажите canonical.")),
+    _e("near_duplicate_content", "warning", "site", "near_duplicate_similarity",
+       ("Near-duplicate content",
+        "The page's body text is at least as similar as the threshold to another indexable page (but not "
+        "identical). Near copies compete with each other in search.",
+        "Make the pages clearly different, or merge them and canonicalise the rest."),
+       ("Почти одинаковый контент",
+        "Основной текст страницы похож на текст другой индексируемой страницы не меньше порога (но не совпадает "
+        "полностью). Почти одинаковые страницы конкурируют друг с другом в поиске.",
+        "Сделайте страницы заметно разными или объедините их и укажите canonical.")),
+    _e("image_missing_alt", "warning", "page", None,
+       ("Image without alt",
+        "An <img> has no alt attribute. Screen readers cannot describe it and image search has no text for it.",
+        "Add alt text that describes the image (alt=\"\" for purely decorative images)."),
+       ("Изображение без alt",
+        "У <img> нет атрибута alt. Экранный диктор не опишет картинку, а поиску по картинкам нечего индексировать.",
+        "Добавьте alt с описанием изображения (alt=\"\" для чисто декоративных).")),
+    # --- structure -----------------------------------------------------------------------------
+    _e("orphan_page", "warning", "site", None,
+       ("Orphan page",
+        "A sitemap lists the page, but no crawled page links to it. Search engines find it only through the "
+        "sitemap and give it little weight. Not checked on crawls limited by max_pages, max_depth or "
+        "include/exclude patterns, where links from the uncrawled part are unknown.",
+        "Link to the page from relevant pages or navigation, or drop it from the sitemap if it is obsolete."),
+       ("Страница-сирота",
+        "Страница есть в sitemap, но ни одна обойдённая страница на неё не ссылается. Поисковик находит её только "
+        "через sitemap и придаёт ей мало веса. Не проверяется, если обход ограничен max_pages, max_depth или "
+        "шаблонами include/exclude: ссылки с необойдённой части сайта неизвестны.",
+        "Поставьте на страницу ссылки с тематических страниц или из навигации либо уберите её из sitemap.")),
+    _e("sitemap_noindex", "warning", "page", None,
+       ("Noindex URL in sitemap",
+        "A sitemap lists a URL that says noindex. A sitemap should list only the pages you want indexed.",
+        "Remove the URL from the sitemap, or remove its noindex."),
+       ("URL с noindex в sitemap",
+        "В sitemap указан URL с noindex. В sitemap должны быть только страницы, которые нужно индексировать.",
+        "Уберите URL из sitemap или снимите с него noindex.")),
+    _e("sitemap_non_200", "warning", "page", None,
+       ("Non-200 URL in sitemap",
+        "A sitemap lists a URL that redirects, fails or answers an error. Search engines lose trust in "
+        "sitemaps full of such URLs.",
+        "List only final URLs that answer 200."),
+       ("URL без ответа 200 в sitemap",
+        "В sitemap указан URL, который перенаправляет или отвечает ошибкой. Поисковики меньше доверяют таким sitemap.",
+        "Указывайте в sitemap только конечные URL с ответом 200.")),
+    _e("deep_page", "notice", "page", "deep_page_depth",
+       ("Deep page",
+        "The page is more clicks away from the start page than the threshold. Deep pages are crawled less "
+        "often and get little internal link weight.",
+        "Link to it from higher-level pages, categories or navigation."),
+       ("Глубокая страница",
+        "До страницы больше кликов от стартовой, чем задано порогом. Глубокие страницы реже обходятся и "
+        "получают мало внутреннего веса.",
+        "Поставьте на неё ссылки со страниц верхнего уровня, из категорий или навигации.")),
+    _e("dead_end_page", "notice", "page", None,
+       ("Dead-end page",
+        "The page has no internal outlinks: visitors and crawlers have nowhere to go next.",
+        "Add navigation or links to related pages."),
+       ("Тупиковая страница",
+        "На странице нет внутренних ссылок: посетителю и роботу некуда перейти дальше.",
+        "Добавьте навигацию или ссылки на связанные страницы.")),
+    _e("viewport_missing", "notice", "page", None,
+       ("Viewport missing",
+        "The page has no <meta name=\"viewport\">, so phones render it as a zoomed-out desktop page; mobile-first "
+        "indexing judges it as not mobile-friendly.",
+        "Add <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">."),
+       ("Нет meta viewport",
+        "На странице нет <meta name=\"viewport\">, телефоны показывают её как уменьшенную десктопную; при "
+        "mobile-first индексации она считается неадаптированной.",
+        "Добавьте <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">.")),
+    _e("http_page", "warning", "site", None,
+       ("Page served over plain HTTP",
+        "The page is served without HTTPS. Browsers mark it as not secure and search engines prefer HTTPS "
+        "pages. On a site crawled over http this is reported once, on the start page.",
+        "Serve the site over HTTPS and redirect every http URL to its https version with a 301."),
+       ("Страница открывается по HTTP",
+        "Страница отдаётся без HTTPS. Браузеры помечают её как небезопасную, поисковики предпочитают HTTPS. "
+        "Если весь сайт обходится по http, проблема указывается один раз, на стартовой странице.",
+        "Переведите сайт на HTTPS и настройте 301-редирект с каждого http-адреса на https.")),
+    _e("mixed_content", "warning", "page", None,
+       ("Mixed content",
+        "The HTTPS page loads resources (scripts, styles, images, frames) over plain http. Browsers block or "
+        "flag them, which can break the page.",
+        "Load every resource over https (or with a protocol-relative URL)."),
+       ("Смешанный контент",
+        "HTTPS-страница загружает ресурсы (скрипты, стили, картинки, фреймы) по http. Браузеры блокируют их "
+        "или предупреждают, страница может сломаться.",
+        "Загружайте все ресурсы по https.")),
+    _e("url_uppercase", "notice", "page", None,
+       ("Uppercase in URL",
+        "The URL path has capital letters. URLs are case-sensitive, so mixed case invites duplicates and typos.",
+        "Use lowercase URLs and 301-redirect the uppercase variants."),
+       ("Заглавные буквы в URL",
+        "В пути URL есть заглавные буквы. URL чувствительны к регистру, это порождает дубли и опечатки.",
+        "Используйте URL в нижнем регистре, варианты с заглавными перенаправьте 301-редиректом.")),
+    _e("url_underscore", "notice", "page", None,
+       ("Underscore in URL",
+        "The URL path contains underscores. Search engines treat hyphens, not underscores, as word separators.",
+        "Prefer hyphens in new URLs; change existing ones only with 301 redirects."),
+       ("Подчёркивание в URL",
+        "В пути URL есть подчёркивания. Разделителем слов поисковики считают дефис, а не подчёркивание.",
+        "В новых URL используйте дефисы; существующие меняйте только с 301-редиректом.")),
+    _e("url_too_long", "notice", "page", "url_max_length",
+       ("URL too long",
+        "The URL is longer than the threshold (in characters). Long URLs are hard to share and are often cut "
+        "off in search results.",
+        "Use shorter, readable URLs without redundant words or parameters."),
+       ("Слишком длинный URL",
+        "URL длиннее порога (в символах). Длинные адреса неудобно передавать, в поиске они обрезаются.",
+        "Используйте короткие понятные URL без лишних слов и параметров.")),
+    _e("large_page", "notice", "page", "large_page_bytes",
+       ("Large HTML page",
+        "The HTML document is bigger than the threshold. Large pages load slowly and search engines may stop "
+        "reading before the end.",
+        "Move inline scripts, styles and data out of the HTML, paginate long lists, remove unused markup."),
+       ("Большая HTML-страница",
+        "HTML-документ больше порога. Тяжёлые страницы медленно загружаются, поисковик может не дочитать их до конца.",
+        "Вынесите встроенные скрипты, стили и данные из HTML, разбейте длинные списки, уберите лишнюю разметку.")),
+]  # fmt: skip
+
+CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in _ENTRIES}
+CODES: tuple[str, ...] = tuple(CATALOGUE)
+PAGE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "page")
+SITE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "site")
+
+
+def get(code: str) -> IssueType:
+    """The catalogue entry of ``code``; ``UnknownIssueCode`` when there is none."""
+    try:
+        return CATALOGUE[code]
+    except KeyError:
+        raise UnknownIssueCode(code) from None
+
+
+def severity_of(code: str) -> Severity:
+    """The severity of ``code``."""
+    return get(code).severity
+
+
+def listing(lang: Language = "en", thresholds: Thresholds | None = None) -> list[dict[str, Any]]:
+    """Every entry as JSON, most severe first (for the api's catalogue view and the UI)."""
+    entries = sorted(CATALOGUE.values(), key=lambda e: (SEVERITY_ORDER[e.severity], e.code))
+    return [e.as_dict(lang, thresholds) for e in entries]

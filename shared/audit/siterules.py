@@ -1,0 +1,275 @@
+"""Site-wide audit rules: issues that need the whole crawl (links, duplicates, canonicals, hreflang).
+
+Each rule is SQL over the ``pages`` and ``links`` projections of one crawl, so it runs when the
+crawl completes and again on an old crawl (``audit.reaudit``). Large result sets are read with
+a server-side cursor and grouped per page as they stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from shared.audit import catalogue, duplicates
+from shared.model.crawlsettings import Thresholds
+
+MAX_DETAIL_ITEMS = 10  # a page's details list this many examples, plus the total count
+
+# The page answered 200 itself (no redirect, no error); CONTENT adds "and is HTML".
+OK = "{p}.status_code = 200 AND {p}.error IS NULL AND NOT {p}.blocked_by_robots AND {p}.redirect_chain = '[]'::jsonb"
+CONTENT = OK + " AND {p}.content_type ILIKE '%html%'"
+REDIRECTS = "({p}.redirect_chain <> '[]'::jsonb OR {p}.status_code BETWEEN 300 AND 399)"
+NOINDEX = (
+    "(coalesce({p}.meta_robots, '') || ',' || coalesce({p}.x_robots_tag, ''))"
+    " ~* '(^|[\\s,:;])(noindex|none)([\\s,;]|$)'"
+)
+
+
+def _ok(p: str) -> str:
+    return OK.format(p=p)
+
+
+def _content(p: str) -> str:
+    return CONTENT.format(p=p)
+
+
+def _redirects(p: str) -> str:
+    return REDIRECTS.format(p=p)
+
+
+def _noindex(p: str) -> str:
+    return NOINDEX.format(p=p)
+
+
+# A link target is broken when it (or where it redirects to) fails or answers 4xx/5xx.
+_LINK_TARGETS = f"""
+WITH targets AS (
+    SELECT t.url, {_redirects("t")} AS redirects,
+           NOT t.blocked_by_robots AND (t.error IS NOT NULL OR t.status_code >= 400
+                OR f.error IS NOT NULL OR f.status_code >= 400) AS broken,
+           coalesce(f.status_code, t.status_code) AS final_status, t.status_code
+    FROM pages t LEFT JOIN pages f ON f.crawl_id = t.crawl_id AND f.url = t.final_url AND f.id <> t.id
+    WHERE t.crawl_id = $1
+)
+SELECT l.source_id, l.target_url, tg.status_code, tg.final_status, tg.redirects, tg.broken
+FROM links l JOIN targets tg ON tg.url = l.target_url
+WHERE l.crawl_id = $1 AND l.internal AND (tg.broken OR tg.redirects)
+ORDER BY l.source_id, l.ordinal
+"""
+
+# Pages sharing a key among indexable content pages; {key} is one of _GROUP_KEYS (constants).
+_GROUPS = f"""
+SELECT id, k, n, CASE WHEN first_id <> id THEN first_url ELSE second_url END AS other_url
+FROM (
+    SELECT id, k, count(*) OVER w AS n, first_value(id) OVER w AS first_id,
+           first_value(url) OVER w AS first_url, nth_value(url, 2) OVER w AS second_url
+    FROM (SELECT p.id, p.url, {{key}} AS k FROM pages p
+          WHERE p.crawl_id = $1 AND p.indexable AND {_content("p")}) c
+    WHERE k IS NOT NULL AND k <> ''
+    WINDOW w AS (PARTITION BY k ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+) s WHERE n > 1 ORDER BY id
+"""
+_GROUP_KEYS = {
+    "title_duplicate": "lower(btrim(p.title))",
+    "meta_description_duplicate": "lower(btrim(p.meta_description))",
+    "h1_duplicate": "lower(btrim(p.h1[1]))",
+}
+
+_CANONICALS = f"""
+SELECT s.id, s.canonical, t.status_code, t.error, {_redirects("t")} AS redirects, {_ok("t")} AS ok,
+       {_noindex("t")} AS noindex
+FROM pages s JOIN pages t ON t.crawl_id = s.crawl_id AND t.url = s.canonical
+WHERE s.crawl_id = $1 AND {_content("s")} AND s.canonical IS NOT NULL AND s.canonical <> s.url
+      AND NOT t.blocked_by_robots
+ORDER BY s.id
+"""
+
+_HREFLANG = f"""
+WITH alt AS (
+    SELECT s.id AS source_id, s.url AS source_url, h->>'url' AS target_url, h->>'lang' AS lang
+    FROM pages s CROSS JOIN LATERAL jsonb_array_elements(s.hreflang) h
+    WHERE s.crawl_id = $1 AND {_content("s")} AND s.hreflang <> '[]'::jsonb
+)
+SELECT a.source_id, a.target_url, a.lang, t.status_code, {_content("t")} AS ok,
+       EXISTS (SELECT 1 FROM jsonb_array_elements(t.hreflang) b WHERE b->>'url' = a.source_url) AS returns
+FROM alt a JOIN pages t ON t.crawl_id = $1 AND t.url = a.target_url
+WHERE a.target_url <> a.source_url AND NOT t.blocked_by_robots
+ORDER BY a.source_id
+"""
+
+# Reached by a followed link: some other page links to it, or to a URL that redirects to it.
+# The start URL (and where it redirects) is reached by definition.
+_ORPHANS = f"""
+SELECT p.id FROM pages p
+WHERE p.crawl_id = $1 AND p.in_sitemap AND {_ok("p")}
+  AND p.url <> ALL($2::text[])
+  AND NOT EXISTS (SELECT 1 FROM links l
+                  WHERE l.crawl_id = $1 AND l.internal AND l.target_url = p.url AND l.source_id <> p.id)
+  AND NOT EXISTS (SELECT 1 FROM pages r JOIN links l ON l.crawl_id = $1 AND l.internal AND l.target_url = r.url
+                  WHERE r.crawl_id = $1 AND r.final_url = p.url AND r.final_url <> r.url
+                    AND l.source_id <> p.id)
+ORDER BY p.id
+"""
+
+_START = """
+SELECT c.url, p.final_url, c.settings,
+       (SELECT count(*) FROM pages a WHERE a.crawl_id = c.id) AS fetched
+FROM crawls c LEFT JOIN pages p ON p.crawl_id = c.id AND p.url = c.url WHERE c.id = $1
+"""
+
+_HTTP_PAGES = f"""
+SELECT p.id, p.url FROM pages p
+WHERE p.crawl_id = $1 AND {_content("p")} AND p.url LIKE 'http://%' AND ($2 OR p.url = ANY($3::text[]))
+ORDER BY p.id
+"""
+
+
+def _issue(page_id: int, code: str, **details: Any) -> dict[str, Any]:
+    return {"page_id": page_id, "code": code, "severity": catalogue.severity_of(code), "details": details}
+
+
+async def _stream(conn: asyncpg.Connection, sql: str, *args: Any) -> AsyncIterator[asyncpg.Record]:
+    """Rows of ``sql`` through a server-side cursor (flat memory on big crawls)."""
+    # a cursor needs a transaction; inside the caller's, a savepoint is not needed either
+    context = contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction(readonly=True)
+    async with context:
+        async for row in conn.cursor(sql, *args, prefetch=2000):
+            yield row
+
+
+async def link_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
+    """``broken_internal_link`` and ``link_to_redirect``, one issue per source page."""
+    out: list[dict[str, Any]] = []
+    current: int | None = None
+    broken: list[dict[str, Any]] = []
+    redirects: list[dict[str, Any]] = []
+    counts = {"broken": 0, "redirects": 0}
+
+    def flush() -> None:
+        if current is None:
+            return
+        if counts["broken"]:
+            out.append(_issue(current, "broken_internal_link", links=broken[:MAX_DETAIL_ITEMS], count=counts["broken"]))
+        if counts["redirects"]:
+            out.append(
+                _issue(current, "link_to_redirect", links=redirects[:MAX_DETAIL_ITEMS], count=counts["redirects"])
+            )
+
+    async for row in _stream(conn, _LINK_TARGETS, crawl_id):
+        if row["source_id"] != current:
+            flush()
+            current, broken, redirects = row["source_id"], [], []
+            counts = {"broken": 0, "redirects": 0}
+        item = {"url": row["target_url"], "status_code": row["status_code"]}
+        if row["broken"]:
+            counts["broken"] += 1
+            if len(broken) < MAX_DETAIL_ITEMS:
+                broken.append({**item, "final_status": row["final_status"]})
+        if row["redirects"]:
+            counts["redirects"] += 1
+            if len(redirects) < MAX_DETAIL_ITEMS:
+                redirects.append(item)
+    flush()
+    return out
+
+
+async def group_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
+    """``title_duplicate``, ``meta_description_duplicate``, ``h1_duplicate`` among indexable pages."""
+    out: list[dict[str, Any]] = []
+    for code, key in _GROUP_KEYS.items():
+        async for row in _stream(conn, _GROUPS.replace("{key}", key), crawl_id):
+            out.append(_issue(row["id"], code, value=row["k"], count=row["n"], example_url=row["other_url"]))
+    return out
+
+
+async def canonical_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
+    """``canonical_to_non_200`` and ``canonical_to_non_indexable`` (targets that were crawled)."""
+    out: list[dict[str, Any]] = []
+    async for row in _stream(conn, _CANONICALS, crawl_id):
+        if not row["ok"]:
+            out.append(
+                _issue(row["id"], "canonical_to_non_200", canonical=row["canonical"], status_code=row["status_code"],
+                       error=row["error"])
+            )  # fmt: skip
+        elif row["noindex"]:
+            out.append(_issue(row["id"], "canonical_to_non_indexable", canonical=row["canonical"]))
+    return out
+
+
+async def hreflang_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
+    """``hreflang_missing_return`` and ``hreflang_to_non_200``, one issue per source page."""
+    missing: dict[int, list[str]] = {}
+    failing: dict[int, list[dict[str, Any]]] = {}
+    async for row in _stream(conn, _HREFLANG, crawl_id):
+        if not row["ok"]:
+            failing.setdefault(row["source_id"], []).append(
+                {"url": row["target_url"], "lang": row["lang"], "status_code": row["status_code"]}
+            )
+        elif not row["returns"]:
+            missing.setdefault(row["source_id"], []).append(row["target_url"])
+    out = [_issue(pid, "hreflang_missing_return", urls=urls[:MAX_DETAIL_ITEMS]) for pid, urls in missing.items()]
+    out += [_issue(pid, "hreflang_to_non_200", targets=t[:MAX_DETAIL_ITEMS]) for pid, t in failing.items()]
+    return out
+
+
+async def duplicate_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID, t: Thresholds) -> list[dict[str, Any]]:
+    """``duplicate_content`` and ``near_duplicate_content``; details name the closest match."""
+    out = [
+        _issue(m.page_id, "duplicate_content", duplicate_of=m.other_id, duplicate_of_url=m.other_url,
+               similarity=1.0, count=m.group_size)
+        for m in await duplicates.exact(conn, crawl_id)
+    ]  # fmt: skip
+    out += [
+        _issue(m.page_id, "near_duplicate_content", duplicate_of=m.other_id, duplicate_of_url=m.other_url,
+               similarity=m.similarity)
+        for m in await duplicates.near(conn, crawl_id, t.near_duplicate_similarity)
+    ]  # fmt: skip
+    return out
+
+
+def link_graph_complete(settings: dict[str, Any], fetched: int) -> bool:
+    """Whether every page that could link to another was crawled (so "no link to it" is a fact).
+
+    Not so in list mode, past ``max_pages`` (the frontier stops taking URLs), or when
+    ``max_depth`` or include/exclude patterns left parts of the site uncrawled: a sitemap page
+    linked only from there would be reported as an orphan by mistake.
+    """
+    if settings.get("mode", "spider") != "spider" or settings.get("max_depth") is not None:
+        return False
+    if settings.get("include") or settings.get("exclude"):
+        return False
+    return fetched < int(settings.get("max_pages") or 10_000)
+
+
+async def structure_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
+    """``orphan_page`` and ``http_page``."""
+    start = await conn.fetchrow(_START, crawl_id)
+    if start is None:
+        return []
+    entry = [u for u in (start["url"], start["final_url"]) if u]
+    out: list[dict[str, Any]] = []
+    if link_graph_complete(start["settings"] or {}, start["fetched"]):
+        out += [_issue(row["id"], "orphan_page") async for row in _stream(conn, _ORPHANS, crawl_id, entry)]
+    # An https site with pages left on http: each such page. A site crawled over http: once, on
+    # its start page (one finding about the site, not the same notice on every URL).
+    https_site = urlsplit(entry[-1]).scheme == "https"
+    async for row in _stream(conn, _HTTP_PAGES, crawl_id, https_site, entry):
+        details = {} if https_site else {"site_wide": True}
+        out.append(_issue(row["id"], "http_page", **details))
+    return out
+
+
+async def evaluate(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds) -> list[dict[str, Any]]:
+    """Every site-wide issue of the crawl."""
+    out = await link_issues(conn, crawl_id)
+    out += await group_issues(conn, crawl_id)
+    out += await canonical_issues(conn, crawl_id)
+    out += await hreflang_issues(conn, crawl_id)
+    out += await duplicate_issues(conn, crawl_id, thresholds)
+    out += await structure_issues(conn, crawl_id)
+    return out
