@@ -8,3 +8,5 @@ cd "$(dirname "$0")/.."
 (cd .. && .venv/bin/python -m cli admin openapi) > src/api/openapi.json
 # Defaults do not make a request field required (they would, by openapi-typescript's default).
 npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts --default-non-nullable false
+# The page record's fields and sortable columns, for the pages table and the page view.
+node scripts/page-fields.mjs

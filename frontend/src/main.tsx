@@ -1,19 +1,19 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
-import { App } from "./App";
-import { I18nProvider } from "./i18n";
+import { App } from "./app/App";
+import { Providers } from "./app/Providers";
 import "./styles.css";
 
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <I18nProvider>
+      <Providers>
         <BrowserRouter>
           <App />
         </BrowserRouter>
-      </I18nProvider>
+      </Providers>
     </StrictMode>,
   );
 }

@@ -171,6 +171,8 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await waitCompleted();
     assert.equal(await page.getByRole("progressbar").getAttribute("aria-valuenow"), "100");
     await page.getByTestId("chart-status").waitFor();
+    // the charts are drawn (uPlot on a canvas), their numbers also there as text
+    await page.getByTestId("chart-status").locator("canvas").first().waitFor();
     const pages = Number((await page.getByTestId("stat-pages").innerText()).replace(/\D/g, ""));
     assert.ok(pages >= 6, `expected the whole site crawled, saw ${pages} pages`);
     assert.equal(await page.title(), `${site.url} — SEO Crawler`);
@@ -199,9 +201,10 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.getByTestId("sort-response_time_ms").click();
     await page.waitForURL(/sort=response_time_ms&order=desc/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length > 3);
-    const times = await page.$$eval('[data-testid="page-row"]', (rows) =>
-      rows.map((r) => Number(r.children[5].textContent.replace(/[^\d.]/g, "")) || 0),
-    );
+    const times = await page.evaluate(() => {
+      const column = [...document.querySelectorAll('[role="columnheader"]')].findIndex((h) => h.getAttribute("aria-label") === "Response time (ms)");
+      return [...document.querySelectorAll('[data-testid="page-row"]')].map((r) => Number(r.children[column].textContent.replace(/[^\d.]/g, "")) || 0);
+    });
     assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by response time: ${times}`);
     // the column chooser adds a column and remembers it in the address
     await page.getByText("Columns").click();
@@ -209,6 +212,19 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.waitForURL(/cols=[^&]*canonical/);
     await page.getByRole("columnheader", { name: "Canonical" }).waitFor();
     await page.getByText("Columns").click();
+    // a column is resized by dragging its header's edge, and keeps its width after a reload
+    const handle = page.getByRole("separator", { name: "Resize the column URL" });
+    const before = Number(await handle.getAttribute("aria-valuenow"));
+    const box = await handle.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const after = Number(await handle.getAttribute("aria-valuenow"));
+    assert.ok(after >= before + 100, `the URL column went from ${before} to ${after} px`);
+    await page.reload();
+    await page.getByTestId("page-row").first().waitFor();
+    assert.equal(Number(await page.getByRole("separator", { name: "Resize the column URL" }).getAttribute("aria-valuenow")), after);
     // keyboard: arrows move between rows, Enter opens one
     await page.getByTestId("page-row").first().focus();
     await page.keyboard.press("ArrowDown");
@@ -235,7 +251,7 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
       await page.goto(ui(`/crawls/${crawlIds[0]}/pages`));
       await page.getByTestId("page-row").first().waitFor();
       assert.match(await page.getByTestId("pages-count").innerText(), /100,000 pages/);
-      const table = page.locator(".vtable");
+      const table = page.getByTestId("pages-table");
       const frames = await page.getByTestId("pages-scroll").evaluate(async (el) => {
         // Scroll in steps of a screen, as a user holding Page Down would, and time every frame.
         const gaps = [];
@@ -378,6 +394,50 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await shot("overview-ru");
     await page.getByTestId("language").selectOption("en");
     await page.getByRole("heading", { name: "Charts" }).waitFor();
+  });
+
+  it("shows every view in Russian in dark mode, counts in the right plural form", async () => {
+    const dark = await browser.newContext({
+      storageState: await context.storageState(),
+      viewport: { width: 1280, height: 860 },
+      colorScheme: "dark",
+      locale: "ru-RU",
+    });
+    await dark.addInitScript(() => localStorage.setItem("seo.lang", "ru"));
+    const ru = await dark.newPage();
+    try {
+      await ru.goto(ui("/crawls"));
+      await ru.getByRole("heading", { name: "Сканирования", level: 1 }).waitFor();
+      await ru.getByTestId("crawl-row").first().waitFor();
+      const progress = await ru.getByTestId("crawl-row").first().getByRole("progressbar").getAttribute("aria-valuetext");
+      assert.match(progress, /^\d+ из \d+ (страницы|страниц)$/);
+      await shot("crawls-ru-dark", ru);
+      await ru.goto(ui(`/crawls/${crawlIds[0]}`));
+      await ru.getByTestId("chart-status").locator("canvas").first().waitFor();
+      await shot("overview-ru-dark", ru);
+      await ru.goto(ui(`/crawls/${crawlIds[0]}/pages`));
+      await ru.getByTestId("page-row").first().waitFor();
+      const count = await ru.getByTestId("pages-count").innerText();
+      const n = Number(count.replace(/\D/g, ""));
+      const form = n % 10 === 1 && n % 100 !== 11 ? "страница" : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? "страницы" : "страниц";
+      assert.equal(count, `${n} ${form}`);
+      await shot("pages-ru-dark", ru);
+      await ru.getByTestId("page-row").first().click();
+      await ru.getByTestId("page-title").waitFor();
+      await shot("page-ru-dark", ru);
+      await ru.goto(ui(`/crawls/${crawlIds[0]}/issues?code=title_too_short`));
+      await ru.getByTestId("issue-detail").getByTestId("issue-url").first().waitFor();
+      await shot("issues-ru-dark", ru);
+      await ru.goto(ui(`/crawls/${crawlIds[1]}/compare/${crawlIds[0]}`));
+      await ru.getByTestId("compare-changed").waitFor();
+      await shot("compare-ru-dark", ru);
+      await ru.goto(ui("/schedules"));
+      await ru.getByRole("heading", { name: "Расписания", level: 1 }).waitFor();
+      await ru.getByTestId("cron-next").waitFor();
+      await shot("schedules-ru-dark", ru);
+    } finally {
+      await dark.close();
+    }
   });
 
   it("logs out, after which the UI asks for the token again", async () => {

@@ -58,7 +58,7 @@ describe("api client", () => {
 
   it("puts filters, sort and cursor in the pages query and caps the batch at the api's limit", async () => {
     const calls = stubFetch(() => json({ items: [], total: 0, next_cursor: null }));
-    await api.listPages("c1", { q: "shoes", status_code: "4xx", indexable: "false", issue: "title_missing", sort: "depth", order: "desc", cursor: "abc", limit: 5000 });
+    await api.listPages("c1", { q: "shoes", status_code: "4xx", indexable: false, issue: "title_missing", sort: "depth", order: "desc", cursor: "abc", limit: 5000 });
     const url = calls[0]!.url;
     expect(url.pathname).toBe("/api/crawls/c1/pages");
     expect(Object.fromEntries(url.searchParams)).toEqual({

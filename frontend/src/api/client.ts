@@ -87,7 +87,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-function query(params: Record<string, string | number | null | undefined>): string {
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
@@ -99,6 +99,8 @@ function query(params: Record<string, string | number | null | undefined>): stri
 const enc = encodeURIComponent;
 
 export type ExportFormat = "csv" | "json" | "xlsx";
+/** A pages query as the UI holds it: the api's parameters, with "no cursor" spelled null. */
+export type PagesRequest = Omit<PageQuery, "cursor"> & { cursor?: string | null };
 export type ExportWhat = "pages" | "issues" | "links";
 
 export const api: Api = {
@@ -112,7 +114,7 @@ export const api: Api = {
   changeCrawl: (id: string, action: "cancel" | "pause" | "resume") =>
     request<Crawl>("POST", `/api/crawls/${enc(id)}/${action}`),
 
-  listPages: (crawlId: string, q: PageQuery, signal?: AbortSignal) =>
+  listPages: (crawlId: string, q: PagesRequest, signal?: AbortSignal) =>
     request<Paginated<Page>>(
       "GET",
       `/api/crawls/${enc(crawlId)}/pages${query({ ...q, limit: Math.min(q.limit ?? 200, 500) })}`,
@@ -161,7 +163,7 @@ export interface Api {
   getCrawl(id: string, signal?: AbortSignal): Promise<Crawl>;
   startCrawl(settings: Partial<CrawlSettings>): Promise<Crawl>;
   changeCrawl(id: string, action: "cancel" | "pause" | "resume"): Promise<Crawl>;
-  listPages(crawlId: string, q: PageQuery, signal?: AbortSignal): Promise<Paginated<Page>>;
+  listPages(crawlId: string, q: PagesRequest, signal?: AbortSignal): Promise<Paginated<Page>>;
   getPage(crawlId: string, pageId: string | number, signal?: AbortSignal): Promise<PageDetail>;
   issueReport(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueReport>;
   issueSummary(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueSummary[]>;

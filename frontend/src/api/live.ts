@@ -1,12 +1,11 @@
 /**
- * Live crawl state over Server-Sent Events (GET /api/crawls/{id}/events).
- *
- * An event may carry crawl fields (merged at once); whatever it carries, it also prompts a
- * re-read of the crawl, throttled, so the screen converges on the api's own state. The stream
- * closes itself once the crawl reaches a final state.
+ * Live crawl state over Server-Sent Events (GET /api/crawls/{id}/events and /api/crawls/events),
+ * merged into the TanStack Query cache, so every view showing a crawl moves with it.
  */
-import { useEffect, useRef } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { api } from "./client";
+import { crawlQuery, keys, patchCrawl, upsertCrawl } from "./queries";
 import type { Crawl, CrawlStatus } from "./types";
 
 export const FINAL: ReadonlySet<CrawlStatus> = new Set(["completed", "failed", "cancelled"]);
@@ -75,39 +74,29 @@ export function followStream(url: string, onMessage: (message: MessageEvent<stri
   };
 }
 
-interface Options {
-  onUpdate: (crawl: Crawl | ((old: Crawl) => Crawl)) => void;
-  /** Called after each re-read, e.g. to refresh charts. */
-  onRefresh?: () => void;
-  throttleMs?: number;
-}
-
-/** Follow one crawl while `active`; returns nothing, reports through `onUpdate`. */
-export function useCrawlEvents(crawlId: string | undefined, active: boolean, options: Options): void {
-  const optionsRef = useRef(options);
-  optionsRef.current = options;
-
+/**
+ * Follow one crawl while `active`: fields an event carries are merged into the query cache at
+ * once, and every event (and every reconnect, which may have missed some) prompts a re-read of
+ * the crawl, at most once per `throttleMs`, so the screen converges on the api's own state.
+ * Whoever shows the crawl stops following it by passing `active = false` once it is final.
+ */
+export function useLiveCrawl(crawlId: string | undefined, active: boolean, throttleMs = 1000): void {
+  const client = useQueryClient();
   useEffect(() => {
     if (!crawlId || !active || typeof EventSource === "undefined") return;
-    const throttle = optionsRef.current.throttleMs ?? 1000;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let closed = false;
-    const controller = new AbortController();
 
     const refresh = () => {
       if (timer !== null || closed) return;
       timer = setTimeout(() => {
         timer = null;
-        api.getCrawl(crawlId, controller.signal).then(
-          (crawl) => {
-            if (closed) return;
-            optionsRef.current.onUpdate(crawl);
-            optionsRef.current.onRefresh?.();
-            if (FINAL.has(crawl.status)) stop();
-          },
+        if (closed) return;
+        client.fetchQuery({ ...crawlQuery(crawlId), staleTime: 0 }).then(
+          (crawl) => !closed && upsertCrawl(client, crawl),
           () => undefined, // the next event retries
         );
-      }, throttle);
+      }, throttleMs);
     };
     const onMessage = (message: MessageEvent<string>) => {
       let parsed: unknown = undefined;
@@ -117,30 +106,25 @@ export function useCrawlEvents(crawlId: string | undefined, active: boolean, opt
         // a heartbeat or plain text: only the re-read matters
       }
       const fields = crawlFieldsOf(parsed, crawlId);
-      if (Object.keys(fields).length) optionsRef.current.onUpdate((old) => ({ ...old, ...fields }));
+      if (Object.keys(fields).length) patchCrawl(client, crawlId, fields);
       refresh();
     };
-    // After every (re)connect, catch up on what was missed by re-reading the crawl.
     const close = followStream(api.eventsUrl(crawlId), onMessage, refresh);
-    const stop = () => {
+    return () => {
       closed = true;
       close();
-      controller.abort();
       if (timer !== null) clearTimeout(timer);
     };
-    return stop;
-  }, [crawlId, active]);
+  }, [client, crawlId, active, throttleMs]);
 }
 
 /**
- * Follow the crawl list's stream (GET /api/crawls/events): `onCrawl(id)` for every event that
- * names a crawl, at most once per `throttleMs` per crawl, so the caller re-reads just that crawl.
+ * Follow the crawl list's stream (GET /api/crawls/events): every event that names a crawl re-reads
+ * just that crawl (at most once per `throttleMs` per crawl) into the cache, list included; a
+ * reconnect, which may have missed events, re-reads the whole list.
  */
-export function useCrawlListEvents(onCrawl: (crawlId: string) => void, onReconnect?: () => void, throttleMs = 1000): void {
-  const callback = useRef(onCrawl);
-  callback.current = onCrawl;
-  const reconnected = useRef(onReconnect);
-  reconnected.current = onReconnect;
+export function useLiveCrawlList(throttleMs = 1000): void {
+  const client = useQueryClient();
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
     const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -153,23 +137,26 @@ export function useCrawlListEvents(onCrawl: (crawlId: string) => void, onReconne
         return;
       }
       if (typeof id !== "string" || timers.has(id)) return;
+      const crawlId = id;
       timers.set(
-        id,
+        crawlId,
         setTimeout(() => {
-          timers.delete(id);
-          callback.current(id);
+          timers.delete(crawlId);
+          client.fetchQuery({ ...crawlQuery(crawlId), staleTime: 0 }).then(
+            (crawl) => upsertCrawl(client, crawl),
+            () => undefined,
+          );
         }, throttleMs),
       );
     };
-    // A reconnect may have missed events: re-read the whole list then (not on the first open).
     let opened = false;
     const close = followStream(api.listEventsUrl(), onMessage, () => {
-      if (opened) reconnected.current?.();
+      if (opened) void client.invalidateQueries({ queryKey: keys.crawlList() });
       opened = true;
     });
     return () => {
       close();
       for (const timer of timers.values()) clearTimeout(timer);
     };
-  }, [throttleMs]);
+  }, [client, throttleMs]);
 }

@@ -1,44 +1,23 @@
 /**
- * The shapes the UI reads from the api. Names are CONTRACT.md's; `contract.test.ts` checks
- * them against the committed OpenAPI snapshot (src/api/openapi.json), which another test
- * compares with what the server serves.
+ * The shapes the UI reads from the api, aliased from the generated `schema.d.ts` (made from the
+ * committed OpenAPI snapshot, which the e2e suite compares with what the server serves). Only
+ * what the document leaves open (free-form objects the api fills in) is spelled out here, and
+ * `contract.ts` proves those hand-written parts still fit the schema.
  */
+import type { components, operations } from "./schema";
 
-export type CrawlStatus = "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
-export type Severity = "error" | "warning" | "notice";
-export type CrawlMode = "spider" | "list";
+type S = components["schemas"];
 
-export interface CrawlSettings {
-  url: string;
-  mode: CrawlMode;
-  urls: string[];
-  max_pages: number;
-  max_depth: number | null;
-  include: string[];
-  exclude: string[];
-  user_agent: string;
-  max_rps: number;
-  concurrency: number;
-  respect_robots: boolean;
-  use_sitemaps: boolean;
-  [key: string]: unknown;
-}
-
-export interface Crawl {
-  id: string;
-  url: string;
-  status: CrawlStatus;
-  pages_crawled: number;
-  pages_discovered: number;
-  issues_count: number;
-  errors_count?: number;
-  error: string | null;
-  schedule_id?: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  settings: Partial<CrawlSettings>;
-}
+export type Crawl = S["Crawl"] & {
+  /** The crawl's settings as the api echoes them: the request's fields. */
+  settings: CrawlSettings;
+};
+export type CrawlStatus = S["Crawl"]["status"];
+export type Severity = S["IssueSummaryRow"]["severity"];
+/** The body of POST /api/crawls (the schema's first variant names every field). */
+export type CrawlRequest = Extract<S["CrawlRequest"], { use_sitemaps?: boolean }>;
+export type CrawlSettings = Partial<CrawlRequest>;
+export type CrawlMode = NonNullable<CrawlRequest["mode"]>;
 
 export interface Paginated<T> {
   items: T[];
@@ -46,100 +25,27 @@ export interface Paginated<T> {
   total?: number | null;
 }
 
-export interface RedirectHop {
-  url: string;
-  status_code: number;
-}
-
-export interface Hreflang {
-  lang: string;
-  url: string;
-}
-
 /** A page record (CONTRACT.md "Page record fields"); every text field is crawled, hostile input. */
-export interface Page {
-  id: number;
-  url: string;
-  final_url: string | null;
-  status_code: number | null;
-  error?: string | null;
-  redirect_chain: RedirectHop[];
-  content_type: string | null;
-  size_bytes: number | null;
-  response_time_ms: number | null;
-  depth: number;
-  indexable: boolean;
-  indexability_reason: string | null;
-  title: string | null;
-  title_length: number | null;
-  meta_description: string | null;
-  meta_description_length: number | null;
-  h1: string[];
-  h2: string[];
-  canonical: string | null;
-  meta_robots: string | null;
-  x_robots_tag: string | null;
-  hreflang: Hreflang[];
-  lang: string | null;
-  word_count: number | null;
-  content_hash: string | null;
-  inlinks_count: number;
-  outlinks_count: number;
-  external_links_count: number;
-  images_count: number;
-  images_missing_alt: number;
-  structured_data_types: string[];
-  in_sitemap: boolean;
-  crawled_at: string;
-}
-
-export interface LinkRef {
-  url: string;
-  anchor?: string | null;
-  rel?: string | null;
-  internal?: boolean;
-  page_id?: number | null;
-  status_code?: number | null;
-}
-
-export interface PageIssue {
-  code: string;
-  severity: Severity;
-  title: string;
-  details?: Record<string, unknown>;
-}
-
-export interface PageDetail extends Page {
-  inlinks: LinkRef[];
-  outlinks: LinkRef[];
-  issues: PageIssue[];
-}
-
-export interface IssueSummary {
-  code: string;
-  severity: Severity;
-  count: number;
-  title: string;
-  explanation: string;
-  fix: string;
-}
+export type Page = S["Page"];
+export type PageField = keyof Page;
+export type PageDetail = S["PageDetail"];
+export type RedirectHop = S["RedirectHop"];
+export type Hreflang = S["Hreflang"];
+export type Inlink = S["Inlink"];
+export type Outlink = S["Outlink"];
+/** A link in either direction (inlinks carry no status or `internal`). */
+export type LinkRef = Inlink | Outlink;
+export type PageIssue = S["PageIssue"];
+/** GET /api/crawls/{id}/pages query parameters. */
+export type PageQuery = NonNullable<operations["list_pages"]["parameters"]["query"]>;
+export type PageSort = NonNullable<PageQuery["sort"]>;
 
 /** GET /api/crawls/{id}/issues: rows per code; with `code`, that code's URLs too. */
-export interface IssueReport {
-  crawl_id: string;
-  totals: Record<string, number>;
-  items: IssueSummary[];
-  urls?: IssueUrl[] | null;
-  next_cursor?: string | null;
-}
+export type IssueReport = S["IssueSummary"];
+export type IssueSummary = S["IssueSummaryRow"];
+export type IssueUrl = S["IssueUrl"];
 
-export interface IssueUrl {
-  page_id: number;
-  url: string;
-  status_code?: number | null;
-  details?: Record<string, unknown>;
-}
-
+/** One entry of GET /api/issues/catalogue (the schema leaves the entries open). */
 export interface CatalogueEntry {
   code: string;
   severity: Severity;
@@ -149,9 +55,9 @@ export interface CatalogueEntry {
   threshold?: string | null;
 }
 
-export type CompareKind = "added" | "removed" | "changed" | "issues_new" | "issues_fixed";
+export type CompareKind = NonNullable<S["Comparison"]["kind"]>;
 
-/** A row of one kind of change; which fields are present depends on the kind. */
+/** A row of one kind of change; which fields are present depends on the kind (the schema leaves rows open). */
 export interface CompareRow {
   url: string;
   page_id?: number | null;
@@ -167,60 +73,15 @@ export interface CompareRow {
 }
 
 /** GET /api/crawls/{id}/compare/{other}: counts; with `kind`, one page of those rows. `before` is the older crawl. */
-export interface Comparison {
-  before: string;
-  after: string;
-  site: string;
-  pages: Record<string, number>;
-  fields: Record<string, number>;
+export type Comparison = Omit<S["Comparison"], "issues" | "items"> & {
   issues: { new?: number; fixed?: number; by_code?: { code: string; new: number; fixed: number }[]; [key: string]: unknown };
-  kind?: CompareKind | null;
   items?: CompareRow[] | null;
-  next_cursor?: string | null;
-}
+};
 
-export interface Schedule {
-  id: string;
-  url: string;
-  cron: string;
-  timezone: string;
-  settings: Partial<CrawlSettings>;
-  created_at: string;
-  last_fire_at?: string | null;
-  last_crawl_id?: string | null;
-  /** The next fire times, in UTC (the api computes them with the scheduler's cron reader). */
-  next_fire_times: string[];
-}
+export type Schedule = S["Schedule"];
+export type ScheduleInput = S["ScheduleCreate"];
 
-export interface ScheduleInput {
-  url: string;
-  cron: string;
-  timezone: string;
-  /** The crawl settings of every run (the URL is the schedule's own). */
-  settings: { max_pages?: number; max_depth?: number | null; max_rps?: number; concurrency?: number };
-}
+export type FieldError = S["FieldError"];
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-/** RFC 9457 problem details, as the api sends them. */
-export interface Problem {
-  type?: string;
-  title?: string;
-  status: number;
-  detail?: string;
-  errors?: FieldError[] | null;
-}
-
-export interface PageQuery {
-  q?: string;
-  status_code?: string;
-  indexable?: string;
-  issue?: string;
-  sort?: string;
-  order?: "asc" | "desc";
-  cursor?: string | null;
-  limit?: number;
-}
+/** RFC 9457 problem details as the client meets them (a broken answer may lack any field but the status). */
+export type Problem = Partial<S["ProblemDocument"]> & { status: number };

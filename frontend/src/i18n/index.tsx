@@ -1,19 +1,48 @@
-/** A small i18n layer: two dictionaries, a context, and `t(key, vars)`; no string is hard-coded. */
+/**
+ * Two dictionaries of ICU messages (FormatJS's intl-messageformat), a context, and `t(key, vars)`;
+ * no string is hard-coded. Counts are ICU plurals (`{n, plural, one {# page} other {# pages}}`),
+ * chosen by `Intl.PluralRules` for the language (Russian has one/few/many), and `#` and
+ * `{n, number}` are formatted for it (`109 366` in Russian, `109,366` in English).
+ */
+import { IntlMessageFormat } from "intl-messageformat";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { en, type MessageKey } from "./en";
 import { ru } from "./ru";
 
 export type Language = "en" | "ru";
+export type { MessageKey };
 export const dictionaries: Record<Language, Record<MessageKey, string>> = { en, ru };
 export const languages: Language[] = ["en", "ru"];
+/** The locale of numbers and dates in each language. */
+export const locales: Record<Language, string> = { en: "en-GB", ru: "ru-RU" };
 const STORAGE_KEY = "seo.lang";
 
-export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type MessageValues = Record<string, string | number>;
+export type Translate = (key: MessageKey, vars?: MessageValues) => string;
 
-/** Fill `{name}` placeholders; unknown placeholders stay visible so a missing variable is noticed. */
-export function format(template: string, vars?: Record<string, string | number>): string {
-  if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+const compiled = new Map<string, IntlMessageFormat>();
+
+/** The compiled message (cached); throws on a message that is not valid ICU (a test parses them all). */
+export function messageFormat(lang: Language, key: MessageKey): IntlMessageFormat {
+  const id = `${lang}\u0000${key}`;
+  let message = compiled.get(id);
+  if (!message) {
+    message = new IntlMessageFormat(dictionaries[lang][key] ?? en[key] ?? key, locales[lang]);
+    compiled.set(id, message);
+  }
+  return message;
+}
+
+/**
+ * One message in one language. A value the message needs but was not given shows the message's
+ * source text instead of failing the screen, so the mistake is visible and nothing else breaks.
+ */
+export function translate(lang: Language, key: MessageKey, vars?: MessageValues): string {
+  try {
+    return String(messageFormat(lang, key).format(vars));
+  } catch {
+    return dictionaries[lang][key] ?? key;
+  }
 }
 
 export function initialLanguage(): Language {
@@ -49,15 +78,10 @@ export function I18nProvider({ children, lang: forced }: { children: ReactNode; 
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
-  const value = useMemo<I18n>(() => {
-    const dict = dictionaries[lang];
-    return {
-      lang,
-      setLang,
-      locale: lang === "ru" ? "ru-RU" : "en-GB",
-      t: (key, vars) => format(dict[key] ?? en[key] ?? key, vars),
-    };
-  }, [lang, setLang]);
+  const value = useMemo<I18n>(
+    () => ({ lang, setLang, locale: locales[lang], t: (key, vars) => translate(lang, key, vars) }),
+    [lang, setLang],
+  );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

@@ -1,18 +1,22 @@
-/** Render a view the way the app does: i18n, a router at `path`, the app's routes. */
+/** Render a view the way the app does: i18n, a fresh query cache, a router at `path`, the app's routes. */
 import { render } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { vi } from "vitest";
-import { App } from "../App";
-import { I18nProvider, type Language } from "../i18n";
+import { App } from "../app/App";
+import { Providers } from "../app/Providers";
+import { createQueryClient } from "../app/queryClient";
+import type { Language } from "../i18n";
 
 export function renderAt(path: string, lang: Language = "en") {
-  return render(
-    <I18nProvider lang={lang}>
+  const client = createQueryClient();
+  const result = render(
+    <Providers lang={lang} client={client}>
       <MemoryRouter initialEntries={[path]}>
         <App />
       </MemoryRouter>
-    </I18nProvider>,
+    </Providers>,
   );
+  return { ...result, client };
 }
 
 export function json(body: unknown, status = 200, type = "application/json"): Response {

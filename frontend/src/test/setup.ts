@@ -3,6 +3,24 @@ import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
+// jsdom has no canvas: say so plainly (charts then show their numbers as text only) instead of
+// letting every chart print jsdom's "not implemented" error.
+if (typeof HTMLCanvasElement !== "undefined") {
+  HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+}
+
+// jsdom lays nothing out: give a virtualised table's scroll box the height of a screen, so it
+// renders the rows a browser would show first.
+if (typeof HTMLElement !== "undefined") {
+  const own = Object.getOwnPropertyDescriptor(Element.prototype, "clientHeight");
+  Object.defineProperty(HTMLElement.prototype, "clientHeight", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains("dt-scroll") ? 600 : (own?.get?.call(this) ?? 0);
+    },
+  });
+}
+
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();

@@ -1,0 +1,94 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { crawlFixture, json, renderAt, stubFetch } from "../../test/render";
+
+const C = crawlFixture.id;
+
+describe("new crawl form", () => {
+  const routes = (onPost: (body: unknown) => Response) =>
+    stubFetch((url, init) => {
+      if (url.pathname === "/api/crawls" && init?.method === "POST") return onPost(JSON.parse(String(init.body)));
+      if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      return undefined;
+    });
+
+  it("checks the URL and the patterns before asking the api", async () => {
+    const calls = routes(() => json({}, 500));
+    renderAt("/crawls");
+    await screen.findByText("No crawls yet. Start one with the form above.");
+    await userEvent.type(screen.getByLabelText("Start URL"), "ftp://example.com");
+    fireEvent.change(screen.getByLabelText(/^Include only/), { target: { value: "([" } });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(screen.getByText("Must start with http:// or https://.")).toBeInTheDocument();
+    expect(screen.getByText(/Not a valid regular expression: \(\[/)).toBeInTheDocument();
+    expect(calls.filter((c) => c.init?.method === "POST")).toHaveLength(0);
+  });
+
+  it("shows the api's 422 errors beside the fields they name", async () => {
+    routes(() =>
+      json(
+        {
+          title: "Unprocessable Content",
+          status: 422,
+          detail: "Invalid url: 127.0.0.1 is a loopback address",
+          errors: [{ field: "url", message: "127.0.0.1 is a loopback address" }],
+        },
+        422,
+        "application/problem+json",
+      ),
+    );
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.type(screen.getByLabelText("Start URL"), "http://127.0.0.1/");
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    const input = screen.getByLabelText("Start URL");
+    await waitFor(() => expect(input).toHaveAttribute("aria-invalid", "true"));
+    expect(screen.getByText("127.0.0.1 is a loopback address")).toBeInTheDocument();
+  });
+
+  it("sends list mode as `urls` and adds the new crawl to the list", async () => {
+    let sent: unknown;
+    routes((body) => {
+      sent = body;
+      return json({ ...crawlFixture, status: "queued", pages_crawled: 0 }, 201);
+    });
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.click(screen.getByLabelText(/^List:/));
+    fireEvent.change(screen.getByLabelText("URLs, one per line"), { target: { value: "https://a.example/\n\nhttps://a.example/b\n" } });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(await screen.findByTestId("crawl-row")).toHaveTextContent("queued");
+    expect(sent).toMatchObject({ mode: "list", urls: ["https://a.example/", "https://a.example/b"] });
+    expect(sent).not.toHaveProperty("url");
+  });
+});
+
+describe("language", () => {
+  it("switches the whole interface to Russian", async () => {
+    stubFetch((url) => (url.pathname === "/api/crawls" ? json({ items: [crawlFixture], next_cursor: null }) : undefined));
+    renderAt("/crawls");
+    await screen.findByTestId("crawl-row");
+    await userEvent.selectOptions(screen.getByTestId("language"), "ru");
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Сканирования");
+    expect(screen.getByRole("button", { name: "Начать сканирование" })).toBeInTheDocument();
+    expect(screen.getByTestId("crawl-row")).toHaveTextContent("завершено");
+  });
+});
+
+describe("crawl actions", () => {
+  it("pauses a running crawl and shows the new state", async () => {
+    const running = { ...crawlFixture, status: "running" as const, finished_at: null, pages_crawled: 1, pages_discovered: 10 };
+    stubFetch((url, init) => {
+      if (url.pathname === "/api/crawls" && init?.method === "GET") return json({ items: [running], next_cursor: null });
+      if (url.pathname === `/api/crawls/${C}/pause` && init?.method === "POST") return json({ ...running, status: "paused" });
+      return undefined;
+    });
+    renderAt("/crawls");
+    const row = await screen.findByTestId("crawl-row");
+    expect(within(row).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "10");
+    await userEvent.click(within(row).getByRole("button", { name: "Pause" }));
+    await waitFor(() => expect(screen.getByTestId("crawl-row")).toHaveAttribute("data-status", "paused"));
+    expect(within(screen.getByTestId("crawl-row")).getByRole("button", { name: "Resume" })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,33 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { crawlFixture, json, renderAt, stubFetch } from "../../test/render";
+
+const C = crawlFixture.id;
+
+describe("issues", () => {
+  it("groups by code, most severe first, and drills down to the URLs with the explanation", async () => {
+    stubFetch((url) => {
+      if (url.pathname !== `/api/crawls/${C}/issues`) return undefined;
+      const items = [
+        { code: "title_too_short", severity: "notice", count: 9, title: "Title too short", explanation: "Short.", fix: "Lengthen it." },
+        { code: "status_4xx", severity: "error", count: 2, title: "Client error", explanation: "Broken.", fix: "Fix the link." },
+      ];
+      const urls = url.searchParams.get("code") === "status_4xx" ? [{ page_id: 3, url: "https://example.com/gone", status_code: 404, details: {} }] : null;
+      return json({ crawl_id: C, totals: { error: 2, warning: 0, notice: 9 }, items, urls, next_cursor: null });
+    });
+    renderAt(`/crawls/${C}/issues`);
+    const rows = await screen.findAllByTestId("issue-row");
+    expect(rows.map((r) => r.dataset.code)).toEqual(["status_4xx", "title_too_short"]);
+    await userEvent.click(within(rows[0]!).getByRole("button", { name: "Client error" }));
+    const detail = await screen.findByTestId("issue-detail");
+    expect(within(detail).getByTestId("issue-fix")).toHaveTextContent("Fix the link.");
+    expect(await within(detail).findByText("https://example.com/gone")).toHaveAttribute("href", `/crawls/${C}/pages/3`);
+  });
+
+  it("shows an empty state and an error state in words", async () => {
+    stubFetch(() => json({ title: "Not Found", status: 404, detail: `No crawl has the id ${C}.` }, 404, "application/problem+json"));
+    renderAt(`/crawls/${C}/issues`);
+    expect(await screen.findByRole("alert")).toHaveTextContent(`Not found: No crawl has the id ${C}.`);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * /crawls/{id}/pages: a virtualised table (only visible rows are in the DOM, so 100,000 rows
+ * scroll smoothly), sorted, filtered and searched on the server, read batch by batch as the user
+ * scrolls; filters, sort and columns live in the URL so the view is shareable and survives a
+ * reload. The columns are the page schema's fields (columns.ts).
+ */
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import { api, type PagesRequest } from "../../api/client";
+import { issueSummaryQuery, keys } from "../../api/queries";
+import type { Page } from "../../api/types";
+import { HttpStatus } from "../../components/crawl/badges";
+import { CrawlTabs } from "../../components/crawl/CrawlTabs";
+import { ColumnChooser } from "../../components/ui/ColumnChooser";
+import { DataTable, type Column } from "../../components/ui/DataTable";
+import { Empty, ErrorState, Loading } from "../../components/ui/states";
+import { useDocumentTitle } from "../../hooks/useDocumentTitle";
+import { useSearchParamsUpdate } from "../../hooks/useSearchParamsUpdate";
+import { useI18n, type MessageKey, type Translate } from "../../i18n";
+import { asText, formatDate, formatNumber } from "../../lib/format";
+import { COLUMNS, isPageSort, parseSort, visibleColumns, type PageColumn } from "./columns";
+
+const ROW_HEIGHT = 36;
+const BATCH = 500; // the api's largest page
+const STATUS_FILTERS = ["2xx", "3xx", "4xx", "5xx", "error", "200", "301", "302", "404", "410", "500", "503"];
+
+/** The filters in the address, as the api takes them. */
+function filtersOf(params: URLSearchParams): PagesRequest {
+  const indexable = params.get("indexable");
+  const sort = params.get("sort");
+  const order = params.get("order");
+  return {
+    q: params.get("q") || undefined,
+    status_code: params.get("status_code") || undefined,
+    indexable: indexable === "true" ? true : indexable === "false" ? false : undefined,
+    issue: (params.get("issue") || undefined) as PagesRequest["issue"],
+    sort: isPageSort(sort) ? sort : undefined,
+    order: order === "asc" || order === "desc" ? order : undefined,
+  };
+}
+
+/** A field's value as one line of text (a table cell is one line high). */
+function cellText(page: Page, column: PageColumn, t: Translate, locale: string) {
+  const value = page[column.key];
+  if (column.key === "status_code") return <HttpStatus code={page.status_code} />;
+  if (column.key === "redirect_chain") return page.redirect_chain.map((hop) => hop.status_code).join(" → ") || "—";
+  if (column.key === "hreflang") return page.hreflang.map((h) => h.lang).join(", ") || "—";
+  if (typeof value === "boolean") return value ? t("page.yes") : t("page.no");
+  if (column.kind === "date-time" && typeof value === "string") return formatDate(value, locale);
+  if (column.numeric && typeof value === "number") return formatNumber(value, locale);
+  return asText(value);
+}
+
+const fieldLabel = (key: string, t: Translate) => t(`field.${key}` as MessageKey);
+
+export function PagesView() {
+  const { crawlId = "" } = useParams();
+  const { t, locale, lang } = useI18n();
+  const navigate = useNavigate();
+  useDocumentTitle(t("pages.title"));
+  const [params, update] = useSearchParamsUpdate();
+  const filters = filtersOf(params);
+  const shown = visibleColumns(params.get("cols"));
+  const sort = parseSort(params.get("sort"), params.get("order"));
+  const issues = useQuery(issueSummaryQuery(crawlId, lang));
+
+  const list = useInfiniteQuery({
+    queryKey: keys.pages(crawlId, filters),
+    queryFn: ({ pageParam, signal }) => api.listPages(crawlId, { ...filters, cursor: pageParam, limit: BATCH }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const total = list.data?.pages[0]?.total ?? null;
+
+  // Debounced search: the URL (and the request) follow typing after a short pause; a change of
+  // the URL from elsewhere (Back, a shared link) flows into the box instead of being overwritten.
+  const urlQ = params.get("q") ?? "";
+  const [search, setSearch] = useState(urlQ);
+  const pushed = useRef(urlQ);
+  useEffect(() => {
+    if (urlQ === pushed.current) return;
+    pushed.current = urlQ;
+    setSearch(urlQ);
+  }, [urlQ]);
+  useEffect(() => {
+    if (search === urlQ) return;
+    const timer = setTimeout(() => {
+      pushed.current = search;
+      update({ q: search || null });
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [search, urlQ, update]);
+
+  const columns: Column<Page>[] = shown.map((c) => ({
+    id: c.key,
+    header: fieldLabel(c.key, t),
+    width: c.width,
+    numeric: c.numeric,
+    sortable: c.sortable,
+    cell: (page) => cellText(page, c, t, locale),
+    title: c.key === "url" || c.key === "title" ? (page) => asText(page[c.key]) : undefined,
+  }));
+  const hasFilters = ["q", "status_code", "indexable", "issue"].some((f) => params.get(f));
+  const { fetchNextPage } = list;
+
+  return (
+    <div className="pages-view">
+      <CrawlTabs crawlId={crawlId} />
+      <h1>{t("pages.title")}</h1>
+      <div className="filters" role="search">
+        <input
+          type="search"
+          placeholder={t("pages.search")}
+          aria-label={t("pages.search")}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          data-testid="pages-search"
+        />
+        <label>
+          {t("pages.statusFilter")}{" "}
+          <select value={params.get("status_code") ?? ""} onChange={(e) => update({ status_code: e.target.value })} data-testid="filter-status">
+            <option value="">{t("pages.any")}</option>
+            {STATUS_FILTERS.map((s) => (
+              <option key={s} value={s}>
+                {s === "error" ? t("pages.statusError") : s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("pages.indexableFilter")}{" "}
+          <select value={params.get("indexable") ?? ""} onChange={(e) => update({ indexable: e.target.value })} data-testid="filter-indexable">
+            <option value="">{t("pages.any")}</option>
+            <option value="true">{t("pages.indexableYes")}</option>
+            <option value="false">{t("pages.indexableNo")}</option>
+          </select>
+        </label>
+        <label>
+          {t("pages.issueFilter")}{" "}
+          <select value={params.get("issue") ?? ""} onChange={(e) => update({ issue: e.target.value })} data-testid="filter-issue">
+            <option value="">{t("pages.any")}</option>
+            {(issues.data ?? []).map((i) => (
+              <option key={i.code} value={i.code}>
+                {t("common.withCount", { label: i.title || i.code, n: i.count })}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ColumnChooser
+          label={t("pages.columns")}
+          options={COLUMNS.map((c) => ({ id: c.key, label: fieldLabel(c.key, t), locked: c.key === "url" }))}
+          visible={shown.map((c) => c.key)}
+          onChange={(ids) => update({ cols: ids.join(",") })}
+        />
+        {hasFilters && (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setSearch("");
+              update({ q: null, status_code: null, indexable: null, issue: null });
+            }}
+          >
+            {t("pages.clear")}
+          </button>
+        )}
+        <span className="muted count" aria-live="polite" data-testid="pages-count">
+          {list.data && (total !== null ? t("pages.count", { n: total }) : t("pages.countLoaded", { n: rows.length }))}
+        </span>
+      </div>
+      {list.isError && !list.data ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : !list.data ? (
+        <Loading />
+      ) : rows.length === 0 ? (
+        <Empty>{t("pages.empty")}</Empty>
+      ) : (
+        <>
+          <DataTable
+            key={JSON.stringify(filters)}
+            className="pages-table"
+            label={t("pages.title")}
+            columns={columns}
+            rows={rows}
+            rowKey={(page) => page.id}
+            rowProps={() => ({ "data-testid": "page-row" })}
+            sort={sort}
+            onSortChange={(next) => update({ sort: next.id, order: next.desc ? "desc" : "asc" })}
+            resizable
+            widthsKey="pages"
+            virtual={{ rowHeight: ROW_HEIGHT }}
+            hasMore={list.hasNextPage}
+            loadingMore={list.isFetchingNextPage}
+            onLoadMore={() => void fetchNextPage({ cancelRefetch: false })}
+            totalRows={total ?? rows.length}
+            onRowActivate={(page) => navigate(`/crawls/${crawlId}/pages/${page.id}`)}
+            testId="pages-table"
+            scrollTestId="pages-scroll"
+          />
+          {list.isFetchNextPageError && <ErrorState error={list.error} onRetry={() => void fetchNextPage()} />}
+        </>
+      )}
+    </div>
+  );
+}

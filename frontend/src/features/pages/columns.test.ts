@@ -1,0 +1,31 @@
+// @vitest-environment node
+import { describe, expect, it } from "vitest";
+import openapi from "../../api/openapi.json";
+import { en } from "../../i18n/en";
+import { COLUMNS, parseSort, visibleColumns } from "./columns";
+
+const schema = (openapi as unknown as { components: { schemas: { Page: { properties: Record<string, unknown> } } } }).components.schemas.Page;
+
+describe("the pages table's columns", () => {
+  it("are the page schema's fields, nothing hand-written beside it", () => {
+    expect(COLUMNS.map((c) => c.key).sort()).toEqual(Object.keys(schema.properties).filter((f) => f !== "id").sort());
+  });
+
+  it("each have a label in the dictionaries", () => {
+    const missing = COLUMNS.map((c) => `field.${c.key}`).filter((key) => !(key in en));
+    expect(missing, "add these keys to i18n/en.ts and ru.ts").toEqual([]);
+  });
+
+  it("sort only where the api sorts, numbers aligned right", () => {
+    expect(COLUMNS.filter((c) => c.sortable).map((c) => c.key)).toEqual(expect.arrayContaining(["url", "status_code", "depth", "response_time_ms"]));
+    expect(COLUMNS.find((c) => c.key === "title")?.sortable).toBe(false);
+    expect(COLUMNS.find((c) => c.key === "word_count")?.numeric).toBe(true);
+  });
+
+  it("read the chosen columns from the address, URL always first", () => {
+    expect(visibleColumns("depth,nonsense,title").map((c) => c.key)).toEqual(["url", "depth", "title"].sort((a, b) => COLUMNS.findIndex((c) => c.key === a) - COLUMNS.findIndex((c) => c.key === b)));
+    expect(visibleColumns(null)[0]?.key).toBe("url");
+    expect(parseSort("depth", "desc")).toEqual({ id: "depth", desc: true });
+    expect(parseSort("title", "asc")).toBeNull();
+  });
+});

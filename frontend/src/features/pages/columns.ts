@@ -1,0 +1,61 @@
+/**
+ * The pages table's columns, one per field of the api's page schema (`pageFields.gen.ts`,
+ * generated from the OpenAPI document): a field the api adds becomes a column to choose. Only the
+ * presentation is decided here: widths, which columns show by default, and how a cell reads.
+ */
+import { PAGE_FIELDS, PAGE_SORTS } from "../../api/pageFields.gen";
+import type { PageField, PageSort } from "../../api/types";
+import type { SortState } from "../../components/ui/DataTable";
+
+export type FieldKind = (typeof PAGE_FIELDS)[number]["kind"];
+
+export interface PageColumn {
+  key: PageField;
+  kind: FieldKind;
+  width: number;
+  numeric: boolean;
+  sortable: boolean;
+}
+
+/** Fields that are no column: the record's id is internal. */
+const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id"]);
+const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200 };
+const WIDTHS: Partial<Record<PageField, number>> = {
+  url: 340,
+  final_url: 300,
+  title: 260,
+  meta_description: 260,
+  canonical: 240,
+  h1: 220,
+  status_code: 80,
+  depth: 70,
+  content_hash: 160,
+};
+const SORTABLE: ReadonlySet<string> = new Set(PAGE_SORTS);
+
+export const COLUMNS: PageColumn[] = PAGE_FIELDS.filter((f) => !HIDDEN.has(f.name)).map((f) => ({
+  key: f.name,
+  kind: f.kind,
+  width: WIDTHS[f.name] ?? KIND_WIDTHS[f.kind],
+  numeric: f.kind === "integer" || f.kind === "number",
+  sortable: SORTABLE.has(f.name),
+}));
+
+export const DEFAULT_COLUMNS: PageField[] = ["url", "status_code", "indexable", "title", "depth", "response_time_ms", "word_count", "inlinks_count"];
+
+/** The visible columns from the URL's `cols` (unknown names ignored, url always first). */
+export function visibleColumns(param: string | null): PageColumn[] {
+  const wanted = param ? param.split(",").filter(Boolean) : DEFAULT_COLUMNS;
+  const set = new Set<string>(["url", ...wanted]);
+  return COLUMNS.filter((c) => set.has(c.key));
+}
+
+/** `sort` and `order` in the URL, as the api takes them (a sort the api does not know is none). */
+export function parseSort(sort: string | null, order: string | null): SortState | null {
+  if (!sort || !SORTABLE.has(sort)) return null;
+  return { id: sort, desc: order === "desc" };
+}
+
+export function isPageSort(value: string | null | undefined): value is PageSort {
+  return typeof value === "string" && SORTABLE.has(value);
+}

@@ -1,0 +1,70 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
+
+const C = crawlFixture.id;
+const summary = { crawl_id: C, totals: {}, items: [{ code: "title_too_short", severity: "notice", count: 1234, title: "Title too short", explanation: "", fix: "" }], next_cursor: null };
+
+function stubPages(total = 2) {
+  return stubFetch((url) => {
+    if (url.pathname === `/api/crawls/${C}/issues`) return json(summary);
+    if (url.pathname === `/api/crawls/${C}/pages`) {
+      const desc = url.searchParams.get("order") === "desc";
+      const items = [pageFixture(1, { response_time_ms: 90 }), pageFixture(2, { response_time_ms: 900, h1: ["A", "B"] })];
+      return json({ items: desc ? items.reverse() : items, total, next_cursor: null });
+    }
+    return undefined;
+  });
+}
+
+describe("pages", () => {
+  it("shows the default columns from the page schema, counts in words, and the issue filter with counts", async () => {
+    stubPages(109366);
+    renderAt(`/crawls/${C}/pages`, "ru");
+    await screen.findAllByTestId("page-row");
+    expect(screen.getAllByRole("columnheader").map((h) => h.textContent?.replace(/\s+$/, ""))).toEqual([
+      "URL", "Статус", "Время ответа (мс)", "Глубина", "Индексируется", "Title", "Слов", "Входящие ссылки",
+    ]);
+    expect(screen.getByTestId("pages-count").textContent).toBe("109\u00a0366 страниц");
+    expect(await screen.findByRole("option", { name: /Title too short \(1\s234\)/ })).toBeInTheDocument();
+  });
+
+  it("sorts on the server by a header, keeping the sort in the address", async () => {
+    const calls = stubPages();
+    renderAt(`/crawls/${C}/pages`);
+    await screen.findAllByTestId("page-row");
+    await userEvent.click(screen.getByTestId("sort-response_time_ms"));
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("sort") === "response_time_ms" && c.url.searchParams.get("order") === "desc")).toBe(true));
+    await waitFor(() => expect(within(screen.getAllByTestId("page-row")[0]!).getAllByRole("cell")[0]).toHaveTextContent("https://example.com/p2"));
+    expect(screen.getByRole("columnheader", { name: /Response time/ })).toHaveAttribute("aria-sort", "descending");
+  });
+
+  it("adds a column from the chooser, any field of the schema", async () => {
+    stubPages();
+    renderAt(`/crawls/${C}/pages`);
+    await screen.findAllByTestId("page-row");
+    await userEvent.click(screen.getByText("Columns"));
+    await userEvent.click(screen.getByLabelText("H1", { exact: true }));
+    const header = await screen.findByRole("columnheader", { name: "H1" });
+    expect(header).toBeInTheDocument();
+    expect(screen.getAllByTestId("page-row")[1]).toHaveTextContent("A · B");
+  });
+
+  it("opens a page with Enter on its row", async () => {
+    stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}/issues`) return json(summary);
+      if (url.pathname === `/api/crawls/${C}/pages`) return json({ items: [pageFixture(1), pageFixture(2)], total: 2, next_cursor: null });
+      if (url.pathname === `/api/crawls/${C}/pages/2`) return json({ ...pageFixture(2), inlinks: [], outlinks: [], issues: [] });
+      if (url.pathname === "/api/issues/catalogue") return json({ items: [] });
+      return undefined;
+    });
+    renderAt(`/crawls/${C}/pages`);
+    const rows = await screen.findAllByTestId("page-row");
+    rows[0]!.focus();
+    await userEvent.keyboard("{ArrowDown}");
+    await waitFor(() => expect(document.activeElement).toBe(rows[1]));
+    await userEvent.keyboard("{Enter}");
+    expect(await screen.findByTestId("page-url")).toHaveTextContent("https://example.com/p2");
+  });
+});
