@@ -24,6 +24,7 @@ describe("formatting for the reader's language", () => {
   it("turns any field into plain text", () => {
     expect(asText(["a", { b: 1 }])).toBe('a · {"b":1}');
     expect(asText("")).toBe("—");
-    expect(detailsText({ title_length: 2, value: "Hi" })).toBe("title length: 2 · value: Hi");
+    expect(detailsText({ title_length: 2, value: "Hi" }, "en-GB")).toBe("title length: 2 · value: Hi");
+    expect(detailsText({ similarity: 0.96875 }, "ru-RU")).toBe("similarity: 0,9688");
   });
 });

@@ -37,11 +37,12 @@ export function asText(value: unknown): string {
   return String(value);
 }
 
-/** An issue's details as "key: value" pairs in plain text ("title: Hi · length: 2"). */
-export function detailsText(details: Record<string, unknown> | null | undefined): string {
+/** An issue's details as "key: value" pairs in plain text ("title: Hi · length: 2"), numbers in the reader's format. */
+export function detailsText(details: Record<string, unknown> | null | undefined, locale: string): string {
   if (!details) return "";
+  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 4 });
   return Object.entries(details)
-    .map(([key, value]) => `${key.replace(/_/g, " ")}: ${typeof value === "number" ? String(Math.round(value * 10000) / 10000) : asText(value)}`)
+    .map(([key, value]) => `${key.replace(/_/g, " ")}: ${typeof value === "number" ? number.format(value) : asText(value)}`)
     .join(" · ");
 }
 

@@ -32,7 +32,10 @@ export interface Column<T> {
   /** The header, already translated. */
   header: string;
   cell: (row: T) => ReactNode;
-  /** Starting width in px (default 140); the column never gets narrower unless resized. */
+  /**
+   * Width in px (default 140). A virtualised table uses it as is; any other table treats it as the
+   * least width and lets a column grow to fit its content, as an HTML table would.
+   */
   width?: number;
   /** The narrowest a resize may make it (default 56). */
   minWidth?: number;
@@ -98,6 +101,18 @@ const RESIZE_STEP = 16;
 const JUMPS: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 15, PageUp: -15 };
 const INTERACTIVE = "a, button, input, select, textarea, summary, [role='separator']";
 
+let measuring: CanvasRenderingContext2D | null | undefined;
+/** The least width that shows a header's longest word whole, with the sort arrow and padding. */
+function headerWidth(header: string, sortable: boolean): number {
+  const longest = header.split(/\s+/).reduce((a, b) => (b.length > a.length ? b : a), "");
+  if (measuring === undefined) {
+    measuring = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+    if (measuring) measuring.font = `600 13px ${getComputedStyle(document.body).fontFamily || "system-ui, sans-serif"}`;
+  }
+  const text = measuring ? measuring.measureText(longest).width : longest.length * 8;
+  return Math.ceil(text) + 24 + (sortable ? 16 : 0);
+}
+
 function readWidths(key: string | undefined): Record<string, number> {
   if (!key) return {};
   try {
@@ -158,9 +173,18 @@ export function DataTable<T>(props: DataTableProps<T>) {
   }, [controlled, ownSort, rows, columns]);
 
   const original = useMemo(() => new Map(rows.map((row, index) => [row, index])), [rows]);
-  const widthOf = (c: Column<T>) => widths[c.id] ?? c.width ?? DEFAULT_WIDTH;
-  const template = columns.map((c) => (widths[c.id] !== undefined || c.grow === 0 ? `${widthOf(c)}px` : `minmax(${widthOf(c)}px, ${c.grow ?? 1}fr)`)).join(" ");
-  const minWidth = columns.reduce((sum, c) => sum + widthOf(c), 0);
+  // A column is never narrower than the longest word of its header (no "Глуби-на" split).
+  const least = (c: Column<T>) => Math.max(c.width ?? DEFAULT_WIDTH, headerWidth(c.header, Boolean(c.sortable)));
+  const widthOf = (c: Column<T>) => widths[c.id] ?? least(c);
+  const track = (c: Column<T>) => {
+    if (widths[c.id] !== undefined) return `${widths[c.id]}px`;
+    // Virtual rows are separate grids: only fixed tracks line up. Other tables are one grid whose
+    // rows share its columns (subgrid), so a column may size itself to its content.
+    if (virtual) return c.grow === 0 ? `${least(c)}px` : `minmax(${least(c)}px, ${c.grow ?? 1}fr)`;
+    return c.grow === 0 ? "auto" : `minmax(min-content, ${c.grow ?? 1}fr)`;
+  };
+  const template = columns.map(track).join(" ");
+  const minWidth = virtual ? columns.reduce((sum, c) => sum + widthOf(c), 0) : undefined;
 
   const rowCount = shown.length + (virtual && hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
@@ -207,7 +231,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
         data-index={index}
         {...extra}
         className={className}
-        style={{ gridTemplateColumns: template, ...style }}
+        style={virtual ? { gridTemplateColumns: template, ...style } : undefined}
         {...(onRowActivate
           ? {
               tabIndex: index === active ? 0 : -1,
@@ -227,12 +251,19 @@ export function DataTable<T>(props: DataTableProps<T>) {
   };
 
   const header = (
-    <div role="rowgroup" className="dt-head" style={{ minWidth }}>
-      <div role="row" aria-rowindex={1} className="dt-row dt-head-row" style={{ gridTemplateColumns: template }}>
+    <div role="rowgroup" className="dt-head" style={virtual ? { minWidth } : undefined}>
+      <div role="row" aria-rowindex={1} className="dt-row dt-head-row" style={virtual ? { gridTemplateColumns: template } : undefined}>
         {columns.map((c) => {
           const sorted = sort?.id === c.id ? (sort.desc ? "descending" : "ascending") : "none";
           return (
-            <div key={c.id} role="columnheader" aria-label={c.header} aria-sort={c.sortable ? sorted : undefined} className={c.numeric ? "dt-cell num" : "dt-cell"}>
+            <div
+              key={c.id}
+              role="columnheader"
+              aria-label={c.header}
+              aria-sort={c.sortable ? sorted : undefined}
+              className={c.numeric ? "dt-cell num" : "dt-cell"}
+              style={virtual || widths[c.id] !== undefined ? undefined : { minWidth: least(c) }}
+            >
               {c.sortable ? (
                 <button type="button" className="dt-sort" onClick={() => onSort(c)} data-testid={`sort-${c.id}`}>
                   {c.header}
@@ -268,6 +299,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
   return (
     <div className={classes} role="table" aria-label={label} aria-rowcount={(props.totalRows ?? shown.length) + 1} data-loaded={shown.length} data-testid={props.testId}>
       <div className="dt-scroll" ref={scrollRef} data-testid={props.scrollTestId}>
+        <div className="dt-grid" style={virtual ? undefined : { gridTemplateColumns: template }}>
         {header}
         {virtual ? (
           <div role="rowgroup" className="dt-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
@@ -285,10 +317,11 @@ export function DataTable<T>(props: DataTableProps<T>) {
             })}
           </div>
         ) : (
-          <div role="rowgroup" className="dt-body" style={{ minWidth }}>
+          <div role="rowgroup" className="dt-body">
             {shown.map((row, index) => renderRow(row, index))}
           </div>
         )}
+        </div>
       </div>
       {!virtual && hasMore && (
         <button type="button" className="dt-more" onClick={onLoadMore} disabled={loadingMore}>
@@ -302,12 +335,19 @@ export function DataTable<T>(props: DataTableProps<T>) {
 /** A column edge that can be dragged, or focused and moved with the arrow keys; a double click resets it. */
 function ResizeHandle({ label, width, min, onResize, onReset }: { label: string; width: number; min: number; onResize: (w: number) => void; onReset: () => void }) {
   const drag = useRef<{ x: number; width: number } | null>(null);
+  const self = useRef<HTMLSpanElement>(null);
+  // The column's drawn width (a content-sized column may be wider than its least width).
+  const current = () => {
+    const drawn = self.current?.parentElement?.getBoundingClientRect().width ?? 0;
+    return drawn > 0 ? Math.round(drawn) : width;
+  };
   const move = useCallback((e: PointerEvent<HTMLSpanElement>) => {
     if (!drag.current) return;
     onResize(Math.max(min, Math.round(drag.current.width + e.clientX - drag.current.x)));
   }, [min, onResize]);
   return (
     <span
+      ref={self}
       role="separator"
       aria-orientation="vertical"
       aria-label={label}
@@ -319,7 +359,7 @@ function ResizeHandle({ label, width, min, onResize, onReset }: { label: string;
       onPointerDown={(e) => {
         e.preventDefault();
         e.currentTarget.setPointerCapture?.(e.pointerId);
-        drag.current = { x: e.clientX, width };
+        drag.current = { x: e.clientX, width: current() };
       }}
       onPointerMove={move}
       onPointerUp={(e) => {
@@ -330,7 +370,7 @@ function ResizeHandle({ label, width, min, onResize, onReset }: { label: string;
       onKeyDown={(e) => {
         if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
         e.preventDefault();
-        onResize(Math.max(min, width + (e.key === "ArrowRight" ? RESIZE_STEP : -RESIZE_STEP)));
+        onResize(Math.max(min, current() + (e.key === "ArrowRight" ? RESIZE_STEP : -RESIZE_STEP)));
       }}
     />
   );

@@ -49,7 +49,7 @@ interface FieldChange {
 }
 
 function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pair: Comparison }) {
-  const { t, lang } = useI18n();
+  const { t, lang, locale } = useI18n();
   const catalogue = useQuery(catalogueQuery(lang));
   const titles = new Map((catalogue.data ?? []).map((e) => [e.code, e.title]));
   const url = (row: CompareRow) => {
@@ -74,7 +74,7 @@ function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pai
         <li key={`${row.url}-${row.code ?? ""}-${i}`}>
           {row.severity && <SeverityBadge severity={row.severity} />} {row.code && <span title={row.code}>{titles.get(row.code) ?? row.code}</span>} {url(row)}{" "}
           {row.status_code !== undefined && <HttpStatus code={row.status_code} />}
-          {row.details && Object.keys(row.details).length > 0 && <span className="muted break"> {detailsText(row.details)}</span>}
+          {row.details && Object.keys(row.details).length > 0 && <span className="muted break"> {detailsText(row.details, locale)}</span>}
         </li>
       ))}
     </ul>

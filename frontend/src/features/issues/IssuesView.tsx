@@ -15,7 +15,7 @@ import { detailsText, formatNumber } from "../../lib/format";
 import { SEVERITIES, SEVERITY_ORDER, sortIssues } from "../../lib/issues";
 
 function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary }) {
-  const { t, lang } = useI18n();
+  const { t, lang, locale } = useI18n();
   const urls = useInfiniteQuery({
     queryKey: keys.issueUrls(crawlId, issue.code, lang),
     queryFn: ({ pageParam, signal }) => api.issueUrls(crawlId, issue.code, lang, pageParam, signal),
@@ -54,7 +54,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
                   {u.url}
                 </Link>
                 {u.status_code ? <> <HttpStatus code={u.status_code} /></> : null}
-                {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {detailsText(u.details)}</span>}
+                {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {detailsText(u.details, locale)}</span>}
               </li>
             ))}
           </ul>

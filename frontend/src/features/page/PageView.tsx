@@ -12,7 +12,7 @@ import { ErrorState, Loading } from "../../components/ui/states";
 import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { en } from "../../i18n/en";
-import { asText, detailsText, fieldOf, formatDate } from "../../lib/format";
+import { asText, detailsText, fieldOf, formatDate, formatNumber } from "../../lib/format";
 
 /** Shown in their own sections, or internal. */
 const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links"]);
@@ -66,6 +66,7 @@ function FieldValue({ page, field }: { page: PageDetail; field: string }) {
   if (field === "status_code") return <HttpStatus code={page.status_code} />;
   if (field === "crawled_at") return <>{formatDate(page.crawled_at, locale)}</>;
   if (typeof value === "boolean") return <>{value ? t("page.yes") : t("page.no")}</>;
+  if (typeof value === "number") return <>{formatNumber(value, locale)}</>;
   if (field === "hreflang" && Array.isArray(value)) {
     return value.length ? (
       <ul className="plain">
@@ -93,7 +94,7 @@ function FieldValue({ page, field }: { page: PageDetail; field: string }) {
 
 export function PageView() {
   const { crawlId = "", pageId = "" } = useParams();
-  const { t, lang } = useI18n();
+  const { t, lang, locale } = useI18n();
   const page = useQuery({ queryKey: keys.page(crawlId, pageId), queryFn: ({ signal }) => api.getPage(crawlId, pageId, signal) });
   useDocumentTitle(page.data?.url);
   // Explanations and fixes come from the catalogue, in the reader's language.
@@ -145,7 +146,7 @@ export function PageView() {
                     {catalogue[issue.code]?.fix}
                   </p>
                 )}
-                {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{detailsText(issue.details)}</p>}
+                {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{detailsText(issue.details, locale)}</p>}
               </li>
             ))}
           </ul>

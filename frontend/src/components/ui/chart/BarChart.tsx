@@ -63,6 +63,7 @@ export function barChartBuild(bars: Bar[], locale: string): BuildChart {
         {
           scale: "y",
           side: 2,
+          size: AXIS - 4,
           font: theme.font,
           stroke: theme.muted,
           grid: { stroke: theme.grid, width: 1 },
