@@ -361,10 +361,16 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.getByText("No schedules yet.").waitFor();
     await page.locator("#sched-url").fill(site.url);
     await page.locator("#sched-tz").fill("Europe/Moscow");
+    // the api judges what is typed: a well-formed day that never comes is refused in place
+    await page.locator("#sched-cron").fill("0 0 30 2 *");
+    await page.getByTestId("cron-error").filter({ hasText: "never fires" }).waitFor();
     await page.getByRole("button", { name: "Every Monday at 03:00" }).click();
     assert.equal(await page.locator("#sched-cron").inputValue(), "0 3 * * 1");
+    await page.getByTestId("cron-words").filter({ hasText: "At 03:00, only on Monday" }).waitFor();
     const next = page.getByTestId("cron-next").locator("li");
-    assert.equal(await next.count(), 5);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="cron-next"] li').length === 5);
+    // the runs the api computed for Moscow, shown in Moscow time
+    await page.getByTestId("cron-next").filter({ hasText: /Monday.*03:00/ }).waitFor();
     assert.match(await next.first().innerText(), /Monday.*03:00/);
     await page.getByRole("button", { name: "Create schedule" }).click();
     await page.getByTestId("schedule-row").waitFor();

@@ -66,3 +66,41 @@ async def test_invalid_schedules_name_the_field(dsn: str, aiohttp_client) -> Non
         assert resp.status == 422 and resp.content_type == "application/problem+json", (body, problem)
         assert field in [e["field"] for e in problem["errors"]], (body, problem)
         assert problem["detail"]
+
+
+async def test_preview_reads_cron_as_the_scheduler_does(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)), headers=AUTH)
+    resp = await client.get("/api/schedules/preview", params={"cron": " 0  3 * *   1 ", "timezone": "Europe/Moscow"})
+    assert resp.status == 200, await resp.text()
+    preview = await resp.json()
+    assert preview["cron"] == "0 3 * * 1" and preview["timezone"] == "Europe/Moscow"
+    fires = [datetime.fromisoformat(t) for t in preview["next_fire_times"]]
+    assert len(fires) == 5 and fires == sorted(fires)
+    local = [f.astimezone(ZoneInfo("Europe/Moscow")) for f in fires]
+    assert all(f.utcoffset().total_seconds() == 0 for f in fires)  # the answer is in UTC
+    assert all(t.weekday() == 0 and t.hour == 3 and t.minute == 0 for t in local)  # Mondays, 03:00 in Moscow
+    two = await (await client.get("/api/schedules/preview", params={"cron": "0 0 * * *", "count": "2"})).json()
+    assert len(two["next_fire_times"]) == 2
+    # nothing was stored
+    assert (await (await client.get("/api/schedules")).json())["items"] == []
+
+
+async def test_preview_names_the_bad_field(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)), headers=AUTH)
+    cases = [
+        ({"cron": "61 * * * *"}, "cron"),
+        ({"cron": "every day"}, "cron"),
+        ({"cron": "0 0 30 2 *"}, "cron"),  # well formed, but February has no 30th
+        ({"cron": "0 3 * * *", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"cron": "0 3 * * *", "count": "500"}, "count"),
+        ({}, "cron"),
+    ]
+    for params, field in cases:
+        resp = await client.get("/api/schedules/preview", params=params)
+        problem = await resp.json()
+        assert resp.status == 422 and resp.content_type == "application/problem+json", (params, problem)
+        assert [e["field"] for e in problem["errors"]] == [field], (params, problem)
+    # A schedule that would never fire is refused when created too (it used to fail later, in the scheduler).
+    body = {"url": "https://example.com/", "cron": "0 0 31 4 *", "timezone": "UTC"}
+    resp = await client.post("/api/schedules", json=body)
+    assert resp.status == 422 and [e["field"] for e in (await resp.json())["errors"]] == ["cron"]

@@ -81,7 +81,7 @@ describe("api client", () => {
       "/api/session", "/api/crawls", "/api/crawls/events", "/api/crawls/{crawl_id}", "/api/crawls/{crawl_id}/cancel",
       "/api/crawls/{crawl_id}/pause", "/api/crawls/{crawl_id}/resume", "/api/crawls/{crawl_id}/events",
       "/api/crawls/{crawl_id}/pages", "/api/crawls/{crawl_id}/pages/{page_id}", "/api/crawls/{crawl_id}/issues",
-      "/api/issues/catalogue", "/api/schedules", "/api/schedules/{schedule_id}",
+      "/api/issues/catalogue", "/api/schedules", "/api/schedules/{schedule_id}", "/api/schedules/preview",
     ];
     for (const path of used) expect(documented, path).toContain(path);
   });

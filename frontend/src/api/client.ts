@@ -16,6 +16,7 @@ import type {
   Problem,
   Schedule,
   ScheduleInput,
+  SchedulePreview,
 } from "./types";
 
 /** An error the api answered (or the network failed); `detail` is meant for people. */
@@ -147,6 +148,8 @@ export const api: Api = {
     request<{ items: Schedule[] }>("GET", "/api/schedules", undefined, signal).then((body) => body.items),
   createSchedule: (input: ScheduleInput) => request<Schedule>("POST", "/api/schedules", input),
   deleteSchedule: (id: string) => request<unknown>("DELETE", `/api/schedules/${enc(id)}`),
+  schedulePreview: (cron: string, timezone: string, signal?: AbortSignal) =>
+    request<SchedulePreview>("GET", `/api/schedules/preview${query({ cron, timezone })}`, undefined, signal),
 
   exportUrl: (crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string) =>
     `/api/crawls/${enc(crawlId)}/export${query({ format, what, lang })}`,
@@ -173,6 +176,7 @@ export interface Api {
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
   createSchedule(input: ScheduleInput): Promise<Schedule>;
   deleteSchedule(id: string): Promise<unknown>;
+  schedulePreview(cron: string, timezone: string, signal?: AbortSignal): Promise<SchedulePreview>;
   exportUrl(crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string): string;
   sitemapUrl(crawlId: string): string;
   eventsUrl(crawlId: string): string;

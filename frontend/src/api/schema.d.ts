@@ -380,6 +380,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Next runs of a cron expression
+         * @description The next fire times of `cron` read in `timezone`, as a schedule would fire (UTC, from the
+         *         database's clock); nothing is stored. A bad expression or zone is a 422 naming the field, the
+         *         same check as POST /api/schedules, so a form can ask before it submits.
+         */
+        get: operations["preview_schedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/schedules/{schedule_id}": {
         parameters: {
             query?: never;
@@ -1113,6 +1135,21 @@ export interface components {
         ScheduleList: {
             /** Items */
             items: components["schemas"]["Schedule"][];
+        };
+        /** SchedulePreview */
+        SchedulePreview: {
+            /**
+             * Cron
+             * @description the expression as the scheduler reads it (spaces normalised)
+             */
+            cron: string;
+            /**
+             * Next Fire Times
+             * @description the next fire times, in UTC
+             */
+            next_fire_times: string[];
+            /** Timezone */
+            timezone: string;
         };
         /** ScheduleSettings */
         ScheduleSettings: {
@@ -2189,6 +2226,50 @@ export interface operations {
             };
             /** @description The body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    preview_schedule: {
+        parameters: {
+            query: {
+                /** @description five-field cron expression */
+                cron: string;
+                timezone?: string;
+                /** @description how many fire times */
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Next runs of a cron expression */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -80,6 +80,7 @@ export type Comparison = Omit<S["Comparison"], "issues" | "items"> & {
 
 export type Schedule = S["Schedule"];
 export type ScheduleInput = S["ScheduleCreate"];
+export type SchedulePreview = S["SchedulePreview"];
 
 export type FieldError = S["FieldError"];
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 from aiohttp import web
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from services.api.models import Timestamp
@@ -35,12 +35,37 @@ ScheduleSettings = create_model(  # type: ignore[call-overload]
 )
 
 
+def normalised_cron(value: str) -> str:
+    """A five-field cron expression with single spaces; ValueError when it is invalid or never fires."""
+    value = " ".join(value.split())
+    if len(value.split(" ")) != 5 or not croniter.is_valid(value):
+        raise ValueError(f"{value!r} is not a valid five-field cron expression (minute hour day month weekday)")
+    try:  # "0 0 30 2 *" is well formed but names a day that never comes
+        croniter(value, datetime(2000, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"{value!r} never fires (no such date)") from None
+    return value
+
+
+def known_timezone(value: str) -> str:
+    """An IANA time zone name; ValueError for anything else (paths included)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{value!r} is not a known IANA time zone (like Europe/Moscow or UTC)") from None
+    return value
+
+
+CRON_FIELD = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
+TIMEZONE_FIELD = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+
+
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048, description="the start URL of every crawl")
-    cron: str = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
-    timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+    cron: str = CRON_FIELD
+    timezone: str = TIMEZONE_FIELD
     settings: ScheduleSettings = Field(  # type: ignore[valid-type]
         default_factory=ScheduleSettings, description="crawl settings, as for POST /api/crawls (without `url`)"
     )
@@ -56,19 +81,36 @@ class ScheduleCreate(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron_is_valid(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if len(value.split(" ")) != 5 or not croniter.is_valid(value):
-            raise ValueError(f"{value!r} is not a valid five-field cron expression (minute hour day month weekday)")
-        return value
+        return normalised_cron(value)
 
     @field_validator("timezone")
     @classmethod
     def _timezone_exists(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(f"{value!r} is not a known IANA time zone (like Europe/Moscow or UTC)") from None
-        return value
+        return known_timezone(value)
+
+
+class SchedulePreviewQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    cron: str = CRON_FIELD
+    timezone: str = TIMEZONE_FIELD
+    count: int = Field(default=NEXT_FIRES, ge=1, le=20, description="how many fire times")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        return normalised_cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        return known_timezone(value)
+
+
+class SchedulePreview(BaseModel):
+    cron: str = Field(description="the expression as the scheduler reads it (spaces normalised)")
+    timezone: str
+    next_fire_times: list[Timestamp] = Field(description="the next fire times, in UTC")
 
 
 class Schedule(BaseModel):
@@ -162,6 +204,24 @@ async def list_schedules(request: web.Request) -> web.Response:
         rows = await conn.fetch(_LIST)
         now = await conn.fetchval("SELECT now()")
     return dump(ScheduleList(items=[_schedule(r, now) for r in rows]))
+
+
+@routes.operation(
+    "GET",
+    "/api/schedules/preview",
+    summary="Next runs of a cron expression",
+    query=SchedulePreviewQuery,
+    response=SchedulePreview,
+    errors=(422,),
+)
+async def preview_schedule(request: web.Request, query: SchedulePreviewQuery) -> web.Response:
+    """The next fire times of `cron` read in `timezone`, as a schedule would fire (UTC, from the
+    database's clock); nothing is stored. A bad expression or zone is a 422 naming the field, the
+    same check as POST /api/schedules, so a form can ask before it submits."""
+    async with request.app[POOL].acquire() as conn:
+        now = await conn.fetchval("SELECT now()")
+    times = next_fire_times(query.cron, query.timezone, now, query.count)
+    return dump(SchedulePreview(cron=query.cron, timezone=query.timezone, next_fire_times=times))
 
 
 @routes.operation(

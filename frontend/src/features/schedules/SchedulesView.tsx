@@ -1,5 +1,9 @@
-/** /schedules: create recurring crawls with a cron helper (next runs in words), list, delete. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+/**
+ * /schedules: create recurring crawls, list, delete. As the user types a cron expression the api
+ * says whether it is valid and when it would fire (GET /api/schedules/preview, the scheduler's
+ * own reading); cronstrue puts it in words.
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { api, ApiError } from "../../api/client";
@@ -7,10 +11,15 @@ import { keys } from "../../api/queries";
 import type { Schedule } from "../../api/types";
 import { DataTable, type Column } from "../../components/ui/DataTable";
 import { describeError, Empty, ErrorState, Loading } from "../../components/ui/states";
+import { useDebouncedValue } from "../../hooks/useDebouncedValue";
 import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useI18n, type Translate } from "../../i18n";
 import { formatDate } from "../../lib/format";
-import { describeFireTime, isValidCron, localTimeZone, nextFireTimes, timeZones } from "./cron";
+import { describeCron } from "./describeCron";
+import { describeFireTime, localTimeZone, timeZones } from "./fireTime";
+
+/** How long typing must pause before the api is asked about the expression. */
+const PREVIEW_DEBOUNCE_MS = 300;
 
 const PRESETS = [
   { key: "schedules.preset.daily", cron: "0 3 * * *" },
@@ -21,30 +30,47 @@ const PRESETS = [
 
 type Errors = Partial<Record<"url" | "cron" | "timezone" | "max_pages" | "form", string>>;
 
-export function CronHelper({ cron, timezone }: { cron: string; timezone: string }) {
-  const { t, locale } = useI18n();
-  const times = useMemo(() => {
-    try {
-      return nextFireTimes(cron, timezone, 5);
-    } catch {
-      return null;
-    }
-  }, [cron, timezone]);
-  if (!times) {
+/** The api's reading of what the user typed: the next runs, or which field is wrong; and the expression in words. */
+export function CronHelp({ cron, timezone }: { cron: string; timezone: string }) {
+  const { t, lang, locale } = useI18n();
+  const settled = {
+    cron: useDebouncedValue(cron.trim(), PREVIEW_DEBOUNCE_MS),
+    timezone: useDebouncedValue(timezone.trim(), PREVIEW_DEBOUNCE_MS),
+  };
+  const preview = useQuery({
+    queryKey: keys.schedulePreview(settled.cron, settled.timezone),
+    queryFn: ({ signal }) => api.schedulePreview(settled.cron, settled.timezone, signal),
+    enabled: settled.cron !== "" && settled.timezone !== "",
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  });
+  if (preview.isError) {
+    const fields = preview.error instanceof ApiError ? preview.error.byField() : {};
+    const message = fields.timezone && !fields.cron ? t("schedules.invalidTimezone") : fields.cron ? t("schedules.invalidCron") : describeError(preview.error, t);
     return (
-      <p className="field-error" id="cron-help">
-        {t("schedules.invalidCron")}
+      <p className="field-error" id="cron-help" role="status" data-testid="cron-error">
+        {message}
       </p>
     );
   }
+  const words = describeCron(settled.cron, lang);
   return (
     <div className="cron-help" id="cron-help" aria-live="polite">
-      <p className="muted">{t("schedules.nextRuns")}:</p>
-      <ul className="plain" data-testid="cron-next">
-        {times.map((ts) => (
-          <li key={ts}>{describeFireTime(ts, timezone, locale)}</li>
-        ))}
-      </ul>
+      {words && (
+        <p className="cron-words" data-testid="cron-words">
+          {words}
+        </p>
+      )}
+      {preview.data && (
+        <>
+          <p className="muted">{t("schedules.nextRuns")}:</p>
+          <ul className="plain" data-testid="cron-next">
+            {preview.data.next_fire_times.map((ts) => (
+              <li key={ts}>{describeFireTime(Date.parse(ts), preview.data.timezone, locale)}</li>
+            ))}
+          </ul>
+        </>
+      )}
     </div>
   );
 }
@@ -63,7 +89,7 @@ function ScheduleForm({ onCreated }: { onCreated: (s: Schedule) => void }) {
     event.preventDefault();
     const local: Errors = {};
     if (!/^https?:\/\/\S+$/i.test(url.trim())) local.url = url.trim() ? t("form.badUrl") : t("form.required");
-    if (!isValidCron(cron)) local.cron = t("schedules.invalidCron");
+    if (!cron.trim()) local.cron = t("form.required");
     if (!/^\d+$/.test(maxPages) || Number(maxPages) < 1 || Number(maxPages) > 1_000_000) local.max_pages = t("form.badNumber", { min: 1, max: 1_000_000 });
     setErrors(local);
     if (Object.keys(local).length) return;
@@ -128,7 +154,7 @@ function ScheduleForm({ onCreated }: { onCreated: (s: Schedule) => void }) {
           </button>
         ))}
       </div>
-      <CronHelper cron={cron} timezone={zones.includes(timezone) || timezone === "UTC" ? timezone : "UTC"} />
+      <CronHelp cron={cron} timezone={timezone} />
       <div className={`field${errors.max_pages ? " has-error" : ""}`}>
         <label htmlFor="sched-max">{t("schedules.maxPages")}</label>
         <input id="sched-max" type="number" min={1} value={maxPages} onChange={(e) => setMaxPages(e.target.value)} />
@@ -160,7 +186,7 @@ function scheduleColumns(t: Translate, locale: string, remove: (s: Schedule) => 
       grow: 1,
       sortable: true,
       sortValue: (s) => s.next_fire_times[0] ?? null,
-      cell: (s) => <span className="nowrap">{s.next_fire_times?.[0] ? describeFireTime(Date.parse(s.next_fire_times[0]), s.timezone, locale) : safeNext(s, locale)}</span>,
+      cell: (s) => <span className="nowrap">{s.next_fire_times[0] ? describeFireTime(Date.parse(s.next_fire_times[0]), s.timezone, locale) : t("page.none")}</span>,
     },
     {
       id: "last",
@@ -223,13 +249,4 @@ export function SchedulesView() {
       )}
     </div>
   );
-}
-
-function safeNext(s: Schedule, locale: string): string {
-  try {
-    const [next] = nextFireTimes(s.cron, s.timezone, 1);
-    return next ? formatDate(new Date(next).toISOString(), locale) : "—";
-  } catch {
-    return "—";
-  }
 }
