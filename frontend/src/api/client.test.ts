@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import openapi from "./openapi.json";
 import { api, ApiError, setUnauthorizedHandler } from "./client";
 import { crawlFieldsOf } from "./live";
+import { stubEventSource } from "../test/eventSource";
 import { json, stubFetch } from "../test/render";
 
 describe("api client", () => {
@@ -103,22 +104,7 @@ describe("live events", () => {
 describe("followStream", () => {
   it("reopens a stream the server refused, and stops for good when closed", async () => {
     vi.useFakeTimers();
-    const opened: FakeSource[] = [];
-    class FakeSource {
-      static CLOSED = 2;
-      readyState = 0;
-      onmessage: ((m: MessageEvent<string>) => void) | null = null;
-      onopen: (() => void) | null = null;
-      onerror: (() => void) | null = null;
-      constructor(readonly url: string) {
-        opened.push(this);
-      }
-      addEventListener() {}
-      close() {
-        this.readyState = 2;
-      }
-    }
-    vi.stubGlobal("EventSource", FakeSource);
+    const opened = stubEventSource();
     const { followStream } = await import("./live");
     const onOpen = vi.fn();
     const stop = followStream("/api/crawls/events", () => undefined, onOpen);

@@ -56,16 +56,27 @@ def known_timezone(value: str) -> str:
     return value
 
 
-CRON_FIELD = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
-TIMEZONE_FIELD = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+class CronInZone(BaseModel):
+    """A cron expression and the time zone it is read in, checked as the scheduler will read them."""
+
+    cron: str = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
+    timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        return normalised_cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        return known_timezone(value)
 
 
-class ScheduleCreate(BaseModel):
+class ScheduleCreate(CronInZone):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048, description="the start URL of every crawl")
-    cron: str = CRON_FIELD
-    timezone: str = TIMEZONE_FIELD
     settings: ScheduleSettings = Field(  # type: ignore[valid-type]
         default_factory=ScheduleSettings, description="crawl settings, as for POST /api/crawls (without `url`)"
     )
@@ -78,33 +89,11 @@ class ScheduleCreate(BaseModel):
         except ValidationError as exc:
             raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
-    @field_validator("cron")
-    @classmethod
-    def _cron_is_valid(cls, value: str) -> str:
-        return normalised_cron(value)
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone_exists(cls, value: str) -> str:
-        return known_timezone(value)
-
-
-class SchedulePreviewQuery(BaseModel):
+class SchedulePreviewQuery(CronInZone):
     model_config = ConfigDict(extra="ignore")
 
-    cron: str = CRON_FIELD
-    timezone: str = TIMEZONE_FIELD
     count: int = Field(default=NEXT_FIRES, ge=1, le=20, description="how many fire times")
-
-    @field_validator("cron")
-    @classmethod
-    def _cron_is_valid(cls, value: str) -> str:
-        return normalised_cron(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone_exists(cls, value: str) -> str:
-        return known_timezone(value)
 
 
 class SchedulePreview(BaseModel):

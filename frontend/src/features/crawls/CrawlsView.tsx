@@ -1,11 +1,12 @@
 /** /crawls: the new-crawl form and the crawl list with live status and progress. */
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "react-router";
+import { Link } from "react-router";
 import { useLiveCrawlList } from "../../api/live";
 import { crawlListQuery, crawlsOf, upsertCrawl } from "../../api/queries";
 import type { Crawl } from "../../api/types";
 import { StatusBadge } from "../../components/crawl/badges";
 import { CrawlActions } from "../../components/crawl/CrawlActions";
+import { CompareSelect, comparableWith } from "../../components/crawl/CompareSelect";
 import { ProgressBar } from "../../components/crawl/ProgressBar";
 import { DataTable, type Column } from "../../components/ui/DataTable";
 import { Empty, ErrorState, Loading } from "../../components/ui/states";
@@ -16,20 +17,10 @@ import { NewCrawlForm } from "./NewCrawlForm";
 
 /** Earlier completed crawls of the same site, to compare a completed crawl with. */
 function ComparePicker({ crawl, all }: { crawl: Crawl; all: Crawl[] }) {
-  const { t, locale } = useI18n();
-  const navigate = useNavigate();
-  const comparable = all.filter((o) => o.id !== crawl.id && o.url === crawl.url && o.status === "completed");
-  if (crawl.status !== "completed" || comparable.length === 0) return null;
-  return (
-    <select aria-label={t("crawls.compareWith")} value="" onChange={(e) => e.target.value && navigate(`/crawls/${crawl.id}/compare/${e.target.value}`)}>
-      <option value="">{t("crawls.compareWith")}</option>
-      {comparable.map((o) => (
-        <option key={o.id} value={o.id}>
-          {formatDate(o.created_at, locale)}
-        </option>
-      ))}
-    </select>
-  );
+  const { t } = useI18n();
+  const others = comparableWith(crawl, all);
+  if (crawl.status !== "completed" || others.length === 0) return null;
+  return <CompareSelect crawl={crawl} others={others} prompt={t("crawls.compareWith")} label={t("crawls.compareWith")} />;
 }
 
 function crawlColumns(t: Translate, locale: string, all: Crawl[]): Column<Crawl>[] {

@@ -1,12 +1,13 @@
 /** /crawls/{id}: live progress, key numbers, charts, exports; usable on a phone. */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { FINAL, useLiveCrawl } from "../../api/live";
 import { crawlListQuery, crawlQuery, crawlsOf } from "../../api/queries";
 import type { Crawl } from "../../api/types";
 import { SeverityBadge, StatusBadge } from "../../components/crawl/badges";
 import { CrawlActions } from "../../components/crawl/CrawlActions";
+import { CompareSelect, comparableWith } from "../../components/crawl/CompareSelect";
 import { CrawlTabs } from "../../components/crawl/CrawlTabs";
 import { ProgressBar } from "../../components/crawl/ProgressBar";
 import { BarChart } from "../../components/ui/chart/BarChart";
@@ -125,22 +126,13 @@ function CrawlSettingsSummary({ crawl }: { crawl: Crawl }) {
 }
 
 function ComparePicker({ crawl }: { crawl: Crawl }) {
-  const { t, locale } = useI18n();
-  const navigate = useNavigate();
+  const { t } = useI18n();
   const list = useInfiniteQuery(crawlListQuery());
-  const others = crawlsOf(list.data).filter((c) => c.id !== crawl.id && c.url === crawl.url && c.status === "completed");
+  const others = comparableWith(crawl, crawlsOf(list.data));
   if (!others.length) return null;
   return (
     <label className="compare-picker">
-      {t("overview.compareWith")}{" "}
-      <select value="" onChange={(e) => e.target.value && navigate(`/crawls/${crawl.id}/compare/${e.target.value}`)} data-testid="compare-picker">
-        <option value="">{t("compare.pick")}</option>
-        {others.map((o) => (
-          <option key={o.id} value={o.id}>
-            {formatDate(o.created_at, locale)}
-          </option>
-        ))}
-      </select>
+      {t("overview.compareWith")} <CompareSelect crawl={crawl} others={others} prompt={t("compare.pick")} testId="compare-picker" />
     </label>
   );
 }

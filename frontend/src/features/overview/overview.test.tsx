@@ -1,5 +1,6 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { stubEventSource } from "../../test/eventSource";
 import { crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
 
 const C = crawlFixture.id;
@@ -26,25 +27,7 @@ describe("overview", () => {
 
 describe("a running crawl", () => {
   it("moves with its event stream: fields merged at once, then re-read, and the stream closed once it ends", async () => {
-    const sources: FakeSource[] = [];
-    class FakeSource {
-      static CLOSED = 2;
-      readyState = 1;
-      onmessage: ((m: MessageEvent<string>) => void) | null = null;
-      onopen: (() => void) | null = null;
-      onerror: (() => void) | null = null;
-      constructor(readonly url: string) {
-        sources.push(this);
-      }
-      addEventListener() {}
-      close() {
-        this.readyState = 2;
-      }
-      emit(data: unknown) {
-        this.onmessage?.(new MessageEvent("message", { data: JSON.stringify(data) }));
-      }
-    }
-    vi.stubGlobal("EventSource", FakeSource);
+    const sources = stubEventSource();
     const running = { ...crawlFixture, status: "running", pages_crawled: 1, pages_discovered: 10, finished_at: null };
     let current: Record<string, unknown> = running;
     stubFetch((url) => {
