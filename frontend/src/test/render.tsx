@@ -96,3 +96,10 @@ export function pageFixture(id: number, extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+/** The issue catalogue as the api sends it, with one entry. */
+export const catalogueFixture = {
+  items: [
+    { code: "title_too_short", severity: "notice", scope: "page", threshold: null, title: "Title too short", explanation: "Short titles waste space.", fix: "Write a title of 30 to 60 characters." },
+  ],
+};

@@ -1,13 +1,8 @@
 import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { crawlFixture, json, renderAt, stubFetch } from "../../test/render";
+import { catalogueFixture, crawlFixture, json, renderAt, stubFetch } from "../../test/render";
 
 const C = crawlFixture.id;
-const catalogue = {
-  items: [
-    { code: "title_too_short", severity: "notice", scope: "page", threshold: null, title: "Title too short", explanation: "Short titles waste space.", fix: "Write a title of 30 to 60 characters." },
-  ],
-};
 
 describe("compare", () => {
   it("counts every kind of change and lists the rows with the page in the right crawl", async () => {
@@ -25,7 +20,7 @@ describe("compare", () => {
       }
       if (url.pathname === `/api/crawls/${C}`) return json(crawlFixture);
       if (url.pathname === `/api/crawls/${before}`) return json({ ...crawlFixture, id: before, created_at: "2026-11-20T08:00:00.000000+00:00" });
-      if (url.pathname === "/api/issues/catalogue") return json(catalogue);
+      if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
       return undefined;
     });
     const { container } = renderAt(`/crawls/${C}/compare/${before}`);

@@ -1,13 +1,8 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
+import { catalogueFixture, crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
 
 const C = crawlFixture.id;
-const catalogue = {
-  items: [
-    { code: "title_too_short", severity: "notice", scope: "page", threshold: null, title: "Title too short", explanation: "Short titles waste space.", fix: "Write a title of 30 to 60 characters." },
-  ],
-};
 
 describe("crawled data is hostile", () => {
   it("renders a title and h1 full of markup as text, runs nothing and adds no elements", async () => {
@@ -16,7 +11,7 @@ describe("crawled data is hostile", () => {
       if (url.pathname === `/api/crawls/${C}/pages/5`) {
         return json({ ...pageFixture(5, { title: evil, h1: [evil], meta_description: evil }), inlinks: [{ page_id: 1, url: "https://example.com/", anchor: evil, rel: null }], outlinks: [], issues: [{ code: "title_too_short", severity: "notice", title: "Title too short", details: { value: evil } }] });
       }
-      if (url.pathname === "/api/issues/catalogue") return json(catalogue);
+      if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
       return undefined;
     });
     const { container } = renderAt(`/crawls/${C}/pages/5`);
@@ -38,7 +33,7 @@ describe("page detail", () => {
         ];
         return json({ ...pageFixture(8, { url: chain[0]!.url, status_code: 301, final_url: chain[0]!.url, redirect_chain: chain }), inlinks: [], outlinks: [], issues: [] });
       }
-      if (url.pathname === "/api/issues/catalogue") return json(catalogue);
+      if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
       return undefined;
     });
     renderAt(`/crawls/${C}/pages/8`);
