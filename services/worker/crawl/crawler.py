@@ -70,7 +70,8 @@ class Crawl:
         """Fetch one claimed URL (or record it as blocked) and put the record in the batch."""
         rules = await self.politeness.robots_for(entry.url)
         if not rules.allowed(entry.url):
-            self.batch.add(records.blocked(entry), [])
+            reason = "blocked by robots.txt" if rules.parsed is not None else f"blocked: {rules.reason}"
+            self.batch.add(records.blocked(entry, reason), [])
             return
         async with self.politeness.gate_for(entry.url, rules):
             got = await fetcher.fetch(
@@ -104,6 +105,8 @@ class Crawl:
     # --- seeding -----------------------------------------------------------------------------
 
     async def _sitemap_body(self, url: str) -> tuple[int | None, bytes, str | None]:
+        if not (await self.politeness.robots_for(url)).allowed(url):
+            return None, b"", "blocked by robots.txt"  # as for Google: a disallowed sitemap is not read
         got = await fetcher.fetch(
             self.session,
             url,

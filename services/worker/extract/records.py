@@ -20,8 +20,8 @@ def _depth(entry: Entry) -> int:
     return 1 if entry.depth >= SITEMAP_DEPTH else entry.depth
 
 
-def blocked(entry: Entry) -> PageRecord:
-    """A URL robots.txt disallows: recorded, never requested."""
+def blocked(entry: Entry, reason: str = "blocked by robots.txt") -> PageRecord:
+    """A URL robots.txt disallows (or robots.txt was unavailable): recorded, never requested."""
     return PageRecord(
         id=entry.id,
         url=entry.url,
@@ -30,7 +30,7 @@ def blocked(entry: Entry) -> PageRecord:
         in_sitemap=entry.in_sitemap,
         blocked_by_robots=True,
         indexable=False,
-        indexability_reason="blocked by robots.txt",
+        indexability_reason=reason,
         crawled_at=datetime.now(UTC),
     )
 

@@ -45,6 +45,7 @@ class Fetched:
     response_time_ms: float | None = None
     size_bytes: int | None = None
     stopped_at: str | None = None  # a redirect target we did not follow (and why)
+    truncated: bool = False  # the body was longer than the cap and only its head was kept (``truncate``)
 
     @property
     def content_type(self) -> str | None:
@@ -61,11 +62,19 @@ class Fetched:
 
 
 class _TooLarge(Exception):
-    pass
+    """Over the cap; ``head`` is what was read (``decoded``: already decompressed)."""
+
+    def __init__(self, message: str, head: bytes = b"", *, decoded: bool = False) -> None:
+        super().__init__(message)
+        self.head = head
+        self.decoded = decoded
 
 
 def _decompress(body: bytes, encoding: str, cap: int) -> bytes:
-    """Decode a Content-Encoding, refusing to produce more than ``cap`` bytes (gzip bombs)."""
+    """Decode a Content-Encoding, refusing to produce more than ``cap`` bytes (gzip bombs).
+
+    ``_TooLarge.head`` carries the first ``cap`` decoded bytes for callers that keep a head.
+    """
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return body
@@ -74,7 +83,7 @@ def _decompress(body: bytes, encoding: str, cap: int) -> bytes:
         d = zlib.decompressobj(wbits)
         out = d.decompress(body, cap + 1)
         if len(out) > cap:
-            raise _TooLarge(f"decompressed body over the {cap}-byte cap")
+            raise _TooLarge(f"decompressed body over the {cap}-byte cap", out[:cap], decoded=True)
         return out
     if encoding == "br":
         decoder = brotli.Decompressor()
@@ -85,11 +94,27 @@ def _decompress(body: bytes, encoding: str, cap: int) -> bytes:
             parts.append(chunk)
             total += len(chunk)
             if total > cap:
-                raise _TooLarge(f"decompressed body over the {cap}-byte cap")
+                raise _TooLarge(f"decompressed body over the {cap}-byte cap", b"".join(parts)[:cap], decoded=True)
             if decoder.is_finished() or decoder.can_accept_more_data():
                 break
             chunk = decoder.process(b"", output_buffer_limit=cap + 1)
         return b"".join(parts)
+    raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+
+
+def _decompress_head(raw: bytes, encoding: str, cap: int) -> bytes:
+    """As much of a cut-off compressed body as decodes, at most ``cap`` bytes (a truncated read)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return raw[:cap]
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        wbits = 47 if encoding != "deflate" else (15 if raw[:1] == b"\x78" else -15)
+        return zlib.decompressobj(wbits).decompress(raw, cap)
+    if encoding == "br":
+        try:
+            return brotli.Decompressor().process(raw, output_buffer_limit=cap)[:cap]
+        except brotli.error:
+            return b""
     raise ValueError(f"unsupported Content-Encoding {encoding!r}")
 
 
@@ -118,9 +143,9 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     total = 0
     async for chunk in response.content.iter_chunked(_CHUNK):
         total += len(chunk)
-        if total > cap:
-            raise _TooLarge(f"body over the {cap}-byte cap")
         parts.append(chunk)
+        if total > cap:
+            raise _TooLarge(f"body over the {cap}-byte cap", b"".join(parts)[:cap])
     return b"".join(parts)
 
 
@@ -150,13 +175,16 @@ async def fetch(
     follow: HopPolicy | None = None,
     max_redirects: int = MAX_REDIRECTS,
     body_after_redirects: bool = False,
+    truncate: bool = False,
 ) -> Fetched:
     """GET ``url``, following redirects one hop at a time (each hop checked by ``follow``).
 
     ``read_body(result)`` decides from the final status and headers whether the body is read
     (default: HTML only). A page that redirected is recorded without its target's body (the
     target is a page of its own) unless ``body_after_redirects`` (robots.txt, sitemaps). The
-    final answer's body is capped at ``max_body_bytes`` raw and decoded.
+    final answer's body is capped at ``max_body_bytes`` raw and decoded: over it, the fetch
+    fails, or with ``truncate`` keeps the first ``max_body_bytes`` decoded bytes and sets
+    ``truncated`` (robots.txt: Google reads the head of an oversized file).
     """
     result = Fetched(url=url, final_url=url)
     started = time.perf_counter()
@@ -204,9 +232,17 @@ async def fetch(
                     length = response.headers.get("Content-Length", "")
                     result.size_bytes = int(length) if length.isdigit() else None
                     break
-                raw = await _read_capped(response, max_body_bytes)
-                result.size_bytes = len(raw)  # what came over the wire, until it is decoded
-                result.body = _decompress(raw, response.headers.get("Content-Encoding", ""), max_body_bytes)
+                encoding = response.headers.get("Content-Encoding", "")
+                try:
+                    raw = await _read_capped(response, max_body_bytes)
+                    result.size_bytes = len(raw)  # what came over the wire, until it is decoded
+                    result.body = _decompress(raw, encoding, max_body_bytes)
+                except _TooLarge as exc:
+                    if not truncate:
+                        raise
+                    # The head of a compressed body decodes to (at least) the head we keep.
+                    head = exc.head if exc.decoded else _decompress_head(exc.head, encoding, max_body_bytes)
+                    result.body, result.truncated = head, True
                 # The page's size is its HTML's (what large_page judges), not its compressed transfer.
                 result.size_bytes = len(result.body)
                 break
