@@ -45,7 +45,9 @@ async def test_five_redirects_are_followed_and_a_sixth_means_no_robots_txt(pool:
 async def test_bom_crlf_and_product_token_from_the_user_agent(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
     site: Site = await site_factory()
     _site(site)
-    body = b"\xef\xbb\xbfUser-agent: *\r\nDisallow: /a\r\n\r\nUser-agent: MyBot/2.0\r\nCrawl-delay: 0\r\nDisallow: /b\r\n"
+    body = (
+        b"\xef\xbb\xbfUser-agent: *\r\nDisallow: /a\r\n\r\nUser-agent: MyBot/2.0\r\nCrawl-delay: 0\r\nDisallow: /b\r\n"
+    )
     site.page("/robots.txt", body, content_type="text/plain")
     job = await crawl(pool, url=site.url("/"), user_agent="Mozilla/5.0 (compatible; MyBot/2.0; +https://e.com)")
     stored = await pages(pool, job)

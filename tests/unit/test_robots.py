@@ -68,8 +68,10 @@ def test_product_token_of_user_agents() -> None:
     assert robots.product_token("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == (
         "Googlebot"
     )
-    phone = ("Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Chrome/120.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")  # fmt: skip
+    phone = (
+        "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    )
     assert robots.product_token(phone) == "Googlebot"
     assert robots.product_token("  ") == "*"
 
