@@ -265,13 +265,13 @@ _ENTRIES = [
         "из вариантов адреса (параметры, слэш в конце) индексировать.",
         "Добавьте <link rel=\"canonical\" href=\"...\"> с предпочтительным абсолютным URL страницы.")),
     _e("canonical_to_non_200", "error", "site", None,
-       ("Canonical points to a non-200 URL",
-        "The canonical target redirects, fails or answers 4xx/5xx. Search engines ignore such a canonical or "
-        "index the wrong page.",
+       ("Canonical points to a broken URL",
+        "The canonical target fails or answers 4xx/5xx (a redirecting target is canonical_to_redirect). Search "
+        "engines ignore such a canonical or index the wrong page.",
         "Point the canonical at the final, live URL that answers 200."),
-       ("Canonical ведёт на URL без ответа 200",
-        "Канонический URL перенаправляет, не загружается или отвечает 4xx/5xx. Поисковик проигнорирует такой "
-        "canonical или проиндексирует не ту страницу.",
+       ("Canonical ведёт на неработающий URL",
+        "Канонический URL не загружается или отвечает 4xx/5xx (перенаправление — это canonical_to_redirect). "
+        "Поисковик проигнорирует такой canonical или проиндексирует не ту страницу.",
         "Укажите в canonical конечный рабочий URL с ответом 200.")),
     _e("canonical_to_non_indexable", "warning", "site", None,
        ("Canonical points to a noindex page",
@@ -284,10 +284,12 @@ _ENTRIES = [
         "Укажите canonical на индексируемую страницу или снимите noindex с целевой.")),
     _e("canonical_multiple", "warning", "page", None,
        ("Conflicting canonicals",
-        "The page declares several canonical URLs that disagree; search engines then ignore all of them.",
+        "The page's <head> (or its HTTP Link headers) declares several canonical URLs that disagree; search "
+        "engines then ignore all of them.",
         "Keep exactly one canonical (link element or header) per page."),
        ("Несколько разных canonical",
-        "Страница указывает несколько разных канонических URL; поисковик проигнорирует их все.",
+        "В <head> страницы (или в её HTTP-заголовках Link) несколько разных канонических URL; поисковик "
+        "проигнорирует их все.",
         "Оставьте на странице ровно один canonical (тегом или заголовком).")),
     # --- indexability --------------------------------------------------------------------------
     _e("noindex", "notice", "page", None,
@@ -480,7 +482,174 @@ _ENTRIES = [
         "Вынесите встроенные скрипты, стили и данные из HTML, разбейте длинные списки, уберите лишнюю разметку.")),
 ]  # fmt: skip
 
-CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in _ENTRIES}
+# --- exactness: canonicals, hreflang (issue 13; engineer "audit") --------------------------------
+_EXACTNESS_ENTRIES = [
+    _e("canonical_invalid", "error", "page", None,
+       ("Invalid canonical URL",
+        "The canonical link is not an http(s) URL (for example file:///..., javascript:, or text that does not "
+        "parse as a URL). Search engines ignore it, so the page has no usable canonical; the value as written is "
+        "kept in the page record (canonical_raw).",
+        "Set the canonical to the page's preferred absolute https:// URL."),
+       ("Некорректный canonical",
+        "Канонический URL не является http(s)-адресом (например, file:///..., javascript: или строка, которая не "
+        "разбирается как URL). Поисковики его игнорируют, и у страницы нет действующего canonical; значение как "
+        "есть сохранено в записи страницы (canonical_raw).",
+        "Укажите в canonical предпочтительный абсолютный https://-адрес страницы.")),
+    _e("canonical_relative", "notice", "page", None,
+       ("Relative canonical URL",
+        "The canonical is a relative URL (/page, page.html, //host/page). Google accepts it, resolving it against "
+        "the page address, but recommends absolute URLs: a relative one breaks when the page is served under "
+        "another host or path (staging, http and https, mirrors).",
+        "Write the canonical as an absolute URL with scheme and host."),
+       ("Относительный canonical",
+        "Canonical указан относительным адресом (/page, page.html, //host/page). Google его принимает, "
+        "достраивая от адреса страницы, но рекомендует абсолютные URL: относительный ломается, когда страница "
+        "доступна по другому хосту или пути (тестовый стенд, http и https, зеркала).",
+        "Укажите canonical абсолютным URL со схемой и хостом.")),
+    _e("canonical_header_mismatch", "warning", "page", None,
+       ("Canonical tag and HTTP header disagree",
+        "The <link rel=\"canonical\"> in <head> and the HTTP Link header name different URLs. Google says to use "
+        "one method; when they disagree it may ignore both.",
+        "Declare the canonical in one place only, or make both name the same URL."),
+       ("Canonical в теге и в HTTP-заголовке не совпадают",
+        "<link rel=\"canonical\"> в <head> и HTTP-заголовок Link указывают разные URL. Google советует "
+        "использовать один способ; при расхождении он может проигнорировать оба.",
+        "Оставьте canonical в одном месте или укажите в обоих один и тот же URL.")),
+    _e("canonical_outside_head", "warning", "page", None,
+       ("Canonical outside <head>",
+        "A rel=\"canonical\" link sits in <body>, or in <head> after an element that ends the head for parsers "
+        "(an <img>, an <iframe>, text). Search engines read canonicals only in <head> and HTTP headers, so this "
+        "one is ignored (and is not used by this audit either).",
+        "Move the canonical link into <head>, before any <img>, <iframe> or other body content."),
+       ("Canonical вне <head>",
+        "Ссылка rel=\"canonical\" находится в <body> или в <head> после элемента, который для парсера "
+        "завершает head (<img>, <iframe>, текст). Поисковики читают canonical только в <head> и HTTP-заголовках, "
+        "поэтому эта ссылка игнорируется (и этим аудитом тоже).",
+        "Перенесите canonical в <head>, выше любых <img>, <iframe> и другого содержимого body.")),
+    _e("canonical_to_homepage", "warning", "page", None,
+       ("Deep page canonicalised to the home page",
+        "A page other than the home page names the site's root URL as its canonical. Unless the page really "
+        "duplicates the home page, this asks search engines to drop it from the index in favour of the home page; "
+        "it is usually a template mistake.",
+        "Give each page a canonical pointing at its own preferred URL."),
+       ("Внутренняя страница канонизирована на главную",
+        "Страница, не являющаяся главной, указывает в canonical корень сайта. Если она не дублирует главную, это "
+        "просит поисковик исключить её из индекса в пользу главной; обычно это ошибка шаблона.",
+        "Укажите каждой странице canonical на её собственный предпочтительный URL.")),
+    _e("canonical_to_hreflang_alternate", "warning", "page", None,
+       ("Canonical points to another language version",
+        "The page lists itself and its canonical target as hreflang alternates of each other, yet canonicalises "
+        "to that other version. Language versions must each be canonical to themselves, or the alternates are "
+        "dropped.",
+        "Make each language version's canonical point at itself."),
+       ("Canonical ведёт на другую языковую версию",
+        "Страница указывает себя и свой canonical как hreflang-альтернативы друг друга, но канонизирована на "
+        "другую версию. Каждая языковая версия должна быть канонической сама для себя, иначе альтернативы "
+        "отбрасываются.",
+        "Укажите каждой языковой версии canonical на саму себя.")),
+    _e("canonical_to_redirect", "warning", "site", None,
+       ("Canonical points to a redirect",
+        "The canonical target redirects. Search engines may follow it, but the signal is weaker and the "
+        "redirect target, not the named URL, is what they end up considering.",
+        "Point the canonical straight at the redirect's final URL."),
+       ("Canonical ведёт на перенаправление",
+        "Канонический URL перенаправляет. Поисковик может пройти редирект, но сигнал ослабевает, и в итоге "
+        "рассматривается конечный адрес, а не указанный.",
+        "Укажите в canonical сразу конечный URL перенаправления.")),
+    _e("canonical_to_blocked", "warning", "site", None,
+       ("Canonical points to a URL blocked by robots.txt",
+        "The canonical target is disallowed by robots.txt, so search engines cannot fetch it to confirm it; the "
+        "canonical is likely ignored.",
+        "Allow the canonical target in robots.txt, or point the canonical at a crawlable URL."),
+       ("Canonical ведёт на URL, закрытый в robots.txt",
+        "Канонический URL запрещён в robots.txt, поисковик не может его загрузить и подтвердить; такой canonical, "
+        "скорее всего, будет проигнорирован.",
+        "Откройте канонический URL в robots.txt или укажите canonical на доступный адрес.")),
+    _e("canonical_chain", "warning", "site", None,
+       ("Canonical chain",
+        "The canonical target names yet another URL as its canonical (A to B, B to C). Search engines may not "
+        "follow the chain and may pick neither.",
+        "Point every page's canonical directly at the final canonical URL."),
+       ("Цепочка canonical",
+        "Канонический URL сам указывает canonical на другой адрес (A на B, B на C). Поисковик может не пройти "
+        "цепочку и не выбрать ни один из них.",
+        "Укажите в canonical каждой страницы сразу конечный канонический URL.")),
+    _e("hreflang_missing_x_default", "notice", "page", None,
+       ("hreflang without x-default",
+        "The page has hreflang alternates but none for x-default, the version for visitors whose language "
+        "matches none of the others (often a language selector or the main version).",
+        "Add <link rel=\"alternate\" hreflang=\"x-default\" href=\"...\"> to every version of the set."),
+       ("hreflang без x-default",
+        "У страницы есть hreflang-альтернативы, но нет x-default — версии для посетителей, чей язык не совпал ни "
+        "с одной из указанных (часто это выбор языка или основная версия).",
+        "Добавьте <link rel=\"alternate\" hreflang=\"x-default\" href=\"...\"> во все версии набора.")),
+    _e("hreflang_missing_self_reference", "warning", "page", None,
+       ("hreflang without a self-reference",
+        "The page lists alternate language versions but not itself. Google asks each version to list itself "
+        "and all the others; without it the set may be ignored.",
+        "Add an hreflang link to the page's own URL with its own language."),
+       ("hreflang без ссылки на себя",
+        "Страница перечисляет языковые версии, но не себя. Google требует, чтобы каждая версия указывала себя и "
+        "все остальные; иначе набор может быть проигнорирован.",
+        "Добавьте hreflang-ссылку на собственный URL страницы с её языком.")),
+    _e("hreflang_relative_url", "warning", "page", None,
+       ("Relative hreflang URL",
+        "An hreflang alternate is given as a relative URL. Google requires fully qualified URLs with the scheme "
+        "(https://...) for hreflang.",
+        "Write every hreflang href as an absolute URL."),
+       ("Относительный URL в hreflang",
+        "Альтернатива hreflang указана относительным адресом. Google требует полные URL со схемой "
+        "(https://...).",
+        "Укажите href каждой hreflang-ссылки абсолютным URL.")),
+    _e("hreflang_missing_href", "warning", "page", None,
+       ("hreflang without a usable URL",
+        "An hreflang link has no href, an empty one, or one that is not an http(s) URL, so it names no page.",
+        "Give every hreflang link the absolute URL of its language version, or remove it."),
+       ("hreflang без пригодного URL",
+        "У hreflang-ссылки нет href, он пустой или не является http(s)-адресом, поэтому она не указывает ни на "
+        "какую страницу.",
+        "Укажите в каждой hreflang-ссылке абсолютный URL её языковой версии или удалите её.")),
+    _e("hreflang_duplicate_language", "warning", "page", None,
+       ("Two URLs for one hreflang value",
+        "The page names different URLs for the same language (and region). Search engines cannot tell which one "
+        "to show and may ignore the annotations.",
+        "Keep one URL per hreflang value."),
+       ("Два URL для одного значения hreflang",
+        "Страница указывает разные URL для одного и того же языка (и региона). Поисковик не знает, какой "
+        "показывать, и может проигнорировать разметку.",
+        "Оставьте по одному URL на каждое значение hreflang.")),
+    _e("hreflang_outside_head", "warning", "page", None,
+       ("hreflang outside <head>",
+        "rel=\"alternate\" hreflang links sit in <body>, or in <head> after an element that ends the head (an "
+        "<img>, an <iframe>). Search engines read hreflang only in <head>, HTTP headers and sitemaps, so these "
+        "are ignored (by this audit too).",
+        "Move the hreflang links into <head>, before any body content."),
+       ("hreflang вне <head>",
+        "Ссылки rel=\"alternate\" hreflang находятся в <body> или в <head> после элемента, завершающего head "
+        "(<img>, <iframe>). Поисковики читают hreflang только в <head>, HTTP-заголовках и sitemap, поэтому они "
+        "игнорируются (и этим аудитом тоже).",
+        "Перенесите hreflang-ссылки в <head>, выше содержимого body.")),
+    _e("hreflang_to_noindex", "warning", "site", None,
+       ("hreflang points to a noindex page",
+        "An hreflang alternate carries noindex, so that language version cannot appear in search and the set is "
+        "broken.",
+        "Point hreflang only at indexable pages, or remove the noindex from the alternate."),
+       ("hreflang ведёт на страницу с noindex",
+        "Альтернативная версия запрещена к индексации, её нельзя показать в поиске, и набор hreflang нарушен.",
+        "Указывайте в hreflang только индексируемые страницы или снимите noindex с альтернативы.")),
+    _e("hreflang_to_non_canonical", "warning", "site", None,
+       ("hreflang points to a non-canonical URL",
+        "An hreflang alternate is canonicalised to another URL. Search engines expect hreflang to name canonical "
+        "URLs; annotations between non-canonical URLs are ignored.",
+        "Point hreflang at the canonical URL of each language version."),
+       ("hreflang ведёт на неканонический URL",
+        "Альтернативная версия канонизирована на другой URL. Поисковики ожидают в hreflang канонические адреса; "
+        "разметка между неканоническими URL игнорируется.",
+        "Указывайте в hreflang канонический URL каждой языковой версии.")),
+]  # fmt: skip
+# --- end of exactness block ---------------------------------------------------------------------
+
+CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES]}
 CODES: tuple[str, ...] = tuple(CATALOGUE)
 PAGE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "page")
 SITE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "site")

@@ -11,33 +11,12 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from shared.audit import catalogue
+from shared.audit import canonicals, catalogue, hreflang
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord
 
 _DIRECTIVE_SPLIT = re.compile(r"[\s,;]+")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-
-# ISO 639-1 languages and ISO 3166-1 alpha-2 regions (plus 419, Latin America, which search
-# engines accept). ``hreflang_invalid_code`` checks against these.
-_LANGUAGES = frozenset(
-    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
-    ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io
-    is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr
-    ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si
-    sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh
-    yi yo za zh zu""".split()  # noqa: SIM905
-)
-_REGIONS = frozenset(
-    """ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv bw
-    by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et fi fj
-    fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq
-    ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh
-    mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl
-    pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td
-    tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw 419""".split()  # noqa: SIM905
-)
-_SCRIPT = re.compile(r"^[a-z]{4}$")
 
 
 def is_html(page: PageRecord) -> bool:
@@ -101,21 +80,8 @@ def is_redirect_loop(page: PageRecord) -> bool:
 
 
 def valid_hreflang(code: str) -> bool:
-    """``x-default``, or an ISO 639-1 language with an optional script and ISO 3166-1 region."""
-    if "_" in code:  # en_US is a common mistake: hreflang separates with a hyphen
-        return False
-    value = code.strip().lower()
-    if value == "x-default":
-        return True
-    parts = value.split("-")
-    if not parts or parts[0] not in _LANGUAGES or len(parts) > 3:
-        return False
-    rest = parts[1:]
-    if rest and _SCRIPT.match(rest[0]):
-        rest = rest[1:]
-    if len(rest) > 1:
-        return False
-    return not rest or rest[0] in _REGIONS
+    """``x-default``, or an ISO 639-1 language with an optional script and ISO 3166-1 region (``hreflang``)."""
+    return hreflang.problem(code) is None
 
 
 def _issue(page: PageRecord, code: str, **details: Any) -> dict[str, Any]:
@@ -174,17 +140,7 @@ def _title_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
 
 
 def _head_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    canonicals = {c.strip() for c in page.canonicals if c.strip()}
-    if page.canonical:
-        canonicals.add(page.canonical.strip())
-    if not canonicals:
-        out.append(_issue(page, "canonical_missing"))
-    elif len(canonicals) > 1:
-        out.append(_issue(page, "canonical_multiple", canonicals=sorted(canonicals)))
-    invalid = sorted({h.lang for h in page.hreflang if not valid_hreflang(h.lang)})
-    if invalid:
-        out.append(_issue(page, "hreflang_invalid_code", codes=invalid))
+    out = canonicals.page_rules(page) + hreflang.page_rules(page)
     if not (page.lang or "").strip():
         out.append(_issue(page, "html_lang_missing"))
     if not (page.viewport or "").strip():

@@ -7,43 +7,18 @@ a server-side cursor and grouped per page as they stream.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from shared.audit import catalogue, duplicates
+from shared.audit import canonicals, catalogue, duplicates, hreflang, queries
 from shared.model.crawlsettings import Thresholds
 
 MAX_DETAIL_ITEMS = 10  # a page's details list this many examples, plus the total count
 
-# The page answered 200 itself (no redirect, no error); CONTENT adds "and is HTML".
-OK = "{p}.status_code = 200 AND {p}.error IS NULL AND NOT {p}.blocked_by_robots AND {p}.redirect_chain = '[]'::jsonb"
-CONTENT = OK + " AND {p}.content_type ILIKE '%html%'"
-REDIRECTS = "({p}.redirect_chain <> '[]'::jsonb OR {p}.status_code BETWEEN 300 AND 399)"
-NOINDEX = (
-    "(coalesce({p}.meta_robots, '') || ',' || coalesce({p}.x_robots_tag, ''))"
-    " ~* '(^|[\\s,:;])(noindex|none)([\\s,;]|$)'"
-)
-
-
-def _ok(p: str) -> str:
-    return OK.format(p=p)
-
-
-def _content(p: str) -> str:
-    return CONTENT.format(p=p)
-
-
-def _redirects(p: str) -> str:
-    return REDIRECTS.format(p=p)
-
-
-def _noindex(p: str) -> str:
-    return NOINDEX.format(p=p)
+_ok, _content, _redirects = queries.ok, queries.content, queries.redirects
 
 
 # A link target is broken when it (or where it redirects to) fails or answers 4xx/5xx.
@@ -80,28 +55,6 @@ _GROUP_KEYS = {
     "h1_duplicate": "lower(btrim(p.h1[1]))",
 }
 
-_CANONICALS = f"""
-SELECT s.id, s.canonical, t.status_code, t.error, {_redirects("t")} AS redirects, {_ok("t")} AS ok,
-       {_noindex("t")} AS noindex
-FROM pages s JOIN pages t ON t.crawl_id = s.crawl_id AND t.url = s.canonical
-WHERE s.crawl_id = $1 AND {_content("s")} AND s.canonical IS NOT NULL AND s.canonical <> s.url
-      AND NOT t.blocked_by_robots
-ORDER BY s.id
-"""
-
-_HREFLANG = f"""
-WITH alt AS (
-    SELECT s.id AS source_id, s.url AS source_url, h->>'url' AS target_url, h->>'lang' AS lang
-    FROM pages s CROSS JOIN LATERAL jsonb_array_elements(s.hreflang) h
-    WHERE s.crawl_id = $1 AND {_content("s")} AND s.hreflang <> '[]'::jsonb
-)
-SELECT a.source_id, a.target_url, a.lang, t.status_code, {_content("t")} AS ok,
-       EXISTS (SELECT 1 FROM jsonb_array_elements(t.hreflang) b WHERE b->>'url' = a.source_url) AS returns
-FROM alt a JOIN pages t ON t.crawl_id = $1 AND t.url = a.target_url
-WHERE a.target_url <> a.source_url AND NOT t.blocked_by_robots
-ORDER BY a.source_id
-"""
-
 # Reached by a followed link: some other page links to it, or to a URL that redirects to it.
 # The start URL (and where it redirects) is reached by definition.
 _ORPHANS = f"""
@@ -133,13 +86,7 @@ def _issue(page_id: int, code: str, **details: Any) -> dict[str, Any]:
     return {"page_id": page_id, "code": code, "severity": catalogue.severity_of(code), "details": details}
 
 
-async def _stream(conn: asyncpg.Connection, sql: str, *args: Any) -> AsyncIterator[asyncpg.Record]:
-    """Rows of ``sql`` through a server-side cursor (flat memory on big crawls)."""
-    # a cursor needs a transaction; inside the caller's, a savepoint is not needed either
-    context = contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction(readonly=True)
-    async with context:
-        async for row in conn.cursor(sql, *args, prefetch=2000):
-            yield row
+_stream = queries.stream
 
 
 async def link_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -184,36 +131,6 @@ async def group_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[di
     for code, key in _GROUP_KEYS.items():
         async for row in _stream(conn, _GROUPS.replace("{key}", key), crawl_id):
             out.append(_issue(row["id"], code, value=row["k"], count=row["n"], example_url=row["other_url"]))
-    return out
-
-
-async def canonical_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
-    """``canonical_to_non_200`` and ``canonical_to_non_indexable`` (targets that were crawled)."""
-    out: list[dict[str, Any]] = []
-    async for row in _stream(conn, _CANONICALS, crawl_id):
-        if not row["ok"]:
-            out.append(
-                _issue(row["id"], "canonical_to_non_200", canonical=row["canonical"], status_code=row["status_code"],
-                       error=row["error"])
-            )  # fmt: skip
-        elif row["noindex"]:
-            out.append(_issue(row["id"], "canonical_to_non_indexable", canonical=row["canonical"]))
-    return out
-
-
-async def hreflang_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
-    """``hreflang_missing_return`` and ``hreflang_to_non_200``, one issue per source page."""
-    missing: dict[int, list[str]] = {}
-    failing: dict[int, list[dict[str, Any]]] = {}
-    async for row in _stream(conn, _HREFLANG, crawl_id):
-        if not row["ok"]:
-            failing.setdefault(row["source_id"], []).append(
-                {"url": row["target_url"], "lang": row["lang"], "status_code": row["status_code"]}
-            )
-        elif not row["returns"]:
-            missing.setdefault(row["source_id"], []).append(row["target_url"])
-    out = [_issue(pid, "hreflang_missing_return", urls=urls[:MAX_DETAIL_ITEMS]) for pid, urls in missing.items()]
-    out += [_issue(pid, "hreflang_to_non_200", targets=t[:MAX_DETAIL_ITEMS]) for pid, t in failing.items()]
     return out
 
 
@@ -268,8 +185,8 @@ async def evaluate(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Th
     """Every site-wide issue of the crawl."""
     out = await link_issues(conn, crawl_id)
     out += await group_issues(conn, crawl_id)
-    out += await canonical_issues(conn, crawl_id)
-    out += await hreflang_issues(conn, crawl_id)
+    out += await canonicals.site_rules(conn, crawl_id)
+    out += await hreflang.site_rules(conn, crawl_id)
     out += await duplicate_issues(conn, crawl_id, thresholds)
     out += await structure_issues(conn, crawl_id)
     return out

@@ -203,8 +203,9 @@ _PAGE_COLUMNS = (
     "id", "crawl_id", "url", "final_url", "status_code", "error", "redirect_chain", "content_type", "charset",
     "size_bytes", "response_time_ms", "ttfb_ms", "depth", "referrer", "blocked_by_robots", "indexable",
     "indexability_reason", "title", "title_length", "title_count", "meta_description",
-    "meta_description_length", "h1", "h2", "canonical", "canonicals", "meta_robots", "x_robots_tag",
-    "hreflang", "lang", "viewport", "meta_refresh", "word_count", "content_hash", "simhash",
+    "meta_description_length", "h1", "h2", "canonical", "canonicals", "canonical_raw", "canonical_links",
+    "meta_robots", "x_robots_tag", "hreflang", "hreflang_outside_head", "lang", "viewport", "meta_refresh",
+    "word_count", "content_hash", "simhash",
     "outlinks_count", "external_links_count", "images_count", "images_missing_alt", "mixed_content_count",
     "structured_data_types", "open_graph", "in_sitemap", "crawled_at",
 )  # fmt: skip
@@ -217,7 +218,8 @@ _INSERT_PAGE = (
 
 
 _STORED_IDS = "SELECT id FROM pages WHERE id = ANY($1::bigint[])"
-_MODEL_LIST_COLUMNS = frozenset({"redirect_chain", "hreflang"})  # lists of models, stored as JSON objects
+# lists of models, stored as JSON objects
+_MODEL_LIST_COLUMNS = frozenset({"redirect_chain", "hreflang", "canonical_links"})
 
 
 def _page_row(page: PageRecord, crawl_id: uuid.UUID) -> tuple[Any, ...]:

@@ -16,8 +16,22 @@ class RedirectHop(BaseModel):
 
 
 class Hreflang(BaseModel):
+    """One hreflang alternate: the value as written, the resolved URL ("" when the href is missing or
+    not http(s)), the href as written (None when the element has none) and where it was found."""
+
     lang: str
     url: str
+    href: str | None = None
+    source: str = "head"  # "head" | "header"
+
+
+class LinkElement(BaseModel):
+    """A canonical link as written (``href``), resolved (``url``: None when it is not an http(s)
+    URL), and where it was found: ``head``, ``header`` (HTTP Link) or ``body`` (ignored by Google)."""
+
+    href: str
+    url: str | None = None
+    source: str = "head"
 
 
 class Link(BaseModel):
@@ -60,9 +74,14 @@ class PageRecord(BaseModel):
     h2: list[str] = Field(default_factory=list)
     canonical: str | None = None
     canonicals: list[str] = Field(default_factory=list)
+    canonical_raw: str | None = Field(
+        default=None, description="the first canonical (HTTP Link header, else <head>) as written, valid or not"
+    )
+    canonical_links: list[LinkElement] = Field(default_factory=list)
     meta_robots: str | None = None
     x_robots_tag: str | None = None
     hreflang: list[Hreflang] = Field(default_factory=list)
+    hreflang_outside_head: int = 0
     lang: str | None = None
     viewport: str | None = None
     meta_refresh: str | None = None

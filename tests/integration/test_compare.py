@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 
@@ -19,8 +20,10 @@ from tests.integration.crawlharness import crawl
 from tests.sites import Site
 
 
-def clean_page(path: str, title: str, links: list[str], *, description: bool = True, seed: int = 0) -> str:
-    """An HTML page no audit rule flags (distinct text, lengths in range, links out)."""
+def clean_page(
+    path: str, title: str, links: list[str], *, description: bool = True, seed: int = 0, base: str = ""
+) -> str:
+    """An HTML page no audit rule flags (distinct text, lengths in range, links out, absolute canonical)."""
     rng = random.Random(f"{path}-{seed}")
     words = " ".join(
         f"{rng.choice(['lorem', 'ipsum', 'dolor', 'amet', 'sit'])}{rng.randrange(10**6)}" for _ in range(260)
@@ -35,7 +38,7 @@ def clean_page(path: str, title: str, links: list[str], *, description: bool = T
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{meta}'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="canonical" href="{path}"></head><body><h1>Heading of {path}</h1>'
+        f'<link rel="canonical" href="{base}{path}"></head><body><h1>Heading of {path}</h1>'
         f"<nav>{anchors}</nav><p>{words}</p></body></html>"
     )
 
@@ -59,17 +62,18 @@ async def _all(conn: asyncpg.Connection, a: uuid.UUID, b: uuid.UUID, kind: str) 
 
 async def test_second_crawl_diff_is_exactly_what_changed(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
     site: Site = await site_factory()
-    site.page("/", clean_page("/", "Home of the comparison test site", ["/a", "/b", "/c"]))
-    site.page("/a", clean_page("/a", "Alpha: the first article of the site", ["/"]))
-    site.page("/b", clean_page("/b", "Beta: the second article of the site", ["/", "/e"]))
-    site.page("/c", clean_page("/c", "Gamma: a page that will be removed", ["/"], description=False))
-    site.page("/e", clean_page("/e", "Epsilon: a page whose link will break", ["/"]))
+    page = functools.partial(clean_page, base=site.url(""))
+    site.page("/", page("/", "Home of the comparison test site", ["/a", "/b", "/c"]))
+    site.page("/a", page("/a", "Alpha: the first article of the site", ["/"]))
+    site.page("/b", page("/b", "Beta: the second article of the site", ["/", "/e"]))
+    site.page("/c", page("/c", "Gamma: a page that will be removed", ["/"], description=False))
+    site.page("/e", page("/e", "Epsilon: a page whose link will break", ["/"]))
     first = await _crawl_and_complete(pool, site.url("/"))
 
-    site.page("/", clean_page("/", "Home of the comparison test site", ["/a", "/b", "/d"]))  # /c unlinked, /d new
+    site.page("/", page("/", "Home of the comparison test site", ["/a", "/b", "/d"]))  # /c unlinked, /d new
     del site._static["/c"]
-    site.page("/a", clean_page("/a", "Alpha: the first article, now renamed", ["/"]))  # title edited
-    site.page("/d", clean_page("/d", "Delta: a page added after the first crawl", ["/"]))
+    site.page("/a", page("/a", "Alpha: the first article, now renamed", ["/"]))  # title edited
+    site.page("/d", page("/d", "Delta: a page added after the first crawl", ["/"]))
     del site._static["/e"]  # /b still links to it: now a broken link
     second = await _crawl_and_complete(pool, site.url("/"))
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from tests.sites import defects_exactness
 from tests.sites.server import Site
 
 NOT_OVER_HTTP = frozenset({"mixed_content"})
@@ -58,13 +59,23 @@ def html(
     lang: str | None = "en",
     viewport: bool = True,
     robots: str | None = None,
-    hreflang: list[tuple[str, str]] | None = None,
+    hreflang: list[tuple[str, str | None]] | None = None,
     links: list[str] | None = None,
     body: str | None = None,
     images: str = '<img src="/pic.png" alt="A cup of tea">',
     head_extra: str = "",
+    body_extra: str = "",
+    base: str = "",
 ) -> str:
-    """A clean page at ``path``; every argument can introduce one defect ("" means the clean default)."""
+    """A clean page at ``path``; every argument can introduce one defect ("" means the clean default).
+
+    Canonical and hreflang URLs starting with ``/`` are made absolute with ``base`` (the site's
+    origin), as a clean page writes them; ``rel:/x`` keeps ``/x`` relative on purpose.
+    """
+
+    def absolute(url: str) -> str:
+        return url[4:] if url.startswith("rel:") else (base + url if url.startswith("/") else url)
+
     titles = [f"Tea shop page {path[:30]}: a clear title"] if title == "" else title
     titles = [titles] if isinstance(titles, str) else (titles or [])
     description = (
@@ -81,21 +92,24 @@ def html(
         head += '<meta name="viewport" content="width=device-width, initial-scale=1">'
     if robots:
         head += f'<meta name="robots" content="{robots}">'
-    head += "".join(f'<link rel="canonical" href="{c}">' for c in canonicals)
-    head += "".join(f'<link rel="alternate" hreflang="{code}" href="{url}">' for code, url in hreflang or [])
+    head += "".join(f'<link rel="canonical" href="{absolute(c)}">' for c in canonicals)
+    head += "".join(
+        f'<link rel="alternate" hreflang="{code}"' + ("" if url is None else f' href="{absolute(url)}"') + ">"
+        for code, url in hreflang or []
+    )
     lang_attr = f' lang="{lang}"' if lang else ""
     anchors = " ".join(f'<a href="{link}">Go to {link}</a>' for link in (["/"] if links is None else links))
     headings = "".join(f"<h1>{h}</h1>" for h in ([f"Heading for {path}"] if h1 is None else h1))
     text = words(path) if body is None else body
     return (
         f'<!doctype html><html{lang_attr}><head><meta charset="utf-8">{head}{head_extra}</head>'
-        f"<body>{headings}<nav>{anchors}</nav>{images}<p>{text}</p></body></html>"
+        f"<body>{headings}<nav>{anchors}</nav>{images}<p>{text}</p>{body_extra}</body></html>"
     )
 
 
 async def _slow(request: web.Request) -> web.StreamResponse:
     await asyncio.sleep(SLOW_SECONDS)
-    return web.Response(text=html("/slow"), content_type="text/html")
+    return web.Response(text=html("/slow", base=str(request.url.origin())), content_type="text/html")
 
 
 async def _truncated(request: web.Request) -> web.StreamResponse:
@@ -112,9 +126,11 @@ def build(site: Site) -> dict[str, set[str]]:
     """Serve the defect site on ``site``; return path -> the codes the audit must report."""
     expected: dict[str, set[str]] = {}
     home_links: list[str] = []
+    base = site.url("")
 
-    def page(path: str, codes: set[str], linked: bool = True, **kwargs: object) -> None:
-        site.page(path, html(path, **kwargs))  # type: ignore[arg-type]
+    def page(path: str, codes: set[str], linked: bool = True, headers: dict[str, str] | None = None,
+             **kwargs: object) -> None:  # fmt: skip
+        site.page(path, html(path, base=base, **kwargs), headers=headers)  # type: ignore[arg-type]
         expected[path] = codes
         if linked:
             home_links.append(path)
@@ -127,6 +143,7 @@ def build(site: Site) -> dict[str, set[str]]:
                      "зелёный чай правильно.", body=words("кириллица") + " чай заварка вода")  # fmt: skip
     legacy = html(
         "/windows-1251",
+        base=base,
         title="Чайный магазин: классические сорта и посуда для чая",  # 51 characters, 51 bytes here
         description="Старая страница в кодировке windows-1251: длины считаются в символах, а не в байтах, "
         "и кириллица читается правильно.",
@@ -136,8 +153,9 @@ def build(site: Site) -> dict[str, set[str]]:
     site.page("/windows-1251", legacy.encode("cp1251"), content_type="text/html; charset=windows-1251")
     expected["/windows-1251"] = set()
     home_links.append("/windows-1251")
-    page("/en/tea", set(), lang="en", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
-    page("/ru/tea", set(), lang="ru", hreflang=[("en", "/en/tea"), ("ru", "/ru/tea")])
+    tea = [("en", "/en/tea"), ("ru", "/ru/tea"), ("x-default", "/en/tea")]
+    page("/en/tea", set(), lang="en", hreflang=tea)
+    page("/ru/tea", set(), lang="ru", hreflang=tea)
 
     # responses and redirects, reached from one hub page whose links therefore are broken / redirected
     site.redirect("/redirect-once", "/clean-1", status=301)
@@ -184,13 +202,13 @@ def build(site: Site) -> dict[str, set[str]]:
 
     # canonicals and indexability
     page("/no-canonical", {"canonical_missing"}, canonical=None)
-    page("/canonical-to-redirect", {"canonical_to_non_200"}, canonical="/redirect-once")
+    page("/canonical-to-redirect", {"canonical_to_redirect"}, canonical="/redirect-once")
     page("/canonical-to-404", {"canonical_to_non_200"}, canonical="/gone")
     page("/canonical-to-noindex", {"canonical_to_non_indexable"}, canonical="/noindex-page")
     page("/canonical-conflict", {"canonical_multiple"}, canonical=["/canonical-conflict", "/clean-1"])
     page("/noindex-page", {"noindex"}, robots="noindex, follow")
     page("/nofollow-page", {"nofollow_page"}, robots="index, nofollow")
-    site.page("/x-robots-noindex", html("/x-robots-noindex"), headers={"X-Robots-Tag": "noindex"})
+    site.page("/x-robots-noindex", html("/x-robots-noindex", base=base), headers={"X-Robots-Tag": "noindex"})
     expected["/x-robots-noindex"] = {"noindex"}
     home_links.append("/x-robots-noindex")
     site.page("/robots.txt", f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap.xml')}\n",
@@ -200,10 +218,20 @@ def build(site: Site) -> dict[str, set[str]]:
 
     # hreflang
     page(
-        "/hreflang-no-return", {"hreflang_missing_return"}, hreflang=[("en", "/hreflang-no-return"), ("de", "/clean-2")]
+        "/hreflang-no-return",
+        {"hreflang_missing_return"},
+        hreflang=[("en", "/hreflang-no-return"), ("de", "/clean-2"), ("x-default", "/hreflang-no-return")],
     )
-    page("/hreflang-to-404", {"hreflang_to_non_200"}, hreflang=[("en", "/hreflang-to-404"), ("de", "/gone")])
-    page("/hreflang-bad-code", {"hreflang_invalid_code"}, hreflang=[("en-UK", "/hreflang-bad-code")])
+    page(
+        "/hreflang-to-404",
+        {"hreflang_to_non_200"},
+        hreflang=[("en", "/hreflang-to-404"), ("de", "/gone"), ("x-default", "/hreflang-to-404")],
+    )
+    page(
+        "/hreflang-bad-code",
+        {"hreflang_invalid_code"},
+        hreflang=[("en-UK", "/hreflang-bad-code"), ("x-default", "/hreflang-bad-code")],
+    )
     page("/no-lang", {"html_lang_missing"}, lang=None)
     page("/no-viewport", {"viewport_missing"}, viewport=False)
 
@@ -243,9 +271,12 @@ def build(site: Site) -> dict[str, set[str]]:
     page("/under_score", {"url_underscore"})
     page(LONG_PATH, {"url_too_long"})
 
+    # each engineer's block of defects (one module each, so that changes stay apart)
+    defects_exactness.build(site, page, expected, home_links)
+
     # the start page links to everything above; a site crawled over http: one http_page, here
     home_links.insert(0, "/links-hub")
     anchors = [quote(p) for p in home_links]
-    site.page("/", html("/", title="The tea shop: teas, kettles and advice", links=anchors))
+    site.page("/", html("/", title="The tea shop: teas, kettles and advice", links=anchors, base=base))
     expected["/"] = {"http_page"}
     return expected

@@ -148,7 +148,8 @@ def generated_site(site: Site, pages: int, *, links: int = 20, words: int = 300)
         body = (
             f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page number {i} of the site</title>'
             f'<meta name="description" content="Description of page {i}, long enough to pass the check.">'
-            f'<meta name="viewport" content="width=device-width"><link rel="canonical" href="/p/{i}"></head>'
+            f'<meta name="viewport" content="width=device-width">'
+            f'<link rel="canonical" href="{request.url.origin()}/p/{i}"></head>'
             f"<body><h1>Heading {i}</h1><ul>{anchors}</ul><p>{filler} unique{i}</p></body></html>"
         )
         return web.Response(text=body, content_type="text/html")

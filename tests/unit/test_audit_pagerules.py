@@ -9,10 +9,11 @@ import pytest
 
 from shared.audit import audit, catalogue
 from shared.model.crawlsettings import Thresholds
-from shared.model.pages import Hreflang, Link, PageRecord, RedirectHop
+from shared.model.pages import Hreflang, Link, LinkElement, PageRecord, RedirectHop
 
 T = Thresholds()
 URL = "https://example.com/clean-page"
+EN = "https://example.com/en/clean-page"
 
 
 def clean(**changes: Any) -> PageRecord:
@@ -35,7 +36,11 @@ def clean(**changes: Any) -> PageRecord:
         "h2": ["Раздел"],
         "canonical": URL,
         "canonicals": [URL],
-        "hreflang": [Hreflang(lang="ru", url=URL), Hreflang(lang="en-GB", url="https://example.com/en/clean-page")],
+        "hreflang": [
+            Hreflang(lang="ru", url=URL, href=URL),
+            Hreflang(lang="en-GB", url=EN, href=EN),
+            Hreflang(lang="x-default", url=EN, href=EN),
+        ],
         "lang": "ru",
         "viewport": "width=device-width, initial-scale=1",
         "word_count": 450,
@@ -112,7 +117,8 @@ FIRES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("noindex", {"meta_robots": "noindex, follow", "indexable": False}, set()),
     ("nofollow_page", {"x_robots_tag": "googlebot: nofollow"}, set()),
     ("blocked_by_robots", {"blocked_by_robots": True, "status_code": None, "content_type": None}, set()),
-    ("hreflang_invalid_code", {"hreflang": [Hreflang(lang="en-UK", url=URL)]}, set()),
+    ("hreflang_invalid_code", {"hreflang": [Hreflang(lang="en-UK", url=URL, href=URL),
+                                            Hreflang(lang="x-default", url=URL, href=URL)]}, set()),
     ("html_lang_missing", {"lang": None}, set()),
     ("thin_content", {"word_count": 120}, set()),
     ("image_missing_alt", {"images_missing_alt": 3}, set()),
@@ -129,6 +135,34 @@ FIRES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("url_too_long", {"url": "https://example.com/" + "a" * 100, "canonical": None, "canonicals": []},
      {"canonical_missing"}),
     ("large_page", {"size_bytes": 3 * 1024 * 1024}, set()),
+]  # fmt: skip
+
+# --- exactness: canonicals and hreflang (issue 13) ------------------------------------------------
+_HOME = "https://example.com/"
+_ALTS = [Hreflang(lang="ru", url=URL, href=URL), Hreflang(lang="x-default", url=EN, href=EN)]
+FIRES += [
+    ("canonical_invalid", {"canonical": None, "canonicals": [], "canonical_raw": "file:///usr/share/doc/x.html",
+                           "canonical_links": [LinkElement(href="file:///usr/share/doc/x.html", url=None)]}, set()),
+    ("canonical_relative", {"canonical_links": [LinkElement(href="/clean-page", url=URL)]}, set()),
+    ("canonical_multiple", {"canonicals": [URL, EN], "canonical_links": [LinkElement(href=URL, url=URL),
+                                                                         LinkElement(href=EN, url=EN)]}, set()),
+    ("canonical_header_mismatch", {"canonical_links": [LinkElement(href=URL, url=URL, source="header"),
+                                                       LinkElement(href=EN, url=EN)]}, set()),
+    ("canonical_outside_head", {"canonical_links": [LinkElement(href=URL, url=URL),
+                                                    LinkElement(href=EN, url=EN, source="body")]}, set()),
+    ("canonical_outside_head", {"canonical": None, "canonicals": [],  # a body canonical alone is no canonical
+                                "canonical_links": [LinkElement(href=URL, url=URL, source="body")]},
+     {"canonical_missing"}),
+    ("canonical_to_homepage", {"canonical": _HOME, "canonicals": [_HOME], "indexable": False}, set()),
+    ("canonical_to_hreflang_alternate", {"canonical": EN, "canonicals": [EN], "indexable": False}, set()),
+    ("hreflang_missing_x_default", {"hreflang": _ALTS[:1] + [Hreflang(lang="en", url=EN, href=EN)]}, set()),
+    ("hreflang_missing_self_reference", {"hreflang": _ALTS[1:] + [Hreflang(lang="en", url=EN, href=EN)]}, set()),
+    ("hreflang_relative_url", {"hreflang": [*_ALTS, Hreflang(lang="en", url=EN, href="/en/clean-page")]}, set()),
+    ("hreflang_missing_href", {"hreflang": [*_ALTS, Hreflang(lang="en", url="", href=None)]}, set()),
+    ("hreflang_missing_href", {"hreflang": [*_ALTS, Hreflang(lang="en", url="", href="mailto:a@b")]}, set()),
+    ("hreflang_duplicate_language", {"hreflang": [*_ALTS, Hreflang(lang="RU", url=EN, href=EN)]}, set()),
+    ("hreflang_outside_head", {"hreflang_outside_head": 2}, set()),
+    ("hreflang_invalid_code", {"hreflang": [*_ALTS, Hreflang(lang=" en", url=EN, href=EN)]}, set()),
 ]  # fmt: skip
 
 
@@ -158,8 +192,16 @@ QUIET: list[tuple[str, dict[str, Any]]] = [
     ("uppercase only in the query", {"url": URL + "?Page=2", "canonical": URL}),
     ("two canonicals that agree", {"canonicals": [URL, URL]}),
     ("empty alt counted as present", {"images_count": 3, "images_missing_alt": 0}),
-    ("x-default and zh-Hant-TW", {"hreflang": [Hreflang(lang="x-default", url=URL),
-                                               Hreflang(lang="zh-Hant-TW", url=URL)]}),
+    ("x-default and zh-Hant-TW", {"hreflang": [Hreflang(lang="x-default", url=URL, href=URL),
+                                               Hreflang(lang="zh-Hant-TW", url=URL, href=URL)]}),
+    ("one URL for two languages", {"hreflang": [Hreflang(lang="x-default", url=URL, href=URL),
+                                                Hreflang(lang="en", url=URL, href=URL)]}),
+    ("canonical to the home page from the home page", {"url": "https://example.com/", "final_url": None,
+                                                       "canonical": "https://example.com/?utm=1",
+                                                       "canonicals": ["https://example.com/?utm=1"],
+                                                       "indexable": False, "hreflang": []}),
+    ("canonical tag and header that agree", {"canonical_links": [
+        LinkElement(href=URL, url=URL), LinkElement(href=URL, url=URL, source="header")]}),
     ("http resources on an http page", {"url": "http://example.com/clean-page", "canonical": None, "canonicals":
                                         ["http://example.com/clean-page"], "mixed_content_count": 2}),
     ("thin but noindex", {"word_count": 10, "meta_robots": "noindex", "indexable": False}),
@@ -220,9 +262,10 @@ def test_stored_thresholds_an_older_version_allowed_fall_back_to_defaults() -> N
 
 @pytest.mark.parametrize(
     ("code", "valid"),
-    [("en", True), ("EN-gb", True), ("es-419", True), ("zh-Hans", True), ("zh-Hant-TW", True), ("x-default", True),
-     ("uk", True), ("en-UK", False), ("en_US", False), ("english", False), ("", False), ("ru-RU-extra", False),
-     ("xx", False)],
+    [("en", True), ("EN-gb", True), ("zh-Hans", True), ("zh-Hant-TW", True), ("x-default", True), ("X-Default", True),
+     ("uk", True), ("se", True), ("en-UK", False), ("en_US", False), ("english", False), ("", False),
+     ("ru-RU-extra", False), ("xx", False), (" en", False), ("en ", False), ("es-419", False), ("eng", False),
+     ("jp", False), ("zh-Xxxx", False), ("iw", False)],
 )  # fmt: skip
 def test_hreflang_codes(code: str, valid: bool) -> None:
     from shared.audit import pagerules

@@ -38,8 +38,8 @@ def test_every_field_of_a_rich_page() -> None:
     assert out.meta_description == "A page about things"
     assert out.meta_robots == "noindex, follow" and out.viewport == "width=device-width"
     assert out.open_graph == {"og:title": "OG title"} and out.meta_refresh == "5; url=/next"
-    assert out.canonicals == ["https://site.test/canon"]
-    assert [(h.lang, h.url) for h in out.hreflang] == [("en", "https://site.test/en/")]
+    assert [(c.href, c.url, c.source) for c in out.canonical_links] == [("/canon", "https://site.test/canon", "head")]
+    assert [(h.lang, h.url, h.href) for h in out.hreflang] == [("en", "https://site.test/en/", "https://site.test/en/")]
     assert out.lang == "ru-RU" and out.h1 == ["Main heading"] and out.h2 == ["Sub one", "Sub two"]
     assert out.structured_data_types == ["Organization", "Product", "Thing"]
     links = {(link.url, link.anchor, link.rel, link.internal) for link in out.links}
@@ -54,6 +54,25 @@ def test_every_field_of_a_rich_page() -> None:
     assert out.mixed_content_count == 2  # the http stylesheet and the http image
     assert out.word_count == 17  # Main heading, Sub one, Sub two, Some body text here, Other ext m j t proto top
     assert out.content_hash is not None and out.simhash is not None
+
+
+def test_canonical_and_hreflang_count_only_in_the_head() -> None:
+    """A body canonical is kept as such (and ignored); an <img> in <head> ends the head for what follows."""
+    html = """<html><head><title>t</title>
+      <link rel="canonical" href="file:///usr/share/doc/python3.11/html/index.html">
+      <link rel="alternate" hreflang=" en " href="/en/"><link rel="alternate" hreflang="de">
+      <img src="pixel.gif"><link rel="canonical" href="https://elsewhere.test/">
+      <link rel="alternate" hreflang="fr" href="https://site.test/fr/">
+    </head><body><link rel="canonical" href="/body-canonical"></body></html>"""
+    out = extract.extract(html, URL, _internal)
+    assert [(c.href, c.url, c.source) for c in out.canonical_links] == [
+        ("file:///usr/share/doc/python3.11/html/index.html", None, "head"),
+        ("https://elsewhere.test/", "https://elsewhere.test/", "body"),  # after the <img>: body for Google too
+        ("/body-canonical", "https://site.test/body-canonical", "body"),
+    ]
+    assert [(h.lang, h.url, h.href) for h in out.hreflang] == [(" en ", "https://site.test/en/", "/en/"),
+                                                               ("de", "", None)]  # fmt: skip
+    assert out.hreflang_outside_head == 1
 
 
 def test_base_href_resolves_links_and_a_bad_base_is_ignored() -> None:

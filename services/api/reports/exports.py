@@ -56,7 +56,8 @@ XLSX_MAX_CELL = 32_767
 PAGE_COLUMNS = (
     "url", "final_url", "status_code", "error", "redirect_chain", "content_type", "size_bytes",
     "response_time_ms", "depth", "indexable", "indexability_reason", "title", "title_length",
-    "meta_description", "meta_description_length", "h1", "h2", "canonical", "meta_robots", "x_robots_tag",
+    "meta_description", "meta_description_length", "h1", "h2", "canonical", "canonical_raw", "meta_robots",
+    "x_robots_tag",
     "hreflang", "lang", "word_count", "content_hash", "near_duplicate_of_url", "near_duplicate_similarity",
     "inlinks_count", "outlinks_count", "external_links_count", "images_count", "images_missing_alt",
     "structured_data_types", "in_sitemap", "issues_count", "crawled_at",

@@ -46,6 +46,7 @@ class Page(BaseModel):
     h1: list[str]
     h2: list[str]
     canonical: str | None
+    canonical_raw: str | None = Field(description="the canonical as written, valid or not (e.g. a file:// URL)")
     meta_robots: str | None
     x_robots_tag: str | None
     hreflang: list[Hreflang]
@@ -124,7 +125,8 @@ class PagesQuery(BaseModel):
 
 _PAGE_COLUMNS = """p.id, p.url, p.final_url, p.status_code, p.error, p.redirect_chain, p.content_type, p.size_bytes,
     p.response_time_ms, p.depth, p.blocked_by_robots, p.indexable, p.indexability_reason, p.title, p.title_length,
-    p.meta_description, p.meta_description_length, p.h1, p.h2, p.canonical, p.meta_robots, p.x_robots_tag,
+    p.meta_description, p.meta_description_length, p.h1, p.h2, p.canonical, p.canonical_raw, p.meta_robots,
+    p.x_robots_tag,
     p.hreflang, p.lang, p.word_count, p.content_hash, p.inlinks_count, p.outlinks_count, p.external_links_count,
     p.images_count, p.images_missing_alt, p.structured_data_types, p.in_sitemap, p.crawled_at"""
 

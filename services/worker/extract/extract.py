@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from services.worker.extract import headlinks
 from services.worker.fetch import urls
-from shared.model.pages import Hreflang, Link
+from shared.model.pages import Hreflang, Link, LinkElement
 
 MAX_LINKS = 5000
 MAX_HEADINGS = 50
@@ -58,8 +59,9 @@ class Extracted:
     title_count: int = 0
     meta_description: str | None = None
     meta_robots: str | None = None
-    canonicals: list[str] = field(default_factory=list)
-    hreflang: list[Hreflang] = field(default_factory=list)
+    canonical_links: list[LinkElement] = field(default_factory=list)  # <head> and <body> (headlinks)
+    hreflang: list[Hreflang] = field(default_factory=list)  # <head> only
+    hreflang_outside_head: int = 0
     lang: str | None = None
     viewport: str | None = None
     meta_refresh: str | None = None
@@ -204,17 +206,9 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
         if (attrs.get("http-equiv") or "").strip().lower() == "refresh" and out.meta_refresh is None:
             out.meta_refresh = clean(content, 2100)
 
-    for link in tree.css("link[href]"):
-        rel = (_attr(link, "rel") or "").lower().split()
-        href = _attr(link, "href") or ""
-        if "canonical" in rel:
-            target = urls.normalize(href, base)
-            if target is not None and len(out.canonicals) < 20:
-                out.canonicals.append(target)
-        elif "alternate" in rel and link.attributes.get("hreflang") and len(out.hreflang) < 500:
-            target = urls.normalize(href, base)
-            if target is not None:
-                out.hreflang.append(Hreflang(lang=clean(_attr(link, "hreflang"), 50), url=target))
+    found = headlinks.read(tree, base)
+    out.canonical_links, out.hreflang = found.canonical_links, found.hreflang
+    out.hreflang_outside_head = found.hreflang_outside_head
 
     out.h1 = [clean(h.text(deep=True)) for h in tree.css("h1")[:MAX_HEADINGS]]
     out.h2 = [clean(h.text(deep=True)) for h in tree.css("h2")[:MAX_HEADINGS]]

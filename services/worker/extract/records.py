@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
-from services.worker.extract import extract
+from services.worker.extract import extract, headlinks
 from services.worker.fetch import charset, urls
 from services.worker.fetch.fetcher import Fetched
-from shared.model.pages import Hreflang, PageRecord
+from shared.model.pages import PageRecord
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
 
@@ -84,17 +84,8 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
     leads: list[str] = []
     if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
         leads.append(fetched.final_url)  # the redirect target is a page of its own
-    header_canonicals: list[str] = []
-    header_hreflang: list[Hreflang] = []
-    for target, params in extract.link_header(",".join(headers.getall("Link", []))):
-        rels = (params.get("rel") or "").lower().split()
-        resolved = urls.normalize(target, fetched.final_url)
-        if resolved is None:
-            continue
-        if "canonical" in rels:
-            header_canonicals.append(resolved)
-        elif "alternate" in rels and params.get("hreflang"):
-            header_hreflang.append(Hreflang(lang=extract.clean(params["hreflang"], 50), url=resolved))
+    # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
+    header = headlinks.from_header(extract.link_header(",".join(headers.getall("Link", []))), fetched.final_url)
 
     if fetched.body and not fetched.error and not fetched.chain and fetched.is_html:
         text, page.charset = charset.decode(fetched.body, fetched.content_type)
@@ -106,7 +97,8 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         page.meta_description_length = len(found.meta_description) if found.meta_description is not None else None
         page.meta_robots = found.meta_robots
         page.h1, page.h2 = found.h1, found.h2
-        page.hreflang = header_hreflang + found.hreflang
+        page.hreflang = header.hreflang + found.hreflang
+        page.hreflang_outside_head = found.hreflang_outside_head
         page.lang = found.lang
         page.viewport = found.viewport
         page.meta_refresh = found.meta_refresh
@@ -121,18 +113,21 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         page.mixed_content_count = found.mixed_content_count
         page.structured_data_types = found.structured_data_types
         page.open_graph = found.open_graph
-        canonicals = header_canonicals + found.canonicals
+        canonical_links = header.canonical_links + found.canonical_links
         leads.extend(link.url for link in found.links if link.internal)
         refresh = _REFRESH_URL.search(found.meta_refresh or "")
         refresh_target = urls.normalize(refresh.group(1).strip("'\" "), fetched.final_url) if refresh else None
         if refresh_target is not None:
             leads.append(refresh_target)  # a meta refresh is a redirect search engines follow
     else:
-        canonicals = header_canonicals
-        page.hreflang = header_hreflang
-    page.canonicals = list(dict.fromkeys(canonicals))
+        canonical_links = header.canonical_links
+        page.hreflang = header.hreflang
+    page.canonical_links = canonical_links
+    counted = [link for link in canonical_links if link.source != "body"]
+    page.canonical_raw = counted[0].href if counted else None
+    page.canonicals = list(dict.fromkeys(link.url for link in counted if link.url))
     page.canonical = page.canonicals[0] if page.canonicals else None
     leads.extend(page.canonicals)
-    leads.extend(h.url for h in page.hreflang)
+    leads.extend(h.url for h in page.hreflang if h.url)
     page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
     return page, leads

@@ -1,0 +1,114 @@
+"""Defect-site pages for the exactness checks of issue 13 (canonicals, hreflang, robots.txt, ...).
+
+Called by ``defects.build``; each page is clean except for the defect its codes name. Kept in its
+own module so that the engineers adding check families do not edit the same lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.sites.server import Site
+
+Page = Callable[..., None]
+
+
+def build(site: Site, page: Page, expected: dict[str, set[str]], home_links: list[str]) -> None:
+    """Add the pages (and their expected codes) to the defect site."""
+    _canonicals(site, page, expected, home_links)
+    _hreflang(site, page, expected, home_links)
+
+
+def _canonicals(site: Site, page: Page, expected: dict[str, set[str]], home_links: list[str]) -> None:
+    # The Python docs' mistake: a file:// canonical. Invalid, so ignored: the page stays indexable.
+    page("/canonical-invalid", {"canonical_invalid"}, canonical="file:///usr/share/doc/tea/index.html")
+    page("/canonical-relative", {"canonical_relative"}, canonical="rel:/canonical-relative")
+    page(
+        "/canonical-header-mismatch",
+        {"canonical_header_mismatch"},
+        headers={"Link": f'<{site.url("/clean-1")}>; rel="canonical"'},
+    )
+    # Outside <head>: in <body>, and in <head> after an <img>, where the HTML parser ends the head.
+    # Both are ignored (the pages stay indexable and are not canonicalised elsewhere).
+    page(
+        "/canonical-in-body",
+        {"canonical_outside_head"},
+        body_extra=f'<link rel="canonical" href="{site.url("/clean-2")}">',
+    )
+    page(
+        "/canonical-after-img",
+        {"canonical_outside_head"},
+        head_extra=f'<img src="/pixel.png" alt="Tea leaf"><link rel="canonical" href="{site.url("/clean-2")}">',
+    )
+    page("/canonical-to-home", {"canonical_to_homepage"}, canonical="/")
+    page("/canonical-to-blocked", {"canonical_to_blocked"}, canonical="/private/canonical-target")
+    expected["/private/canonical-target"] = {"blocked_by_robots"}
+    page("/canonical-chain", {"canonical_chain"}, canonical="/canonical-chain-middle")
+    page("/canonical-chain-middle", set(), linked=False, canonical="/clean-3")
+    # A language version canonicalised to its alternate; the alternate, in turn, names a non-canonical URL.
+    pair = [
+        ("en", "/canonical-to-alternate"),
+        ("de", "/canonical-alternate-de"),
+        ("x-default", "/canonical-to-alternate"),
+    ]
+    page(
+        "/canonical-to-alternate",
+        {"canonical_to_hreflang_alternate"},
+        hreflang=pair,
+        canonical="/canonical-alternate-de",
+    )
+    page("/canonical-alternate-de", {"hreflang_to_non_canonical"}, linked=False, hreflang=pair, lang="de")
+
+
+def _hreflang(site: Site, page: Page, expected: dict[str, set[str]], home_links: list[str]) -> None:
+    pair = [("en", "/hreflang-no-x-default"), ("de", "/hreflang-no-x-default-de")]
+    page("/hreflang-no-x-default", {"hreflang_missing_x_default"}, hreflang=pair)
+    page("/hreflang-no-x-default-de", {"hreflang_missing_x_default"}, linked=False, hreflang=pair, lang="de")
+    page(
+        "/hreflang-no-self",
+        {"hreflang_missing_self_reference"},
+        hreflang=[("de", "/hreflang-self-de"), ("x-default", "/hreflang-self-de")],
+    )
+    page(
+        "/hreflang-self-de",
+        set(),
+        linked=False,
+        lang="de",
+        hreflang=[("en", "/hreflang-no-self"), ("de", "/hreflang-self-de"), ("x-default", "/hreflang-self-de")],
+    )
+    page(
+        "/hreflang-relative",
+        {"hreflang_relative_url"},
+        hreflang=[("en", "rel:/hreflang-relative"), ("x-default", "/hreflang-relative")],
+    )
+    page(
+        "/hreflang-no-href",
+        {"hreflang_missing_href"},
+        hreflang=[("en", "/hreflang-no-href"), ("de", None), ("x-default", "/hreflang-no-href")],
+    )
+    # Two URLs for "en"; the second is blocked by robots.txt, so it is not judged as an alternate.
+    page(
+        "/hreflang-two-urls",
+        {"hreflang_duplicate_language"},
+        hreflang=[("en", "/hreflang-two-urls"), ("EN", "/private/en-copy"), ("x-default", "/hreflang-two-urls")],
+    )
+    expected["/private/en-copy"] = {"blocked_by_robots"}
+    page(
+        "/hreflang-in-body",
+        {"hreflang_outside_head"},
+        body_extra=f'<link rel="alternate" hreflang="de" href="{site.url("/clean-1")}">',
+    )
+    page(
+        "/hreflang-to-noindex",
+        {"hreflang_to_noindex"},
+        hreflang=[("en", "/hreflang-to-noindex"), ("de", "/noindex-page"), ("x-default", "/hreflang-to-noindex")],
+    )
+    page(
+        "/hreflang-to-non-canonical",
+        {"hreflang_to_non_canonical"},
+        hreflang=[
+            ("en", "/hreflang-to-non-canonical"),
+            ("de", "/canonical-to-home"),
+            ("x-default", "/hreflang-to-non-canonical"),
+        ],
+    )
