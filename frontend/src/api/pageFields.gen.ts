@@ -22,6 +22,7 @@ export const PAGE_FIELDS = [
   { name: "h1", kind: "array", nullable: false },
   { name: "h2", kind: "array", nullable: false },
   { name: "canonical", kind: "string", nullable: true },
+  { name: "canonical_raw", kind: "string", nullable: true },
   { name: "meta_robots", kind: "string", nullable: true },
   { name: "x_robots_tag", kind: "string", nullable: true },
   { name: "hreflang", kind: "array", nullable: false },

@@ -202,6 +202,7 @@ export const en = {
   "field.h1": "H1",
   "field.h2": "H2",
   "field.canonical": "Canonical",
+  "field.canonical_raw": "Canonical as written",
   "field.meta_robots": "Meta robots",
   "field.x_robots_tag": "X-Robots-Tag",
   "field.hreflang": "Hreflang",

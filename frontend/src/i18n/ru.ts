@@ -204,6 +204,7 @@ export const ru: Record<MessageKey, string> = {
   "field.h1": "H1",
   "field.h2": "H2",
   "field.canonical": "Canonical",
+  "field.canonical_raw": "Canonical как в коде",
   "field.meta_robots": "Meta robots",
   "field.x_robots_tag": "X-Robots-Tag",
   "field.hreflang": "Hreflang",

@@ -79,6 +79,7 @@ export function pageFixture(id: number, extra: Record<string, unknown> = {}) {
     h1: [`Heading ${id}`],
     h2: [],
     canonical: null,
+    canonical_raw: null,
     meta_robots: null,
     x_robots_tag: null,
     hreflang: [],
