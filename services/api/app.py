@@ -11,6 +11,7 @@ from services.api import auth, openapi, problems, security, static
 from services.api.livestream import LiveHub
 from services.api.routes import crawls, events, pages, reports, schedules, session
 from services.api.routing import register
+from shared.eventlog.projections import parsequeue
 from shared.platform import service
 from shared.platform.settings import Settings
 
@@ -22,7 +23,7 @@ def create_app(settings: Settings) -> web.Application:
         # Outermost first: security headers go on every answer, problems included; auth runs last.
         middlewares=[security.security_middleware, problems.problem_middleware, auth.auth_middleware],
     )
-    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
+    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     app.cleanup_ctx.append(_token_ctx)
     app.cleanup_ctx.append(_live_ctx)
     app.on_startup.append(openapi.build_document)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from services.scheduler.scheduler import Clock, Scheduler, wall_clock
+from shared.eventlog.projections import parsequeue
 from shared.platform import service
 from shared.platform.settings import Settings
 
@@ -16,7 +17,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 def create_app(settings: Settings, clock: Clock = wall_clock) -> web.Application:
     """The scheduler: ``/health`` (database, LISTEN), ``/metrics``, and the election + duties loop."""
     app = service.base_app(settings, "scheduler")
-    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
+    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     app.cleanup_ctx.append(_scheduler_ctx(clock))
     return app
 

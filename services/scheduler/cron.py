@@ -17,14 +17,14 @@ import asyncpg
 import structlog
 from croniter import croniter
 
+from shared.eventlog import crawlstream, eventstore, streams
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore, streams
+from shared.eventlog.projections import schedules
 from shared.model.crawlsettings import CrawlSettings
 
 log = structlog.get_logger(__name__)
 
-_SCHEDULES = "SELECT id, cron, timezone, created_at, last_fire_at FROM schedules"
-_LOCK_SCHEDULE = "SELECT cron, timezone, settings, created_at, last_fire_at FROM schedules WHERE id = $1 FOR UPDATE"
+ACTOR = "scheduler"
 
 
 def latest_fire(cron: str, timezone: str, now: datetime) -> datetime:
@@ -51,7 +51,7 @@ async def fire_due(pool: asyncpg.Pool, now: datetime) -> tuple[list[uuid.UUID], 
     requested: list[uuid.UUID] = []
     upcoming: list[datetime] = []
     async with pool.acquire() as conn:
-        for row in await conn.fetch(_SCHEDULES):
+        for row in await schedules.every(conn):
             try:
                 fire_time = _due(row, now)
                 upcoming.append(next_fire(row["cron"], row["timezone"], now))
@@ -72,7 +72,7 @@ async def fire_due(pool: asyncpg.Pool, now: datetime) -> tuple[list[uuid.UUID], 
 async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: datetime) -> uuid.UUID | None:
     """Fire ``schedule_id`` for ``fire_time`` unless that (or a later time) has fired already."""
     async with conn.transaction():
-        row = await conn.fetchrow(_LOCK_SCHEDULE, schedule_id)
+        row = await schedules.lock(conn, schedule_id)
         if row is None:
             return None  # deleted meanwhile
         if fire_time <= (row["last_fire_at"] or row["created_at"]):
@@ -85,9 +85,8 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
         stream = ev.schedule_stream(schedule_id)
         version = await eventstore.stream_version(conn, stream)
         crawl_id = uuid.uuid4()
-        meta = ev.Metadata(
-            correlation_id=str(crawl_id), causation_id=f"{stream}@{fire_time.isoformat()}", actor="scheduler"
-        )
+        causation = f"{stream}@{fire_time.isoformat()}"
+        meta = crawlstream.metadata(crawl_id, ACTOR, causation)
         await streams.append(
             conn,
             stream,
@@ -95,12 +94,7 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
             expected_version=version,
             metadata=meta,
         )
-        await streams.append(
-            conn,
-            ev.crawl_stream(crawl_id),
-            [ev.CrawlRequested(crawl_id=crawl_id, settings=settings, schedule_id=schedule_id)],
-            expected_version=eventstore.NO_STREAM,
-            metadata=meta,
-        )
+        requested = ev.CrawlRequested(crawl_id=crawl_id, settings=settings, schedule_id=schedule_id)
+        await crawlstream.start(conn, requested, actor=ACTOR, causation_id=causation)
     log.info("schedule fired", schedule_id=str(schedule_id), fire_time=fire_time.isoformat(), crawl_id=str(crawl_id))
     return crawl_id

@@ -23,9 +23,11 @@ import structlog
 from aiohttp import web
 
 from services.worker import lease, queue
+from services.worker.crawl import crawler
 from services.worker.job import CrawlError, CrawlJob, JobBody, LeaseLost
+from shared.eventlog import crawlstream, eventstore
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore
+from shared.eventlog.projections import parsequeue
 from shared.platform import database, service
 from shared.platform import logging as logs
 from shared.platform.listener import Listener
@@ -36,25 +38,13 @@ log = structlog.get_logger(__name__)
 _CONTROL_STATUS = "SELECT id, status FROM crawls WHERE id = ANY($1::uuid[])"
 
 
-async def complete_at_once(job: CrawlJob) -> None:
-    """Until the crawler exists: a job body that finishes straight away."""
-    log.info("no crawler installed; completing the crawl without fetching", url=job.settings.url)
-
-
 def resolve_job_body(settings: Settings) -> JobBody:
-    """The crawl body: ``settings.worker_job_body`` if set, else the crawler, else ``complete_at_once``."""
+    """The crawl body: ``settings.worker_job_body`` (``module:function``) if set, else the crawler."""
     if settings.worker_job_body:
         module_name, _, attr = settings.worker_job_body.partition(":")
         body: JobBody = getattr(importlib.import_module(module_name), attr or "run_crawl")
         return body
-    try:
-        crawler = importlib.import_module("services.worker.crawl.crawler")
-    except ModuleNotFoundError as exc:
-        if exc.name != "services.worker.crawl.crawler":
-            raise  # the crawler exists but something it imports does not: say so, loudly
-        return complete_at_once
-    crawl: JobBody = crawler.run_crawl
-    return crawl
+    return crawler.run_crawl
 
 
 class Worker:
@@ -273,18 +263,17 @@ class Worker:
 
     async def _record(self, job: CrawlJob, outcome: queue.Outcome) -> None:
         async def append() -> ev.Event | None:
-            for _ in range(3):
-                try:
-                    async with self.pool.acquire(timeout=10) as conn:
-                        return await queue.finish(
-                            conn, job.crawl_id, job.attempt, outcome, worker_id=self.worker_id, settings=self.settings
-                        )
-                except (asyncpg.DeadlockDetectedError, eventstore.StreamConflict) as exc:
-                    # A concurrent append (a cancel) won; re-check the lease: it may no longer be ours.
-                    log.info("terminal append raced a concurrent change; checking again", error=str(exc))
-            return None
+            async with self.pool.acquire(timeout=10) as conn:
+                return await queue.finish(
+                    conn, job.crawl_id, job.attempt, outcome, worker_id=self.worker_id, settings=self.settings
+                )
 
-        event = await database.retrying(append, what="terminal event")
+        try:
+            event = await database.retrying(append, what="terminal event")
+        except crawlstream.CrawlStreamBusy as exc:
+            # Every attempt raced another writer; the lease runs out and the reaper decides.
+            log.warning("terminal append kept racing concurrent changes", error=str(exc))
+            event = None
         label = event.type_name() if event is not None else f"stopped:{job.stop_reason or 'lease_lost'}"
         self.metrics.crawls_finished.labels(outcome=label).inc()
         if event is not None:
@@ -325,7 +314,7 @@ WORKER = web.AppKey("worker", Worker)
 def create_app(settings: Settings, job_body: JobBody | None = None) -> web.Application:
     """The worker: ``/health`` (database, LISTEN), ``/metrics``, and the claim loop."""
     app = service.base_app(settings, "worker")
-    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app)
+    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     body = job_body or resolve_job_body(settings)
     app.cleanup_ctx.append(_worker_ctx(body))
     return app

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import asyncpg
 
+from shared.eventlog import crawlstream
+from shared.eventlog import events as ev
+from shared.eventlog.projections import parsequeue
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform.service import Metrics
 from shared.platform.settings import Settings
@@ -56,15 +59,35 @@ class CrawlJob:
 
 JobBody = Callable[[CrawlJob], Awaitable[None]]
 
-_ASSERT_LEASE = "SELECT 1 FROM parsequeue WHERE crawl_id = $1 AND lease_owner = $2 FOR UPDATE"
+
+def _lost(job: CrawlJob) -> LeaseLost:
+    job.request_stop("lease_lost")
+    return LeaseLost(f"crawl {job.crawl_id} is no longer leased by {job.worker_id}")
 
 
 async def assert_lease(conn: asyncpg.Connection, job: CrawlJob) -> None:
     """Inside a transaction: lock the crawl's queue row and prove we still hold its lease.
 
-    Every write a crawl makes (page batches, issues) runs this first, so a worker whose lease
-    expired (and whose crawl another worker resumed) can never store a page twice.
+    Every write a crawl makes to its frontier runs this first, so a worker whose lease expired
+    (and whose crawl another worker resumed) can never store a page twice.
     """
-    if await conn.fetchval(_ASSERT_LEASE, job.crawl_id, job.worker_id) is None:
-        job.request_stop("lease_lost")
-        raise LeaseLost(f"crawl {job.crawl_id} is no longer leased by {job.worker_id}")
+    row = await parsequeue.lock(conn, job.crawl_id)
+    if row is None or not row.leased_by(job.worker_id):
+        raise _lost(job)
+
+
+async def append(conn: asyncpg.Connection, job: CrawlJob, events: Sequence[ev.Event]) -> None:
+    """Append to the crawl's stream through the one crawl-stream writer, if the lease is still ours.
+
+    Inside the caller's transaction (the page batch's frontier writes commit with it). Raises
+    ``LeaseLost`` (and asks the job to stop) when another worker holds the crawl now.
+    """
+
+    async def ours(held: crawlstream.Held) -> Sequence[ev.Event]:
+        if held.row is None or not held.row.leased_by(job.worker_id):
+            raise _lost(job)
+        return events
+
+    await crawlstream.write(conn, job.crawl_id, ours, actor=crawlstream.worker_actor(job.worker_id))
+    for event in events:
+        job.metrics.events_appended.labels(type=event.type_name()).inc()

@@ -13,21 +13,17 @@ import asyncpg
 import structlog
 
 from services.worker.job import CrawlJob
+from shared.eventlog.projections import parsequeue
 
 log = structlog.get_logger(__name__)
 
-HEARTBEAT = """
-UPDATE parsequeue SET lease_expires_at = now() + make_interval(secs => $3::float8)
-WHERE crawl_id = $1 AND lease_owner = $2
-"""
 _CRAWL_STATUS = "SELECT status FROM crawls WHERE id = $1"
 
 
 async def beat(pool: asyncpg.Pool, job: CrawlJob, lease_seconds: float) -> bool:
     """Extend the lease once. ``False`` means the lease is gone (the job has been told to stop)."""
     async with pool.acquire(timeout=5) as conn:
-        status = await conn.execute(HEARTBEAT, job.crawl_id, job.worker_id, lease_seconds, timeout=5)
-        if not status.endswith(" 0"):
+        if await parsequeue.heartbeat(conn, job.crawl_id, job.worker_id, lease_seconds, timeout=5):
             return True
         # The row is gone or someone else's: a pause or cancel dequeues it (its NOTIFY may be on its way).
         crawl_status = await conn.fetchval(_CRAWL_STATUS, job.crawl_id, timeout=5)

@@ -1,7 +1,8 @@
-"""The work queue as a worker sees it: claim a crawl with SKIP LOCKED, record how the attempt ended.
+"""The work queue as a worker sees it: claim crawls, record how each attempt ended.
 
-Both sides are events appended in the transaction that holds the queue row's lock, so the
-projections (``parsequeue``, ``crawls``) and the log never disagree about who holds a lease.
+The claim is one statement (``parsequeue.claim``); the outcome goes through the one crawl-stream
+writer (``crawlstream.write``), which locks the queue row first, so the projections
+(``parsequeue``, ``crawls``) and the log never disagree about who holds a lease.
 """
 
 from __future__ import annotations
@@ -17,29 +18,13 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
+from shared.eventlog import crawlstream, eventstore
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore, streams
+from shared.eventlog.projections import parsequeue
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-# The oldest available, unleased crawls, up to $4 of them, each claimed in the same statement:
-# claim_crawls (migration 0040) locks the queue rows with SKIP LOCKED (many workers claim at once
-# without waiting on each other), appends CrawlStarted at the log's next version of each stream,
-# applies the same projection function the CrawlStarted handler calls, and notifies. One round
-# trip, committed on its own, instead of about fourteen statements. $3 are crawls this worker is
-# still stopping (its lease was lost): never run one crawl twice at once.
-CLAIM = "SELECT * FROM claim_crawls($1, $2, $3::uuid[], $4, $5::text[], $6)"
-
-# Lock our queue row for the terminal append; no row means the lease is no longer ours (expired
-# and resumed elsewhere, or the crawl was cancelled/paused, which dequeues it).
-LOCK_OWN_LEASE = """
-SELECT c.pages_crawled, now() AS db_now
-FROM parsequeue q JOIN crawls c ON c.id = q.crawl_id
-WHERE q.crawl_id = $1 AND q.lease_owner = $2
-FOR UPDATE OF q
-"""
 
 
 @dataclass(frozen=True)
@@ -61,10 +46,6 @@ class Unclaimable:
 UNCLAIMABLE = Unclaimable()
 
 
-def _metadata(crawl_id: uuid.UUID, worker_id: str) -> ev.Metadata:
-    return ev.Metadata(correlation_id=str(crawl_id), actor=f"worker:{worker_id}")
-
-
 async def claim_many(
     conn: asyncpg.Connection,
     worker_id: str,
@@ -79,8 +60,8 @@ async def claim_many(
     A crawl whose stored settings no longer validate is failed with the reason (``UNCLAIMABLE``).
     """
     try:
-        rows = await conn.fetch(
-            CLAIM, worker_id, lease_seconds, list(running), limit, list(ev.CrawlStarted.notify), ev.EVENTS_CHANNEL
+        rows = await parsequeue.claim(
+            conn, worker_id, lease_seconds, running, limit, actor=crawlstream.worker_actor(worker_id)
         )
     except asyncpg.UniqueViolationError as exc:
         # Another writer took a stream's next version first; nothing was claimed, look again.
@@ -119,19 +100,13 @@ async def claim_many(
 
 async def _fail_unrunnable(conn: asyncpg.Connection, crawl_id: uuid.UUID, worker_id: str, reason: str) -> None:
     """Fail a crawl we just claimed but cannot run, if the lease is still ours."""
-    async with conn.transaction():
-        if await conn.fetchrow(LOCK_OWN_LEASE, crawl_id, worker_id) is None:
-            return  # cancelled meanwhile: its fate is already in the log
-        failed = ev.CrawlFailed(crawl_id=crawl_id, error=reason)
-        await streams.append(conn, ev.crawl_stream(crawl_id), [failed], metadata=_metadata(crawl_id, worker_id))
 
+    async def if_ours(held: crawlstream.Held) -> list[ev.Event]:
+        if held.row is None or not held.row.leased_by(worker_id):
+            return []  # cancelled meanwhile: its fate is already in the log
+        return [ev.CrawlFailed(crawl_id=crawl_id, error=reason)]
 
-async def claim(
-    conn: asyncpg.Connection, worker_id: str, lease_seconds: float, *, running: Sequence[uuid.UUID] = ()
-) -> Claim | Unclaimable | None:
-    """Claim the next available crawl (``None`` when there is none) and append ``CrawlStarted``."""
-    claims = await claim_many(conn, worker_id, lease_seconds, running=running, limit=1)
-    return claims[0] if claims else None
+    await crawlstream.write(conn, crawl_id, if_ours, actor=crawlstream.worker_actor(worker_id))
 
 
 OutcomeKind = Literal["completed", "failed", "stopped", "released"]
@@ -181,22 +156,21 @@ def terminal_event(
 async def finish(
     conn: asyncpg.Connection, crawl_id: uuid.UUID, attempt: int, outcome: Outcome, *, worker_id: str, settings: Settings
 ) -> ev.Event | None:
-    """Append the terminal event for this attempt if the lease is still ours. Returns what was appended."""
+    """Append the terminal event for this attempt if the lease is still ours. Returns what was appended.
+
+    No row, or someone else's: the lease is no longer ours (expired and resumed elsewhere, or the
+    crawl was cancelled or paused, which dequeues it), and that fate is already in the log.
+    """
     if outcome.kind == "stopped":
         return None
-    async with conn.transaction():
-        row = await conn.fetchrow(LOCK_OWN_LEASE, crawl_id, worker_id)
-        if row is None:
-            return None
-        event = terminal_event(
-            crawl_id,
-            attempt,
-            outcome,
-            worker_id=worker_id,
-            pages_crawled=row["pages_crawled"],
-            now=row["db_now"],
-            settings=settings,
-        )
-        if event is not None:
-            await streams.append(conn, ev.crawl_stream(crawl_id), [event], metadata=_metadata(crawl_id, worker_id))
-    return event
+
+    async def if_ours(held: crawlstream.Held) -> list[ev.Event]:
+        row = held.row
+        if row is None or not row.leased_by(worker_id):
+            return []
+        event = terminal_event(crawl_id, attempt, outcome, worker_id=worker_id, pages_crawled=row.pages_crawled,
+                               now=row.db_now, settings=settings)  # fmt: skip
+        return [event] if event is not None else []
+
+    recorded = await crawlstream.write(conn, crawl_id, if_ours, actor=crawlstream.worker_actor(worker_id))
+    return recorded[0].data if recorded else None

@@ -4,10 +4,9 @@ Used by the crawler:
 - ``page_issues(page, thresholds)``: page-level rules on each record while crawling.
 - ``finalize(conn, crawl_id, thresholds)``: site-wide rules when the crawl completes; returns
   the ``IssuesDetected`` events to append (the caller appends them in its transaction).
-Used by the api / operators:
+Used by operators (``seo admin reaudit ID``):
 - ``reaudit(conn, crawl_id)``: every rule again on the stored records of an old crawl, so rules
   can change without recrawling.
-- ``previous_crawl(conn, crawl_id)``: the crawl this one is compared with by default.
 
 Issues are dicts ``{"page_id", "code", "severity", "details"}``; the issues projection stores
 one row per (crawl, code, page). Rules live in ``pagerules`` and ``siterules`` beside this module.
@@ -141,20 +140,3 @@ async def reaudit(
         issues += pagerules.evaluate(record, thresholds)
     issues += await siterules.evaluate(conn, crawl_id, thresholds)
     return to_events(crawl_id, issues, catalogue.CODES)
-
-
-_PREVIOUS = """
-SELECT prev.id FROM crawls cur JOIN crawls prev
-  ON prev.id <> cur.id AND prev.status = 'completed' AND prev.created_at < cur.created_at
- AND (CASE WHEN cur.schedule_id IS NOT NULL THEN prev.schedule_id = cur.schedule_id ELSE prev.site = cur.site END)
-WHERE cur.id = $1
-ORDER BY prev.created_at DESC, prev.id DESC LIMIT 1
-"""
-
-
-async def previous_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> uuid.UUID | None:
-    """The completed crawl to compare ``crawl_id`` with: the previous one of the same schedule
-    (for a recurring crawl), else the previous completed crawl of the same site; None if there is none.
-    """
-    value: uuid.UUID | None = await conn.fetchval(_PREVIOUS, crawl_id)
-    return value

@@ -84,7 +84,7 @@ def page_rules(page: PageRecord) -> list[dict[str, Any]]:
 # Canonical targets that were crawled: what they answered. A target outside the crawl is not judged.
 _TARGETS = f"""
 SELECT s.id, s.canonical, t.status_code, t.error, t.blocked_by_robots,
-       {queries.redirects("t")} AS redirects, {queries.ok("t")} AS ok, {queries.noindex("t")} AS noindex,
+       {queries.redirects("t")} AS redirects, {queries.ok("t")} AS ok, {queries.robots_columns("t")},
        t.canonical AS next_canonical, t.final_url AS target_final_url
 FROM pages s JOIN pages t ON t.crawl_id = s.crawl_id AND t.url = s.canonical
 WHERE s.crawl_id = $1 AND {queries.content("s")} AND s.canonical IS NOT NULL AND s.canonical <> s.url
@@ -106,7 +106,7 @@ async def site_rules(conn: asyncpg.Connection, crawl_id: Any) -> list[dict[str, 
         elif not row["ok"]:
             out.append(_issue(row["id"], "canonical_to_non_200", canonical=canonical, status_code=row["status_code"],
                               error=row["error"]))  # fmt: skip
-        elif row["noindex"]:
+        elif queries.says_noindex(row):
             out.append(_issue(row["id"], "canonical_to_non_indexable", canonical=canonical))
         elif row["next_canonical"] and row["next_canonical"] != canonical:
             out.append(_issue(row["id"], "canonical_chain", canonical=canonical, then=row["next_canonical"]))

@@ -166,7 +166,7 @@ WITH alt AS (
     WHERE s.crawl_id = $1 AND {queries.content("s")} AND s.hreflang <> '[]'::jsonb AND h->>'url' <> ''
 )
 SELECT a.source_id, a.target_url, a.lang, t.status_code, {queries.content("t")} AS ok,
-       {queries.noindex("t")} AS noindex, t.canonical AS target_canonical,
+       {queries.robots_columns("t")}, t.canonical AS target_canonical,
        EXISTS (SELECT 1 FROM jsonb_array_elements(t.hreflang) b WHERE b->>'url' = a.source_url) AS returns
 FROM alt a JOIN pages t ON t.crawl_id = $1 AND t.url = a.target_url
 WHERE a.target_url <> a.source_url AND NOT t.blocked_by_robots
@@ -186,7 +186,7 @@ async def site_rules(conn: asyncpg.Connection, crawl_id: Any) -> list[dict[str, 
         item = {"url": row["target_url"], "lang": row["lang"]}
         if not row["ok"]:
             add("hreflang_to_non_200", row["source_id"], {**item, "status_code": row["status_code"]})
-        elif row["noindex"]:
+        elif queries.says_noindex(row):
             add("hreflang_to_noindex", row["source_id"], item)
         elif row["target_canonical"] and row["target_canonical"] != row["target_url"]:
             add("hreflang_to_non_canonical", row["source_id"], {**item, "canonical": row["target_canonical"]})

@@ -11,11 +11,10 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from shared.audit import canonicals, catalogue, hreflang
+from shared.audit import canonicals, catalogue, directives, hreflang
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord
 
-_DIRECTIVE_SPLIT = re.compile(r"[\s,;]+")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -40,22 +39,9 @@ def content_page(page: PageRecord) -> bool:
     return answered_200(page) and is_html(page)
 
 
-def directives(page: PageRecord) -> set[str]:
-    """Robots directives from meta robots and X-Robots-Tag, lowercased (``none`` expanded)."""
-    found: set[str] = set()
-    for source in (page.meta_robots, page.x_robots_tag):
-        for token in _DIRECTIVE_SPLIT.split((source or "").lower()):
-            # "googlebot: noindex" names a crawler first; the directive is what follows the colon
-            token = token.rsplit(":", 1)[-1]
-            if token:
-                found.add(token)
-    if "none" in found:
-        found |= {"noindex", "nofollow"}
-    return found
-
-
-def is_noindex(page: PageRecord) -> bool:
-    return "noindex" in directives(page)
+def robots_rules(page: PageRecord) -> directives.Directives:
+    """The robots rules that apply to this crawler, from meta robots and X-Robots-Tag together."""
+    return directives.of(page.meta_robots, page.x_robots_tag)
 
 
 def redirect_hops(page: PageRecord) -> int:
@@ -184,12 +170,12 @@ def evaluate(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
     """Every page-level issue of ``page``: ``[{"page_id", "code", "severity", "details"}]``."""
     out = _response_rules(page, thresholds)
     if answered_200(page):
-        found = directives(page)
-        if "noindex" in found:
+        found = robots_rules(page)
+        if found.noindex(page.crawled_at):
             out.append(_issue(page, "noindex"))
             if page.in_sitemap:
                 out.append(_issue(page, "sitemap_noindex"))
-        if "nofollow" in found:
+        if found.nofollow:
             out.append(_issue(page, "nofollow_page"))
     if content_page(page):
         # URL hygiene is about page addresses people see and share, not file names of downloads

@@ -1,8 +1,9 @@
 """``python -m shared.eventlog rebuild``: empty every projection and replay the whole log into it.
 
 For an operator after a projection's handler was fixed, or to check that the projections are what
-the log says. Appends wait while it runs (the log is locked against writers; readers go on), so
-run it in a quiet moment; it is safe to run with the services up.
+the log says. Appends wait while it runs (the log is locked against writers; readers go on). Run
+it while no crawl is running: a lease's expiry is rebuilt as its last claim set it, so a running
+crawl would be handed to another worker (nothing lost, work redone).
 """
 
 from __future__ import annotations

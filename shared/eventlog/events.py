@@ -76,12 +76,18 @@ class Recorded:
     recorded_at: datetime
 
 
+# A crawl's events are the stream ``crawl-<uuid>``; SQL that names one takes this prefix as a
+# parameter (claim_crawls, the due-retry scan), so the name is defined here only.
+CRAWL_STREAM_PREFIX = "crawl-"
+SCHEDULE_STREAM_PREFIX = "schedule-"
+
+
 def crawl_stream(crawl_id: uuid.UUID | str) -> str:
-    return f"crawl-{crawl_id}"
+    return f"{CRAWL_STREAM_PREFIX}{crawl_id}"
 
 
 def schedule_stream(schedule_id: uuid.UUID | str) -> str:
-    return f"schedule-{schedule_id}"
+    return f"{SCHEDULE_STREAM_PREFIX}{schedule_id}"
 
 
 # --- crawl lifecycle -------------------------------------------------------------------------

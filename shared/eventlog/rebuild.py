@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncpg
 
 from shared.eventlog import eventstore
-from shared.eventlog.projections import PROJECTOR
+from shared.eventlog.projections.handlers import PROJECTOR
 from shared.eventlog.projector import Projector
 
 # Unlike eventstore.read_all there is no in-flight horizon to respect: the log is locked.

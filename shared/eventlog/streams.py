@@ -8,7 +8,7 @@ build their own ``eventstore.EventStore``.
 from __future__ import annotations
 
 from shared.eventlog import eventstore
-from shared.eventlog.projections import PROJECTOR
+from shared.eventlog.projections.handlers import PROJECTOR
 
 STORE = eventstore.EventStore(PROJECTOR)
 

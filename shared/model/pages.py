@@ -1,11 +1,19 @@
-"""The page record: what the crawler extracts from one URL and the audit reads back.
+"""The page schema: what the crawler records of one URL, and every list of page columns derived from it.
 
-Field names are the ones CONTRACT.md promises (page record fields); a few more serve the audit.
+One home for the page's fields. ``PublicPage`` is what users see of a page (CONTRACT.md's page
+record fields, plus the id, any fetch error and the robots block): the api's ``Page`` extends it
+and the exports' columns are its fields. ``PageRecord`` adds what only the audit reads and the
+links; it is the ``PagesCrawled`` payload, and the ``pages`` projection stores every field of it
+but the links (rows of ``links``) as a column of the same name. ``PageProjection`` is what that
+projection adds. The column lists below derive from these classes; tests/unit/test_page_schema.py
+holds the table the migrations create, the api's model, the exports and the comparison to them.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, Field
 
@@ -41,8 +49,8 @@ class Link(BaseModel):
     internal: bool = True
 
 
-class PageRecord(BaseModel):
-    """One crawled (or blocked, or failed) URL of a crawl."""
+class PublicPage(BaseModel):
+    """What users see of a page: CONTRACT.md's page record fields, plus its id, any fetch error and the robots block."""
 
     id: int = Field(description="the page id: the URL's frontier id, stable across rebuilds")
     url: str
@@ -56,45 +64,100 @@ class PageRecord(BaseModel):
         "hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)",
     )
     content_type: str | None = None
-    charset: str | None = None
     size_bytes: int | None = None
     response_time_ms: float | None = None
-    ttfb_ms: float | None = None
     depth: int = 0
-    referrer: str | None = None
     blocked_by_robots: bool = False
     indexable: bool = False
     indexability_reason: str | None = None
     title: str | None = None
     title_length: int | None = None
-    title_count: int = 0
     meta_description: str | None = None
     meta_description_length: int | None = None
     h1: list[str] = Field(default_factory=list)
     h2: list[str] = Field(default_factory=list)
     canonical: str | None = None
-    canonicals: list[str] = Field(default_factory=list)
     canonical_raw: str | None = Field(
-        default=None, description="the first canonical (HTTP Link header, else <head>) as written, valid or not"
+        default=None,
+        description="the first canonical (HTTP Link header, else <head>) as written, valid or not (e.g. a file:// URL)",
     )
-    canonical_links: list[LinkElement] = Field(default_factory=list)
     meta_robots: str | None = None
     x_robots_tag: str | None = None
     hreflang: list[Hreflang] = Field(default_factory=list)
-    hreflang_outside_head: int = 0
     lang: str | None = None
-    viewport: str | None = None
-    meta_refresh: str | None = None
     word_count: int | None = None
     content_hash: str | None = None
-    simhash: int | None = None
     outlinks_count: int = 0
     external_links_count: int = 0
     images_count: int = 0
     images_missing_alt: int = 0
-    mixed_content_count: int = 0
     structured_data_types: list[str] = Field(default_factory=list)
-    open_graph: dict[str, str] = Field(default_factory=dict)
     in_sitemap: bool = False
     crawled_at: datetime
+
+
+class PageRecord(PublicPage):
+    """One crawled (or blocked, or failed) URL of a crawl: what users see, what the audit reads, the links."""
+
+    charset: str | None = None
+    ttfb_ms: float | None = None
+    referrer: str | None = None
+    title_count: int = 0
+    canonicals: list[str] = Field(default_factory=list)
+    canonical_links: list[LinkElement] = Field(default_factory=list)
+    hreflang_outside_head: int = 0
+    viewport: str | None = None
+    meta_refresh: str | None = None
+    simhash: int | None = None
+    mixed_content_count: int = 0
+    open_graph: dict[str, str] = Field(default_factory=dict)
     links: list[Link] = Field(default_factory=list)
+
+
+class PageProjection(BaseModel):
+    """What the ``pages`` projection adds to a stored record, worked out from the crawl's other events."""
+
+    crawl_id: uuid.UUID
+    inlinks_count: int = Field(default=0, description="pages linking here; counted when the crawl completes")
+    near_duplicate_of: int | None = Field(default=None, description="the most similar other page (the audit's)")
+    near_duplicate_similarity: float | None = None
+
+
+# --- the column lists, derived ----------------------------------------------------------------
+
+# The record's fields the pages projection stores, each as the column of the same name (the links
+# are rows of ``links``). Lists of models are stored as JSON objects.
+RECORD_COLUMNS: tuple[str, ...] = tuple(name for name in PageRecord.model_fields if name != "links")
+
+
+def _is_model_list(annotation: Any) -> bool:
+    args = get_args(annotation)
+    item = args[0] if get_origin(annotation) is list and args else None
+    return isinstance(item, type) and issubclass(item, BaseModel)
+
+
+MODEL_LIST_COLUMNS: frozenset[str] = frozenset(
+    name for name in RECORD_COLUMNS if _is_model_list(PageRecord.model_fields[name].annotation)
+)
+
+# Every column of ``pages``: the stored record and what the projection adds.
+TABLE_COLUMNS: tuple[str, ...] = (*RECORD_COLUMNS, *PageProjection.model_fields)
+
+# Columns an export computes when it reads (they are not stored as such).
+EXPORT_COMPUTED: frozenset[str] = frozenset({"near_duplicate_of_url", "issues_count"})
+
+
+def export_columns() -> tuple[str, ...]:
+    """The page export's columns, in order: what users see (without the internal id and the robots
+    block, which the status and indexability already say), with the duplicate, link and issue counts
+    beside the fields they qualify."""
+    columns: list[str] = []
+    for name in PublicPage.model_fields:
+        if name in ("id", "blocked_by_robots"):
+            continue
+        if name == "outlinks_count":
+            columns += ["near_duplicate_of_url", "near_duplicate_similarity", "inlinks_count"]
+        if name == "crawled_at":
+            columns.append("issues_count")
+        columns.append(name)
+    return tuple(columns)

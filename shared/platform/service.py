@@ -141,16 +141,15 @@ MetricsRefresh = Callable[[], Awaitable[None]]
 METRICS_REFRESH: web.AppKey[MetricsRefresh] = web.AppKey("metrics_refresh")
 
 
-async def refresh_queue_gauges(app: web.Application) -> None:
-    """Queue depth and leases, read when Prometheus scrapes (not on a timer)."""
+QueueCounts = Callable[[asyncpg.Connection], Awaitable[tuple[int, int]]]
+
+
+async def refresh_queue_gauges(app: web.Application, counts: QueueCounts) -> None:
+    """Queue depth and leases (``counts``: waiting, leased), read when Prometheus scrapes (not on a timer)."""
     async with app[POOL].acquire(timeout=2) as conn:
-        row = await conn.fetchrow(
-            """SELECT count(*) FILTER (WHERE lease_owner IS NULL) AS waiting,
-                      count(*) FILTER (WHERE lease_owner IS NOT NULL) AS leased
-               FROM parsequeue"""
-        )
-    app[METRICS].queue_depth.set(row["waiting"])
-    app[METRICS].leased.set(row["leased"])
+        waiting, leased = await counts(conn)
+    app[METRICS].queue_depth.set(waiting)
+    app[METRICS].leased.set(leased)
 
 
 def run(app_factory: Callable[[Settings], web.Application], settings: Settings, port: int, name: str) -> None:

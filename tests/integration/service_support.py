@@ -56,6 +56,14 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+async def claim_one(conn: asyncpg.Connection, worker_id: str, lease_seconds: float = 30) -> Any:
+    """The worker's claim for one crawl: a ``queue.Claim``, ``queue.UNCLAIMABLE``, or ``None`` when none waits."""
+    from services.worker import queue
+
+    claims = await queue.claim_many(conn, worker_id, lease_seconds, limit=1)
+    return claims[0] if claims else None
+
+
 async def request_crawl(pool: asyncpg.Pool, url: str = "https://example.com/") -> uuid.UUID:
     """Append ``CrawlRequested`` (as the api does) and return the crawl id."""
     crawl_id = uuid.uuid4()

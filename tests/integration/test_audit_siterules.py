@@ -69,6 +69,29 @@ async def test_canonical_and_hreflang_targets_not_crawled_are_not_judged(pool: a
         assert await _finalize(conn, crawl_id) == {}
 
 
+async def test_a_canonical_to_a_noindex_page_is_judged_by_the_one_directives_parser(pool: asyncpg.Pool) -> None:
+    """The target's robots rules read as the worker and the page rules read them: spaces separate rules,
+    another crawler's rules are not ours, an unavailable_after date that passed is noindex."""
+    async with pool.acquire() as conn:
+        crawl_id = await new_crawl(conn, S)
+        targets = {
+            "spaced": ("noindex nofollow", None, True),
+            "header": (None, "googlebot: noindex", True),
+            "expired": ("unavailable_after: 2020-09-21", None, True),
+            "other-bot": (None, "bingbot: noindex", False),
+        }
+        stored, sources = [page(S, depth=0)], {}
+        for name, (meta, header, _) in targets.items():
+            target = page(S + name, meta_robots=meta, x_robots_tag=header, indexable=False)
+            source = page(S + name + "-copy", canonical=target.url, canonicals=[target.url], indexable=False)
+            stored += [target, source]
+            sources[name] = source.url
+        await store(conn, crawl_id, linked(*stored))
+        found = await _finalize(conn, crawl_id)
+    flagged = found.get("canonical_to_non_indexable", set())
+    assert flagged == {sources[name] for name, (_, _, noindex) in targets.items() if noindex}
+
+
 async def test_duplicate_titles_ignore_case_and_spaces_but_not_noindex_pages(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         crawl_id = await new_crawl(conn, S)

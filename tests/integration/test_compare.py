@@ -12,7 +12,6 @@ import pytest
 from services.api.reports import compare
 from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from services.worker.job import CrawlJob
-from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.eventlog import streams
 from tests.integration.auditsupport import new_crawl
@@ -121,8 +120,6 @@ async def test_second_crawl_diff_is_exactly_what_changed(pool: asyncpg.Pool, sit
             first.crawl_id,
         )
         assert {(r["url"], r["code"]) for r in rows} == {(u("/"), "http_page"), (u("/c"), "meta_description_missing")}
-        assert await audit.previous_crawl(conn, second.crawl_id) == first.crawl_id
-        assert await audit.previous_crawl(conn, first.crawl_id) is None
 
 
 async def test_comparisons_that_make_no_sense_are_refused(pool: asyncpg.Pool) -> None:
@@ -146,15 +143,3 @@ async def test_comparisons_that_make_no_sense_are_refused(pool: asyncpg.Pool) ->
         with pytest.raises(CrawlNotFound) as unknown:
             await compare.summary(conn, a, uuid.uuid4())
         assert unknown.value.status == 404
-
-
-async def test_recurring_crawl_is_compared_with_the_previous_one_of_its_schedule(pool: asyncpg.Pool) -> None:
-    schedule = uuid.uuid4()
-    async with pool.acquire() as conn:
-        first = await new_crawl(conn, "https://s.example/", schedule_id=schedule)
-        manual = await new_crawl(conn, "https://s.example/")
-        for cid in (first, manual):
-            await streams.append(conn, ev.crawl_stream(cid), [ev.CrawlCompleted(crawl_id=cid, pages_crawled=0)])
-        second = await new_crawl(conn, "https://s.example/", schedule_id=schedule)
-        assert await audit.previous_crawl(conn, second) == first  # not the newer manual crawl
-        assert await audit.previous_crawl(conn, manual) == first  # unscheduled: the previous of the site

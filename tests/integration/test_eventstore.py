@@ -9,7 +9,8 @@ import asyncpg
 import pytest
 
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore, projections, rebuild, streams
+from shared.eventlog import eventstore, rebuild, streams
+from shared.eventlog.projections import handlers
 from shared.model.crawlsettings import CrawlSettings
 
 
@@ -108,7 +109,7 @@ async def test_follower_sees_every_event_exactly_once_in_order_under_concurrent_
 
 async def _snapshot(conn: asyncpg.Connection) -> dict[str, list[dict[str, object]]]:
     out = {}
-    for table in projections.PROJECTOR.tables:
+    for table in handlers.PROJECTOR.tables:
         rows = await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")
         # Lease heartbeats extend lease_expires_at in place (an operational detail, not a fact).
         out[table] = [{k: v for k, v in dict(r).items() if k != "lease_expires_at"} for r in rows]

@@ -10,7 +10,7 @@ import asyncpg
 
 from services.worker import queue
 from shared.platform.settings import Settings
-from tests.integration.service_support import request_crawl, stream_types
+from tests.integration.service_support import claim_one, request_crawl, stream_types
 
 
 async def test_concurrent_claims_take_distinct_crawls_and_stop_when_empty(pool: asyncpg.Pool) -> None:
@@ -18,7 +18,7 @@ async def test_concurrent_claims_take_distinct_crawls_and_stop_when_empty(pool: 
 
     async def claim(worker: int) -> object:
         async with pool.acquire() as conn:
-            return await queue.claim(conn, f"worker-{worker}", 30)
+            return await claim_one(conn, f"worker-{worker}")
 
     claims = await asyncio.gather(*(claim(i) for i in range(12)))
     taken = [c for c in claims if isinstance(c, queue.Claim)]
@@ -52,7 +52,7 @@ async def test_the_claim_query_is_served_by_the_partial_queue_index(pool: asyncp
 async def test_finish_does_nothing_once_the_lease_is_gone(pool: asyncpg.Pool) -> None:
     await request_crawl(pool)
     async with pool.acquire() as conn:
-        claim = await queue.claim(conn, "worker-a", 30)
+        claim = await claim_one(conn, "worker-a")
         assert isinstance(claim, queue.Claim)
         await conn.execute("UPDATE parsequeue SET lease_owner = 'worker-b' WHERE crawl_id = $1", claim.crawl_id)
         settings = Settings()

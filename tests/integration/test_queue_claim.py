@@ -12,7 +12,7 @@ from services.worker import queue
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, rebuild
 from shared.platform.settings import Settings
-from tests.integration.service_support import request_crawl, stream, stream_types
+from tests.integration.service_support import claim_one, request_crawl, stream, stream_types
 
 
 async def _rows(conn: asyncpg.Connection) -> dict[str, list[dict[str, Any]]]:
@@ -67,7 +67,7 @@ async def test_the_claim_notifies_the_scheduler_and_the_followers(pool: asyncpg.
     async with pool.acquire() as listener, pool.acquire() as conn:
         for channel in (ev.SCHEDULER_CHANNEL, ev.EVENTS_CHANNEL):
             await listener.add_listener(channel, on_notify)
-        claim = await queue.claim(conn, "worker-a", 30)
+        claim = await claim_one(conn, "worker-a")
         assert isinstance(claim, queue.Claim)
         async with asyncio.timeout(5):
             await both.wait()
@@ -106,7 +106,7 @@ async def test_a_lost_race_for_a_streams_next_version_is_a_conflict_and_claims_n
                 mode="json"
             ),
         )
-        claiming = asyncio.create_task(queue.claim(claimer, "worker-a", 30))
+        claiming = asyncio.create_task(claim_one(claimer, "worker-a"))
         async with asyncio.timeout(10):
             while not await pool.fetchval(  # not in the writer's transaction: that keeps one stats snapshot
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%claim_crawls%'"

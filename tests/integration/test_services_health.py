@@ -9,6 +9,7 @@ import asyncpg
 
 from services.scheduler import app as scheduler_app
 from services.worker import app as worker_app
+from tests.integration import worker_bodies
 from tests.integration.service_support import request_crawl, serve, settings_for, wait_for_state, wait_for_types
 
 _TERMINATE_ALL = """
@@ -40,7 +41,7 @@ async def _wait_health(
 async def test_health_and_metrics_report_the_database_and_listen_connection(
     dsn: str, pool: asyncpg.Pool, pg_server_dsn: str
 ) -> None:
-    worker = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+    worker = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
     scheduler = scheduler_app.create_app(settings_for(dsn))
     async with serve(worker) as worker_url, serve(scheduler) as scheduler_url, aiohttp.ClientSession() as http:
         for base, name in ((worker_url, "worker"), (scheduler_url, "scheduler")):

@@ -39,7 +39,7 @@ def _claims(worker: worker_app.Worker) -> float:
 
 
 async def test_notify_wakes_an_idle_worker_within_100ms_and_nothing_polls(dsn: str, pool: asyncpg.Pool) -> None:
-    app = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+    app = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
     async with serve(app):
         worker = app[worker_app.WORKER]
         await _idle(worker)
@@ -63,7 +63,7 @@ async def test_notify_wakes_an_idle_worker_within_100ms_and_nothing_polls(dsn: s
 
 
 async def test_a_notification_during_an_empty_claim_is_not_lost(dsn: str, pool: asyncpg.Pool) -> None:
-    app = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+    app = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
     async with serve(app):
         worker = app[worker_app.WORKER]
         await _idle(worker)
@@ -90,7 +90,7 @@ async def test_a_notification_during_an_empty_claim_is_not_lost(dsn: str, pool: 
 async def test_listen_reconnect_finds_work_sent_while_away_and_health_names_it(
     dsn: str, pool: asyncpg.Pool, pg_server_dsn: str
 ) -> None:
-    app = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+    app = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
     async with serve(app) as base, aiohttp.ClientSession() as http:
         worker = app[worker_app.WORKER]
         await _idle(worker)
@@ -205,8 +205,8 @@ async def test_concurrency_limit_and_cancel_frees_a_slot(dsn: str, pool: asyncpg
 
 
 async def test_several_workers_claim_each_crawl_exactly_once(dsn: str, pool: asyncpg.Pool) -> None:
-    apps = [worker_app.create_app(settings_for(dsn, worker_concurrency=2), job_body=worker_app.complete_at_once)]
-    apps.append(worker_app.create_app(settings_for(dsn, worker_concurrency=2), job_body=worker_app.complete_at_once))
+    body = worker_bodies.completes_at_once
+    apps = [worker_app.create_app(settings_for(dsn, worker_concurrency=2), job_body=body) for _ in range(2)]
     async with serve(apps[0]), serve(apps[1]):
         ids = [await request_crawl(pool) for _ in range(12)]
         for crawl_id in ids:
@@ -224,7 +224,7 @@ async def test_shutdown_hands_running_crawls_back_and_another_worker_claims_at_o
     async with serve(first):
         crawl_id = await request_crawl(pool)
         await wait_for_types(dsn, pool, crawl_id, ["CrawlRequested", "CrawlStarted"])
-        second = worker_app.create_app(settings_for(dsn, lease_seconds=60), job_body=worker_app.complete_at_once)
+        second = worker_app.create_app(settings_for(dsn, lease_seconds=60), job_body=worker_bodies.completes_at_once)
         async with serve(second):
             await _idle(second[worker_app.WORKER])
             await first.shutdown()

@@ -9,6 +9,7 @@ import asyncpg
 
 from services.scheduler import app as scheduler_app
 from services.worker import app as worker_app
+from tests.integration import worker_bodies
 from tests.integration.service_support import (
     free_port,
     request_crawl,
@@ -51,7 +52,7 @@ async def test_a_killed_workers_lease_expires_and_another_worker_resumes(dsn: st
             process.kill()  # SIGKILL: no hand-back, no terminal event
             await process.wait()
             await wait_for_types(dsn, pool, crawl_id, [*STARTED, "LeaseExpired"], timeout=10)
-            other = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+            other = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
             async with serve(other):
                 await wait_for_types(
                     dsn, pool, crawl_id, [*STARTED, "LeaseExpired", "CrawlStarted", "CrawlCompleted"], timeout=10
@@ -70,7 +71,7 @@ async def test_sigterm_hands_the_crawl_back_and_another_worker_claims_it_at_once
     try:
         crawl_id = await request_crawl(pool)
         await wait_for_types(dsn, pool, crawl_id, STARTED, timeout=30)
-        other = worker_app.create_app(settings_for(dsn), job_body=worker_app.complete_at_once)
+        other = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
         async with serve(other):
             process.send_signal(signal.SIGTERM)
             await wait_for_types(

@@ -5,6 +5,10 @@ from __future__ import annotations
 from services.worker.job import CrawlError, CrawlJob
 
 
+async def completes_at_once(job: CrawlJob) -> None:
+    """A crawl with nothing to fetch: the claim loop records it completed."""
+
+
 async def until_stopped(job: CrawlJob) -> None:
     """A crawl that runs until it is told to stop (pause, cancel, shutdown, lost lease)."""
     await job.stop.wait()

@@ -865,7 +865,7 @@ export interface components {
             canonical: string | null;
             /**
              * Canonical Raw
-             * @description the canonical as written, valid or not (e.g. a file:// URL)
+             * @description the first canonical (HTTP Link header, else <head>) as written, valid or not (e.g. a file:// URL)
              */
             canonical_raw: string | null;
             /** Content Hash */
@@ -892,7 +892,10 @@ export interface components {
             h2: string[];
             /** Hreflang */
             hreflang: components["schemas"]["Hreflang"][];
-            /** Id */
+            /**
+             * Id
+             * @description the page id: the URL's frontier id, stable across rebuilds
+             */
             id: number;
             /** Images Count */
             images_count: number;
@@ -916,7 +919,10 @@ export interface components {
             meta_robots: string | null;
             /** Outlinks Count */
             outlinks_count: number;
-            /** Redirect Chain */
+            /**
+             * Redirect Chain
+             * @description empty unless the URL redirected; then every response in order, starting with the URL itself and ending with the final URL's own answer (absent when the chain stopped: a loop, too many hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)
+             */
             redirect_chain: components["schemas"]["RedirectHop"][];
             /** Response Time Ms */
             response_time_ms: number | null;
@@ -945,7 +951,7 @@ export interface components {
             canonical: string | null;
             /**
              * Canonical Raw
-             * @description the canonical as written, valid or not (e.g. a file:// URL)
+             * @description the first canonical (HTTP Link header, else <head>) as written, valid or not (e.g. a file:// URL)
              */
             canonical_raw: string | null;
             /** Content Hash */
@@ -972,7 +978,10 @@ export interface components {
             h2: string[];
             /** Hreflang */
             hreflang: components["schemas"]["Hreflang"][];
-            /** Id */
+            /**
+             * Id
+             * @description the page id: the URL's frontier id, stable across rebuilds
+             */
             id: number;
             /** Images Count */
             images_count: number;
@@ -1008,7 +1017,10 @@ export interface components {
             outlinks: components["schemas"]["Outlink"][];
             /** Outlinks Count */
             outlinks_count: number;
-            /** Redirect Chain */
+            /**
+             * Redirect Chain
+             * @description empty unless the URL redirected; then every response in order, starting with the URL itself and ending with the final URL's own answer (absent when the chain stopped: a loop, too many hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)
+             */
             redirect_chain: components["schemas"]["RedirectHop"][];
             /** Response Time Ms */
             response_time_ms: number | null;

@@ -23,7 +23,9 @@ from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsN
 
 Kind = Literal["added", "removed", "changed", "issues_new", "issues_fixed"]
 KINDS: tuple[str, ...] = ("added", "removed", "changed", "issues_new", "issues_fixed")
+# The page fields whose change is a change (fields of the page schema's PublicPage: a test holds them to it).
 FIELDS = ("status_code", "indexable", "title", "meta_description", "h1", "canonical", "word_count")
+_MEASURED = "word_count"  # compared with a tolerance, not for equality
 # A word count moving by less than this share is page furniture (dates, counters), not a change.
 WORD_COUNT_CHANGE = 0.1
 MAX_LIMIT = 1000
@@ -61,13 +63,9 @@ async def pair(conn: asyncpg.Connection, crawl_id: uuid.UUID, other_id: uuid.UUI
 
 # $1 = before, $2 = after. A page "changed" when one of FIELDS differs; word counts only when
 # they move by WORD_COUNT_CHANGE or more.
-_CHANGED_WHERE = """
-    b.status_code IS DISTINCT FROM a.status_code OR b.indexable IS DISTINCT FROM a.indexable
-    OR b.title IS DISTINCT FROM a.title OR b.meta_description IS DISTINCT FROM a.meta_description
-    OR b.h1 IS DISTINCT FROM a.h1 OR b.canonical IS DISTINCT FROM a.canonical
-    OR (b.word_count IS NULL) <> (a.word_count IS NULL)
-    OR abs(b.word_count - a.word_count) >= $3::float8 * greatest(b.word_count, a.word_count, 1)
-"""
+_WORD_COUNT_MOVED = """((b.word_count IS NULL) <> (a.word_count IS NULL)
+    OR abs(b.word_count - a.word_count) >= $3::float8 * greatest(b.word_count, a.word_count, 1))"""
+_CHANGED_WHERE = " OR ".join([*(f"b.{f} IS DISTINCT FROM a.{f}" for f in FIELDS if f != _MEASURED), _WORD_COUNT_MOVED])
 _PAGE_COLUMNS = ", ".join(f"b.{f} AS before_{f}, a.{f} AS after_{f}" for f in FIELDS)
 
 _PAGES = {
@@ -116,9 +114,8 @@ SELECT
      WHERE a.crawl_id = $2 AND ({_CHANGED_WHERE})) AS changed
 """
 _FIELD_COUNTS = f"""
-SELECT {", ".join(f"count(*) FILTER (WHERE b.{f} IS DISTINCT FROM a.{f}) AS {f}" for f in FIELDS if f != "word_count")},
-       count(*) FILTER (WHERE (b.word_count IS NULL) <> (a.word_count IS NULL)
-           OR abs(b.word_count - a.word_count) >= $3::float8 * greatest(b.word_count, a.word_count, 1)) AS word_count
+SELECT {", ".join(f"count(*) FILTER (WHERE b.{f} IS DISTINCT FROM a.{f}) AS {f}" for f in FIELDS if f != _MEASURED)},
+       count(*) FILTER (WHERE {_WORD_COUNT_MOVED}) AS {_MEASURED}
 FROM pages a JOIN pages b ON b.crawl_id = $1 AND b.url = a.url WHERE a.crawl_id = $2
 """
 _ISSUE_COUNTS = """
@@ -166,7 +163,7 @@ def _shape(kind: str, row: asyncpg.Record) -> dict[str, Any]:
         before, after = row[f"before_{f}"], row[f"after_{f}"]
         if before == after:
             continue
-        small = before is not None and after is not None and f == "word_count"
+        small = before is not None and after is not None and f == _MEASURED
         if small and abs(before - after) < WORD_COUNT_CHANGE * max(before, after, 1):
             continue
         fields[f] = {"before": before, "after": after}

@@ -41,6 +41,7 @@ import xlsxwriter
 
 from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import catalogue
+from shared.model import pages
 
 WHAT = ("pages", "issues", "links")
 FORMATS = {
@@ -53,15 +54,8 @@ CHUNK_BYTES = 64 * 1024
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included: larger exports continue on a new sheet
 XLSX_MAX_CELL = 32_767
 
-PAGE_COLUMNS = (
-    "url", "final_url", "status_code", "error", "redirect_chain", "content_type", "size_bytes",
-    "response_time_ms", "depth", "indexable", "indexability_reason", "title", "title_length",
-    "meta_description", "meta_description_length", "h1", "h2", "canonical", "canonical_raw", "meta_robots",
-    "x_robots_tag",
-    "hreflang", "lang", "word_count", "content_hash", "near_duplicate_of_url", "near_duplicate_similarity",
-    "inlinks_count", "outlinks_count", "external_links_count", "images_count", "images_missing_alt",
-    "structured_data_types", "in_sitemap", "issues_count", "crawled_at",
-)  # fmt: skip
+# What users see of a page (the page schema's PublicPage), with what an export computes beside it.
+PAGE_COLUMNS = pages.export_columns()
 ISSUE_COLUMNS = ("url", "status_code", "code", "severity", "title", "details", "explanation", "fix")
 LINK_COLUMNS = ("source_url", "target_url", "anchor", "rel", "internal", "target_status_code")
 

@@ -14,8 +14,8 @@ from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
 from shared import netguard
+from shared.eventlog import crawlstream
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform.service import METRICS, POOL, SETTINGS
 
@@ -60,8 +60,9 @@ class CrawlListQuery(BaseModel):
     status: CrawlStatus | None = None
 
 
-_COLUMNS = """id, url, status, pages_crawled, pages_discovered, errors_count, issues_count, attempts, error,
-              schedule_id, created_at, started_at, finished_at, updated_at, settings"""
+# The crawls columns a Crawl shows: its fields, each a column of the same name (the one list).
+COLUMNS: tuple[str, ...] = tuple(Crawl.model_fields)
+_COLUMNS = ", ".join(COLUMNS)
 _GET = f"SELECT {_COLUMNS} FROM crawls WHERE id = $1"
 _LIST = f"""SELECT {_COLUMNS} FROM crawls
             WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
@@ -129,9 +130,8 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     await ssrf_check(request, settings)
     crawl_id = uuid.uuid4()
     event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
-    meta = ev.Metadata(correlation_id=str(crawl_id), causation_id=request.headers.get("X-Request-Id"), actor="api")
     async with request.app[POOL].acquire() as conn:
-        await streams.append(conn, ev.crawl_stream(crawl_id), [event], expected_version=0, metadata=meta)
+        await crawlstream.start(conn, event, actor="api", causation_id=request.headers.get("X-Request-Id"))
         crawl = await load_crawl(conn, crawl_id)
     request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
     response = dump(crawl, status=201)
@@ -170,8 +170,6 @@ async def get_crawl(request: web.Request) -> web.Response:
         return dump(await load_crawl(conn, crawl_id_of(request)))
 
 
-_LOCK_QUEUE_ROW = "SELECT 1 FROM parsequeue WHERE crawl_id = $1 FOR UPDATE"
-
 # state change -> (allowed from, event class)
 _TRANSITIONS: dict[str, tuple[set[str], type[ev.Event]]] = {
     "cancel": ({"queued", "running", "paused"}, ev.CrawlCancelled),
@@ -185,31 +183,19 @@ async def change_state(request: web.Request, action: str) -> web.Response:
     allowed, event_class = _TRANSITIONS[action]
     crawl_id = crawl_id_of(request)
     async with request.app[POOL].acquire() as conn:
-        for _ in range(5):  # a concurrent append (a page batch) only means: read again and retry
-            try:
-                async with conn.transaction():
-                    # Every writer of a crawl's stream (worker batches and outcomes, the reaper) locks
-                    # its queue row before appending; taking the locks in the same order here means a
-                    # cancel racing a page batch waits for it instead of deadlocking with it.
-                    await conn.execute(_LOCK_QUEUE_ROW, crawl_id)
-                    crawl = await load_crawl(conn, crawl_id)
-                    if crawl.status not in allowed:
-                        raise Problem(
-                            409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status
-                        )
-                    version = await eventstore.stream_version(conn, ev.crawl_stream(crawl_id))
-                    await streams.append(
-                        conn,
-                        ev.crawl_stream(crawl_id),
-                        [event_class(crawl_id=crawl_id)],  # type: ignore[call-arg]
-                        expected_version=version,
-                        metadata=ev.Metadata(correlation_id=str(crawl_id), actor="api"),
-                    )
-                break
-            except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError):
-                continue
-        else:
-            raise Problem(409, "The crawl kept changing; try again.")
+
+        async def decide(held: crawlstream.Held) -> list[ev.Event]:
+            # Decided from the crawl as it is under the lock; the stream's version is checked on
+            # append, so a change that slipped in between (a page batch, another click) retries.
+            crawl = await load_crawl(conn, crawl_id)
+            if crawl.status not in allowed:
+                raise Problem(409, f"A {crawl.status} crawl cannot be {_PAST[action]}.", crawl_status=crawl.status)
+            return [event_class(crawl_id=crawl_id)]  # type: ignore[call-arg]
+
+        try:
+            await crawlstream.write(conn, crawl_id, decide, actor="api", check_version=True)
+        except crawlstream.CrawlStreamBusy:
+            raise Problem(409, "The crawl kept changing; try again.") from None
         request.app[METRICS].events_appended.labels(type=event_class.type_name()).inc()
         return dump(await load_crawl(conn, crawl_id))
 

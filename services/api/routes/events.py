@@ -20,6 +20,7 @@ from aiohttp import web
 from services.api.livestream import LiveHub, Subscriber, TooManyStreams
 from services.api.models import iso_time
 from services.api.problems import Problem
+from services.api.routes.crawls import COLUMNS as CRAWL_COLUMNS
 from services.api.routes.crawls import CRAWL_ID, Crawl, crawl_id_of
 from services.api.routing import RouteTable
 from services.api.security import add_stream_headers
@@ -42,8 +43,8 @@ LIST_TYPES = frozenset(
     )
 )  # fmt: skip
 
-_SNAPSHOT = """SELECT c.id, c.url, c.status, c.pages_crawled, c.pages_discovered, c.errors_count, c.issues_count,
-       c.attempts, c.error, c.schedule_id, c.created_at, c.started_at, c.finished_at, c.updated_at, c.settings,
+# The crawl as GET /api/crawls/{id} shows it, and the stream position it was read at.
+_SNAPSHOT = f"""SELECT {", ".join(f"c.{column}" for column in CRAWL_COLUMNS)},
        (SELECT max(position) FROM events WHERE stream_id = $2) AS last_position
 FROM crawls c WHERE c.id = $1"""
 

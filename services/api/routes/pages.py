@@ -15,7 +15,7 @@ from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
 from shared.audit import catalogue
-from shared.model.pages import Hreflang, RedirectHop
+from shared.model.pages import PublicPage
 from shared.platform.service import POOL
 
 routes = RouteTable("pages")
@@ -23,44 +23,33 @@ routes = RouteTable("pages")
 PAGE_ID = {**CRAWL_ID, "page_id": {"type": "integer", "minimum": 1}}
 
 
-class Page(BaseModel):
+def _answer_schema(schema: dict[str, Any]) -> None:
+    # Every field is always in an answer (null when unknown): required, and no defaults to suggest otherwise.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+    # The inlink count (the projection's, declared last) is listed with the other link counts.
+    for key in ("properties", "required"):
+        schema[key] = _before(schema.get(key, {}), "inlinks_count", "outlinks_count")
+
+
+def _before(items: Any, name: str, anchor: str) -> Any:
+    """``items`` (a dict's keys or a list) with ``name`` moved just before ``anchor``."""
+    keys = list(items)
+    if name not in keys or anchor not in keys:
+        return items
+    keys.remove(name)
+    keys.insert(keys.index(anchor), name)
+    return {k: items[k] for k in keys} if isinstance(items, dict) else keys
+
+
+# The page schema's PublicPage (shared.model.pages) plus the inlink count the projection fills in.
+class Page(PublicPage):
     """A page record (the fields CONTRACT.md promises, plus the page id and any fetch error)."""
 
-    id: int
-    url: str
-    final_url: str | None
-    status_code: int | None
-    error: str | None
-    redirect_chain: list[RedirectHop]
-    content_type: str | None
-    size_bytes: int | None
-    response_time_ms: float | None
-    depth: int
-    blocked_by_robots: bool
-    indexable: bool
-    indexability_reason: str | None
-    title: str | None
-    title_length: int | None
-    meta_description: str | None
-    meta_description_length: int | None
-    h1: list[str]
-    h2: list[str]
-    canonical: str | None
-    canonical_raw: str | None = Field(description="the canonical as written, valid or not (e.g. a file:// URL)")
-    meta_robots: str | None
-    x_robots_tag: str | None
-    hreflang: list[Hreflang]
-    lang: str | None
-    word_count: int | None
-    content_hash: str | None
-    inlinks_count: int
-    outlinks_count: int
-    external_links_count: int
-    images_count: int
-    images_missing_alt: int
-    structured_data_types: list[str]
-    in_sitemap: bool
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, json_schema_extra=_answer_schema)
+
     crawled_at: Timestamp
+    inlinks_count: int = 0
 
 
 class PageList(BaseModel):
@@ -123,12 +112,8 @@ class PagesQuery(BaseModel):
     order: Literal["asc", "desc"] = "asc"
 
 
-_PAGE_COLUMNS = """p.id, p.url, p.final_url, p.status_code, p.error, p.redirect_chain, p.content_type, p.size_bytes,
-    p.response_time_ms, p.depth, p.blocked_by_robots, p.indexable, p.indexability_reason, p.title, p.title_length,
-    p.meta_description, p.meta_description_length, p.h1, p.h2, p.canonical, p.canonical_raw, p.meta_robots,
-    p.x_robots_tag,
-    p.hreflang, p.lang, p.word_count, p.content_hash, p.inlinks_count, p.outlinks_count, p.external_links_count,
-    p.images_count, p.images_missing_alt, p.structured_data_types, p.in_sitemap, p.crawled_at"""
+# The columns a Page shows: its fields, each a column of the same name.
+_PAGE_COLUMNS = ", ".join(f"p.{name}" for name in Page.model_fields)
 
 # Every filter is a parameter that may be NULL, so one query text serves all combinations.
 _FILTERS = """p.crawl_id = $1

@@ -8,7 +8,6 @@ again by the next attempt); after commit, the batch is never stored again.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -16,10 +15,9 @@ import asyncpg
 import structlog
 
 from services.worker.crawl import frontier
-from services.worker.job import CrawlJob, assert_lease
+from services.worker.job import CrawlJob, append, assert_lease
 from shared.audit import audit
 from shared.eventlog import events as ev
-from shared.eventlog import eventstore, streams
 from shared.model.pages import PageRecord
 
 log = structlog.get_logger(__name__)
@@ -30,7 +28,6 @@ MAX_WAITING_PAGES = 300  # finished pages held while a flush runs; fetching paus
 MAX_WAITING_LINKS = 60_000
 BATCH_SECONDS = 0.3
 PROGRESS_SECONDS = 1.0
-_APPEND_ATTEMPTS = 20
 
 _ERRORS_SO_FAR = "SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM pages WHERE crawl_id = $1"
 
@@ -65,29 +62,6 @@ class Counters:
 async def load_counters(conn: asyncpg.Connection, job: CrawlJob) -> Counters:
     errors, crawled = await conn.fetchrow(_ERRORS_SO_FAR, job.crawl_id)
     return Counters(pages_crawled=crawled, errors=errors, pages_discovered=await frontier.count(conn, job.crawl_id))
-
-
-async def append(conn: asyncpg.Connection, job: CrawlJob, events: list[ev.Event]) -> None:
-    """Append to the crawl's stream at whatever version it has (the api may append concurrently).
-
-    Call ``assert_lease`` right before this, inside the same transaction: every writer of a
-    crawl's stream (the api's pause and cancel, the reaper, the claim loop) locks the crawl's queue
-    row before it takes the stream's next version, and taking the two locks in that one order is
-    what keeps a page batch and a concurrent cancel from deadlocking.
-    """
-    stream = ev.crawl_stream(job.crawl_id)
-    meta = ev.Metadata(correlation_id=str(job.crawl_id), actor=f"worker:{job.worker_id}")
-    for attempt in range(_APPEND_ATTEMPTS):
-        try:
-            await streams.append(conn, stream, events, expected_version=eventstore.ANY, metadata=meta)
-        except eventstore.StreamConflict:
-            if attempt == _APPEND_ATTEMPTS - 1:
-                raise
-            await asyncio.sleep(0.005 * (attempt + 1))
-            continue
-        for event in events:
-            job.metrics.events_appended.labels(type=event.type_name()).inc()
-        return
 
 
 @dataclass
@@ -194,6 +168,6 @@ async def _write(
                 started=counters.started,
             )
             events.append(snapshot.progress(job.crawl_id))
-        await assert_lease(conn, job)
+        # The queue row is locked only now, so heartbeats and cancels wait as little as possible.
         await append(conn, job, events)
     return added, discovered, errors, progress_due

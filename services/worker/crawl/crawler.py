@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ import structlog
 from services.worker.crawl import batches, frontier, politeness
 from services.worker.extract import records
 from services.worker.fetch import fetcher, sitemaps, urls
-from services.worker.job import CrawlError, CrawlJob, LeaseLost, assert_lease
+from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
 from shared.model.pages import PageRecord
@@ -31,6 +32,46 @@ log = structlog.get_logger(__name__)
 _ANALYZE = "ANALYZE pages, links, issues, frontier"
 
 SITEMAP_SEED_LIMIT = 200_000  # URLs taken from sitemaps, whatever max_pages says (memory)
+
+
+@dataclass
+class Work:
+    """What the crawl loop has going: URLs to fetch, fetches in flight, at most one claim and one flush."""
+
+    claim_size: int
+    pending: deque[frontier.Entry] = field(default_factory=deque)
+    in_flight: set[asyncio.Task[None]] = field(default_factory=set)
+    claiming: asyncio.Task[list[frontier.Entry]] | None = None
+    claim_generation: int = 0  # flushes committed when the running claim started
+    flushing: asyncio.Task[int] | None = None
+    flushes: int = 0  # a claim that came back short means "empty" only if no flush committed since
+    frontier_empty: bool = False
+    # URLs reached by links first; URLs known only from sitemaps once no link can reach them any
+    # more (a link found first gives a sitemap URL its real depth).
+    below_depth: int = frontier.SITEMAP_DEPTH
+
+    def idle(self) -> bool:
+        return not self.in_flight and not self.pending and self.claiming is None
+
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        return {*self.in_flight, *(t for t in (self.claiming, self.flushing) if t is not None)}
+
+    def settle(self, done: Iterable[asyncio.Future[Any]]) -> None:
+        """Take the results of finished tasks (a failed one raises here, ending the crawl)."""
+        for task in done:
+            if task is self.claiming:
+                claimed = self.claiming.result()
+                self.claiming = None
+                self.frontier_empty = len(claimed) < self.claim_size and self.claim_generation == self.flushes
+                self.pending.extend(claimed)
+            elif task is self.flushing:
+                self.flushing.result()
+                self.flushing = None
+                self.flushes += 1
+                self.frontier_empty = False  # the batch may have queued new URLs
+            else:
+                self.in_flight.discard(task)  # type: ignore[arg-type]
+                task.result()
 
 
 class Crawl:
@@ -197,72 +238,62 @@ class Crawl:
         """Crawl until the frontier is exhausted (True) or ``job.stop`` is set (False).
 
         Claims and flushes run as background tasks so that fetching never waits for the
-        database; at most one of each is running at a time.
+        database; at most one of each is running at a time (``Work``).
         """
         job = self.job
-        pending: deque[frontier.Entry] = deque()
-        in_flight: set[asyncio.Task[None]] = set()
-        claiming: asyncio.Task[list[frontier.Entry]] | None = None
-        claim_generation = 0
-        flushing: asyncio.Task[int] | None = None
-        flushes = 0  # a claim that came back short means "empty" only if no flush committed since
-        frontier_empty = False
-        claim_size = max(4 * self.cap, 32)
-        # URLs reached by links first; URLs known only from sitemaps once no link can reach them
-        # any more (a link found first gives a sitemap URL its real depth).
-        below_depth = frontier.SITEMAP_DEPTH
+        work = Work(claim_size=max(4 * self.cap, 32))
         stop = asyncio.ensure_future(job.stop.wait())
         try:
             while not job.stop.is_set():
-                if claiming is None and not frontier_empty and len(pending) < 2 * self.cap:
-                    claiming, claim_generation = asyncio.create_task(self.claim(claim_size, below_depth)), flushes
-                # Backpressure: while the database lags, finished pages wait in memory; cap them.
-                while pending and len(in_flight) < self.cap and not self.batch.full():
-                    in_flight.add(asyncio.create_task(self.visit(pending.popleft())))
-                idle = not in_flight and not pending and claiming is None
-                if flushing is None and (self.batch.due() or (idle and frontier_empty and self.batch.pages)):
-                    flushing = asyncio.create_task(self.flush())
-                if idle and flushing is None and frontier_empty and not self.batch.pages:
-                    if below_depth > frontier.SITEMAP_DEPTH:
+                self._start_claim(work)
+                self._start_fetches(work)
+                self._start_flush(work)
+                if work.idle() and work.flushing is None and work.frontier_empty and not self.batch.pages:
+                    if work.below_depth > frontier.SITEMAP_DEPTH:
                         return True
-                    below_depth, frontier_empty = frontier.SITEMAP_DEPTH + 1, False
+                    # Every URL links reach is done: now the URLs known only from sitemaps.
+                    work.below_depth, work.frontier_empty = frontier.SITEMAP_DEPTH + 1, False
                     continue
-                background = {t for t in (claiming, flushing) if t is not None}
                 done, _ = await asyncio.wait(
-                    in_flight | background | {stop},
-                    timeout=self.batch.seconds_left() if flushing is None else None,
+                    work.tasks() | {stop},
+                    timeout=self.batch.seconds_left() if work.flushing is None else None,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                for task in done:
-                    if task is stop:
-                        continue
-                    if task is claiming:
-                        claimed = claiming.result()
-                        claiming = None
-                        frontier_empty = len(claimed) < claim_size and claim_generation == flushes
-                        pending.extend(claimed)
-                    elif task is flushing:
-                        flushing.result()
-                        flushing = None
-                        flushes += 1
-                        frontier_empty = False  # the batch may have queued new URLs
-                    else:
-                        in_flight.discard(task)  # type: ignore[arg-type]
-                        task.result()
-            self.log.info("crawl stopping", reason=job.stop_reason, in_flight=len(in_flight))
-            await _cancel(in_flight)
-            if claiming is not None:
-                await _cancel({claiming})  # type: ignore[arg-type]
-            if flushing is not None:
-                with contextlib.suppress(LeaseLost):
-                    await flushing  # a batch being written finishes (or finds the lease gone)
-            if job.stop_reason == "shutdown" and self.batch.pages:
-                await self.flush(force_progress=True)  # keep what was done; the next worker resumes
+                work.settle(done - {stop})
+            await self._wind_down(work)
             return False
         finally:
             stop.cancel()
-            await _cancel(in_flight)
-            await _cancel({t for t in (claiming, flushing) if t is not None})  # type: ignore[arg-type]
+            await _cancel(work.tasks())
+
+    def _start_claim(self, work: Work) -> None:
+        """Claim more URLs while the queue of URLs to fetch runs low (one claim at a time)."""
+        if work.claiming is None and not work.frontier_empty and len(work.pending) < 2 * self.cap:
+            work.claiming = asyncio.create_task(self.claim(work.claim_size, work.below_depth))
+            work.claim_generation = work.flushes
+
+    def _start_fetches(self, work: Work) -> None:
+        # Backpressure: while the database lags, finished pages wait in memory; cap them.
+        while work.pending and len(work.in_flight) < self.cap and not self.batch.full():
+            work.in_flight.add(asyncio.create_task(self.visit(work.pending.popleft())))
+
+    def _start_flush(self, work: Work) -> None:
+        """Store the batch when it is due, or when nothing else is left to do (one flush at a time)."""
+        last = work.idle() and work.frontier_empty and bool(self.batch.pages)
+        if work.flushing is None and (self.batch.due() or last):
+            work.flushing = asyncio.create_task(self.flush())
+
+    async def _wind_down(self, work: Work) -> None:
+        """``job.stop`` was set: drop the fetches, let a flush in progress finish, keep work on shutdown."""
+        self.log.info("crawl stopping", reason=self.job.stop_reason, in_flight=len(work.in_flight))
+        await _cancel(work.in_flight)
+        if work.claiming is not None:
+            await _cancel({work.claiming})
+        if work.flushing is not None:
+            with contextlib.suppress(LeaseLost):
+                await work.flushing  # a batch being written finishes (or finds the lease gone)
+        if self.job.stop_reason == "shutdown" and self.batch.pages:
+            await self.flush(force_progress=True)  # keep what was done; the next worker resumes
 
     async def finish(self) -> None:
         """The frontier is exhausted: a last progress event, then the site-wide audit."""
@@ -273,10 +304,9 @@ class Crawl:
             await conn.execute(_ANALYZE)
         async with self.job.pool.acquire() as conn, conn.transaction():
             events = await audit.finalize(conn, self.job.crawl_id, self.settings.thresholds)
-            # The queue row only now, so the audit's queries do not hold back heartbeats and cancels.
-            await assert_lease(conn, self.job)  # before the append: see batches.append
-            if events:
-                await batches.append(conn, self.job, list(events))
+            # The queue row is locked only now (by the append), so the audit's queries do not hold
+            # back heartbeats and cancels.
+            await append(conn, self.job, events)
         self.log.info("crawl finished", pages=self.counters.pages_crawled, rate=self.counters.rate)
 
 

@@ -19,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.worker.extract import headlinks
 from services.worker.fetch import urls
+from shared.audit import directives
 from shared.model.pages import Hreflang, Link, LinkElement
 
 MAX_LINKS = 5000
@@ -172,24 +173,51 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
     """The signals of ``html`` served at ``url`` (links resolved against ``<base href>`` or ``url``)."""
     tree = LexborHTMLParser(html)
     out = Extracted()
+    _document(tree, out)
+    base = _base(tree, url, out)
+    _meta(tree, out)
+    _head_links(tree, base, out)
+    out.h1 = [clean(h.text(deep=True)) for h in tree.css("h1")[:MAX_HEADINGS]]
+    out.h2 = [clean(h.text(deep=True)) for h in tree.css("h2")[:MAX_HEADINGS]]
+    out.structured_data_types = _structured_data_types(tree)
+    images = tree.css("img")
+    out.images_count = len(images)
+    out.images_missing_alt = sum(1 for img in images if "alt" not in img.attributes)
+    if url.startswith("https://"):
+        out.mixed_content_count = _mixed_content(tree)
+    out.links = _links(tree, base, is_internal)
+    _body_text(tree, out)  # last: it strips scripts and styles from the tree
+    return out
+
+
+def _document(tree: LexborHTMLParser, out: Extracted) -> None:
+    """``<html lang>`` and the title(s)."""
     root = tree.css_first("html")
     if root is not None:
         out.lang = clean(_attr(root, "lang"), 100) or None
-
     titles = tree.css("title")
     out.title_count = len(titles)
     if titles:
         out.title = clean(titles[0].text(deep=True))
 
-    base = url
-    base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        href = _attr(base_node, "href") or ""
-        resolved = urls.normalize(href, url)
-        if resolved is not None:  # a javascript: or garbage base is ignored, as browsers do
-            base = resolved
-            out.base_href = clean(href, urls.MAX_URL_LENGTH)
 
+def _base(tree: LexborHTMLParser, url: str, out: Extracted) -> str:
+    """The URL relative links resolve against: ``<base href>`` when it is a usable http(s) URL."""
+    base_node = tree.css_first("base[href]")
+    if base_node is None:
+        return url
+    href = _attr(base_node, "href") or ""
+    resolved = urls.normalize(href, url)
+    if resolved is None:  # a javascript: or garbage base is ignored, as browsers do
+        return url
+    out.base_href = clean(href, urls.MAX_URL_LENGTH)
+    return resolved
+
+
+def _meta(tree: LexborHTMLParser, out: Extracted) -> None:
+    """Description, robots (``robots`` and ``googlebot`` tags), viewport, Open Graph, refresh."""
+    robots: list[str] = []
+    googlebot: list[str] = []
     for meta in tree.css("meta"):
         attrs = meta.attributes
         content = attrs.get("content") or ""
@@ -197,7 +225,9 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
         if name == "description" and out.meta_description is None:
             out.meta_description = clean(content)
         elif name == "robots":
-            out.meta_robots = clean(f"{out.meta_robots}, {content}" if out.meta_robots else content, 500)
+            robots.append(content)
+        elif name == "googlebot":
+            googlebot.append(content)
         elif name == "viewport" and out.viewport is None:
             out.viewport = clean(content, 500)
         prop = (attrs.get("property") or "").strip().lower()
@@ -205,41 +235,50 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
             out.open_graph[prop] = clean(content)
         if (attrs.get("http-equiv") or "").strip().lower() == "refresh" and out.meta_refresh is None:
             out.meta_refresh = clean(content, 2100)
+    # Googlebot's own tags follow the general ones, each under its prefix ("googlebot: noindex"),
+    # the way an X-Robots-Tag names a crawler (shared.audit.directives reads both alike).
+    for content in [*robots, *(f"{directives.GOOGLEBOT}: {c}" for c in googlebot)]:
+        out.meta_robots = clean(f"{out.meta_robots}, {content}" if out.meta_robots else content, 500)
 
+
+def _head_links(tree: LexborHTMLParser, base: str, out: Extracted) -> None:
+    """Canonical and hreflang link elements as written, from ``<head>`` (and canonicals in the body,
+    which Google ignores, so the audit can say so): ``headlinks``."""
     found = headlinks.read(tree, base)
     out.canonical_links, out.hreflang = found.canonical_links, found.hreflang
     out.hreflang_outside_head = found.hreflang_outside_head
 
-    out.h1 = [clean(h.text(deep=True)) for h in tree.css("h1")[:MAX_HEADINGS]]
-    out.h2 = [clean(h.text(deep=True)) for h in tree.css("h2")[:MAX_HEADINGS]]
 
+def _structured_data_types(tree: LexborHTMLParser) -> list[str]:
     types: list[str] = []
     for script in tree.css("script[type]"):
         if (_attr(script, "type") or "").strip().lower() == "application/ld+json":
             _json_ld_types(script.text(deep=True), types)
-    out.structured_data_types = types
+    return types
 
-    images = tree.css("img")
-    out.images_count = len(images)
-    out.images_missing_alt = sum(1 for img in images if "alt" not in img.attributes)
 
-    if url.startswith("https://"):
-        mixed = 0
-        for tag, attr in _MIXED_CONTENT:
-            for node in tree.css(f"{tag}[{attr}]"):
-                if (_attr(node, attr) or "").strip().lower().startswith("http://"):
-                    mixed += 1
-        for node in tree.css("link[href]"):
-            link_rel = (_attr(node, "rel") or "").lower()
-            if ("stylesheet" in link_rel or "icon" in link_rel or "preload" in link_rel) and (
-                (_attr(node, "href") or "").strip().lower().startswith("http://")
-            ):
+def _mixed_content(tree: LexborHTMLParser) -> int:
+    """Resources an https page loads over plain http (images, scripts, frames, media, styles, icons)."""
+    mixed = 0
+    for tag, attr in _MIXED_CONTENT:
+        for node in tree.css(f"{tag}[{attr}]"):
+            if (_attr(node, attr) or "").strip().lower().startswith("http://"):
                 mixed += 1
-        out.mixed_content_count = mixed
+    for node in tree.css("link[href]"):
+        link_rel = (_attr(node, "rel") or "").lower()
+        if ("stylesheet" in link_rel or "icon" in link_rel or "preload" in link_rel) and (
+            (_attr(node, "href") or "").strip().lower().startswith("http://")
+        ):
+            mixed += 1
+    return mixed
 
+
+def _links(tree: LexborHTMLParser, base: str, is_internal: Callable[[str], bool]) -> list[Link]:
+    """``<a href>`` targets worth crawling, each (URL, anchor text) once, at most ``MAX_LINKS``."""
+    links: list[Link] = []
     seen: set[tuple[str, str]] = set()
     for anchor in tree.css("a[href]"):
-        if len(out.links) >= MAX_LINKS:
+        if len(links) >= MAX_LINKS:
             break
         target = urls.normalize(_attr(anchor, "href") or "", base)
         if target is None or len(target) > urls.MAX_URL_LENGTH:
@@ -253,17 +292,21 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
         if key in seen:
             continue
         seen.add(key)
-        out.links.append(Link(url=target, anchor=text, rel=anchor_rel, internal=is_internal(target)))
+        links.append(Link(url=target, anchor=text, rel=anchor_rel, internal=is_internal(target)))
+    return links
 
+
+def _body_text(tree: LexborHTMLParser, out: Extracted) -> None:
+    """Word count, content hash and simhash of the visible body text (scripts and styles stripped)."""
     body = tree.body
-    if body is not None:
-        tree.strip_tags(["script", "style", "noscript", "template", "svg"])
-        text = body.text(deep=True, separator=" ")
-        # The audit's definition of words and of the content hash (shared.audit.duplicates).
-        # Tokenised once, as UTF-8 bytes: the hash and the per-word crc32 need no re-encoding.
-        words = words_of(text)
-        out.word_count = len(words)
-        if words:
-            out.content_hash = hashlib.sha1(b" ".join(words)).hexdigest()
-            out.simhash = simhash(words)
-    return out
+    if body is None:
+        return
+    tree.strip_tags(["script", "style", "noscript", "template", "svg"])
+    text = body.text(deep=True, separator=" ")
+    # The audit's definition of words and of the content hash (shared.audit.duplicates).
+    # Tokenised once, as UTF-8 bytes: the hash and the per-word crc32 need no re-encoding.
+    words = words_of(text)
+    out.word_count = len(words)
+    if words:
+        out.content_hash = hashlib.sha1(b" ".join(words)).hexdigest()
+        out.simhash = simhash(words)

@@ -1,7 +1,15 @@
-"""Page records: what a fetch (or a robots block) and an extraction become in the pages table."""
+"""Page records: what a fetch (or a robots block) and an extraction become in the pages table.
+
+``build`` is CPU work on bytes already fetched (decode, parse, extract): no I/O, no event loop, so
+it can move to a process pool as it is. Its steps, in order: the response's own facts, the
+``Link`` header, the HTML's signals (copied field by field where the extraction and the page
+schema share a name), canonicals and hreflang from both (``<head>`` and the header only, as
+search engines read them: ``headlinks``), then indexability.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,9 +18,17 @@ from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
 from services.worker.fetch import charset, urls
 from services.worker.fetch.fetcher import Fetched
+from shared.audit import directives
 from shared.model.pages import PageRecord
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
+
+# The extraction's fields that are page record fields of the same name and meaning, copied as they
+# are. Canonical links and hreflang are merged with the Link header's first.
+_MERGED = frozenset({"canonical_links", "hreflang"})
+_COPIED = tuple(
+    f.name for f in dataclasses.fields(extract.Extracted) if f.name in PageRecord.model_fields and f.name not in _MERGED
+)
 
 
 def _depth(entry: Entry) -> int:
@@ -35,14 +51,6 @@ def blocked(entry: Entry, reason: str = "blocked by robots.txt") -> PageRecord:
     )
 
 
-def _has(directives: str | None, *words: str) -> bool:
-    if not directives:
-        return False
-    # X-Robots-Tag may name a bot ("googlebot: noindex"); any noindex counts.
-    tokens = {t.strip().split(":")[-1].strip() for t in directives.lower().replace(";", ",").split(",")}
-    return any(w in tokens for w in words)
-
-
 def _indexability(page: PageRecord, is_html: bool) -> tuple[bool, str | None]:
     if page.error:
         return False, "fetch failed"
@@ -54,17 +62,28 @@ def _indexability(page: PageRecord, is_html: bool) -> tuple[bool, str | None]:
         return False, f"status {page.status_code}"
     if not is_html:
         return False, "not HTML"
-    if _has(page.meta_robots, "noindex", "none") or _has(page.x_robots_tag, "noindex", "none"):
+    if directives.of(page.meta_robots, page.x_robots_tag).noindex(page.crawled_at):
         return False, "noindex"
     if page.canonical and page.canonical not in (page.url, page.final_url):
         return False, "canonicalised"
     return True, None
 
 
-def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
-    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
-    headers = fetched.headers
-    page = PageRecord(
+def _x_robots_tag(fetched: Fetched) -> str | None:
+    """Every ``X-Robots-Tag`` header as one value; those that name a crawler last, so that the rules of
+    a header without one are not read as the previous header's crawler's (shared.audit.directives)."""
+    values = sorted(fetched.headers.getall("X-Robots-Tag", []), key=_names_a_crawler)
+    return extract.clean(",".join(values), 500) or None
+
+
+def _names_a_crawler(value: str) -> bool:
+    rules = directives.parse(value)
+    return bool(rules) and rules[0].crawler is not None
+
+
+def _response(entry: Entry, fetched: Fetched) -> PageRecord:
+    """The record of what the server answered, before anything in the body is read."""
+    return PageRecord(
         id=entry.id,
         url=entry.url,
         final_url=fetched.final_url,
@@ -78,50 +97,42 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         depth=_depth(entry),
         referrer=entry.referrer,
         in_sitemap=entry.in_sitemap,
-        x_robots_tag=extract.clean(",".join(headers.getall("X-Robots-Tag", [])), 500) or None,
+        x_robots_tag=_x_robots_tag(fetched),
         crawled_at=datetime.now(UTC),
     )
+
+
+def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
+    """Copy the HTML's signals into the record; returns the URLs they lead to (links, meta refresh)."""
+    for name in _COPIED:
+        setattr(page, name, getattr(found, name))
+    page.title_length = len(found.title) if found.title is not None else None
+    page.meta_description_length = len(found.meta_description) if found.meta_description is not None else None
+    page.outlinks_count = sum(1 for link in found.links if link.internal)
+    page.external_links_count = len(found.links) - page.outlinks_count
+    leads = [link.url for link in found.links if link.internal]
+    refresh = _REFRESH_URL.search(found.meta_refresh or "")
+    refresh_target = urls.normalize(refresh.group(1).strip("'\" "), page.final_url or page.url) if refresh else None
+    if refresh_target is not None:
+        leads.append(refresh_target)  # a meta refresh is a redirect search engines follow
+    return leads
+
+
+def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
+    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
+    page = _response(entry, fetched)
     leads: list[str] = []
     if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
         leads.append(fetched.final_url)  # the redirect target is a page of its own
     # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
-    header = headlinks.from_header(extract.link_header(",".join(headers.getall("Link", []))), fetched.final_url)
-
+    header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
+    canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
     if fetched.body and not fetched.error and not fetched.chain and fetched.is_html:
         text, page.charset = charset.decode(fetched.body, fetched.content_type)
         found = extract.extract(text, fetched.final_url, is_internal)
-        page.title = found.title
-        page.title_length = len(found.title) if found.title is not None else None
-        page.title_count = found.title_count
-        page.meta_description = found.meta_description
-        page.meta_description_length = len(found.meta_description) if found.meta_description is not None else None
-        page.meta_robots = found.meta_robots
-        page.h1, page.h2 = found.h1, found.h2
-        page.hreflang = header.hreflang + found.hreflang
-        page.hreflang_outside_head = found.hreflang_outside_head
-        page.lang = found.lang
-        page.viewport = found.viewport
-        page.meta_refresh = found.meta_refresh
-        page.word_count = found.word_count
-        page.content_hash = found.content_hash
-        page.simhash = found.simhash
-        page.links = found.links
-        page.outlinks_count = sum(1 for link in found.links if link.internal)
-        page.external_links_count = len(found.links) - page.outlinks_count
-        page.images_count = found.images_count
-        page.images_missing_alt = found.images_missing_alt
-        page.mixed_content_count = found.mixed_content_count
-        page.structured_data_types = found.structured_data_types
-        page.open_graph = found.open_graph
-        canonical_links = header.canonical_links + found.canonical_links
-        leads.extend(link.url for link in found.links if link.internal)
-        refresh = _REFRESH_URL.search(found.meta_refresh or "")
-        refresh_target = urls.normalize(refresh.group(1).strip("'\" "), fetched.final_url) if refresh else None
-        if refresh_target is not None:
-            leads.append(refresh_target)  # a meta refresh is a redirect search engines follow
-    else:
-        canonical_links = header.canonical_links
-        page.hreflang = header.hreflang
+        leads += _content(page, found)
+        canonical_links += found.canonical_links
+        page.hreflang += found.hreflang
     page.canonical_links = canonical_links
     counted = [link for link in canonical_links if link.source != "body"]
     page.canonical_raw = counted[0].href if counted else None

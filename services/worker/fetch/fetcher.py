@@ -166,6 +166,63 @@ def new_session(*, user_agent: str, allow_private: bool, limit: int, timeout: fl
     )
 
 
+async def _next_hop(
+    result: Fetched,
+    response: aiohttp.ClientResponse,
+    current: str,
+    visited: set[str],
+    follow: HopPolicy | None,
+    max_redirects: int,
+) -> str | None:
+    """The redirect's target to request next, or ``None`` when the chain stops here (and why, in ``result``)."""
+    result.chain.append(RedirectHop(url=current, status_code=response.status))
+    target = urls.normalize(response.headers["Location"], current)
+    if target is None:
+        result.error = "redirect to a non-HTTP URL"
+        return None
+    if target in visited:
+        result.final_url, result.error = target, "redirect loop"
+        return None
+    if len(result.chain) >= max_redirects:
+        result.final_url, result.error = target, f"more than {max_redirects} redirects"
+        return None
+    reason = await follow(target) if follow is not None else None
+    if reason is not None:
+        result.final_url, result.stopped_at = target, reason
+        return None
+    return target
+
+
+async def _final_answer(
+    result: Fetched,
+    response: aiohttp.ClientResponse,
+    read_body: Callable[[Fetched], bool] | None,
+    body_after_redirects: bool,
+    max_body_bytes: int,
+    truncate: bool,
+) -> None:
+    """Read (and decode) the final answer's body when it is wanted; its size either way."""
+    redirected_page = bool(result.chain) and not body_after_redirects
+    if redirected_page or not (read_body(result) if read_body else result.is_html):
+        # Redirect targets are pages of their own; non-HTML is recorded, not parsed.
+        length = response.headers.get("Content-Length", "")
+        result.size_bytes = int(length) if length.isdigit() else None
+        return
+    encoding = response.headers.get("Content-Encoding", "")
+    try:
+        raw = await _read_capped(response, max_body_bytes)
+        result.size_bytes = len(raw)  # what came over the wire, until it is decoded
+        result.body = _decompress(raw, encoding, max_body_bytes)
+    except _TooLarge as exc:
+        if not truncate:
+            raise
+        # The head of a compressed body decodes to (at least) the head we keep.
+        head = exc.head if exc.decoded else _decompress_head(exc.head, encoding, max_body_bytes)
+        result.body, result.truncated = head, True
+    # The page's size is its HTML's (what large_page judges), not its compressed transfer.
+    result.size_bytes = len(result.body)
+
+
 async def fetch(
     session: aiohttp.ClientSession,
     url: str,
@@ -203,48 +260,15 @@ async def fetch(
                     # its target's; robots.txt and sitemaps want the final answer's.
                     result.headers = response.headers
                 if response.status in _REDIRECTS and "Location" in response.headers:
-                    result.chain.append(RedirectHop(url=current, status_code=response.status))
-                    target = urls.normalize(response.headers["Location"], current)
+                    target = await _next_hop(result, response, current, visited, follow, max_redirects)
                     if target is None:
-                        result.error = "redirect to a non-HTTP URL"
-                        break
-                    if target in visited:
-                        result.final_url = target
-                        result.error = "redirect loop"
-                        break
-                    if len(result.chain) >= max_redirects:
-                        result.final_url = target
-                        result.error = f"more than {max_redirects} redirects"
-                        break
-                    reason = await follow(target) if follow is not None else None
-                    if reason is not None:
-                        result.final_url = target
-                        result.stopped_at = reason
                         break
                     visited.add(target)
                     current = target
                     continue
                 if result.chain:
                     result.chain.append(RedirectHop(url=current, status_code=response.status))
-                redirected_page = bool(result.chain) and not body_after_redirects
-                if redirected_page or not (read_body(result) if read_body else result.is_html):
-                    # Redirect targets are pages of their own; non-HTML is recorded, not parsed.
-                    length = response.headers.get("Content-Length", "")
-                    result.size_bytes = int(length) if length.isdigit() else None
-                    break
-                encoding = response.headers.get("Content-Encoding", "")
-                try:
-                    raw = await _read_capped(response, max_body_bytes)
-                    result.size_bytes = len(raw)  # what came over the wire, until it is decoded
-                    result.body = _decompress(raw, encoding, max_body_bytes)
-                except _TooLarge as exc:
-                    if not truncate:
-                        raise
-                    # The head of a compressed body decodes to (at least) the head we keep.
-                    head = exc.head if exc.decoded else _decompress_head(exc.head, encoding, max_body_bytes)
-                    result.body, result.truncated = head, True
-                # The page's size is its HTML's (what large_page judges), not its compressed transfer.
-                result.size_bytes = len(result.body)
+                await _final_answer(result, response, read_body, body_after_redirects, max_body_bytes, truncate)
                 break
     except _TooLarge as exc:
         result.error = str(exc)

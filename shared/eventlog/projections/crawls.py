@@ -1,0 +1,119 @@
+"""The ``crawls`` projection: one row per crawl (status, counters, times, settings). Every write is here.
+
+Readers (the api's crawl list, the worker's control check, the reports) read it with their own
+queries; nothing else writes it. ``CrawlStarted`` is projected by the SQL function
+``project_crawl_started`` (migration 0040), which the claim calls too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+_INSERT = """INSERT INTO crawls (id, url, site, status, settings, schedule_id, created_at, updated_at, version)
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6, $7)"""
+_VERSION = "UPDATE crawls SET version = $2, updated_at = $3 WHERE id = $1"
+_STARTED = "SELECT project_crawl_started($1, $2, $3, $4, $5, $6)"
+_PROGRESSED = "UPDATE crawls SET pages_discovered = greatest(pages_discovered, $2), errors_count = $3 WHERE id = $1"
+_PAGES_STORED = """UPDATE crawls SET pages_crawled = pages_crawled + $2,
+                                      pages_discovered = greatest(pages_discovered, $3)
+                   WHERE id = $1"""
+_ISSUES_COUNTED = "UPDATE crawls SET issues_count = (SELECT count(*) FROM issues WHERE crawl_id = $1) WHERE id = $1"
+_QUEUED = "UPDATE crawls SET status = 'queued', worker_id = NULL WHERE id = $1"
+_ATTEMPT_FAILED = "UPDATE crawls SET status = 'queued', error = $2, worker_id = NULL WHERE id = $1"
+_PAUSED = "UPDATE crawls SET status = 'paused', worker_id = NULL WHERE id = $1"
+_FAILED = "UPDATE crawls SET status = 'failed', error = $2, finished_at = $3, worker_id = NULL WHERE id = $1"
+_CANCELLED = "UPDATE crawls SET status = 'cancelled', finished_at = $2, worker_id = NULL WHERE id = $1"
+
+# One round trip for three tables, because it runs for every crawl that ends (the queue benchmark
+# drains thousands): the status, the dequeue, and the inlink counts, known only once the link graph
+# is complete (an index probe that touches nothing when the crawl stored no links). The tables are
+# distinct, so the data-modifying CTEs cannot see or fight each other's rows. The one statement
+# that writes parsequeue and pages from outside their modules; it says so there too.
+_COMPLETED = """
+WITH finished AS (
+    UPDATE crawls SET status = 'completed', finished_at = $2, worker_id = NULL WHERE id = $1
+), dequeued AS (
+    DELETE FROM parsequeue WHERE crawl_id = $1
+)
+UPDATE pages p SET inlinks_count = c.n
+FROM (SELECT l.target_url, count(DISTINCT l.source_id) AS n FROM links l
+      WHERE l.crawl_id = $1 AND l.internal GROUP BY l.target_url) c
+WHERE p.crawl_id = $1 AND p.url = c.target_url
+"""
+
+
+def site_of(url: str) -> str:
+    """The origin a crawl belongs to: ``scheme://host[:port]``, lower-cased."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" + (f":{parts.port}" if parts.port else "")
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    url: str,
+    settings: dict[str, Any],
+    schedule_id: uuid.UUID | None,
+    at: datetime,
+    version: int,
+) -> None:
+    await conn.execute(_INSERT, crawl_id, url, site_of(url), settings, schedule_id, at, version)
+
+
+async def set_version(conn: asyncpg.Connection, crawl_id: uuid.UUID, version: int, at: datetime) -> None:
+    await conn.execute(_VERSION, crawl_id, version, at)
+
+
+async def started(
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    worker_id: str,
+    attempt: int,
+    lease_expires_at: datetime,
+    version: int,
+    at: datetime,
+) -> None:
+    """Running under ``worker_id``'s lease (crawls and parsequeue, in the SQL function the claim shares)."""
+    await conn.execute(_STARTED, crawl_id, worker_id, attempt, lease_expires_at, version, at)
+
+
+async def progressed(conn: asyncpg.Connection, crawl_id: uuid.UUID, discovered: int, errors: int) -> None:
+    await conn.execute(_PROGRESSED, crawl_id, discovered, errors)
+
+
+async def pages_stored(conn: asyncpg.Connection, crawl_id: uuid.UUID, stored: int, discovered: int) -> None:
+    await conn.execute(_PAGES_STORED, crawl_id, stored, discovered)
+
+
+async def issues_counted(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
+    await conn.execute(_ISSUES_COUNTED, crawl_id)
+
+
+async def queued(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
+    await conn.execute(_QUEUED, crawl_id)
+
+
+async def attempt_failed(conn: asyncpg.Connection, crawl_id: uuid.UUID, error: str) -> None:
+    await conn.execute(_ATTEMPT_FAILED, crawl_id, error)
+
+
+async def paused(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
+    await conn.execute(_PAUSED, crawl_id)
+
+
+async def failed(conn: asyncpg.Connection, crawl_id: uuid.UUID, error: str, at: datetime) -> None:
+    await conn.execute(_FAILED, crawl_id, error, at)
+
+
+async def cancelled(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(_CANCELLED, crawl_id, at)
+
+
+async def completed(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime) -> None:
+    """Completed, out of the queue, and every page's inlink count filled in (one statement)."""
+    await conn.execute(_COMPLETED, crawl_id, at)

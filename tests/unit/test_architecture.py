@@ -1,0 +1,107 @@
+"""The rules of docs/ARCHITECTURE.md that import-linter cannot check: no import circles, one owner per
+table, one writer of a crawl's stream.
+
+The contracts in pyproject.toml keep the layers apart (``lint-imports``); these read the source.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("shared", "services", "cli")
+
+# Each table and the one module whose SQL writes or locks it (docs/ARCHITECTURE.md, "Tables").
+OWNERS = {
+    "events": "shared/eventlog/eventstore.py",
+    "crawls": "shared/eventlog/projections/crawls.py",
+    "parsequeue": "shared/eventlog/projections/parsequeue.py",
+    "pages": "shared/eventlog/projections/pages.py",
+    "links": "shared/eventlog/projections/pages.py",
+    "issues": "shared/eventlog/projections/issues.py",
+    "schedules": "shared/eventlog/projections/schedules.py",
+    "frontier": "services/worker/crawl/frontier.py",
+    "api_token": "services/api/auth.py",
+    "api_sessions": "services/api/auth.py",
+    "api_login_failures": "services/api/auth.py",
+}
+# Deliberate exceptions, each explained where it is written.
+ALSO_WRITES = {
+    # CrawlCompleted: the status, the dequeue and the inlink counts in one round trip.
+    ("shared/eventlog/projections/crawls.py", "parsequeue"),
+    ("shared/eventlog/projections/crawls.py", "pages"),
+    # Rebuild locks the log against writers while it replays it.
+    ("shared/eventlog/rebuild.py", "events"),
+}
+
+_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|LOCK\s+TABLE|TRUNCATE)\s+([a-z_]+)", re.IGNORECASE)
+_LOCKED = re.compile(r"\bFROM\s+([a-z_]+)\b(?s:.*)\bFOR\s+UPDATE\b", re.IGNORECASE)
+
+
+def _sources() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def _texts(path: Path) -> list[str]:
+    """Every string literal of a module (f-strings by their literal parts)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.append(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            out.append(
+                " ".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            )
+    return out
+
+
+def test_no_module_imports_itself_back() -> None:
+    graph = grimp.build_graph(*PACKAGES)
+    circles = sorted(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    )
+    assert not circles, f"import circles (module, imports a module that imports it back): {circles}"
+
+
+def test_each_table_is_written_and_locked_by_its_owner_only() -> None:
+    strays = []
+    seen: set[str] = set()
+    for path in _sources():
+        module = str(path.relative_to(ROOT))
+        for text in _texts(path):
+            tables = {m.group(1).lower() for m in _WRITE.finditer(text)}
+            tables |= {m.group(1).lower() for m in _LOCKED.finditer(text)}
+            seen |= tables
+            for table in tables & set(OWNERS):
+                if OWNERS[table] != module and (module, table) not in ALSO_WRITES:
+                    strays.append(f"{module} writes or locks {table} (owned by {OWNERS[table]})")
+        if "copy_records_to_table" in path.read_text():  # COPY into links, the crawl's bulk write
+            seen.add("links")
+            if module != OWNERS["links"]:
+                strays.append(f"{module} copies rows into a table")
+    assert not strays, "\n".join(strays)
+    assert seen >= set(OWNERS), f"no write found for {set(OWNERS) - seen}: the scan is broken"
+
+
+def test_only_the_crawl_stream_writer_appends_to_a_crawl_stream() -> None:
+    """Appends to ``crawl-<id>`` go through shared.eventlog.crawlstream (lock, metadata, append, retry)."""
+    strays = []
+    for path in _sources():
+        module = str(path.relative_to(ROOT))
+        if module == "shared/eventlog/crawlstream.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"):
+                continue
+            stream = node.args[1] if len(node.args) > 1 else None
+            if isinstance(stream, ast.Call) and ast.unparse(stream.func).endswith("crawl_stream"):
+                strays.append(f"{module}:{node.lineno}: {ast.unparse(node)[:100]}")
+    assert not strays, "append through crawlstream.write / crawlstream.start:\n" + "\n".join(strays)
