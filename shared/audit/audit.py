@@ -15,13 +15,14 @@ one row per (crawl, code, page). Rules live in ``pagerules`` and ``siterules`` b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
 
 from shared.audit import catalogue, pagerules, siterules
+from shared.audit.rules import registry
 from shared.eventlog import events as ev
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import Link, PageRecord
@@ -40,7 +41,7 @@ class UnknownCrawl(LookupError):
 
 def page_issues(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
     """Issues of one page record: ``[{"page_id", "code", "severity", "details"}]``."""
-    return pagerules.evaluate(page, thresholds)
+    return pagerules.evaluate(page, thresholds) + registry.page_issues(page, thresholds)
 
 
 def to_events(
@@ -65,10 +66,29 @@ def to_events(
     return events
 
 
+async def site_events(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds
+) -> AsyncIterator[ev.IssuesDetected]:
+    """Site-wide issues of a completed crawl as events of at most ``EVENT_BATCH`` issues, produced as
+    the rules stream, so memory stays flat however many pages share a finding. The first event
+    replaces the earlier site-wide rows; at least one event comes. ``conn`` only reads: append the
+    events on another connection as they come.
+    """
+    batch = [*await siterules.evaluate(conn, crawl_id, thresholds)]
+    first = True
+    async for issue in registry.site_issues(conn, crawl_id, thresholds):
+        batch.append(issue)
+        if len(batch) >= EVENT_BATCH:
+            yield ev.IssuesDetected(crawl_id=crawl_id, issues=batch, replace_codes=list(catalogue.SITE_CODES))
+            batch, first = [], False
+    for event in to_events(crawl_id, batch, catalogue.SITE_CODES if first else []):
+        if event.issues or first:
+            yield event
+
+
 async def finalize(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds) -> list[ev.IssuesDetected]:
     """Site-wide issues of a completed crawl, as events to append (they replace earlier site-wide rows)."""
-    issues = await siterules.evaluate(conn, crawl_id, thresholds)
-    return to_events(crawl_id, issues, catalogue.SITE_CODES)
+    return [event async for event in site_events(conn, crawl_id, thresholds)]
 
 
 _THRESHOLDS = "SELECT settings->'thresholds' FROM crawls WHERE id = $1"
@@ -137,6 +157,7 @@ async def reaudit(
         thresholds = thresholds_of(stored[0])
     issues: list[dict[str, Any]] = []
     async for record in stored_records(conn, crawl_id):
-        issues += pagerules.evaluate(record, thresholds)
+        issues += page_issues(record, thresholds)
     issues += await siterules.evaluate(conn, crawl_id, thresholds)
+    issues += [issue async for issue in registry.site_issues(conn, crawl_id, thresholds)]
     return to_events(crawl_id, issues, catalogue.CODES)

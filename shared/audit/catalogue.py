@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from shared.audit.rules import texts as checks_texts
 from shared.model.crawlsettings import Thresholds
 from shared.model.issues import SEVERITY_ORDER, Severity
 
@@ -649,7 +650,11 @@ _EXACTNESS_ENTRIES = [
 ]  # fmt: skip
 # --- end of exactness block ---------------------------------------------------------------------
 
-CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES]}
+# --- issue 13's check families (links, structured data, security, content, resources) -----------
+# Their texts live beside their rules (shared/audit/rules/texts.py); one line here keeps rebases simple.
+_CHECKS_ENTRIES = [_e(*entry) for entry in checks_texts.ENTRIES]  # type: ignore[arg-type]
+
+CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES, *_CHECKS_ENTRIES]}
 CODES: tuple[str, ...] = tuple(CATALOGUE)
 PAGE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "page")
 SITE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "site")

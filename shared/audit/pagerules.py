@@ -136,7 +136,8 @@ def _head_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
 
 def _body_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    if page.indexable and page.word_count is not None and page.word_count < t.thin_content_words:
+    # An empty page (no words at all) is ``empty_page`` (shared/audit/rules/content.py), not thin.
+    if page.indexable and page.word_count and page.word_count < t.thin_content_words:
         out.append(_issue(page, "thin_content", word_count=page.word_count))
     if page.images_missing_alt > 0:
         out.append(_issue(page, "image_missing_alt", count=page.images_missing_alt))
@@ -146,7 +147,8 @@ def _body_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
     if not any(link.internal and link.url not in own for link in page.links):
         out.append(_issue(page, "dead_end_page"))
     if urlsplit(page.url).scheme == "https" and page.mixed_content_count > 0:
-        out.append(_issue(page, "mixed_content", count=page.mixed_content_count))
+        insecure = [{"type": r.type, "url": r.url} for r in page.resources if r.url.startswith("http://")]
+        out.append(_issue(page, "mixed_content", count=page.mixed_content_count, resources=insecure[:10]))
     if page.size_bytes is not None and page.size_bytes > t.large_page_bytes:
         out.append(_issue(page, "large_page", size_bytes=page.size_bytes))
     return out

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
+from shared.model.resources import ResourceCheck
 
 # NOTIFY channels. Payloads stay tiny: ids, never data.
 WORK_CHANNEL = "parsequeue"  # work became available: workers wake and try one claim
@@ -126,6 +127,13 @@ class PagesCrawled(Event):
     crawl_id: uuid.UUID
     pages: list[PageRecord]
     pages_discovered: int = Field(description="frontier size after this batch")
+
+
+class ResourcesChecked(Event):
+    """Answers of the crawl's resource checker: one request per URL per crawl (the resources projection)."""
+
+    crawl_id: uuid.UUID
+    resources: list[ResourceCheck]
 
 
 class IssuesDetected(Event):

@@ -43,6 +43,11 @@ class Thresholds(BaseModel):
     url_max_length: int = Field(default=115, ge=1)
     large_page_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
     redirect_chain_hops: int = Field(default=2, ge=1)
+    # issue 13's checks
+    links_max_per_page: int = Field(default=300, ge=1)
+    url_max_params: int = Field(default=3, ge=0)
+    image_max_bytes: int = Field(default=300_000, ge=1)
+    page_weight_max_bytes: int = Field(default=4_096_000, ge=1)
 
 
 class CrawlSettings(BaseModel):
@@ -65,6 +70,10 @@ class CrawlSettings(BaseModel):
     include_subdomains: bool = False
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    check_resources: bool = Field(
+        default=True, description="request every image, stylesheet, script and icon pages load (once per URL per crawl)"
+    )
+    check_external_links: bool = Field(default=False, description="request external link targets (once per URL)")
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     @field_validator("urls")

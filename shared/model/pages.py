@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +47,48 @@ class Link(BaseModel):
     anchor: str = ""
     rel: str = ""
     internal: bool = True
+
+
+# --- what the checks of issue 13 read (services/worker/extract: resources, anchors, structured) ---
+
+
+class PageResource(BaseModel):
+    """A subresource the page loads: requested once per crawl by the resource checker."""
+
+    url: str
+    type: Literal["image", "stylesheet", "script", "icon"]
+    blocking: bool = Field(default=False, description="a script in <head> without async, defer or type=module")
+    unsized: bool = Field(default=False, description="an <img> without both width and height")
+
+
+class AnchorProblem(BaseModel):
+    """An ``<a>`` that crawlers cannot follow, or whose href is written badly."""
+
+    href: str | None = Field(description="the href as written (trimmed, truncated); null when there is none")
+    text: str = ""
+    reason: Literal["javascript", "empty_href", "fragment_only", "no_href", "file", "unparsable", "non_ascii"]
+
+
+class StructuredItem(BaseModel):
+    """One structured-data item (JSON-LD node, microdata or RDFa item), nested items inline."""
+
+    format: Literal["json-ld", "microdata", "rdfa"]
+    type: list[str] = Field(default_factory=list, description="the item's types, schema.org prefix removed")
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class CookieFlags(BaseModel):
+    """A cookie the page sets (``Set-Cookie``): its name and flags, never its value."""
+
+    name: str
+    secure: bool = False
+    http_only: bool = False
+    same_site: str | None = None
+
+
+class PaginationLink(BaseModel):
+    rel: Literal["next", "prev"]
+    url: str
 
 
 class PublicPage(BaseModel):
@@ -111,6 +153,20 @@ class PageRecord(PublicPage):
     simhash: int | None = None
     mixed_content_count: int = 0
     open_graph: dict[str, str] = Field(default_factory=dict)
+    # --- issue 13's checks -----------------------------------------------------------------------
+    structured_data: list[StructuredItem] = Field(default_factory=list)
+    structured_data_errors: list[str] = Field(default_factory=list)
+    resources: list[PageResource] = Field(default_factory=list)
+    anchor_problems: list[AnchorProblem] = Field(default_factory=list)
+    security_headers: dict[str, str] = Field(default_factory=dict)
+    cookies: list[CookieFlags] = Field(default_factory=list)
+    form_actions: list[str] = Field(default_factory=list)
+    has_doctype: bool | None = None
+    charset_declared: bool | None = None
+    pagination: list[PaginationLink] = Field(default_factory=list)
+    twitter_card: dict[str, str] = Field(default_factory=dict)
+    text_excerpt: str | None = None
+    lorem_ipsum: bool = False
     links: list[Link] = Field(default_factory=list)
 
 

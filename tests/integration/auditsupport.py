@@ -62,6 +62,16 @@ def page(url: str, **changes: Any) -> PageRecord:
         "content_hash": f"hash-{n}",
         "depth": 1,
         "crawled_at": datetime(2026, 1, 1, tzinfo=UTC),
+        # what issue 13's checks read
+        "has_doctype": True,
+        "charset_declared": True,
+        "open_graph": {"og:title": f"Page {n}", "og:image": "/og.png"},
+        "twitter_card": {"twitter:card": "summary"},
+        "security_headers": {
+            "strict-transport-security": "max-age=31536000",
+            "x-content-type-options": "nosniff",
+            "x-frame-options": "DENY",
+        },
     }
     values.update(changes)
     return PageRecord(**values)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from services.api.app import create_app
 from shared.eventlog import events as ev
 from shared.eventlog import streams
-from shared.model.pages import Link, PageRecord, RedirectHop
+from shared.model.pages import Link, PageRecord, RedirectHop, StructuredItem
 from shared.platform.settings import Settings
 
 TOKEN = "test-token-pages"
@@ -21,6 +21,9 @@ def _pages() -> list[PageRecord]:
     return [
         PageRecord(id=1, url=f"{SITE}/", status_code=200, indexable=True, title="Home of the shop", depth=0,
                    response_time_ms=120.0, word_count=400, crawled_at=now,
+                   structured_data=[StructuredItem(format="json-ld", type=["Organization"],
+                                                   properties={"name": "Shop", "logo": {"type": ["ImageObject"],
+                                                               "properties": {"url": "/logo.png"}}})],
                    links=[Link(url=f"{SITE}/a", anchor="A"), Link(url=f"{SITE}/missing", anchor="gone"),
                           Link(url="https://other.example/", internal=False)]),
         PageRecord(id=2, url=f"{SITE}/a", status_code=200, indexable=True, title="Alpha product 100% cotton",
@@ -107,6 +110,8 @@ async def test_one_page_with_links_and_issues(dsn: str, pool, aiohttp_client) ->
     ]
     assert {i["code"] for i in page["issues"]} == {"broken_internal_link", "title_too_short"}
     assert page["inlinks_count"] == 1  # counted when the crawl completed
+    assert page["structured_data"] == [{"format": "json-ld", "type": ["Organization"], "properties": {
+        "name": "Shop", "logo": {"type": ["ImageObject"], "properties": {"url": "/logo.png"}}}}]  # fmt: skip
     redirect = await (await client.get(f"/api/crawls/{crawl_id}/pages/4")).json()
     assert redirect["redirect_chain"] == [{"url": f"{SITE}/old", "status_code": 301}]
     assert (await client.get(f"/api/crawls/{crawl_id}/pages/999")).status == 404

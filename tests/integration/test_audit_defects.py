@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
+import trustme
 
 from services.api.reports import issues
 from shared.audit import audit, catalogue
@@ -36,12 +38,22 @@ def _scores(expected: dict[str, set[str]], found: dict[str, set[str]]) -> dict[s
     return out
 
 
-async def test_defect_site_gets_exactly_the_expected_issues(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
-    site: Site = await site_factory()
-    expected = defects.build(site)
-    assert set(catalogue.CODES) - defects.NOT_OVER_HTTP == {c for codes in expected.values() for c in codes}
+async def test_defect_site_gets_exactly_the_expected_issues(  # type: ignore[no-untyped-def]
+    pool: asyncpg.Pool, site_factory, tmp_path, monkeypatch
+) -> None:
+    # https on the site's own port, signed by a CA the crawler trusts for this test (OpenSSL's SSL_CERT_FILE)
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    site: Site = await site_factory(server)
+    external: Site = await site_factory(host="127.0.0.2")  # another host: its links are external
+    expected = defects.build(site, external)
+    assert set(catalogue.CODES) == {c for codes in expected.values() for c in codes}
 
-    job = await crawl(pool, url=site.url("/"), thresholds={"slow_response_ms": defects.SLOW_THRESHOLD_MS})
+    job = await crawl(pool, url=site.url("/"), thresholds={"slow_response_ms": defects.SLOW_THRESHOLD_MS},
+                      check_external_links=True)  # fmt: skip
     async with pool.acquire() as conn:
         found = await _found(conn, job.crawl_id)
         crawled = {unquote(urlsplit(u).path) for u in await conn.fetchval(

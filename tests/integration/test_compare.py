@@ -16,7 +16,7 @@ from shared.eventlog import events as ev
 from shared.eventlog import streams
 from tests.integration.auditsupport import new_crawl
 from tests.integration.crawlharness import crawl
-from tests.sites import Site
+from tests.sites import Site, defects_checks
 
 
 def clean_page(
@@ -37,7 +37,7 @@ def clean_page(
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{meta}'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="canonical" href="{base}{path}"></head><body><h1>Heading of {path}</h1>'
+        f'<link rel="canonical" href="{base}{path}">{defects_checks.CLEAN_HEAD}</head><body><h1>Heading of {path}</h1>'
         f"<nav>{anchors}</nav><p>{words}</p></body></html>"
     )
 
@@ -61,6 +61,7 @@ async def _all(conn: asyncpg.Connection, a: uuid.UUID, b: uuid.UUID, kind: str) 
 
 async def test_second_crawl_diff_is_exactly_what_changed(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
     site: Site = await site_factory()
+    defects_checks.serve_assets(site)
     page = functools.partial(clean_page, base=site.url(""))
     site.page("/", page("/", "Home of the comparison test site", ["/a", "/b", "/c"]))
     site.page("/a", page("/a", "Alpha: the first article of the site", ["/"]))

@@ -42,6 +42,14 @@ async def _assert_each_page_once(pool: asyncpg.Pool, job: CrawlJob, expected: in
     assert crawled == expected
 
 
+async def _as_the_api(pool: asyncpg.Pool, event: ev.Event) -> None:
+    """Append a state change as the api does: the queue row locked first, in the order every writer of
+    the stream takes (appending without it can deadlock with a page batch being written)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT 1 FROM parsequeue WHERE crawl_id = $1 FOR UPDATE", event.crawl_id)  # type: ignore[attr-defined]
+        await streams.append(conn, ev.crawl_stream(event.crawl_id), [event])  # type: ignore[attr-defined]
+
+
 async def test_crash_mid_crawl_then_resume_stores_every_page_once(pool: asyncpg.Pool, site_factory) -> None:  # type: ignore[no-untyped-def]
     site: Site = await site_factory()
     generated_site(site, 300, links=5)
@@ -82,8 +90,7 @@ async def test_pause_stops_within_a_second_and_resume_completes(pool: asyncpg.Po
     job = await request_crawl(pool, url=site.url("/"), use_sitemaps=False, concurrency=2, max_rps=50)
     task = asyncio.create_task(run_crawl(job))
     await asyncio.wait_for(requested.wait(), 20)
-    async with pool.acquire() as conn:  # what the api does on POST /pause
-        await streams.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlPaused(crawl_id=job.crawl_id)])
+    await _as_the_api(pool, ev.CrawlPaused(crawl_id=job.crawl_id))  # POST /pause
     stopped_at = time.monotonic()
     job.request_stop("paused")  # what the claim loop does on the control NOTIFY
     await asyncio.wait_for(task, 5)
@@ -114,8 +121,7 @@ async def test_cancel_stops_promptly_without_storing_more(pool: asyncpg.Pool, si
         await asyncio.wait_for(appended.wait(), 20)
     finally:
         await _unlisten(pool, listener)
-    async with pool.acquire() as conn:
-        await streams.append(conn, ev.crawl_stream(job.crawl_id), [ev.CrawlCancelled(crawl_id=job.crawl_id)])
+    await _as_the_api(pool, ev.CrawlCancelled(crawl_id=job.crawl_id))  # POST /cancel
     stopped_at = time.monotonic()
     job.request_stop("cancelled")
     await asyncio.wait_for(task, 5)

@@ -122,6 +122,7 @@ async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool, dsn: str)
     from datetime import UTC, datetime, timedelta
 
     from shared.model.pages import Link, PageRecord
+    from shared.model.resources import ResourceCheck
 
     async with pool.acquire() as conn:
         ids = []
@@ -141,6 +142,10 @@ async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool, dsn: str)
             for i in range(3)
         ]  # fmt: skip
         await streams.append(conn, ev.crawl_stream(a), [ev.PagesCrawled(crawl_id=a, pages=pages, pages_discovered=4)])
+        checked = [ResourceCheck(url="https://site0.example/a.png", status_code=200, final_url="https://site0.example/a.png",
+                                 size_bytes=1234, checked_at=now),
+                   ResourceCheck(url="https://site0.example/b.js", error="timeout", checked_at=now)]  # fmt: skip
+        await streams.append(conn, ev.crawl_stream(a), [ev.ResourcesChecked(crawl_id=a, resources=checked)])
         await streams.append(
             conn, ev.crawl_stream(a),
             [ev.IssuesDetected(crawl_id=a, issues=[{"page_id": 100, "code": "title_too_short", "severity": "notice"}])],
@@ -159,7 +164,7 @@ async def test_rebuilt_projections_equal_live_ones(pool: asyncpg.Pool, dsn: str)
                                 timezone="Europe/Moscow", settings=CrawlSettings(url="https://site0.example/"))],
         )  # fmt: skip
         live = await _snapshot(conn)
-        assert live["pages"] and live["links"] and live["issues"] and live["schedules"]
+        assert live["pages"] and live["links"] and live["issues"] and live["schedules"] and live["resources"]
         replayed = await rebuild.rebuild(conn)
         assert replayed == await conn.fetchval("SELECT count(*) FROM events")
         assert await _snapshot(conn) == live

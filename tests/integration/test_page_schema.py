@@ -18,7 +18,20 @@ from shared.eventlog import streams
 from shared.eventlog.projections import pages as pages_projection
 from shared.model import pages as schema
 from shared.model.crawlsettings import CrawlSettings
-from shared.model.pages import Hreflang, Link, LinkElement, PageProjection, PageRecord, PublicPage, RedirectHop
+from shared.model.pages import (
+    AnchorProblem,
+    CookieFlags,
+    Hreflang,
+    Link,
+    LinkElement,
+    PageProjection,
+    PageRecord,
+    PageResource,
+    PaginationLink,
+    PublicPage,
+    RedirectHop,
+    StructuredItem,
+)
 
 # What each Python type is stored as.
 _COLUMN_TYPES = {
@@ -93,6 +106,15 @@ async def test_a_record_stored_and_read_back_is_the_same_record(pool: asyncpg.Po
         canonical_links=[LinkElement(href="/c", url="https://site.example/c", source="header")],
         hreflang_outside_head=1, meta_refresh="0; url=/b",
         simhash=-42, mixed_content_count=1, open_graph={"og:title": "t"},
+        structured_data=[StructuredItem(format="microdata", type=["Product"], properties={"name": "K", "offers": {
+            "type": ["Offer"], "properties": {"price": "1"}}})],
+        structured_data_errors=["JSON-LD block 1 is not valid JSON"],
+        resources=[PageResource(url="https://site.example/a.js", type="script", blocking=True)],
+        anchor_problems=[AnchorProblem(href=None, text="t", reason="no_href")],
+        security_headers={"x-content-type-options": "nosniff"}, cookies=[CookieFlags(name="s", secure=True)],
+        form_actions=["http://site.example/f"], has_doctype=True, charset_declared=False,
+        pagination=[PaginationLink(rel="next", url="https://site.example/2")], twitter_card={"twitter:card": "x"},
+        text_excerpt="Текст", lorem_ipsum=True,
         links=[Link(url="https://site.example/x", anchor="x", rel="nofollow", internal=True)],
     )  # fmt: skip
     defaults = PageRecord(id=0, url="", crawled_at=record.crawled_at)

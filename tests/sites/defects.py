@@ -14,10 +14,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from tests.sites import defects_exactness
+from tests.sites import defects_checks, defects_exactness
 from tests.sites.server import Site
 
-NOT_OVER_HTTP = frozenset({"mixed_content"})
+# Codes only a site started with TLS (https on the same port) and an external site can produce.
+NOT_OVER_HTTP = frozenset({"mixed_content"}) | defects_checks.NEEDS_TLS
+NEEDS_EXTERNAL = defects_checks.NEEDS_EXTERNAL
+# Headers every page sends unless it is the defect (issue 13's security checks).
+HEADERS = defects_checks.HEADERS
 SLOW_SECONDS = 1.7  # the crawl runs with slow_response_ms = 1500 (a loaded CI machine stays far below)
 SLOW_THRESHOLD_MS = 1500
 CYRILLIC_PATH = "/статья-о-чае"
@@ -57,15 +61,18 @@ def html(
     h1: list[str] | None = None,
     canonical: str | None | list[str] = "",
     lang: str | None = "en",
-    viewport: bool = True,
+    viewport: bool | str = True,
     robots: str | None = None,
     hreflang: list[tuple[str, str | None]] | None = None,
     links: list[str] | None = None,
     body: str | None = None,
-    images: str = '<img src="/pic.png" alt="A cup of tea">',
+    images: str = '<img src="/pic.png" alt="A cup of tea" width="64" height="48">',
     head_extra: str = "",
     body_extra: str = "",
     base: str = "",
+    social: str = "og twitter",
+    doctype: bool = True,
+    charset: bool = True,
 ) -> str:
     """A clean page at ``path``; every argument can introduce one defect ("" means the clean default).
 
@@ -89,7 +96,8 @@ def html(
     if description is not None:
         head += f'<meta name="description" content="{description}">'
     if viewport:
-        head += '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        content = viewport if isinstance(viewport, str) else "width=device-width, initial-scale=1"
+        head += f'<meta name="viewport" content="{content}">'
     if robots:
         head += f'<meta name="robots" content="{robots}">'
     head += "".join(f'<link rel="canonical" href="{absolute(c)}">' for c in canonicals)
@@ -97,19 +105,27 @@ def html(
         f'<link rel="alternate" hreflang="{code}"' + ("" if url is None else f' href="{absolute(url)}"') + ">"
         for code, url in hreflang or []
     )
+    if "og" in social:
+        head += (
+            f'<meta property="og:title" content="{titles[0] if titles else path}"><meta property="og:image" '
+            'content="/og.png">'
+        )
+    if "twitter" in social:
+        head += '<meta name="twitter:card" content="summary_large_image">'
     lang_attr = f' lang="{lang}"' if lang else ""
     anchors = " ".join(f'<a href="{link}">Go to {link}</a>' for link in (["/"] if links is None else links))
     headings = "".join(f"<h1>{h}</h1>" for h in ([f"Heading for {path}"] if h1 is None else h1))
     text = words(path) if body is None else body
+    meta_charset = '<meta charset="utf-8">' if charset else ""
     return (
-        f'<!doctype html><html{lang_attr}><head><meta charset="utf-8">{head}{head_extra}</head>'
+        ("<!doctype html>" if doctype else "") + f"<html{lang_attr}><head>{meta_charset}{head}{head_extra}</head>"
         f"<body>{headings}<nav>{anchors}</nav>{images}<p>{text}</p>{body_extra}</body></html>"
     )
 
 
 async def _slow(request: web.Request) -> web.StreamResponse:
     await asyncio.sleep(SLOW_SECONDS)
-    return web.Response(text=html("/slow", base=str(request.url.origin())), content_type="text/html")
+    return web.Response(text=html("/slow", base=str(request.url.origin())), content_type="text/html", headers=HEADERS)
 
 
 async def _truncated(request: web.Request) -> web.StreamResponse:
@@ -122,15 +138,21 @@ async def _truncated(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def build(site: Site) -> dict[str, set[str]]:
-    """Serve the defect site on ``site``; return path -> the codes the audit must report."""
+def build(site: Site, external: Site | None = None) -> dict[str, set[str]]:
+    """Serve the defect site on ``site``; return path -> the codes the audit must report.
+
+    With a ``site`` started with TLS and an ``external`` site (crawled with check_external_links), the
+    https and external-link defects are served too (``NOT_OVER_HTTP``, ``NEEDS_EXTERNAL``).
+    """
     expected: dict[str, set[str]] = {}
     home_links: list[str] = []
     base = site.url("")
 
     def page(path: str, codes: set[str], linked: bool = True, headers: dict[str, str] | None = None,
-             **kwargs: object) -> None:  # fmt: skip
-        site.page(path, html(path, base=base, **kwargs), headers=headers)  # type: ignore[arg-type]
+             content_type: str = "text/html; charset=utf-8", **kwargs: object) -> None:  # fmt: skip
+        kwargs.setdefault("base", base)  # the https pages pass their own origin
+        site.page(path, html(path, **kwargs), headers=HEADERS if headers is None else headers,  # type: ignore[arg-type]
+                  content_type=content_type)  # fmt: skip
         expected[path] = codes
         if linked:
             home_links.append(path)
@@ -150,7 +172,8 @@ def build(site: Site) -> dict[str, set[str]]:
         lang="ru",
     )
     legacy = legacy.replace('<meta charset="utf-8">', '<meta charset="windows-1251">')
-    site.page("/windows-1251", legacy.encode("cp1251"), content_type="text/html; charset=windows-1251")
+    site.page("/windows-1251", legacy.encode("cp1251"), content_type="text/html; charset=windows-1251",
+              headers=HEADERS)  # fmt: skip
     expected["/windows-1251"] = set()
     home_links.append("/windows-1251")
     tea = [("en", "/en/tea"), ("ru", "/ru/tea"), ("x-default", "/en/tea")]
@@ -208,7 +231,7 @@ def build(site: Site) -> dict[str, set[str]]:
     page("/canonical-conflict", {"canonical_multiple"}, canonical=["/canonical-conflict", "/clean-1"])
     page("/noindex-page", {"noindex"}, robots="noindex, follow")
     page("/nofollow-page", {"nofollow_page"}, robots="index, nofollow")
-    site.page("/x-robots-noindex", html("/x-robots-noindex", base=base), headers={"X-Robots-Tag": "noindex"})
+    site.page("/x-robots-noindex", html("/x-robots-noindex", base=base), headers={**HEADERS, "X-Robots-Tag": "noindex"})
     expected["/x-robots-noindex"] = {"noindex"}
     home_links.append("/x-robots-noindex")
     site.page("/robots.txt", f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap.xml')}\n",
@@ -243,7 +266,11 @@ def build(site: Site) -> dict[str, set[str]]:
     near = words("near text", 400)
     page("/near-1", {"near_duplicate_content"}, h1=["Near copy one"], body=near + " closing words alpha")
     page("/near-2", {"near_duplicate_content"}, h1=["Near copy two"], body=near + " closing words beta")
-    page("/images-no-alt", {"image_missing_alt"}, images='<img src="/a.png" alt="A kettle"><img src="/b.png">')
+    page(
+        "/images-no-alt",
+        {"image_missing_alt"},
+        images='<img src="/a.png" alt="A kettle" width="9" height="9"><img src="/b.png" width="9" height="9">',
+    )
     page("/large", {"large_page"}, head_extra=f"<script>var padding = '{'x' * (2 * 1024 * 1024 + 1000)}';</script>")
 
     # structure: sitemap-only pages, depth, dead ends, URL hygiene
@@ -273,10 +300,11 @@ def build(site: Site) -> dict[str, set[str]]:
 
     # each engineer's block of defects (one module each, so that changes stay apart)
     defects_exactness.build(site, page, expected, home_links)
+    defects_checks.build(site, external, page, expected, home_links)
 
     # the start page links to everything above; a site crawled over http: one http_page, here
     home_links.insert(0, "/links-hub")
-    anchors = [quote(p) for p in home_links]
-    site.page("/", html("/", title="The tea shop: teas, kettles and advice", links=anchors, base=base))
-    expected["/"] = {"http_page"}
+    anchors = [p if p.startswith("http") else quote(p, safe="/%?=&") for p in home_links]
+    site.page("/", html("/", title="The tea shop: teas, kettles and advice", links=anchors, base=base), headers=HEADERS)
+    expected["/"] = {"http_page"} | ({"http_no_https_redirect"} if site.tls else set())
     return expected

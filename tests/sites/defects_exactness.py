@@ -38,7 +38,8 @@ def _canonicals(site: Site, page: Page, expected: dict[str, set[str]], home_link
     page(
         "/canonical-after-img",
         {"canonical_outside_head"},
-        head_extra=f'<img src="/pixel.png" alt="Tea leaf"><link rel="canonical" href="{site.url("/clean-2")}">',
+        head_extra='<img src="/pic.png" alt="Tea leaf" width="8" height="8">'
+        f'<link rel="canonical" href="{site.url("/clean-2")}">',
     )
     page("/canonical-to-home", {"canonical_to_homepage"}, canonical="/")
     page("/canonical-to-blocked", {"canonical_to_blocked"}, canonical="/private/canonical-target")

@@ -18,6 +18,9 @@ The server stops when the fixture's test ends (or on ``await site.close()``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,10 +55,12 @@ class Site:
 
     host: str = "127.0.0.1"
     requests: list[Request] = field(default_factory=list)
+    default_headers: dict[str, str] = field(default_factory=dict)  # sent by every static page (unless it sets them)
     _static: dict[str, _Static] = field(default_factory=dict)
     _handlers: dict[str, Handler] = field(default_factory=dict)
     _fallback: Handler | None = None
     _runner: web.AppRunner | None = None
+    _mux: asyncio.Server | None = None
     port: int = 0
 
     # --- content -------------------------------------------------------------------------------
@@ -99,6 +104,15 @@ class Site:
     def url(self, path: str = "/") -> str:
         return f"http://{self.host}:{self.port}{path}"
 
+    @property
+    def tls(self) -> bool:
+        """Started with ``tls``: https answers on the same port."""
+        return self._mux is not None
+
+    def https_url(self, path: str = "/") -> str:
+        """The same path over TLS, on the same port (a site started with ``tls``)."""
+        return f"https://{self.host}:{self.port}{path}"
+
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Request(request.method, request.raw_path, request.headers, time.monotonic()))
         raw = request.raw_path
@@ -107,12 +121,16 @@ class Site:
             return await handler(request)
         static = self._static.get(raw) or self._static.get(request.path)
         if static is not None:
-            return web.Response(body=static.body, status=static.status, headers=static.headers)
+            # A page's own headers win; an empty value drops a default header.
+            headers = {k: v for k, v in {**self.default_headers, **static.headers}.items() if v != ""}
+            return web.Response(body=static.body, status=static.status, headers=headers)
         if self._fallback is not None:
             return await self._fallback(request)
         return web.Response(status=404, text="not found", content_type="text/html")
 
-    async def start(self) -> Site:
+    async def start(self, tls: ssl.SSLContext | None = None) -> Site:
+        """Serve on a free port; with ``tls`` (a server context), http and https both answer on that one
+        port, as a real host answers on 80 and 443 (the first byte of a connection tells them apart)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
@@ -120,12 +138,42 @@ class Site:
         tcp = web.TCPSite(self._runner, self.host, 0)
         await tcp.start()
         self.port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if tls is not None:
+            secure = web.TCPSite(self._runner, self.host, 0, ssl_context=tls)
+            await secure.start()
+            backends = {False: self.port, True: secure._server.sockets[0].getsockname()[1]}  # type: ignore[union-attr]
+            self._mux = await asyncio.start_server(lambda r, w: _mux(r, w, self.host, backends), self.host, 0)
+            self.port = self._mux.sockets[0].getsockname()[1]
         return self
 
     async def close(self) -> None:
+        if self._mux is not None:
+            self._mux.close()
+            self._mux = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError, asyncio.CancelledError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    with contextlib.suppress(OSError):
+        writer.close()
+
+
+async def _mux(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, ports: dict[bool, int]) -> None:
+    """One connection to a TLS site's port: a TLS handshake (0x16) goes to the https server, the rest to http."""
+    try:
+        first = await reader.readexactly(1)
+        up_reader, up_writer = await asyncio.open_connection(host, ports[first == b"\x16"])
+    except (OSError, asyncio.IncompleteReadError):
+        writer.close()
+        return
+    up_writer.write(first)
+    await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
 
 def generated_site(site: Site, pages: int, *, links: int = 20, words: int = 300) -> None:
@@ -158,12 +206,12 @@ def generated_site(site: Site, pages: int, *, links: int = 20, words: int = 300)
 
 
 @pytest.fixture
-async def site_factory() -> AsyncIterator[Callable[[], Awaitable[Site]]]:
+async def site_factory() -> AsyncIterator[Callable[..., Awaitable[Site]]]:
     """Factory fixture: ``site = await site_factory()`` starts a new local site (stopped after the test)."""
     started: list[Site] = []
 
-    async def factory() -> Site:
-        site = await Site().start()
+    async def factory(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Site:
+        site = await Site(host=host).start(tls)
         started.append(site)
         return site
 

@@ -24,6 +24,7 @@ OWNERS = {
     "links": "shared/eventlog/projections/pages.py",
     "issues": "shared/eventlog/projections/issues.py",
     "schedules": "shared/eventlog/projections/schedules.py",
+    "resources": "shared/eventlog/projections/resources.py",
     "frontier": "services/worker/crawl/frontier.py",
     "api_token": "services/api/auth.py",
     "api_sessions": "services/api/auth.py",

@@ -39,7 +39,7 @@ LIST_TYPES = frozenset(
     for t in (
         ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.CrawlCompleted, ev.CrawlFailed,
         ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused, ev.CrawlResumed,
-        ev.CrawlCancelled, ev.IssuesDetected,
+        ev.CrawlCancelled, ev.IssuesDetected, ev.ResourcesChecked,
     )
 )  # fmt: skip
 
@@ -56,8 +56,8 @@ _MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND p
 
 
 def summary(item: Recorded) -> dict[str, Any]:
-    """The event as streamed: page batches and issue lists shrink to counts (the pages are in /pages)."""
-    if item.type in ("PagesCrawled", "IssuesDetected"):
+    """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
+    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked"):
         return _light(item)
     body = eventstore.serialize(item)
     body["data"] = _times(item.data.model_dump(mode="python"))
@@ -92,7 +92,13 @@ def _light(item: Recorded) -> dict[str, Any]:
             "issues_count": len(item.data.issues),
             "replace_codes": item.data.replace_codes,
         }
-    else:  # pragma: no cover - only the two types above come here
+    elif isinstance(item.data, ev.ResourcesChecked):
+        data = {
+            "crawl_id": str(item.data.crawl_id),
+            "resources_count": len(item.data.resources),
+            "failed_count": sum(1 for r in item.data.resources if r.error or (r.status_code or 0) >= 400),
+        }
+    else:  # pragma: no cover - only the types above come here
         data = item.data.model_dump(mode="json")
     return {
         "position": item.position,

@@ -15,7 +15,7 @@ from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
 from shared.audit import catalogue
-from shared.model.pages import PublicPage
+from shared.model.pages import PublicPage, StructuredItem
 from shared.platform.service import POOL
 
 routes = RouteTable("pages")
@@ -84,6 +84,9 @@ class PageIssue(BaseModel):
 
 
 class PageDetail(Page):
+    structured_data: list[StructuredItem] = Field(
+        description="the page's structured-data items (JSON-LD, microdata, RDFa): format, type and properties"
+    )
     inlinks: list[Inlink] = Field(description="pages linking here (first 500)")
     outlinks: list[Outlink] = Field(description="links on this page, in document order (first 1000)")
     issues: list[PageIssue]
@@ -155,7 +158,7 @@ LIMIT $10"""
 # Built once from the fixed sort table: no user text ever reaches the SQL.
 _LIST_QUERIES = {(s, o): _list_query(s, o) for s in _SORT_KEYS for o in ("asc", "desc")}
 
-_GET_PAGE = f"SELECT {_PAGE_COLUMNS} FROM pages p WHERE p.crawl_id = $1 AND p.id = $2"
+_GET_PAGE = f"SELECT {_PAGE_COLUMNS}, p.structured_data FROM pages p WHERE p.crawl_id = $1 AND p.id = $2"
 _INLINKS = """SELECT s.id AS page_id, s.url, l.anchor, l.rel
 FROM links l JOIN pages s ON s.id = l.source_id
 WHERE l.crawl_id = $1 AND l.target_url = $2 AND l.source_id <> $3

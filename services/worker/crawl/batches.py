@@ -19,10 +19,12 @@ from services.worker.job import CrawlJob, append, assert_lease
 from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
+from shared.model.resources import ResourceCheck
 
 log = structlog.get_logger(__name__)
 
 BATCH_PAGES = 100
+BATCH_RESOURCES = 500  # answers of the resource checker per batch
 BATCH_LINKS = 20_000
 MAX_WAITING_PAGES = 300  # finished pages held while a flush runs; fetching pauses beyond
 MAX_WAITING_LINKS = 60_000
@@ -70,27 +72,39 @@ class Batch:
 
     pages: list[PageRecord] = field(default_factory=list)
     found: list[frontier.Discovered] = field(default_factory=list)
+    resources: list[ResourceCheck] = field(default_factory=list)
     opened: float = 0.0
     links: int = 0
 
     def add(self, page: PageRecord, found: list[frontier.Discovered]) -> None:
-        if not self.pages:
+        if not self.pages and not self.resources:
             self.opened = time.monotonic()
         self.pages.append(page)
         self.found.extend(found)
         self.links += len(page.links)
 
-    def take(self) -> tuple[list[PageRecord], list[frontier.Discovered]]:
-        pages, found = self.pages, self.found
-        self.pages, self.found, self.links = [], [], 0
-        return pages, found
+    def add_resources(self, checked: list[ResourceCheck]) -> None:
+        if checked and not self.pages and not self.resources:
+            self.opened = time.monotonic()
+        self.resources.extend(checked)
+
+    def take(self) -> tuple[list[PageRecord], list[frontier.Discovered], list[ResourceCheck]]:
+        pages, found, resources = self.pages, self.found, self.resources
+        self.pages, self.found, self.resources, self.links = [], [], [], 0
+        return pages, found, resources
+
+    @property
+    def waiting(self) -> bool:
+        """Something is waiting to be stored."""
+        return bool(self.pages or self.resources)
 
     def due(self) -> bool:
         # Pages with thousands of links make big events: the link count bounds a batch too.
         return (
             len(self.pages) >= BATCH_PAGES
             or self.links >= BATCH_LINKS
-            or (bool(self.pages) and time.monotonic() - self.opened >= BATCH_SECONDS)
+            or len(self.resources) >= BATCH_RESOURCES
+            or (self.waiting and time.monotonic() - self.opened >= BATCH_SECONDS)
         )
 
     def full(self) -> bool:
@@ -98,7 +112,7 @@ class Batch:
         return len(self.pages) >= MAX_WAITING_PAGES or self.links >= MAX_WAITING_LINKS
 
     def seconds_left(self) -> float | None:
-        if not self.pages:
+        if not self.waiting:
             return None
         return max(0.0, BATCH_SECONDS - (time.monotonic() - self.opened))
 
@@ -114,13 +128,13 @@ async def flush(
 ) -> int:
     """Store ``batch`` in one transaction; returns how many new URLs entered the frontier."""
     # Take the batch now: fetches still running add to a fresh one while this one is written.
-    pages, found = batch.take()
-    if not pages and not found and not force_progress:
+    pages, found, resources = batch.take()
+    if not pages and not found and not resources and not force_progress:
         return 0
     issues = [issue for page in pages for issue in audit.page_issues(page, job.settings.thresholds)]
     try:
-        added, discovered, errors, progress_due = await _write(job, pages, found, issues, counters, cache, room,
-                                                               force_progress)  # fmt: skip
+        added, discovered, errors, progress_due = await _write(job, pages, found, resources, issues, counters, cache,
+                                                               room, force_progress)  # fmt: skip
     except asyncpg.UniqueViolationError:
         # Another worker stored these pages first: only possible if our lease was taken over.
         async with job.pool.acquire() as conn, conn.transaction():
@@ -141,6 +155,7 @@ async def _write(
     job: CrawlJob,
     pages: list[PageRecord],
     found: list[frontier.Discovered],
+    resources: list[ResourceCheck],
     issues: list[dict[str, object]],
     counters: Counters,
     cache: frontier.KnownCache,
@@ -155,6 +170,8 @@ async def _write(
         events: list[ev.Event] = []
         if pages:
             events.append(ev.PagesCrawled(crawl_id=job.crawl_id, pages=pages, pages_discovered=discovered))
+        if resources:
+            events.append(ev.ResourcesChecked(crawl_id=job.crawl_id, resources=resources))
         if issues:
             events.append(ev.IssuesDetected(crawl_id=job.crawl_id, issues=issues))
         errors = sum(1 for p in pages if p.error)

@@ -7,26 +7,23 @@ on malformed markup (lexbor parses anything the way a browser would).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from services.worker.extract import headlinks
+from services.worker.extract import anchors, headlinks, resources, structured
 from services.worker.fetch import urls
 from shared.audit import directives
-from shared.model.pages import Hreflang, Link, LinkElement
+from shared.model.pages import AnchorProblem, Hreflang, Link, LinkElement, PageResource, PaginationLink, StructuredItem
 
 MAX_LINKS = 5000
 MAX_HEADINGS = 50
 MAX_TEXT = 1000  # characters kept of a title, description, heading or attribute
 MAX_ANCHOR = 200
-MAX_JSON_LD_BYTES = 512 * 1024
 SHINGLE_WORDS = 3
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")  # words as shared.audit.duplicates counts them
@@ -50,6 +47,10 @@ _MIXED_CONTENT = (("img", "src"), ("script", "src"), ("iframe", "src"), ("source
 _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 _LINK_PARAM = re.compile(r""";\s*([A-Za-z*-]+)\s*=\s*(?:"([^"]*)"|([^;,\s]*))""")
 _OG_KEYS = ("og:title", "og:description", "og:image", "og:type", "og:url", "og:site_name")
+_TWITTER_KEYS = ("twitter:card", "twitter:title", "twitter:description", "twitter:image", "twitter:site")
+_DOCTYPE = re.compile(r"^(?:\ufeff)?\s*(?:<!--.*?-->\s*)*<!doctype\s", re.IGNORECASE | re.DOTALL)
+MAX_EXCERPT = 300
+MAX_FORMS = 20
 
 
 @dataclass
@@ -78,6 +79,17 @@ class Extracted:
     mixed_content_count: int = 0
     structured_data_types: list[str] = field(default_factory=list)
     open_graph: dict[str, str] = field(default_factory=dict)
+    # issue 13's checks
+    structured_data: list[StructuredItem] = field(default_factory=list)
+    structured_data_errors: list[str] = field(default_factory=list)
+    resources: list[PageResource] = field(default_factory=list)
+    anchor_problems: list[AnchorProblem] = field(default_factory=list)
+    form_actions: list[str] = field(default_factory=list)
+    has_doctype: bool = False
+    pagination: list[PaginationLink] = field(default_factory=list)
+    twitter_card: dict[str, str] = field(default_factory=dict)
+    text_excerpt: str | None = None
+    lorem_ipsum: bool = False
 
 
 def clean(text: str | None, limit: int = MAX_TEXT) -> str:
@@ -142,28 +154,6 @@ def link_header(value: str | None) -> list[tuple[str, dict[str, str]]]:
     return entries
 
 
-def _json_ld_types(raw: str, found: list[str]) -> None:
-    if len(raw) > MAX_JSON_LD_BYTES:
-        return
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # broken or absurdly nested JSON is just not structured data
-        return
-    stack: list[Any] = [data]
-    steps = 0
-    while stack and steps < 10000:
-        steps += 1
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            kind = item.get("@type")
-            for name in kind if isinstance(kind, list) else [kind]:
-                if isinstance(name, str) and name and name not in found and len(found) < 100:
-                    found.append(name[:200])
-            stack.extend(v for k, v in item.items() if isinstance(v, dict | list) and k != "@context")
-
-
 def _attr(node: LexborNode, name: str) -> str | None:
     value = node.attributes.get(name)
     return value if isinstance(value, str) else None
@@ -173,19 +163,23 @@ def extract(html: str, url: str, is_internal: Callable[[str], bool]) -> Extracte
     """The signals of ``html`` served at ``url`` (links resolved against ``<base href>`` or ``url``)."""
     tree = LexborHTMLParser(html)
     out = Extracted()
+    out.has_doctype = _DOCTYPE.match(html[:4096]) is not None
     _document(tree, out)
     base = _base(tree, url, out)
     _meta(tree, out)
     _head_links(tree, base, out)
+    _pagination(tree, base, out)
     out.h1 = [clean(h.text(deep=True)) for h in tree.css("h1")[:MAX_HEADINGS]]
     out.h2 = [clean(h.text(deep=True)) for h in tree.css("h2")[:MAX_HEADINGS]]
-    out.structured_data_types = _structured_data_types(tree)
+    _structured_data(tree, html, out)
+    out.resources = resources.collect(tree, base)
+    _forms(tree, base, url, out)
     images = tree.css("img")
     out.images_count = len(images)
     out.images_missing_alt = sum(1 for img in images if "alt" not in img.attributes)
     if url.startswith("https://"):
         out.mixed_content_count = _mixed_content(tree)
-    out.links = _links(tree, base, is_internal)
+    out.links = _links(tree, base, is_internal, out)
     _body_text(tree, out)  # last: it strips scripts and styles from the tree
     return out
 
@@ -233,6 +227,9 @@ def _meta(tree: LexborHTMLParser, out: Extracted) -> None:
         prop = (attrs.get("property") or "").strip().lower()
         if prop in _OG_KEYS and prop not in out.open_graph and content:
             out.open_graph[prop] = clean(content)
+        card_key = name if name.startswith("twitter:") else prop  # X reads name=, many sites write property=
+        if card_key in _TWITTER_KEYS and card_key not in out.twitter_card and content:
+            out.twitter_card[card_key] = clean(content)
         if (attrs.get("http-equiv") or "").strip().lower() == "refresh" and out.meta_refresh is None:
             out.meta_refresh = clean(content, 2100)
     # Googlebot's own tags follow the general ones, each under its prefix ("googlebot: noindex"),
@@ -249,12 +246,32 @@ def _head_links(tree: LexborHTMLParser, base: str, out: Extracted) -> None:
     out.hreflang_outside_head = found.hreflang_outside_head
 
 
-def _structured_data_types(tree: LexborHTMLParser) -> list[str]:
-    types: list[str] = []
-    for script in tree.css("script[type]"):
-        if (_attr(script, "type") or "").strip().lower() == "application/ld+json":
-            _json_ld_types(script.text(deep=True), types)
-    return types
+def _pagination(tree: LexborHTMLParser, base: str, out: Extracted) -> None:
+    """``<link rel=next/prev>``: their targets are pages to check (``pagination_broken``)."""
+    for link in tree.css("link[rel][href]"):
+        rel = (_attr(link, "rel") or "").lower().split()
+        if ("next" in rel or "prev" in rel or "previous" in rel) and len(out.pagination) < 4:
+            target = urls.normalize(_attr(link, "href") or "", base)
+            if target is not None:
+                out.pagination.append(PaginationLink(rel="next" if "next" in rel else "prev", url=target))
+
+
+def _structured_data(tree: LexborHTMLParser, html: str, out: Extracted) -> None:
+    """JSON-LD, microdata and RDFa items (``structured``) and the types they name."""
+    blocks = [script.text(deep=True) for script in tree.css("script[type]")
+              if (_attr(script, "type") or "").strip().lower() == "application/ld+json"]  # fmt: skip
+    items, out.structured_data_errors = structured.json_ld(blocks) if blocks else ([], [])
+    out.structured_data = (items + structured.markup(tree, html))[: structured.MAX_ITEMS]
+    out.structured_data_types = structured.types_of(out.structured_data)
+
+
+def _forms(tree: LexborHTMLParser, base: str, url: str, out: Extracted) -> None:
+    """Where the page's forms submit (no action: the page itself)."""
+    for form in tree.css("form")[:MAX_FORMS]:
+        action = (_attr(form, "action") or "").strip()
+        target = urls.normalize(action, base) if action else urls.normalize(url)
+        if target is not None:
+            out.form_actions.append(target)
 
 
 def _mixed_content(tree: LexborHTMLParser) -> int:
@@ -273,20 +290,27 @@ def _mixed_content(tree: LexborHTMLParser) -> int:
     return mixed
 
 
-def _links(tree: LexborHTMLParser, base: str, is_internal: Callable[[str], bool]) -> list[Link]:
-    """``<a href>`` targets worth crawling, each (URL, anchor text) once, at most ``MAX_LINKS``."""
+def _links(tree: LexborHTMLParser, base: str, is_internal: Callable[[str], bool], out: Extracted) -> list[Link]:
+    """``<a href>`` targets worth crawling, each (URL, anchor text) once, at most ``MAX_LINKS``; anchors
+    crawlers cannot follow go to ``out.anchor_problems``."""
     links: list[Link] = []
     seen: set[tuple[str, str]] = set()
-    for anchor in tree.css("a[href]"):
+    for anchor in tree.css("a"):
         if len(links) >= MAX_LINKS:
             break
-        target = urls.normalize(_attr(anchor, "href") or "", base)
+        raw_href = _attr(anchor, "href")
+        target = urls.normalize(raw_href, base) if raw_href is not None else None
+        # Most hrefs are plain ASCII URLs that resolved: no anchor problem, no call to find out.
+        suspect = target is None or raw_href is None or not raw_href.isascii() or raw_href.strip() in ("", "#")
+        reason = anchors.problem(anchor, raw_href, target) if suspect else None
+        if reason is not None and len(out.anchor_problems) < anchors.MAX_PROBLEMS:
+            written = None if raw_href is None else raw_href.strip()[: anchors.MAX_HREF]
+            out.anchor_problems.append(
+                AnchorProblem(href=written, text=clean(anchor.text(deep=True), 100), reason=reason)  # type: ignore[arg-type]
+            )
         if target is None or len(target) > urls.MAX_URL_LENGTH:
             continue  # javascript:, mailto:, tel:, data: and garbage are not links to crawl
-        text = clean(anchor.text(deep=True), MAX_ANCHOR)
-        if not text:
-            img = anchor.css_first("img[alt]")
-            text = clean(_attr(img, "alt"), MAX_ANCHOR) if img is not None else ""
+        text = clean(anchor.text(deep=True), MAX_ANCHOR) or clean(anchors.accessible_name(anchor), MAX_ANCHOR)
         anchor_rel = " ".join(sorted(set((_attr(anchor, "rel") or "").lower().split())))[:100]
         key = (target, text)
         if key in seen:
@@ -307,6 +331,9 @@ def _body_text(tree: LexborHTMLParser, out: Extracted) -> None:
     # Tokenised once, as UTF-8 bytes: the hash and the per-word crc32 need no re-encoding.
     words = words_of(text)
     out.word_count = len(words)
+    out.text_excerpt = clean(text[: MAX_EXCERPT * 8], MAX_EXCERPT) or None
+    # Substring tests (memchr speed), not a case-insensitive regex over the whole text.
+    out.lorem_ipsum = "orem ipsum" in text or "orem Ipsum" in text or "OREM IPSUM" in text
     if words:
         out.content_hash = hashlib.sha1(b" ".join(words)).hexdigest()
         out.simhash = simhash(words)

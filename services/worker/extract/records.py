@@ -19,9 +19,26 @@ from services.worker.extract import extract, headlinks
 from services.worker.fetch import charset, urls
 from services.worker.fetch.fetcher import Fetched
 from shared.audit import directives
-from shared.model.pages import PageRecord
+from shared.model.pages import CookieFlags, PageRecord
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
+# Response headers the security checks read, kept as sent (lower-cased names, values trimmed).
+SECURITY_HEADERS = ("strict-transport-security", "x-content-type-options", "content-security-policy",
+                    "x-frame-options", "referrer-policy")  # fmt: skip
+MAX_COOKIES = 30
+
+
+def _cookies(values: list[str]) -> list[CookieFlags]:
+    """Names and flags of the cookies a response sets; their values are never kept."""
+    out = []
+    for value in values[:MAX_COOKIES]:
+        name, _, rest = value.partition("=")
+        flags = {part.strip().split("=", 1)[0].lower(): part.strip() for part in rest.split(";")[1:]}
+        same_site = flags.get("samesite", "").partition("=")[2].strip() or None
+        out.append(CookieFlags(name=extract.clean(name, 100), secure="secure" in flags,
+                               http_only="httponly" in flags, same_site=same_site and same_site[:20]))  # fmt: skip
+    return out
+
 
 # The extraction's fields that are page record fields of the same name and meaning, copied as they
 # are. Canonical links and hreflang are merged with the Link header's first.
@@ -99,6 +116,12 @@ def _response(entry: Entry, fetched: Fetched) -> PageRecord:
         in_sitemap=entry.in_sitemap,
         x_robots_tag=_x_robots_tag(fetched),
         crawled_at=datetime.now(UTC),
+        security_headers={
+            name: extract.clean(",".join(fetched.headers.getall(name)), 500)
+            for name in SECURITY_HEADERS
+            if name in fetched.headers
+        },
+        cookies=_cookies(fetched.headers.getall("Set-Cookie", [])),
     )
 
 
@@ -133,6 +156,8 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         leads += _content(page, found)
         canonical_links += found.canonical_links
         page.hreflang += found.hreflang
+        page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
     page.canonical_links = canonical_links
     counted = [link for link in canonical_links if link.source != "body"]
     page.canonical_raw = counted[0].href if counted else None

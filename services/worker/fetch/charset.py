@@ -58,6 +58,11 @@ def _from_meta(body: bytes) -> str | None:
     return "utf-8" if name and name.startswith("utf-16") else name
 
 
+def declared(body: bytes, content_type: str | None) -> bool:
+    """The page says its encoding: a BOM, a charset in Content-Type, or a ``<meta charset>`` early on."""
+    return _from_bom(body) is not None or from_header(content_type) is not None or _from_meta(body) is not None
+
+
 def _detect(body: bytes) -> str:
     try:
         body[:_DETECT_BYTES].decode("utf-8")

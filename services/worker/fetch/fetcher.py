@@ -7,6 +7,7 @@ headers, endless body, redirect loop, gzip bomb) comes back as a ``Fetched`` wit
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 import zlib
 from collections.abc import Awaitable, Callable
@@ -150,10 +151,15 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
 
 
 def new_session(*, user_agent: str, allow_private: bool, limit: int, timeout: float) -> aiohttp.ClientSession:
-    """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding."""
+    """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding.
+
+    Certificates are verified against the system's trust store as it is when the session opens (so
+    OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR point a crawl at another CA bundle, e.g. a company's).
+    """
     connector = netguard.GuardedConnector(
-        allow_private=allow_private, limit=limit, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True
-    )
+        allow_private=allow_private, limit=limit, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True,
+        ssl=ssl.create_default_context(),
+    )  # fmt: skip
     return aiohttp.ClientSession(
         connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),

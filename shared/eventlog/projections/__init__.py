@@ -2,6 +2,6 @@
 
 One module per table owns every statement that writes (or locks) it: ``crawls``, ``parsequeue``
 (the work queue, its locks, leases and claims), ``pages`` (with ``links``), ``issues``,
-``schedules``. ``handlers`` maps each event to those writes on ``PROJECTOR``, the registry the
+``schedules``, ``resources``. ``handlers`` maps each event to those writes on ``PROJECTOR``, the registry the
 store runs and rebuild replays.
 """

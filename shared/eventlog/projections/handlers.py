@@ -12,11 +12,11 @@ import asyncpg
 
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
-from shared.eventlog.projections import crawls, issues, pages, parsequeue, schedules
+from shared.eventlog.projections import crawls, issues, pages, parsequeue, resources, schedules
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
-PROJECTOR = Projector(tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues"))
+PROJECTOR = Projector(tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues", "resources"))
 handles = PROJECTOR.handles
 
 # The audit's codes that name a page's closest duplicate in their details (``duplicate_of``).
@@ -29,6 +29,7 @@ DUPLICATE_CODES = frozenset({"duplicate_content", "near_duplicate_content"})
 @handles(
     ev.CrawlProgressed,
     ev.PagesCrawled,
+    ev.ResourcesChecked,
     ev.IssuesDetected,
     ev.CrawlCompleted,
     ev.CrawlFailed,
@@ -114,6 +115,12 @@ async def _pages_crawled(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.PagesCrawled = item.data  # type: ignore[assignment]
     stored = await pages.store(conn, data.crawl_id, data.pages)
     await crawls.pages_stored(conn, data.crawl_id, stored, data.pages_discovered)
+
+
+@handles(ev.ResourcesChecked)
+async def _resources_checked(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.ResourcesChecked = item.data  # type: ignore[assignment]
+    await resources.upsert(conn, data.crawl_id, data.resources)
 
 
 @handles(ev.IssuesDetected)
