@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
-
-from services.api.problems import Problem
 
 
 def iso_time(value: datetime) -> str:
@@ -43,18 +40,51 @@ class ProblemDocument(BaseModel):
     errors: list[FieldError] | None = Field(default=None, description="validation errors, one per field")
 
 
-def encode_cursor(values: list[Any]) -> str:
-    """An opaque pagination cursor (the sort key of the last row returned)."""
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+# Cursors are opaque to clients, but each kind has a shape the OpenAPI document states exactly
+# (pattern and maxLength), and every string of that shape is a position the server accepts: a
+# cursor that points between rows simply continues from there (or answers an empty page).
+
+# The id of the last row returned (pages, list-mode URLs): at most 18 digits, so always an int64.
+ID_CURSOR_PATTERN = r"^[0-9]{1,18}$"
+# A crawl id.
+UUID_CURSOR_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# Text (a URL, "url code") as unpadded base64url: any such string decodes to some bytes.
+TEXT_CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
+TEXT_CURSOR_MAX_LENGTH = 4000
+
+CURSOR_HELP = "`next_cursor` of the previous page"
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError:
-        values = None
-    if not isinstance(values, list) or len(values) != size:
-        raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}])
-    return values
+def id_cursor(**options: Any) -> Any:
+    return Field(default=None, max_length=18, pattern=ID_CURSOR_PATTERN, description=CURSOR_HELP, **options)
+
+
+def uuid_cursor(**options: Any) -> Any:
+    return Field(default=None, max_length=36, pattern=UUID_CURSOR_PATTERN, description=CURSOR_HELP, **options)
+
+
+def text_cursor(**options: Any) -> Any:
+    return Field(
+        default=None,
+        max_length=TEXT_CURSOR_MAX_LENGTH,
+        pattern=TEXT_CURSOR_PATTERN,
+        description=CURSOR_HELP,
+        **options,
+    )
+
+
+def encode_text_cursor(text: str) -> str:
+    """A text position (the last URL returned) as a cursor."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_text_cursor(cursor: str | None) -> str | None:
+    """The text position of a cursor of ``TEXT_CURSOR_PATTERN`` (None for no cursor).
+
+    Lenient on purpose: bytes that are not UTF-8 become U+FFFD and text from a NUL on is dropped
+    (Postgres text cannot hold it), so every cursor of the documented shape is some position.
+    """
+    if not cursor:
+        return None
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    return raw.decode("utf-8", errors="replace").split("\x00", 1)[0]

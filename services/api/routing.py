@@ -108,15 +108,59 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
 
 def parse_query(request: web.Request, model: type[M]) -> M:
     """The query string as ``model``; a repeated key keeps its last value."""
+    query = dict(request.query)
+    refuse_unstorable_text(query)
     try:
-        return model.model_validate(dict(request.query))
+        return model.model_validate(query)
     except ValidationError as exc:
         raise validation_problem(exc) from None
+
+
+MAX_JSON_DEPTH = 32  # deeper than any body the api accepts; deeper input is refused before it is walked
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text_problem(path: list[str | int], text: str) -> Problem:
+    field_name = ".".join(str(p) for p in path) or "body"
+    found = _UNSTORABLE.search(text)
+    what = "a NUL character" if found and found.group() == "\x00" else "an unpaired surrogate (not valid Unicode)"
+    message = f"must not contain {what}"
+    return Problem(422, f"Invalid {field_name}: {message}", errors=[{"field": field_name, "message": message}])
+
+
+def refuse_unstorable_text(data: Any) -> None:
+    """A 422 naming the field when a string (or a key) holds text Postgres cannot store.
+
+    NUL is valid JSON (``\\u0000``) and valid in a URL (``%00``) but never in a Postgres text; a
+    lone surrogate (``\\ud800``) is valid JSON but not UTF-8. Either would reach the database as a
+    500; the walk is iterative and bounded in depth, so a deep body cannot exhaust the stack.
+    """
+    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    while stack:
+        path, value = stack.pop()
+        if len(path) > MAX_JSON_DEPTH:
+            raise Problem(
+                422,
+                f"The body is nested deeper than {MAX_JSON_DEPTH} levels.",
+                errors=[{"field": "body", "message": "nested too deeply"}],
+            )
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                raise _text_problem(path, value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _UNSTORABLE.search(key):
+                    raise _text_problem([*path, key], key)
+                stack.append(([*path, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*path, i], item) for i, item in enumerate(value))
 
 
 def parse_model(data: Any, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise Problem(422, "The body must be a JSON object.", errors=[{"field": "body", "message": "not an object"}])
+    refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -150,6 +194,13 @@ async def read_json(request: web.Request) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem(
             422, f"The body is not valid JSON: {exc}", errors=[{"field": "body", "message": str(exc)}]
+        ) from None
+    except RecursionError:
+        # The decoder recurses per level: a body of 200,000 brackets exhausts the stack (no 500 for that).
+        raise Problem(
+            422,
+            f"The body is nested deeper than {MAX_JSON_DEPTH} levels.",
+            errors=[{"field": "body", "message": "nested too deeply"}],
         ) from None
 
 

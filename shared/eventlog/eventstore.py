@@ -36,6 +36,7 @@ import asyncpg
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
 from shared.eventlog.projector import Projector
+from shared.model import userinput
 
 __all__ = ["ANY", "NO_STREAM", "START", "Cursor", "EventStore", "Recorded", "StreamConflict"]
 
@@ -114,7 +115,8 @@ def decode(row: asyncpg.Record) -> Recorded:
         stream_id=row["stream_id"],
         version=row["version"],
         type=row["type"],
-        data=ev.model_for(row["type"]).model_validate(data),
+        # Valid when written: rules tightened since (userinput.STORED) must not make history unreadable.
+        data=ev.model_for(row["type"]).model_validate(data, context=userinput.STORED),
         metadata=ev.Metadata.model_validate(metadata),
         recorded_at=row["recorded_at"],
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from shared.model import patterns
+from shared.model.userinput import HeaderValue, is_stored
 
 MAX_URL_LENGTH = 2048
 MAX_LIST_URLS = 100_000
@@ -60,9 +62,9 @@ class CrawlSettings(BaseModel):
     urls: list[str] = Field(default_factory=list, max_length=MAX_LIST_URLS)
     max_pages: int = Field(default=10_000, ge=1, le=1_000_000)
     max_depth: int | None = Field(default=None, ge=0, le=1000)
-    include: list[str] = Field(default_factory=list, max_length=100)
-    exclude: list[str] = Field(default_factory=list, max_length=100)
-    user_agent: str = Field(default="SEOCrawler/1.0 (+self-hosted)", min_length=1, max_length=512)
+    include: list[patterns.RegexPattern] = Field(default_factory=list, max_length=100)
+    exclude: list[patterns.RegexPattern] = Field(default_factory=list, max_length=100)
+    user_agent: HeaderValue = Field(default="SEOCrawler/1.0 (+self-hosted)", min_length=1, max_length=512)
     max_rps: float = Field(default=5.0, gt=0, le=1000)
     concurrency: int = Field(default=4, ge=1, le=64)
     respect_robots: bool = True
@@ -81,18 +83,8 @@ class CrawlSettings(BaseModel):
     def _urls_are_http(cls, urls: list[str]) -> list[str]:
         return [_check_http_url(u, "urls") for u in urls if u.strip()]
 
-    @field_validator("include", "exclude")
-    @classmethod
-    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
-        return patterns
-
     @model_validator(mode="after")
-    def _start_url(self) -> CrawlSettings:
+    def _start_url(self, info: ValidationInfo) -> CrawlSettings:
         if self.mode == "list":
             if not self.urls:
                 raise ValueError("list mode needs at least one URL in `urls`")
@@ -101,9 +93,10 @@ class CrawlSettings(BaseModel):
         if not self.url:
             raise ValueError("`url` is required")
         self.url = _check_http_url(self.url)
-        if self.mode == "spider":
-            if self.include and not any(re.search(p, self.url) for p in self.include):
+        if self.mode == "spider" and not is_stored(info):
+            # Compiled with RE2 (linear time): a pattern like (a+)+$ cannot stall the api here.
+            if self.include and not patterns.any_match(map(patterns.compile_pattern, self.include), self.url):
                 raise ValueError("the start URL does not match any `include` pattern")
-            if any(re.search(p, self.url) for p in self.exclude):
+            if patterns.any_match(map(patterns.compile_pattern, self.exclude), self.url):
                 raise ValueError("the start URL matches an `exclude` pattern")
         return self

@@ -66,7 +66,7 @@ async def test_input_limits_and_ssrf(dsn: str, aiohttp_client) -> None:  # type:
         ({"url": "https://example.com/", "concurrency": 65}, "concurrency"),
         ({"url": "https://example.com/", "max_rps": 0}, "max_rps"),
         ({"url": "https://example.com/" + "a" * 3000}, "url"),
-        ({"url": "https://example.com/", "include": ["("]}, "include"),
+        ({"url": "https://example.com/", "include": ["("]}, "include.0"),
         ({"url": "https://example.com/", "surprise": 1}, "surprise"),
     ):
         resp = await client.post("/api/crawls", json=body)
@@ -132,3 +132,41 @@ async def test_cancel_racing_a_worker_batch_waits_for_it_instead_of_deadlocking(
         resp = await asyncio.wait_for(cancel, 10)
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["status"] == "cancelled"
+
+
+async def test_lists_are_summaries_and_list_mode_urls_are_their_own_resource(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    """A list-mode crawl's URLs (up to 100,000) appear in no list and no crawl: they are paged on their own."""
+    client = await aiohttp_client(
+        create_app(Settings(database_url=dsn, allow_private_networks=True, api_token=TOKEN)), headers=AUTH
+    )
+    given = [f"https://example.com/p/{i}" for i in range(2500)]
+    resp = await client.post("/api/crawls", json={"mode": "list", "urls": given, "max_pages": 3000})
+    assert resp.status == 201, await resp.text()
+    created = await resp.json()
+    assert "urls" not in created["settings"] and created["urls_count"] == 2500
+    spider = await (await client.post("/api/crawls", json={"url": "https://example.com/"})).json()
+
+    listing = await (await client.get("/api/crawls")).json()
+    by_id = {c["id"]: c for c in listing["items"]}
+    listed = by_id[created["id"]]
+    assert "settings" not in listed
+    assert (listed["mode"], listed["max_pages"], listed["urls_count"]) == ("list", 3000, 2500)
+    assert (by_id[spider["id"]]["mode"], by_id[spider["id"]]["urls_count"]) == ("spider", 0)
+
+    crawl = await (await client.get(f"/api/crawls/{created['id']}")).json()
+    assert "urls" not in crawl["settings"] and crawl["settings"]["max_pages"] == 3000 and crawl["urls_count"] == 2500
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": "1000", **({"cursor": cursor} if cursor else {})}
+        page = await (await client.get(f"/api/crawls/{created['id']}/urls", params=params)).json()
+        assert page["total"] == 2500
+        pages.append(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(p) for p in pages] == [1000, 1000, 500] and sum(pages, []) == given
+    empty = await (await client.get(f"/api/crawls/{spider['id']}/urls")).json()
+    assert empty == {"items": [], "total": 0, "next_cursor": None}
+    missing = await client.get("/api/crawls/6a1f0f3c-3c1e-4a53-9f57-3f8f7a0b9f11/urls")
+    assert missing.status == 404

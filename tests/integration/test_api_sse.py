@@ -97,9 +97,12 @@ async def test_live_progress_and_resume(dsn: str, pool, aiohttp_client) -> None:
     # The crawl-list stream sees every crawl's lifecycle events.
     listing = await client.get("/api/crawls/events")
     reader = SSEReader(listing)
-    other = await (await client.post("/api/crawls", json={"url": "https://example.org/"})).json()
+    urls = [f"https://example.org/{i}" for i in range(3)]
+    other = await (await client.post("/api/crawls", json={"mode": "list", "urls": urls})).json()
     message = await reader.next()
     assert message["event"] == "CrawlRequested" and message["data"]["data"]["crawl_id"] == other["id"]
+    # A list-mode crawl's URLs stay out of the stream (up to 100,000 of them): their count comes instead.
+    assert "urls" not in message["data"]["data"]["settings"] and message["data"]["data"]["urls_count"] == 3
     listing.close()
     again = await client.get("/api/crawls/events", headers={"Last-Event-ID": str(first[0].position)})
     reader = SSEReader(again)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import Timestamp, decode_cursor, encode_cursor
+from services.api.models import Timestamp, id_cursor, uuid_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
 from shared import netguard
@@ -25,8 +24,11 @@ CrawlStatus = Literal["queued", "running", "paused", "completed", "failed", "can
 TERMINAL_STATUSES = ("completed", "failed", "cancelled")
 
 
-class Crawl(BaseModel):
-    """A crawl as the api shows it. Times are ISO 8601 with microseconds, from the database clock."""
+class CrawlSummary(BaseModel):
+    """A crawl as the list shows it: status, counters and times, without its settings.
+
+    Times are ISO 8601 with microseconds, from the database clock.
+    """
 
     id: uuid.UUID
     url: str
@@ -42,11 +44,25 @@ class Crawl(BaseModel):
     started_at: Timestamp | None = Field(description="when a worker first claimed it")
     finished_at: Timestamp | None
     updated_at: Timestamp
-    settings: dict[str, Any]
+    mode: Literal["spider", "list"]
+    max_pages: int | None = Field(description="the crawl's page limit (`settings.max_pages`)")
+    urls_count: int = Field(
+        description="list mode: how many URLs the crawl was given (GET /api/crawls/{id}/urls lists them); "
+        "0 in spider mode"
+    )
+
+
+class Crawl(CrawlSummary):
+    """One crawl with its settings (the list-mode URLs are a resource of their own)."""
+
+    settings: dict[str, Any] = Field(
+        description="the settings as POST /api/crawls took them, except `urls`: in list mode `urls_count` says how "
+        "many there are and GET /api/crawls/{id}/urls pages through them"
+    )
 
 
 class CrawlList(BaseModel):
-    items: list[Crawl]
+    items: list[CrawlSummary]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last one")
 
 
@@ -54,20 +70,46 @@ class CrawlListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(
-        default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
-    )
+    cursor: str | None = uuid_cursor()
     status: CrawlStatus | None = None
 
 
-# The crawls columns a Crawl shows: its fields, each a column of the same name (the one list).
+class CrawlUrls(BaseModel):
+    """A page of a list-mode crawl's URLs, in the order they were given."""
+
+    items: list[str]
+    total: int = Field(description="how many URLs the crawl was given (`urls_count`)")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last one")
+
+
+class CrawlUrlsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=1000, ge=1, le=10_000)
+    cursor: str | None = id_cursor()
+
+
+# The crawls columns each model shows: its fields, each a column of the same name (the one list;
+# mode, max_pages and urls_count are generated columns, 0120).
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(CrawlSummary.model_fields)
 COLUMNS: tuple[str, ...] = tuple(Crawl.model_fields)
-_COLUMNS = ", ".join(COLUMNS)
-_GET = f"SELECT {_COLUMNS} FROM crawls WHERE id = $1"
-_LIST = f"""SELECT {_COLUMNS} FROM crawls
-            WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
-              AND ($4::text IS NULL OR status = $4)
-            ORDER BY created_at DESC, id DESC LIMIT $3"""
+_SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
+# One crawl: its settings without the URL list (`-` drops the key; the list has its own route).
+CRAWL_COLUMNS = ", ".join("settings - 'urls' AS settings" if c == "settings" else c for c in COLUMNS)
+_GET = f"SELECT {CRAWL_COLUMNS} FROM crawls WHERE id = $1"
+# The list reads the summary columns only (0120 computes mode, max_pages and urls_count on write),
+# so a page of list-mode crawls never detoasts their URL lists. The cursor is the last crawl's id.
+_LIST = f"""SELECT {_SUMMARY_COLUMNS} FROM crawls
+            WHERE ($1::uuid IS NULL OR (created_at, id) < ((SELECT created_at FROM crawls WHERE id = $1), $1))
+              AND ($3::text IS NULL OR status = $3)
+            ORDER BY created_at DESC, id DESC LIMIT $2"""
+# Positions are 1-based; the cursor is the position of the last URL returned.
+_URLS = """SELECT u.url, u.position FROM crawls c,
+                  jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.settings->'urls') = 'array'
+                                                 THEN c.settings->'urls' ELSE '[]' END)
+                      WITH ORDINALITY AS u(url, position)
+           WHERE c.id = $1 AND u.position > $2 ORDER BY u.position LIMIT $3"""
+_URLS_COUNT = "SELECT urls_count FROM crawls WHERE id = $1"
 
 CRAWL_ID = {"crawl_id": {"type": "string", "format": "uuid"}}
 
@@ -143,21 +185,13 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     "GET", "/api/crawls", summary="List crawls, newest first", query=CrawlListQuery, response=CrawlList, errors=(422,)
 )
 async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
-    """Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`."""
-    after_time, after_id = None, None
-    if query.cursor:
-        stamp, cid = decode_cursor(query.cursor, 2)
-        try:
-            after_time, after_id = datetime.fromisoformat(str(stamp)), uuid.UUID(str(cid))
-        except ValueError:
-            raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed"}]) from None
+    """A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}
+    has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`."""
+    after_id = uuid.UUID(query.cursor) if query.cursor else None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(_LIST, after_time, after_id, query.limit + 1, query.status)
-    items = [Crawl.model_validate(dict(r)) for r in rows[: query.limit]]
-    next_cursor = None
-    if len(rows) > query.limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        rows = await conn.fetch(_LIST, after_id, query.limit + 1, query.status)
+    items = [CrawlSummary.model_validate(dict(r)) for r in rows[: query.limit]]
+    next_cursor = str(items[-1].id) if len(rows) > query.limit else None
     return dump(CrawlList(items=items, next_cursor=next_cursor))
 
 
@@ -165,9 +199,33 @@ async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Respon
     "GET", "/api/crawls/{crawl_id}", summary="One crawl", response=Crawl, errors=(404,), path_params=CRAWL_ID
 )
 async def get_crawl(request: web.Request) -> web.Response:
-    """Status, counters, times and settings of one crawl."""
+    """Status, counters, times and settings of one crawl (a list-mode crawl's URLs: GET /api/crawls/{id}/urls)."""
     async with request.app[POOL].acquire() as conn:
         return dump(await load_crawl(conn, crawl_id_of(request)))
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/urls",
+    summary="The URLs of a list-mode crawl",
+    query=CrawlUrlsQuery,
+    response=CrawlUrls,
+    errors=(404, 422),
+    path_params=CRAWL_ID,
+)
+async def crawl_urls(request: web.Request, query: CrawlUrlsQuery) -> web.Response:
+    """The URLs a list-mode crawl was given, in order, `limit` at a time (empty in spider mode);
+    follow `next_cursor` until it is null."""
+    crawl_id = crawl_id_of(request)
+    after = int(query.cursor) if query.cursor else 0
+    async with request.app[POOL].acquire() as conn:
+        total = await conn.fetchval(_URLS_COUNT, crawl_id)
+        if total is None:
+            raise Problem(404, f"No crawl has the id {crawl_id}.")
+        rows = await conn.fetch(_URLS, crawl_id, after, query.limit + 1)
+    items = [r["url"] for r in rows[: query.limit]]
+    next_cursor = str(rows[query.limit - 1]["position"]) if len(rows) > query.limit else None
+    return dump(CrawlUrls(items=items, total=total, next_cursor=next_cursor))
 
 
 # state change -> (allowed from, event class)

@@ -20,8 +20,7 @@ from aiohttp import web
 from services.api.livestream import LiveHub, Subscriber, TooManyStreams
 from services.api.models import iso_time
 from services.api.problems import Problem
-from services.api.routes.crawls import COLUMNS as CRAWL_COLUMNS
-from services.api.routes.crawls import CRAWL_ID, Crawl, crawl_id_of
+from services.api.routes.crawls import CRAWL_COLUMNS, CRAWL_ID, Crawl, crawl_id_of
 from services.api.routing import RouteTable
 from services.api.security import add_stream_headers
 from shared.eventlog import events as ev
@@ -44,9 +43,8 @@ LIST_TYPES = frozenset(
 )  # fmt: skip
 
 # The crawl as GET /api/crawls/{id} shows it, and the stream position it was read at.
-_SNAPSHOT = f"""SELECT {", ".join(f"c.{column}" for column in CRAWL_COLUMNS)},
-       (SELECT max(position) FROM events WHERE stream_id = $2) AS last_position
-FROM crawls c WHERE c.id = $1"""
+_SNAPSHOT = f"""SELECT {CRAWL_COLUMNS}, (SELECT max(position) FROM events WHERE stream_id = $2) AS last_position
+FROM crawls WHERE id = $1"""
 
 URL_SAMPLE = 20
 RESUME_MAX_EVENTS = 200  # a crawl stream further behind than this resumes with a fresh snapshot
@@ -59,8 +57,20 @@ def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
     if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked"):
         return _light(item)
-    body = eventstore.serialize(item)
-    body["data"] = _times(item.data.model_dump(mode="python"))
+    body = {
+        "position": item.position,
+        "stream_id": item.stream_id,
+        "version": item.version,
+        "type": item.type,
+        "metadata": item.metadata.model_dump(mode="json", exclude_none=True),
+        "recorded_at": iso_time(item.recorded_at),
+    }
+    if isinstance(item.data, ev.CrawlRequested):
+        # As GET /api/crawls/{id} shows it: the settings without a list-mode crawl's URLs, and their count.
+        body["data"] = _times(item.data.model_dump(mode="python", exclude={"settings": {"urls"}}))
+        body["data"]["urls_count"] = len(item.data.settings.urls)
+    else:
+        body["data"] = _times(item.data.model_dump(mode="python"))
     return body
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import Timestamp, decode_cursor, encode_cursor
+from services.api.models import Timestamp, id_cursor
 from services.api.problems import Problem
 from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
@@ -102,9 +101,7 @@ class PagesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=50, ge=1, le=500)
-    cursor: str | None = Field(
-        default=None, max_length=500, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
-    )
+    cursor: str | None = id_cursor()
     status_code: str | None = Field(
         default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
     )
@@ -146,13 +143,15 @@ _COUNT = f"SELECT count(*) FROM pages p WHERE {_FILTERS}"
 
 
 def _list_query(sort: str, order: str) -> str:
-    key, pgtype = _SORT_KEYS[sort]
+    key, _ = _SORT_KEYS[sort]
     op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
-    return f"""SELECT {_PAGE_COLUMNS}, {key} AS sort_key FROM pages p
+    # The cursor is the last page's id; its sort key is read back here (the inner `p` is that page).
+    # An id that is no page of this crawl compares as NULL: an empty page, not an error.
+    return f"""SELECT {_PAGE_COLUMNS} FROM pages p
 WHERE {_FILTERS}
-  AND ($8::{pgtype} IS NULL OR ({key}, p.id) {op} ($8::{pgtype}, $9::bigint))
+  AND ($8::bigint IS NULL OR ({key}, p.id) {op} ((SELECT {key} FROM pages p WHERE p.crawl_id = $1 AND p.id = $8), $8))
 ORDER BY {key} {direction}, p.id {direction}
-LIMIT $10"""
+LIMIT $9"""
 
 
 # Built once from the fixed sort table: no user text ever reaches the SQL.
@@ -185,20 +184,6 @@ def _filter_args(crawl_id: uuid.UUID, query: PagesQuery) -> list[Any]:
     return [crawl_id, exact, klass, errors_only, query.indexable, query.issue, _like(query.q) if query.q else None]
 
 
-def _cursor_key(sort: str, raw: Any) -> Any:
-    pgtype = _SORT_KEYS[sort][1]
-    try:
-        if pgtype in ("int", "bigint"):
-            return int(raw)
-        if pgtype == "float8":
-            return float(raw)
-        if pgtype == "timestamptz":
-            return datetime.fromisoformat(str(raw))
-        return str(raw)
-    except (TypeError, ValueError):
-        raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}]) from None
-
-
 @routes.operation(
     "GET",
     "/api/crawls/{crawl_id}/pages",
@@ -210,23 +195,16 @@ def _cursor_key(sort: str, raw: Any) -> Any:
 )
 async def list_pages(request: web.Request, query: PagesQuery) -> web.Response:
     """Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
-    sort by a column in either order; follow `next_cursor` for the next page (a cursor belongs to its sort)."""
+    sort by a column in either order; follow `next_cursor` for the next page (with the same filters and sort)."""
     crawl_id = crawl_id_of(request)
     args = _filter_args(crawl_id, query)
-    after_key = after_id = None
-    if query.cursor:
-        raw_key, raw_id = decode_cursor(query.cursor, 2)
-        after_key, after_id = _cursor_key(query.sort, raw_key), _cursor_key("id", raw_id)
+    after_id = int(query.cursor) if query.cursor else None
     async with request.app[POOL].acquire() as conn:
         await require_crawl(conn, crawl_id)
         total = await conn.fetchval(_COUNT, *args)
-        rows = await conn.fetch(_LIST_QUERIES[query.sort, query.order], *args, after_key, after_id, query.limit + 1)
+        rows = await conn.fetch(_LIST_QUERIES[query.sort, query.order], *args, after_id, query.limit + 1)
     items = [Page.model_validate(dict(r)) for r in rows[: query.limit]]
-    next_cursor = None
-    if len(rows) > query.limit:
-        last = rows[query.limit - 1]
-        key = last["sort_key"]
-        next_cursor = encode_cursor([key.isoformat() if isinstance(key, datetime) else key, last["id"]])
+    next_cursor = str(items[-1].id) if len(rows) > query.limit else None
     return dump(PageList(items=items, total=total, next_cursor=next_cursor))
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import decode_cursor, encode_cursor
+from services.api.models import decode_text_cursor, encode_text_cursor, text_cursor
 from services.api.problems import Problem
 from services.api.reports import compare, exports, issues
 from services.api.reports import errors as reporterrors
@@ -28,9 +28,6 @@ routes = RouteTable("reports")
 Severity = Literal["error", "warning", "notice"]
 Language = Literal["en", "ru"]
 IssueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
-Cursor = Field(
-    default=None, max_length=2000, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
-)
 
 
 class IssueSummaryRow(BaseModel):
@@ -71,7 +68,7 @@ class IssuesQuery(BaseModel):
     include_zero: bool = Field(default=False, description="also list codes that did not fire")
     lang: Language = "en"
     limit: int = Field(default=100, ge=1, le=issues.MAX_LIMIT)
-    cursor: str | None = Cursor
+    cursor: str | None = text_cursor()
 
 
 class Catalogue(BaseModel):
@@ -82,15 +79,6 @@ class CatalogueQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     lang: Language = "en"
-
-
-def _cursor_text(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    (value,) = decode_cursor(raw, 1)
-    if not isinstance(value, str):
-        raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}])
-    return value
 
 
 @routes.operation(
@@ -111,7 +99,7 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
         urls = next_url = None
         if query.code is not None:
             urls, next_url = await issues.pages_with(
-                conn, crawl_id, query.code, after_url=_cursor_text(query.cursor), limit=query.limit
+                conn, crawl_id, query.code, after_url=decode_text_cursor(query.cursor), limit=query.limit
             )
     items = [IssueSummaryRow.model_validate(r) for r in rows if query.severity in (None, r["severity"])]
     totals = {"error": 0, "warning": 0, "notice": 0}
@@ -123,7 +111,7 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
             totals=totals,
             items=items,
             urls=[IssueUrl.model_validate(u) for u in urls] if urls is not None else None,
-            next_cursor=encode_cursor([next_url]) if next_url else None,
+            next_cursor=encode_text_cursor(next_url) if next_url else None,
         )
     )
 
@@ -146,7 +134,7 @@ class CompareQuery(BaseModel):
 
     kind: CompareKind | None = Field(default=None, description="list the rows of this kind of change")
     limit: int = Field(default=100, ge=1, le=compare.MAX_LIMIT)
-    cursor: str | None = Cursor
+    cursor: str | None = text_cursor()
 
 
 class Comparison(BaseModel):
@@ -179,10 +167,10 @@ async def compare_crawls(request: web.Request, query: CompareQuery) -> web.Respo
         result = Comparison.model_validate(await compare.summary(conn, crawl_id, other_id))
         if query.kind is not None:
             items, after = await compare.changes(
-                conn, crawl_id, other_id, query.kind, after=_cursor_text(query.cursor), limit=query.limit
+                conn, crawl_id, other_id, query.kind, after=decode_text_cursor(query.cursor), limit=query.limit
             )
             result.kind, result.items = query.kind, items
-            result.next_cursor = encode_cursor([after]) if after else None
+            result.next_cursor = encode_text_cursor(after) if after else None
     return dump(result)
 
 

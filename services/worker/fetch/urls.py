@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from shared.model import patterns
+
 MAX_URL_LENGTH = 2048
 MAX_QUERY_PARAMS = 20
 MAX_PATH_SEGMENTS = 40
@@ -139,7 +141,11 @@ def _registrable_suffix(host: str) -> str:
 
 @dataclass
 class Scope:
-    """Which URLs a crawl follows: the start host (or its subdomains), include and exclude."""
+    """Which URLs a crawl follows: the start host (or its subdomains), include and exclude.
+
+    The patterns are the user's, so they run on RE2 (``shared.model.patterns``): linear time, and
+    never on more than a URL's worth of characters, whatever a crawled page links to.
+    """
 
     start_url: str
     include_subdomains: bool = False
@@ -149,8 +155,8 @@ class Scope:
     def __post_init__(self) -> None:
         self._host = host_of(self.start_url)
         self._site = _registrable_suffix(self._host)
-        self._include = [re.compile(p) for p in self.include]
-        self._exclude = [re.compile(p) for p in self.exclude]
+        self._include = [patterns.compile_pattern(p, max_subject=MAX_URL_LENGTH) for p in self.include]
+        self._exclude = [patterns.compile_pattern(p, max_subject=MAX_URL_LENGTH) for p in self.exclude]
 
     def is_internal(self, url: str) -> bool:
         """Same site as the start URL (scheme aside: http and https of one host are one site)."""
@@ -166,8 +172,8 @@ class Scope:
 
     def allows(self, url: str) -> bool:
         """Internal, and passes the include and exclude patterns (matched anywhere in the URL)."""
-        if not self.is_internal(url):
+        if not self.is_internal(url) or len(url) > MAX_URL_LENGTH:
+            return False  # a longer URL is a spider trap (``trap_reason``): never matched, never followed
+        if self._include and not patterns.any_match(self._include, url):
             return False
-        if self._include and not any(p.search(url) for p in self._include):
-            return False
-        return not any(p.search(url) for p in self._exclude)
+        return not patterns.any_match(self._exclude, url)
