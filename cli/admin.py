@@ -85,7 +85,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     from services.api.openapi import app_document
     from shared.platform.settings import Settings
 
-    document = app_document(create_app(Settings(api_token="unused-for-printing")))
+    document = app_document(create_app(Settings(api_token="unused-for-printing-" + "0" * 32)))
     print(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
     return 0
 

@@ -3,17 +3,24 @@
 The token is ``API_TOKEN`` when set; otherwise one is generated on the first start, printed once
 in the api log, and only its SHA-256 is stored. A SHA-256 (not a slow password hash) is right here
 because the secret is 256 random bits, not something a person chose. Every comparison is of
-digests with ``hmac.compare_digest``. Failed logins are counted per client address in Postgres so
-several api replicas share the limit.
+digests with ``hmac.compare_digest``. Failed logins and wrong Bearer tokens are counted per client
+address in Postgres (one counter for both) so several api replicas share the limit.
+
+Requests authenticated by the session cookie are also checked against cross-site request forgery
+(``csrf_refusal``): the browser attaches the cookie to requests another site makes it send, so a
+state-changing request must be JSON and come from the api's own origin (or ``CORS_ORIGINS``).
+Bearer requests need no such check: no browser attaches a token by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import asyncpg
 import structlog
@@ -162,6 +169,104 @@ def cookie_secure(request: web.Request, settings: Settings) -> bool:
     return request.secure or forwarded == "https"
 
 
+def client_address(request: web.Request, settings: Settings) -> str:
+    """The address failed logins and wrong tokens are counted against.
+
+    The peer address, unless the peer is a trusted proxy (``TRUSTED_PROXIES``): then the last
+    X-Forwarded-For entry, the one that proxy appended. Entries before it are written by the
+    client and could reset its own limit, so they are never read.
+    """
+    peer = request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if not settings.trusted_proxies or not forwarded or not _in_networks(peer, settings.trusted_proxies):
+        return peer
+    return forwarded.split(",")[-1].strip() or peer
+
+
+def _in_networks(address: str, networks: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for item in networks.split(","):
+        try:
+            if item.strip() and ip in ipaddress.ip_network(item.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def too_many_failures(retry_after: int) -> Problem:
+    return Problem(
+        429,
+        f"Too many failed logins or wrong tokens from this address; try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+# --- cross-site request forgery ------------------------------------------------------------------
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Methods an HTML form or a `no-cors` fetch can send with a body: only with these can another site
+# pick a content type the browser sends without asking (text/plain, form encodings), so JSON is
+# demanded of them. DELETE cannot be sent cross-site at all without a CORS preflight.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _origin_key(origin: str) -> str | None:
+    """``scheme://host[:port]`` lower-cased, the default port dropped; None when it is no origin."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port and str(port) != _DEFAULT_PORTS[scheme] else "")
+
+
+def own_origin(request: web.Request) -> str | None:
+    """The origin the browser used to reach the api: its Host, over https when the proxy says so.
+
+    A page on another site cannot set Host or X-Forwarded-Proto on the requests it makes a
+    browser send, so neither can make a forged request look same-origin.
+    """
+    scheme = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower() or request.scheme
+    return _origin_key(f"{scheme}://{request.host}")
+
+
+def csrf_refusal(request: web.Request, settings: Settings) -> Problem | None:
+    """Why a cookie-authenticated request may have been forged by another site, or None when it is fine."""
+    if request.method not in UNSAFE_METHODS:
+        return None
+    if request.method in _BODY_METHODS and request.content_type != "application/json":
+        return Problem(
+            415,
+            "With the session cookie, requests that change something must be sent as application/json "
+            "(scripts send the Bearer token instead).",
+            errors=[{"field": "Content-Type", "message": "must be application/json"}],
+        )
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "same-origin":
+        return None  # set by the browser itself (a forbidden header name): the UI's own request
+    origin = request.headers.get("Origin")
+    allowed = {own_origin(request)} | {_origin_key(o) for o in settings.cors_origins.split(",") if o.strip()}
+    if origin and _origin_key(origin) in allowed - {None}:
+        return None
+    seen = origin or "no Origin header"
+    return Problem(
+        403,
+        f"Cross-site request refused ({seen}): with the session cookie, changes must come from this api's own "
+        "origin or one listed in CORS_ORIGINS. Scripts send the Bearer token instead.",
+        errors=[{"field": "Origin", "message": "not this api's origin nor one in CORS_ORIGINS"}],
+    )
+
+
 def bearer_of(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -181,7 +286,11 @@ def _is_open(request: web.Request) -> bool:
 
 
 async def authenticated_via(request: web.Request) -> str | None:
-    """``"token"`` or ``"session"`` when the request carries valid credentials, else None."""
+    """``"token"`` or ``"session"`` when the request carries valid credentials, else None.
+
+    Bearer tokens are guessable the way login attempts are, so they share the login limit: a client
+    over it gets a 429 whatever token it sends (else the answer would still tell right from wrong).
+    """
     settings = request.app[SETTINGS]
     token = bearer_of(request)
     session_id = request.cookies.get(COOKIE_NAME)
@@ -189,7 +298,14 @@ async def authenticated_via(request: web.Request) -> str | None:
         return None
     async with request.app[POOL].acquire() as conn:
         if token is not None:
-            return "token" if await token_matches(conn, settings, token) else None
+            client = client_address(request, settings)
+            retry_after = await login_blocked(conn, client, settings)
+            if retry_after is not None:
+                raise too_many_failures(retry_after)
+            if await token_matches(conn, settings, token):
+                return "token"
+            await record_failure(conn, client, settings)
+            return None
         if session_id and await session_valid(conn, settings, session_id):
             return "session"
     return None
@@ -204,5 +320,7 @@ async def auth_middleware(
         via = await authenticated_via(request)
         if via is None:
             raise Problem(401, UNAUTHORIZED, headers={"WWW-Authenticate": 'Bearer realm="seo"'})
+        if via == "session" and (refusal := csrf_refusal(request, request.app[SETTINGS])) is not None:
+            raise refusal
         request[AUTH_VIA] = via
     return await handler(request)

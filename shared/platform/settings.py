@@ -10,8 +10,10 @@ import socket
 import sys
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_API_TOKEN_LENGTH = 32
 
 
 def _default_log_format() -> str:
@@ -27,7 +29,10 @@ class Settings(BaseSettings):
         default="postgresql://local:local@localhost:5432/local",
         description="Postgres DSN",
     )
-    api_token: str | None = Field(default=None, description="Secret that unlocks the API; generated when unset")
+    api_token: str | None = Field(
+        default=None,
+        description=f"Secret that unlocks the API (at least {MIN_API_TOKEN_LENGTH} characters); generated when unset",
+    )
     allow_private_networks: bool = Field(default=False)
     log_format: Literal["json", "console"] = Field(default_factory=_default_log_format)  # type: ignore[arg-type]
     log_level: str = "info"
@@ -66,6 +71,8 @@ class Settings(BaseSettings):
     frontend_dist: str = "frontend/dist"
     max_body_bytes: int = 1_048_576
     cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Origins (scheme://host[:port], comma separated) of browser apps allowed to call the api besides its
+    # own: CORS answers them, and the CSRF check accepts their state-changing requests with the cookie.
     cors_origins: str = ""
     # Addresses (IPs or CIDR networks, comma separated) of reverse proxies whose X-Forwarded-For we
     # trust: behind them the login rate limit counts the client nginx saw, not nginx itself.
@@ -74,6 +81,22 @@ class Settings(BaseSettings):
     login_window_seconds: float = Field(default=900.0, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, description="comment line sent to idle live streams")
     sse_queue_size: int = Field(default=1000, ge=1, description="events buffered per slow live-stream client")
+
+    @field_validator("api_token")
+    @classmethod
+    def _token_is_long_enough(cls, value: str | None) -> str | None:
+        # A chosen token is the only secret in front of the api: a short one falls to guessing even
+        # with the rate limit. Empty means unset (compose passes API_TOKEN= through when .env has none).
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if len(value) < MIN_API_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_API_TOKEN_LENGTH} characters (it has {len(value)}). Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, or leave API_TOKEN unset "
+                "and the api generates one on its first start"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -85,6 +108,22 @@ class Settings(BaseSettings):
         return value
 
 
+class InvalidSettings(SystemExit):
+    """The environment holds a setting no service can start with; the message names the variable."""
+
+
 def load() -> Settings:
-    """Read settings from the environment (and nothing else)."""
-    return Settings()
+    """Read settings from the environment (and nothing else).
+
+    An invalid variable stops the process with a line naming it (exit status 2), not a traceback.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"invalid setting {'.'.join(str(p) for p in err['loc']).upper() or 'environment'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        raise InvalidSettings(2) from None

@@ -14,7 +14,7 @@ from services.api import auth
 from services.api.app import create_app
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-auth"
+TOKEN = "test-token-auth-0123456789abcdef0123"
 
 
 def app_for(dsn: str, **overrides: object) -> object:
@@ -56,14 +56,14 @@ async def test_cookie_flow_and_logout(dsn: str, aiohttp_client) -> None:  # type
     me = await (await client.get("/api/session")).json()
     assert me == {"authenticated": True, "via": "session"}
 
-    resp = await client.delete("/api/session")
+    resp = await client.delete("/api/session", headers={"Sec-Fetch-Site": "same-origin"})  # as a browser sends it
     assert resp.status == 200
     assert (await client.get("/api/crawls")).status == 401
 
     # A session belongs to its token: a new API_TOKEN ends it even without a rotation.
     resp = await client.post("/api/session", json={"token": TOKEN})
     cookie = resp.cookies[auth.COOKIE_NAME].value
-    other = await aiohttp_client(app_for(dsn, api_token="a-new-token"))
+    other = await aiohttp_client(app_for(dsn, api_token="a-new-token-" + "n" * 32))
     assert (await other.get("/api/crawls", cookies={auth.COOKIE_NAME: cookie})).status == 401
     assert (await client.get("/api/crawls")).status == 200  # still fine where the old token is in force
 
@@ -195,5 +195,104 @@ def test_rotate_command_prints_a_new_token(dsn: str) -> None:
                                text=True, env=env, timeout=60)  # fmt: skip
     assert explained.returncode == 0 and "rotate" in explained.stdout
     refused = subprocess.run([sys.executable, "-m", "cli", "admin", "token", "rotate"], capture_output=True,
-                             text=True, env=env | {"API_TOKEN": "from-env"}, timeout=60)  # fmt: skip
+                             text=True, env=env | {"API_TOKEN": "from-env-" + "e" * 32}, timeout=60)  # fmt: skip
     assert refused.returncode == 2 and "API_TOKEN is set" in refused.stderr
+
+
+async def test_wrong_bearer_tokens_are_rate_limited_like_logins(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, login_max_failures=3, trusted_proxies="127.0.0.0/8"))
+    mallory = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(3):
+        resp = await client.get("/api/crawls", headers={**mallory, "Authorization": "Bearer guess"})
+        assert resp.status == 401
+    resp = await client.get("/api/crawls", headers={**mallory, "Authorization": "Bearer guess"})
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    # Over the limit even the right token waits (else the answer would tell right from wrong) ...
+    resp = await client.get("/api/crawls", headers={**mallory, "Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 429
+    # ... and logins share the counter; other clients behind the same proxy are not locked out.
+    assert (await client.post("/api/session", json={"token": TOKEN}, headers=mallory)).status == 429
+    alice = {"X-Forwarded-For": "192.0.2.7", "Authorization": f"Bearer {TOKEN}"}
+    assert (await client.get("/api/crawls", headers=alice)).status == 200
+
+
+def test_a_short_api_token_stops_the_api_with_a_clear_error(dsn: str) -> None:
+    env = {**os.environ, "DATABASE_URL": dsn, "API_TOKEN": "hunter2", "API_PORT": "1"}
+    done = subprocess.run([sys.executable, "-m", "services.api"], capture_output=True, text=True, env=env,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert "invalid setting API_TOKEN: must be at least 32 characters (it has 7)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert Settings(api_token="  ").api_token is None  # empty means unset: one is generated
+
+
+async def _logged_in(dsn: str, aiohttp_client, **overrides: object):  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn, **overrides))
+    assert (await client.post("/api/session", json={"token": TOKEN})).status == 200
+    return client
+
+
+async def _crawl_count(client) -> int:  # type: ignore[no-untyped-def]
+    return len((await (await client.get("/api/crawls")).json())["items"])
+
+
+async def test_cross_site_requests_with_the_cookie_are_refused(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    """The issue's attacks, as the browser sends them from a page on another port of the same host."""
+    client = await _logged_in(dsn, aiohttp_client)
+    body = '{"url": "https://example.com/"}'
+    attacker = "http://127.0.0.1:9999"
+    # A `no-cors` fetch: text/plain (no preflight), the cookie attached, Origin and Sec-Fetch-Site set by the browser.
+    resp = await client.post("/api/crawls", data=body, headers={
+        "Content-Type": "text/plain;charset=UTF-8", "Origin": attacker, "Sec-Fetch-Site": "same-site"})  # fmt: skip
+    assert resp.status == 415 and (await resp.json())["errors"][0]["field"] == "Content-Type"
+    # An HTML form posting to the api (urlencoded; a cancel needs no body at all).
+    resp = await client.post("/api/crawls", data={"url": "https://example.com/"}, headers={
+        "Origin": attacker, "Sec-Fetch-Site": "same-site"})  # fmt: skip
+    assert resp.status == 415
+    # JSON with a foreign Origin (only possible after a CORS preflight the api refuses, or from a non-browser).
+    for headers in ({"Origin": attacker}, {"Origin": "null"}, {}, {"Origin": attacker, "Sec-Fetch-Site": "cross-site"}):
+        resp = await client.post("/api/crawls", data=body, headers={"Content-Type": "application/json", **headers})
+        assert resp.status == 403, headers
+        assert (await resp.json())["errors"][0]["field"] == "Origin"
+    assert await _crawl_count(client) == 0
+
+    # The UI's own requests pass: the browser marks them same-origin, and their Origin is the api's.
+    host = f"http://{client.server.host}:{client.server.port}"
+    same = {"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}
+    created = await client.post("/api/crawls", data=body, headers=same)
+    assert created.status == 201, await created.text()
+    crawl_id = (await created.json())["id"]
+    forged_cancel = await client.post(f"/api/crawls/{crawl_id}/cancel", headers={"Origin": attacker,
+                                      "Content-Type": "application/json"})  # fmt: skip
+    assert forged_cancel.status == 403
+    own = {"Content-Type": "application/json", "Origin": host}  # an older browser: no Sec-Fetch-Site
+    assert (await client.post(f"/api/crawls/{crawl_id}/pause", headers=own)).status == 200
+    assert (await client.delete("/api/session", headers={"Origin": attacker})).status == 403  # no forced logout
+    # Behind a TLS proxy the api's origin is https (X-Forwarded-Proto), Host as the proxy passed it.
+    proxied = {"Content-Type": "application/json", "Origin": "https://seo.example", "Host": "seo.example",
+               "X-Forwarded-Proto": "https"}  # fmt: skip
+    assert (await client.post(f"/api/crawls/{crawl_id}/resume", headers=proxied)).status == 200
+    # Reading stays open to the cookie from anywhere it is sent (CORS keeps other sites from reading the answer).
+    assert (await client.get("/api/crawls", headers={"Origin": attacker})).status == 200
+
+
+async def test_cors_origins_may_change_things_with_the_cookie(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await _logged_in(dsn, aiohttp_client, cors_origins="https://ui.example, http://localhost:3000")
+    json_from = lambda origin: {"Content-Type": "application/json", "Origin": origin}  # noqa: E731
+    resp = await client.post(
+        "/api/crawls", json={"url": "https://example.com/"}, headers=json_from("https://UI.example:443")
+    )
+    assert resp.status == 201, await resp.text()
+    assert (
+        await client.post(
+            "/api/crawls", json={"url": "https://example.com/"}, headers=json_from("https://ui.example:8443")
+        )
+    ).status == 403
+
+
+async def test_bearer_requests_need_no_origin_or_json(dsn: str, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    client = await aiohttp_client(app_for(dsn), headers={"Authorization": f"Bearer {TOKEN}"})
+    crawl = await (await client.post("/api/crawls", json={"url": "https://example.com/"}, headers={
+        "Origin": "http://127.0.0.1:9999"})).json()  # fmt: skip
+    resp = await client.post(f"/api/crawls/{crawl['id']}/cancel", headers={"Origin": "http://127.0.0.1:9999"})
+    assert resp.status == 200

@@ -7,7 +7,7 @@ from datetime import datetime
 from services.api.app import create_app
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-crawls"
+TOKEN = "test-token-crawls-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -11,7 +11,7 @@ from shared.eventlog import streams
 from shared.model.pages import Link, PageRecord, RedirectHop, StructuredItem
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-pages"
+TOKEN = "test-token-pages-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SITE = "https://shop.example"
 

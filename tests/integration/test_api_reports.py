@@ -16,7 +16,7 @@ from shared.eventlog import streams
 from shared.model.pages import PageRecord
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-reports"
+TOKEN = "test-token-reports-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SITE = "https://shop.example"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

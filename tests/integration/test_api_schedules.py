@@ -10,7 +10,7 @@ from services.api.app import create_app
 from shared.eventlog import eventstore
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-schedules"
+TOKEN = "test-token-schedules-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

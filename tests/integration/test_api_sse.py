@@ -17,7 +17,7 @@ from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-sse"
+TOKEN = "test-token-sse-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

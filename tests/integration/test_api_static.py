@@ -7,7 +7,7 @@ from pathlib import Path
 from services.api.app import create_app
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-static"
+TOKEN = "test-token-static-0123456789abcdef0123"
 
 
 def _dist(root: Path) -> Path:

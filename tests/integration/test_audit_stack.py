@@ -13,7 +13,7 @@ from services.worker import app as worker_app
 from tests.integration.service_support import crawl_status, serve, settings_for, wait_until
 from tests.sites import Site, defects
 
-TOKEN = "audit-stack-token"
+TOKEN = "audit-stack-token-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -24,7 +24,7 @@ from shared.platform.settings import Settings
 from tests.conftest import TEMPLATE, _admin
 from tests.integration.apiserver import running_api, running_app
 
-TOKEN = "test-token-cli"
+TOKEN = "test-token-cli-0123456789abcdef0123"
 
 
 def _site() -> web.Application:

@@ -11,7 +11,7 @@ from services.api.openapi import document
 from services.api.routing import OPERATIONS
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-openapi"
+TOKEN = "test-token-openapi-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

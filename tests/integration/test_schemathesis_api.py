@@ -30,7 +30,7 @@ from shared.platform.settings import Settings
 from tests.conftest import TEMPLATE, _admin
 from tests.integration.apiserver import running_api
 
-TOKEN = "test-token-schemathesis"
+TOKEN = "test-token-schemathesis-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EXAMPLES = 6
 SEMANTIC = {"POST /api/crawls", "POST /api/schedules", "GET /api/schedules/preview"}

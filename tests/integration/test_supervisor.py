@@ -15,7 +15,7 @@ from scripts import supervisor
 from shared.platform.settings import Settings
 from tests.integration.service_support import free_port, serve, stream_types, wait_until
 
-TOKEN = "supervisor-test-token"
+TOKEN = "supervisor-test-token-0123456789abcdef0123"
 PAGE = (
     "<!doctype html><html lang=en><head><title>Home of the supervisor test</title></head>"
     "<body><h1>Hi</h1></body></html>"

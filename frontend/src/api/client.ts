@@ -70,7 +70,8 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     response = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
+      // Changes are always sent as JSON, body or not: the api refuses other content types with the cookie (CSRF).
+      headers: method === "GET" ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });

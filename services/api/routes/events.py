@@ -57,7 +57,7 @@ def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
     if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked"):
         return _light(item)
-    body = {
+    body: dict[str, Any] = {
         "position": item.position,
         "stream_id": item.stream_id,
         "version": item.version,

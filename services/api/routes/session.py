@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
 
 from aiohttp import web
@@ -27,35 +26,6 @@ class SessionState(BaseModel):
     via: Literal["token", "session"] | None = None
 
 
-def _client(request: web.Request) -> str:
-    """The address failed logins are counted against.
-
-    The peer address, unless the peer is a trusted proxy (``TRUSTED_PROXIES``): then the last
-    X-Forwarded-For entry, the one that proxy appended. Entries before it are written by the
-    client and could reset its own limit, so they are never read.
-    """
-    peer = request.remote or "unknown"
-    trusted = request.app[SETTINGS].trusted_proxies
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if not trusted or not forwarded or not _in_networks(peer, trusted):
-        return peer
-    return forwarded.split(",")[-1].strip() or peer
-
-
-def _in_networks(address: str, networks: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for item in networks.split(","):
-        try:
-            if item.strip() and ip in ipaddress.ip_network(item.strip(), strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 @routes.operation(
     "POST",
     "/api/session",
@@ -69,15 +39,11 @@ def _in_networks(address: str, networks: str) -> bool:
 async def login(request: web.Request, body: Login) -> web.Response:
     """Exchange the API token for an HttpOnly, SameSite=Strict session cookie. Failed attempts are rate limited."""
     settings = request.app[SETTINGS]
-    client = _client(request)
+    client = auth.client_address(request, settings)
     async with request.app[POOL].acquire() as conn:
         retry_after = await auth.login_blocked(conn, client, settings)
         if retry_after is not None:
-            raise Problem(
-                429,
-                f"Too many failed logins from this address; try again in {retry_after} seconds.",
-                headers={"Retry-After": str(retry_after)},
-            )
+            raise auth.too_many_failures(retry_after)
         if not await auth.token_matches(conn, settings, body.token):
             await auth.record_failure(conn, client, settings)
             raise Problem(401, "That token is not valid.")

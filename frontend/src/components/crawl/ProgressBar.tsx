@@ -3,7 +3,9 @@ import type { Crawl } from "../../api/types";
 import { useI18n } from "../../i18n";
 
 export function crawlTotal(crawl: Crawl): number {
-  const limit = typeof crawl.settings?.max_pages === "number" ? crawl.settings.max_pages : Infinity;
+  // The list's summaries carry `max_pages` themselves; a full crawl also has it in its settings.
+  const max = crawl.max_pages ?? crawl.settings?.max_pages;
+  const limit = typeof max === "number" ? max : Infinity;
   return Math.max(crawl.pages_crawled, Math.min(crawl.pages_discovered, limit));
 }
 
