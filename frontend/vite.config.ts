@@ -7,7 +7,7 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   plugins: [react()],
   server: {
-    port: 3000,
+    port: Number(process.env.DEV_PORT ?? 3000), // `make dev` passes DEV_PORT (and API_URL when API_PORT moved the api)
     strictPort: true,
     proxy: {
       "/api": { target: process.env.API_URL ?? "http://127.0.0.1:8000", changeOrigin: false },

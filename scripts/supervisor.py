@@ -5,6 +5,11 @@ Starts an embedded PostgreSQL (data in ``.data/``, reused on the next run) unles
 ``python -m services.<name>`` (the same entry points compose runs). A service that dies is
 restarted with backoff, as compose's restart policy would. Ctrl-C or SIGTERM stops the services
 first, then Postgres. ``--dev`` also runs the Vite dev server (``npm run dev`` in ``frontend/``).
+
+The api listens on ``HOST`` (all interfaces unless set); the worker and the scheduler only on
+loopback (their ports are for the operator). Every port is checked before anything starts: a
+busy one stops the run with the variable that moves it, and "running" is printed only once every
+service answers its own ``/health``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +42,10 @@ REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / ".data"
 SERVICES = ("api", "worker", "scheduler")
 STABLE_AFTER_SECONDS = 30.0  # a service that ran this long gets its restart backoff reset
+LOOPBACK = "127.0.0.1"
+# The environment variable that moves each port (DEV_PORT: the Vite dev server of ``--dev``).
+PORT_VARIABLES = {"api": "API_PORT", "worker": "WORKER_PORT", "scheduler": "SCHEDULER_PORT", "vite": "DEV_PORT"}
+DEFAULT_DEV_PORT = 3000
 
 
 @dataclass
@@ -139,11 +149,25 @@ def service_env(base: dict[str, str], database_url: str) -> dict[str, str]:
 
 
 def programs_for(env: dict[str, str], *, dev: bool = False, python: str = sys.executable) -> list[Program]:
-    """api, worker and scheduler as their compose entry points (plus the Vite dev server with ``dev``)."""
-    programs = [Program(name, [python, "-m", f"services.{name}"], env) for name in SERVICES]
+    """api, worker and scheduler as their compose entry points (plus the Vite dev server with ``dev``).
+
+    The worker and the scheduler bind to loopback whatever ``HOST`` says: their health and
+    metrics are operator ports, never published (compose keeps them on its internal network).
+    """
+    operator_env = {**env, "HOST": LOOPBACK}
+    programs = [
+        Program(name, [python, "-m", f"services.{name}"], env if name == "api" else operator_env) for name in SERVICES
+    ]
     if dev:
         if (REPO / "frontend" / "package.json").exists():
-            programs.append(Program("vite", ["npm", "run", "dev"], env, cwd=REPO / "frontend"))
+            # Vite proxies /api to wherever the api listens (API_PORT may have moved it).
+            api = f"http://{LOOPBACK}:{env.get('API_PORT', '8000')}"
+            vite_env = {
+                **env,
+                "API_URL": env.get("API_URL", api),
+                "DEV_PORT": env.get("DEV_PORT", str(DEFAULT_DEV_PORT)),
+            }
+            programs.append(Program("vite", ["npm", "run", "dev"], vite_env, cwd=REPO / "frontend"))
         else:
             log.warning("frontend/package.json is missing; not starting the Vite dev server")
     return programs
@@ -170,21 +194,80 @@ def prepare_database(settings: Settings, data_dir: Path = DATA_DIR) -> tuple[str
     return dsn, server
 
 
-async def wait_healthy(url: str, *, timeout: float = 60.0, give_up: Callable[[], bool] = lambda: False) -> bool:
-    """Wait until ``url`` answers 200 (start-up only; returns False after ``timeout``)."""
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding ``host:port`` fails the way the service's own bind would (EADDRINUSE)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As asyncio's server does on Linux: a port left in TIME_WAIT by our last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def listen_addresses(settings: Settings, env: dict[str, str], *, dev: bool) -> dict[str, tuple[str, int]]:
+    """Where each program will listen: the api on HOST, the operator ports on loopback."""
+    addresses = {
+        "api": (settings.host, settings.api_port),
+        "worker": (LOOPBACK, settings.worker_port),
+        "scheduler": (LOOPBACK, settings.scheduler_port),
+    }
+    if dev:
+        addresses["vite"] = (LOOPBACK, int(env.get("DEV_PORT") or DEFAULT_DEV_PORT))
+    return addresses
+
+
+def busy_ports(addresses: dict[str, tuple[str, int]]) -> list[str]:
+    """One line per port something else holds: "port 8000 in use — set API_PORT"."""
+    return [
+        f"port {port} in use — set {PORT_VARIABLES[name]} to another port (the {name} listens there)"
+        for name, (host, port) in addresses.items()
+        if port_in_use(host, port)
+    ]
+
+
+async def wait_healthy(
+    url: str,
+    *,
+    timeout: float = 60.0,
+    give_up: Callable[[], bool] = lambda: False,
+    service: str | None = None,
+) -> bool:
+    """Wait until ``url`` answers 200 (start-up only; returns False after ``timeout``).
+
+    With ``service``, the answer must also name it (``{"service": "api"}``): another program
+    that happens to answer 200 on that port is not taken for ours.
+    """
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
         while time.monotonic() < deadline and not give_up():
-            with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+            with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError, ValueError):
                 async with http.get(url) as response:
-                    if response.status == 200:
+                    if response.status == 200 and (
+                        service is None or (await response.json(content_type=None)).get("service") == service
+                    ):
                         return True
             await asyncio.sleep(0.2)
     return False
 
 
+def crashed(programs: list[Program]) -> Program | None:
+    """The first program that has exited since it was started (a restart counts), if any."""
+    for program in programs:
+        if program.restarts or (program.process is not None and program.process.returncode is not None):
+            return program
+    return None
+
+
 async def run(dev: bool) -> int:
     settings = config.load()
+    addresses = listen_addresses(settings, dict(os.environ), dev=dev)
+    if busy := busy_ports(addresses):
+        for line in busy:
+            log.error(line)
+        return 1
     try:
         dsn, server = await asyncio.to_thread(prepare_database, settings)
     except ImportError:
@@ -200,26 +283,48 @@ async def run(dev: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    services = [p for p in supervisor.programs if p.name in SERVICES]
+    code = 0
     try:
         await supervisor.start()
-        if await wait_healthy(f"http://127.0.0.1:{settings.api_port}/health", give_up=stop.is_set):
-            ui = f"http://localhost:{3000 if dev else settings.api_port}"
+        ready = await all_healthy(services, addresses, give_up=lambda: stop.is_set() or crashed(services) is not None)
+        if ready:
+            ui = f"http://localhost:{addresses['vite'][1] if dev else settings.api_port}"
             print(f"\n  SEO crawler is running.  UI and API: {ui}\n  Ctrl-C stops everything.\n", flush=True)
+            await stop.wait()
         elif not stop.is_set():
-            log.warning("the api is not healthy yet; see its log above", port=settings.api_port)
-        await stop.wait()
+            # Never "running" over a service that cannot start: stop everything and say which one.
+            failed = crashed(services)
+            if failed is not None:
+                log.error("a service exited while starting; see its log above", service=failed.name)
+            else:
+                log.error("the services did not become healthy in time; see their logs above")
+            code = 1
         log.info("stopping")
     finally:
         await supervisor.stop()
         if server is not None:
             await asyncio.to_thread(server.cleanup)
             log.info("embedded PostgreSQL stopped")
-    return 0
+    return code
+
+
+async def all_healthy(
+    programs: list[Program], addresses: dict[str, tuple[str, int]], *, give_up: Callable[[], bool]
+) -> bool:
+    """Every service answers its own /health (each on the address it was given)."""
+    for program in programs:
+        host, port = addresses[program.name]
+        host = LOOPBACK if host in ("", "0.0.0.0", "::") else host  # a wildcard bind answers on loopback
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/health"
+        if not await wait_healthy(url, timeout=120, give_up=give_up, service=program.name):
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.supervisor", description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", action="store_true", help="also run the Vite dev server on :3000")
+    parser.add_argument("--dev", action="store_true", help="also run the Vite dev server (DEV_PORT, default 3000)")
     args = parser.parse_args(argv)
     settings = config.load()
     logs.configure("console" if sys.stderr.isatty() else settings.log_format, settings.log_level, service="supervisor")

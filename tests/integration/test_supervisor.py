@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from datetime import datetime
 
 import aiohttp
@@ -87,3 +88,59 @@ async def test_make_run_stack_serves_a_crawl_from_queued_to_completed(dsn: str, 
         await sup.stop()
     # Stopped cleanly: every service exited on SIGTERM with status 0, none restarted after.
     assert [p.process.returncode for p in programs if p.process] == [0, 0, 0]
+
+
+def test_a_busy_port_stops_make_run_before_anything_starts(dsn: str) -> None:
+    """Nothing is started (not even Postgres) and nothing says "running" when a port is taken."""
+    import subprocess
+    import sys
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        for variable in ("API_PORT", "WORKER_PORT", "SCHEDULER_PORT"):
+            ports = {name: str(free_port()) for name in ("API_PORT", "WORKER_PORT", "SCHEDULER_PORT")}
+            env = {**os.environ, "DATABASE_URL": dsn, "API_TOKEN": TOKEN, "HOST": "127.0.0.1", **ports,
+                   variable: str(taken)}  # fmt: skip
+            done = subprocess.run([sys.executable, "-m", "scripts.supervisor"], capture_output=True, text=True,
+                                  env=env, timeout=60, cwd=supervisor.REPO)  # fmt: skip
+            output = done.stdout + done.stderr
+            assert done.returncode == 1, output
+            assert f"port {taken} in use — set {variable}" in output
+            assert "running" not in output and "started" not in output
+
+
+def test_operator_ports_bind_to_loopback_whatever_host_says() -> None:
+    programs = supervisor.programs_for({"HOST": "0.0.0.0", "API_PORT": "8123"}, dev=True)
+    hosts = {p.name: p.env.get("HOST") for p in programs if p.name in supervisor.SERVICES}
+    assert hosts == {"api": "0.0.0.0", "worker": "127.0.0.1", "scheduler": "127.0.0.1"}
+    vite = next(p for p in programs if p.name == "vite")
+    assert vite.env["API_URL"] == "http://127.0.0.1:8123" and vite.env["DEV_PORT"] == "3000"
+
+
+async def test_a_service_that_exits_while_starting_is_reported_not_announced() -> None:
+    """The supervisor waits for every service's own /health and gives up as soon as one exits."""
+    import sys
+
+    crashing = supervisor.Program("api", [sys.executable, "-c", "import sys; sys.exit(98)"], dict(os.environ))
+    sup = supervisor.Supervisor([crashing], max_backoff=0.2, stop_timeout=5)
+    await sup.start()
+    try:
+        give_up = lambda: supervisor.crashed([crashing]) is not None  # noqa: E731
+        addresses = {"api": ("0.0.0.0", free_port())}
+        async with asyncio.timeout(30):  # it returns on the exit, not after its own 120 s
+            assert not await supervisor.all_healthy([crashing], addresses, give_up=give_up)
+        assert supervisor.crashed([crashing]) is crashing
+    finally:
+        await sup.stop()
+
+    # Something else answering 200 on the port is not taken for the service.
+    async def someone_elses(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "service": "someone else"})
+
+    other = web.Application()
+    other.router.add_get("/health", someone_elses)
+    async with serve(other) as url:
+        assert not await supervisor.wait_healthy(f"{url}/health", timeout=1, service="api")
+        assert await supervisor.wait_healthy(f"{url}/health", timeout=1)
