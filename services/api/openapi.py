@@ -52,6 +52,7 @@ def _models(operations: list[Operation]) -> tuple[dict[tuple[type[BaseModel], st
             pairs.append((op.body, "validation"))
         if op.response is not None:
             pairs.append((op.response, "serialization"))
+        pairs.extend((model, "serialization") for model in op.events.values())
     unique = list(dict.fromkeys(pairs))
     key_map, top = models_json_schema(unique, ref_template=REF)
     return key_map, top.get("$defs", {})  # type: ignore[return-value]
@@ -94,8 +95,18 @@ def _operation(op: Operation, key_map: dict[tuple[type[BaseModel], str], dict[st
         success["content"] = {mt: {"schema": key_map[(op.response, "serialization")]} for mt in op.media_types}
     elif op.response_schema is not None:
         success["content"] = {mt: {"schema": op.response_schema} for mt in op.media_types}
+    elif op.events:
+        # A stream of `event:`/`data:` messages: OpenAPI 3.1 has no word for the items of a stream,
+        # so each event's `data` schema is named under `x-events` (what the UI's types and a test read).
+        events = {name: key_map[(model, "serialization")] for name, model in op.events.items()}
+        success["content"] = {
+            mt: {"schema": {"type": "string", "description": "Server-Sent Events; see x-events"}, "x-events": events}
+            for mt in op.media_types
+        }
     elif op.status != 204:
         success["content"] = {mt: {"schema": {"type": "string"}} for mt in op.media_types}
+    if op.links:
+        success["links"] = op.links
     if "Set-Cookie" in op.headers:
         success["headers"] = {"Set-Cookie": {"schema": {"type": "string"}, **op.headers["Set-Cookie"]}}
     responses: dict[str, Any] = {str(op.status): success}

@@ -47,6 +47,11 @@ class Operation:
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
     response_schema: dict[str, Any] | None = None  # for bodies that are not a pydantic model
+    # OpenAPI links from the success response to the operations its values feed (ids from a POST):
+    # {"name": {"operationId": ..., "parameters": {"crawl_id": "$response.body#/id"}}}
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Server-Sent Events: event name -> the model of that message's `data` (documented as `x-events`).
+    events: dict[str, type[BaseModel]] = field(default_factory=dict)
 
     @property
     def path_names(self) -> list[str]:
@@ -157,12 +162,28 @@ def refuse_unstorable_text(data: Any) -> None:
             stack.extend(([*path, i], item) for i, item in enumerate(value))
 
 
+def _integral_floats_as_ints(data: Any) -> Any:
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_integral_floats_as_ints(v) for v in data]
+    return data
+
+
 def parse_model(data: Any, model: type[M]) -> M:
+    """A JSON body as ``model``, its types as strict as the document says.
+
+    Strict: a JSON string is no integer and "yes" no boolean here, though pydantic would
+    otherwise coerce them; the OpenAPI document promises `"type": "integer"`, and the api keeps it.
+    """
     if not isinstance(data, dict):
         raise Problem(422, "The body must be a JSON object.", errors=[{"field": "body", "message": "not an object"}])
     refuse_unstorable_text(data)
     try:
-        return model.model_validate(data)
+        # JSON Schema counts 5.0 as an integer; pydantic's strict mode does not: such floats become ints.
+        return model.model_validate_json(json.dumps(_integral_floats_as_ints(data)), strict=True)
     except ValidationError as exc:
         problem = validation_problem(exc)
         for error in problem.errors or []:
@@ -185,13 +206,18 @@ def _field_named_in(message: str, model: type[BaseModel]) -> str | None:
     return None
 
 
+def _no_constant(name: str) -> Any:
+    # json accepts NaN and Infinity, which no JSON document may hold and no jsonb column can store.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or a 422 saying what is wrong with it."""
     if not request.can_read_body:
         raise Problem(422, "The request needs a JSON body.", errors=[{"field": "body", "message": "missing"}])
     try:
-        return await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return json.loads(await request.text(), parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise Problem(
             422, f"The body is not valid JSON: {exc}", errors=[{"field": "body", "message": str(exc)}]
         ) from None

@@ -68,5 +68,9 @@ async def serve(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    """Registered last: every GET the api's own routes do not match."""
-    app.router.add_get("/{tail:.*}", serve)
+    """Registered last: every GET the api's own routes do not match, outside /api.
+
+    Paths under /api are left out of the pattern, so that a GET on an api path that has none
+    (``/api/crawls/{id}/cancel``) is a 405 whose ``Allow`` lists what the path does take.
+    """
+    app.router.add_get("/{tail:(?!api(?:/|$)).*}", serve)

@@ -156,7 +156,7 @@ RegexPattern = Annotated[
     # stated in the JSON schema here.
     Field(
         description="a regular expression in RE2 syntax (no lookaround, no backreferences), matched anywhere",
-        json_schema_extra={"maxLength": MAX_PATTERN_LENGTH},
+        json_schema_extra={"format": "regex", "maxLength": MAX_PATTERN_LENGTH},
     ),
     AfterValidator(_validate),
 ]

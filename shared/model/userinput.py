@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo
 
 STORED: dict[str, Any] = {"stored": True}
 
@@ -32,5 +32,10 @@ def _no_control_characters(value: str, info: ValidationInfo) -> str:
     return value
 
 
-HeaderValue = Annotated[str, AfterValidator(_no_control_characters)]
+# The same rule for the OpenAPI document (its generators then never draw a control character).
+HEADER_VALUE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+HeaderValue = Annotated[
+    str, AfterValidator(_no_control_characters), Field(json_schema_extra={"pattern": HEADER_VALUE_PATTERN})
+]
 """A string sent as an HTTP header value (user agent, custom headers): no control characters."""

@@ -78,8 +78,9 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     app[METRICS] = Metrics()
     app[HEALTH_CHECKS] = {}
     app.cleanup_ctx.append(_pool_ctx)
-    app.router.add_get("/health", health)
-    app.router.add_get("/metrics", metrics)
+    # GET only, as documented: a 405's Allow header then lists exactly that.
+    app.router.add_get("/health", health, allow_head=False)
+    app.router.add_get("/metrics", metrics, allow_head=False)
     return app
 
 

@@ -57,8 +57,8 @@ async def test_compare(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[
     running = await _crawl(pool, [_page(21, "/", "Home")], complete=False)
     resp = await client.get(f"/api/crawls/{first}/compare/{running}")
     assert resp.status == 409 and (await resp.json())["crawl_status"] == "queued"
-    resp = await client.get(f"/api/crawls/{first}/compare/{first}")
-    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "other_id"
+    resp = await client.get(f"/api/crawls/{first}/compare/{first}")  # with itself: nothing changed
+    assert resp.status == 200 and (await resp.json())["pages"] == {"added": 0, "removed": 0, "changed": 0}
     assert (await client.get(f"/api/crawls/{first}/compare/{uuid.uuid4()}")).status == 404
     resp = await client.get(f"/api/crawls/{first}/compare/{second}?kind=bogus")
     assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "kind"

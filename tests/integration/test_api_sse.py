@@ -200,3 +200,64 @@ async def test_times_in_event_payloads_use_the_one_format(dsn: str, pool, aiohtt
     assert int(message["id"]) == started[0].position
     assert message["data"]["data"]["lease_expires_at"] == "2030-01-01T00:00:00.000000+00:00"
     assert message["data"]["recorded_at"].endswith("+00:00") and "." in message["data"]["recorded_at"]
+
+
+async def test_every_message_matches_its_documented_schema(dsn: str, pool, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    """Each event a stream sends validates against the schema the OpenAPI document names for it (`x-events`)."""
+    from jsonschema import Draft202012Validator
+
+    from services.api.openapi import document
+    from services.api.routing import OPERATIONS
+    from shared.model.pages import PageRecord
+
+    client = await aiohttp_client(app_for(dsn), headers=AUTH)
+    doc = document(client.app[OPERATIONS])
+
+    def validator(path: str, name: str) -> Draft202012Validator:
+        media = doc["paths"][path]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        return Draft202012Validator({**media["x-events"][name], "components": doc["components"]})
+
+    crawl = await (await client.post("/api/crawls", json={"mode": "list", "urls": ["https://example.com/"]})).json()
+    crawl_id = uuid.UUID(crawl["id"])
+    per_crawl = SSEReader(await client.get(f"/api/crawls/{crawl_id}/events"))
+    listing = SSEReader(await client.get("/api/crawls/events", headers={"Last-Event-ID": "0"}))
+    now = datetime.now(UTC)
+    page = PageRecord(id=1, url="https://example.com/", status_code=200, crawled_at=now)
+    lifecycle: list[ev.Event] = [
+        ev.CrawlStarted(crawl_id=crawl_id, worker_id="w1", attempt=1, lease_expires_at=now),
+        _progress(crawl_id, 1),
+        ev.PagesCrawled(crawl_id=crawl_id, pages=[page], pages_discovered=1),
+        ev.IssuesDetected(
+            crawl_id=crawl_id, issues=[{"page_id": 1, "code": "h1_missing", "severity": "warning", "details": {}}]
+        ),  # fmt: skip
+        ev.CrawlAttemptFailed(crawl_id=crawl_id, error="timeout", attempt=1, retry_at=now),
+        ev.CrawlRequeued(crawl_id=crawl_id, reason="retry"),
+        ev.CrawlStarted(crawl_id=crawl_id, worker_id="w2", attempt=2, lease_expires_at=now),
+        ev.CrawlReleased(crawl_id=crawl_id, worker_id="w2"),
+        ev.CrawlStarted(crawl_id=crawl_id, worker_id="w3", attempt=3, lease_expires_at=now),
+        ev.LeaseExpired(crawl_id=crawl_id, worker_id="w3"),
+        ev.CrawlPaused(crawl_id=crawl_id),
+        ev.CrawlResumed(crawl_id=crawl_id),
+        ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=1),
+    ]
+    for event in lifecycle:
+        await _append(pool, crawl_id, event)
+    others = [uuid.uuid4(), uuid.uuid4()]
+    for other, end in zip(others, (ev.CrawlFailed(crawl_id=others[0], error="no"),
+                                   ev.CrawlCancelled(crawl_id=others[1])), strict=True):  # fmt: skip
+        requested = ev.CrawlRequested(crawl_id=other, settings={"url": "https://example.org/"})
+        await _append(pool, other, requested, end)
+
+    seen: dict[str, set[str]] = {"crawl": set(), "list": set()}
+    for reader, path, kind, count in (
+        (per_crawl, "/api/crawls/{crawl_id}/events", "crawl", 1 + len(lifecycle)),
+        (listing, "/api/crawls/events", "list", 1 + len(lifecycle) + 4),
+    ):
+        for _ in range(count):
+            message = await reader.next()
+            errors = [e.message for e in validator(path, message["event"]).iter_errors(message["data"])]
+            assert not errors, (message["event"], errors, message["data"])
+            seen[kind].add(message["event"])
+    every = {t.type_name() for t in ev.registered().values() if t.type_name().startswith(("Crawl", "Pages", "Issues",
+                                                                                           "Lease"))}  # fmt: skip
+    assert seen["crawl"] | seen["list"] >= every | {"snapshot"}, every - seen["crawl"] - seen["list"]

@@ -44,9 +44,11 @@ _CRAWLS = "SELECT id, site, status, created_at FROM crawls WHERE id = ANY($1::uu
 
 
 async def pair(conn: asyncpg.Connection, crawl_id: uuid.UUID, other_id: uuid.UUID) -> Pair:
-    """Check that the two crawls can be compared and order them (older = before)."""
-    if crawl_id == other_id:
-        raise CrawlsNotComparable("A crawl cannot be compared with itself; choose another crawl of the same site.")
+    """Check that the two crawls can be compared and order them (older = before).
+
+    A crawl compared with itself is a valid question with an empty answer (nothing changed), not
+    an error: the document cannot say "two different ids", so the api does not ask for them.
+    """
     rows = {r["id"]: r for r in await conn.fetch(_CRAWLS, [crawl_id, other_id])}
     for cid in (crawl_id, other_id):
         if cid not in rows:

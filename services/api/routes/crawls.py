@@ -114,18 +114,41 @@ _URLS_COUNT = "SELECT urls_count FROM crawls WHERE id = $1"
 CRAWL_ID = {"crawl_id": {"type": "string", "format": "uuid"}}
 
 
-def _url_or_urls(schema: dict[str, Any]) -> None:
-    # What the model validator enforces, said in the schema: `url`, or list mode with `urls`.
-    schema["anyOf"] = [
-        {"required": ["url"], "properties": {"url": {"minLength": 1}}},
-        {"required": ["mode", "urls"], "properties": {"mode": {"const": "list"}, "urls": {"minItems": 1}}},
-    ]
+def crawl_links(source: str, *operation_ids: str) -> dict[str, dict[str, Any]]:
+    """OpenAPI links passing a crawl id (``source``: a runtime expression) to each operation."""
+    return {
+        op: {"operationId": op, "parameters": {"crawl_id": source}, "description": f"{op} with this crawl's id"}
+        for op in operation_ids
+    }
+
+
+# Where a new crawl's id leads (the live streams too, though they never end).
+CRAWL_OPERATIONS = (
+    "get_crawl", "crawl_urls", "cancel_crawl", "pause_crawl", "resume_crawl", "list_pages", "crawl_issues",
+    "export_crawl", "crawl_sitemap",
+)  # fmt: skip
+
+
+# What the model validator enforces about the mode, said in the schema: spider mode (the default)
+# needs `url`; list mode needs `urls` (and `url`, when given, must be a URL like any other).
+MODE_ONE_OF = [
+    {"title": "spider", "properties": {"mode": {"const": "spider"}}, "required": ["url"]},
+    {
+        "title": "list",
+        "properties": {"mode": {"const": "list"}, "urls": {"minItems": 1}},
+        "required": ["mode", "urls"],
+    },
+]
+
+
+def _spider_or_list(schema: dict[str, Any]) -> None:
+    schema["oneOf"] = MODE_ONE_OF
 
 
 class CrawlRequest(CrawlSettings):
     """The body of POST /api/crawls: the crawl's settings (validated exactly as the worker reads them)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_url_or_urls)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_spider_or_list)
 
     def settings(self) -> CrawlSettings:
         return CrawlSettings.model_validate(self.model_dump())
@@ -163,7 +186,14 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
 
 
 @routes.operation(
-    "POST", "/api/crawls", summary="Start a crawl", body=CrawlRequest, response=Crawl, status=201, errors=(413, 422)
+    "POST",
+    "/api/crawls",
+    summary="Start a crawl",
+    body=CrawlRequest,
+    response=Crawl,
+    status=201,
+    errors=(413, 422),
+    links=crawl_links("$response.body#/id", *CRAWL_OPERATIONS),
 )
 async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
@@ -182,7 +212,13 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
 
 
 @routes.operation(
-    "GET", "/api/crawls", summary="List crawls, newest first", query=CrawlListQuery, response=CrawlList, errors=(422,)
+    "GET",
+    "/api/crawls",
+    summary="List crawls, newest first",
+    query=CrawlListQuery,
+    response=CrawlList,
+    errors=(422,),
+    links=crawl_links("$response.body#/items/0/id", "get_crawl"),
 )
 async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
     """A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}

@@ -13,9 +13,10 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field, create_model
 
 from services.api.livestream import LiveHub, Subscriber, TooManyStreams
 from services.api.models import iso_time
@@ -47,6 +48,82 @@ _SNAPSHOT = f"""SELECT {CRAWL_COLUMNS}, (SELECT max(position) FROM events WHERE 
 FROM crawls WHERE id = $1"""
 
 URL_SAMPLE = 20
+
+# --- what each message's `data` holds (the OpenAPI document's `x-events`, checked by a test) -----
+
+
+class PageSample(BaseModel):
+    id: int
+    url: str
+    status_code: int | None
+
+
+class PagesCrawledData(BaseModel):
+    """A batch of pages, as a count and a sample (the pages themselves are at /pages)."""
+
+    crawl_id: uuid.UUID
+    pages_count: int
+    pages_discovered: int
+    pages: list[PageSample] = Field(description=f"the first {URL_SAMPLE} pages of the batch")
+
+
+class IssuesDetectedData(BaseModel):
+    """Audit findings, as a count (the issues are at /issues)."""
+
+    crawl_id: uuid.UUID
+    issues_count: int
+    replace_codes: list[str]
+
+
+class CrawlRequestedData(BaseModel):
+    """A new crawl, its settings as GET /api/crawls/{id} shows them (no list-mode URLs: their count)."""
+
+    crawl_id: uuid.UUID
+    settings: dict[str, Any]
+    schedule_id: uuid.UUID | None
+    urls_count: int
+
+
+CRAWL_EVENT_TYPES = (
+    ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.IssuesDetected, ev.CrawlCompleted,
+    ev.CrawlFailed, ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused,
+    ev.CrawlResumed, ev.CrawlCancelled,
+)  # fmt: skip
+_DATA: dict[type[ev.Event], type[BaseModel]] = {
+    ev.CrawlRequested: CrawlRequestedData,
+    ev.PagesCrawled: PagesCrawledData,
+    ev.IssuesDetected: IssuesDetectedData,
+}
+
+
+def _message_model(event: type[ev.Event]) -> type[BaseModel]:
+    """The `data` of an SSE message carrying ``event``: its place in the log and its payload."""
+    name = event.type_name()
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"Live{name}",
+        __doc__=f"`event: {name}`: {(event.__doc__ or name).strip().splitlines()[0]}",
+        position=(int, Field(description="the event's position in the log (also the message's `id`)")),
+        stream_id=(str, ...),
+        version=(int, ...),
+        type=(Literal[name], ...),  # type: ignore[valid-type, arg-type]
+        data=(_DATA.get(event, event), ...),
+        metadata=(dict[str, Any] | None, Field(default=None, description="correlation and causation ids, actor")),
+        recorded_at=(str, Field(json_schema_extra={"format": "date-time"})),
+    )
+    return model
+
+
+_MESSAGES = {t: _message_model(t) for t in CRAWL_EVENT_TYPES}
+
+
+def event_messages(*, snapshot: bool) -> dict[str, type[BaseModel]]:
+    """Event name -> the schema of its message's `data`, for the OpenAPI document."""
+    messages: dict[str, type[BaseModel]] = {"snapshot": Crawl} if snapshot else {}
+    types = CRAWL_EVENT_TYPES if snapshot else [t for t in CRAWL_EVENT_TYPES if t.type_name() in LIST_TYPES]
+    messages.update({t.type_name(): _MESSAGES[t] for t in types})
+    return messages
+
+
 RESUME_MAX_EVENTS = 200  # a crawl stream further behind than this resumes with a fresh snapshot
 BACKLOG_BATCH = 50  # events read at a time when the list stream catches up
 
@@ -116,7 +193,8 @@ def _light(item: Recorded) -> dict[str, Any]:
         "version": item.version,
         "type": item.type,
         "data": data,
-        "recorded_at": item.recorded_at.isoformat(timespec="microseconds"),
+        "metadata": item.metadata.model_dump(mode="json", exclude_none=True),
+        "recorded_at": iso_time(item.recorded_at),
     }
 
 
@@ -210,6 +288,7 @@ def _sse_operation(summary_text: str, **options: Any) -> Any:
     path="/api/crawls/{crawl_id}/events",
     errors=(404, 422, 503),
     path_params=CRAWL_ID,
+    events=event_messages(snapshot=True),
 )
 async def crawl_events(request: web.Request) -> web.StreamResponse:
     """First a `snapshot` event (the crawl as GET /api/crawls/{id} shows it), then every event of the crawl as
@@ -259,6 +338,7 @@ async def crawl_events(request: web.Request) -> web.StreamResponse:
     path="/api/crawls/events",
     errors=(422, 503),
     operation_id="list_events",
+    events=event_messages(snapshot=False),
 )
 async def list_events(request: web.Request) -> web.StreamResponse:
     """Every crawl's lifecycle and progress events (`CrawlRequested`, `CrawlStarted`, `CrawlProgressed`,

@@ -18,7 +18,7 @@ from services.api.routes.crawls import ssrf_check
 from services.api.routing import RouteTable, dump
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
-from shared.model.crawlsettings import CrawlSettings
+from shared.model.crawlsettings import MAX_URL_LENGTH, URL_PATTERN, CrawlSettings
 from shared.platform.service import METRICS, POOL
 
 routes = RouteTable("schedules")
@@ -28,9 +28,21 @@ NEXT_FIRES = 5
 
 
 # The crawl settings a schedule carries: those of POST /api/crawls without the URL (a top-level field here).
+def _list_mode_needs_urls(schema: dict[str, Any]) -> None:
+    # As for POST /api/crawls, with the URL a top-level field of the schedule: list mode needs `urls`.
+    schema["oneOf"] = [
+        {"title": "spider", "properties": {"mode": {"const": "spider"}}},
+        {
+            "title": "list",
+            "properties": {"mode": {"const": "list"}, "urls": {"minItems": 1}},
+            "required": ["mode", "urls"],
+        },
+    ]
+
+
 ScheduleSettings = create_model(  # type: ignore[call-overload]
     "ScheduleSettings",
-    __config__=ConfigDict(extra="forbid"),
+    __config__=ConfigDict(extra="forbid", json_schema_extra=_list_mode_needs_urls),
     **{name: (field.annotation, field) for name, field in CrawlSettings.model_fields.items() if name != "url"},
 )
 
@@ -59,8 +71,21 @@ def known_timezone(value: str) -> str:
 class CronInZone(BaseModel):
     """A cron expression and the time zone it is read in, checked as the scheduler will read them."""
 
-    cron: str = Field(min_length=1, max_length=200, examples=["0 3 * * *"], description="five-field cron expression")
-    timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+    cron: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["0 3 * * *"],
+        description="five-field cron expression (minute hour day month weekday) that fires at least once",
+        json_schema_extra={"format": "cron"},
+    )
+    timezone: str = Field(
+        default="UTC",
+        min_length=1,
+        max_length=64,
+        examples=["Europe/Moscow"],
+        description="an IANA time zone name",
+        json_schema_extra={"format": "iana-time-zone"},
+    )
 
     @field_validator("cron")
     @classmethod
@@ -76,7 +101,12 @@ class CronInZone(BaseModel):
 class ScheduleCreate(CronInZone):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2048, description="the start URL of every crawl")
+    url: str = Field(
+        min_length=1,
+        max_length=MAX_URL_LENGTH,
+        description="the start URL of every crawl",
+        json_schema_extra={"pattern": URL_PATTERN},  # applied by the validator below, with a readable message
+    )
     settings: ScheduleSettings = Field(  # type: ignore[valid-type]
         default_factory=ScheduleSettings, description="crawl settings, as for POST /api/crawls (without `url`)"
     )
@@ -161,6 +191,10 @@ def crawl_settings_of(body: ScheduleCreate) -> CrawlSettings:
     response=Schedule,
     status=201,
     errors=(413, 422),
+    links={
+        op: {"operationId": op, "parameters": {"schedule_id": "$response.body#/id"}}
+        for op in ("get_schedule", "delete_schedule")
+    },
 )
 async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Response:
     """Validates the cron expression and the time zone; the answer lists the next fire times."""
