@@ -4,6 +4,7 @@ import type {
   CompareKind,
   Comparison,
   Crawl,
+  CrawlSummary,
   CrawlSettings,
   FieldError,
   IssueReport,
@@ -110,7 +111,7 @@ export const api: Api = {
   logout: () => request<unknown>("DELETE", "/api/session"),
 
   listCrawls: (cursor?: string | null, signal?: AbortSignal) =>
-    request<Paginated<Crawl>>("GET", `/api/crawls${query({ cursor, limit: 50 })}`, undefined, signal),
+    request<Paginated<CrawlSummary>>("GET", `/api/crawls${query({ cursor, limit: 50 })}`, undefined, signal),
   getCrawl: (id: string, signal?: AbortSignal) => request<Crawl>("GET", `/api/crawls/${enc(id)}`, undefined, signal),
   startCrawl: (settings: Partial<CrawlSettings>) => request<Crawl>("POST", "/api/crawls", settings),
   changeCrawl: (id: string, action: "cancel" | "pause" | "resume") =>
@@ -163,7 +164,7 @@ export const api: Api = {
 export interface Api {
   login(token: string): Promise<unknown>;
   logout(): Promise<unknown>;
-  listCrawls(cursor?: string | null, signal?: AbortSignal): Promise<Paginated<Crawl>>;
+  listCrawls(cursor?: string | null, signal?: AbortSignal): Promise<Paginated<CrawlSummary>>;
   getCrawl(id: string, signal?: AbortSignal): Promise<Crawl>;
   startCrawl(settings: Partial<CrawlSettings>): Promise<Crawl>;
   changeCrawl(id: string, action: "cancel" | "pause" | "resume"): Promise<Crawl>;

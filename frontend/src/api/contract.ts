@@ -18,7 +18,8 @@ type Assert<T extends true> = T;
 
 export type ContractChecks = [
   Assert<Fits<S["Crawl"], ui.Crawl>>,
-  Assert<Fits<S["CrawlList"], ui.Paginated<ui.Crawl>>>,
+  Assert<Fits<S["CrawlList"], ui.Paginated<ui.CrawlSummary>>>,
+  Assert<Fits<ui.Crawl, ui.CrawlSummary>>,
   Assert<Fits<S["PageList"], ui.Paginated<ui.Page>>>,
   Assert<Fits<S["ProblemDocument"], ui.Problem>>,
   Assert<Fits<ui.CrawlSettings, Partial<S["CrawlRequest"]>>>,

@@ -8,7 +8,7 @@
  */
 import { infiniteQueryOptions, queryOptions, type InfiniteData, type QueryClient } from "@tanstack/react-query";
 import { api, type PagesRequest } from "./client";
-import type { Crawl, Paginated } from "./types";
+import type { Crawl, CrawlSummary, Paginated } from "./types";
 
 export const keys = {
   crawls: () => ["crawls"] as const,
@@ -34,7 +34,7 @@ export const crawlListQuery = () =>
     queryKey: keys.crawlList(),
     queryFn: ({ pageParam, signal }) => api.listCrawls(pageParam, signal),
     initialPageParam: null as Cursor,
-    getNextPageParam: (last: Paginated<Crawl>) => last.next_cursor,
+    getNextPageParam: (last: Paginated<CrawlSummary>) => last.next_cursor,
   });
 
 export const crawlQuery = (id: string) =>
@@ -49,14 +49,14 @@ export const catalogueQuery = (lang: string) =>
   queryOptions({ queryKey: keys.catalogue(lang), queryFn: ({ signal }) => api.catalogue(lang, signal), staleTime: Infinity });
 
 /** Every crawl in the list, flattened from its pages. */
-export function crawlsOf(data: InfiniteData<Paginated<Crawl>, unknown> | undefined): Crawl[] {
+export function crawlsOf(data: InfiniteData<Paginated<CrawlSummary>, unknown> | undefined): CrawlSummary[] {
   return data?.pages.flatMap((page) => page.items) ?? [];
 }
 
 /** Put a crawl's newest state everywhere it is shown: its own query and the list (new crawls first). */
 export function upsertCrawl(client: QueryClient, crawl: Crawl): void {
   client.setQueryData(keys.crawl(crawl.id), crawl);
-  client.setQueryData<InfiniteData<Paginated<Crawl>, Cursor>>(keys.crawlList(), (old) => {
+  client.setQueryData<InfiniteData<Paginated<CrawlSummary>, Cursor>>(keys.crawlList(), (old) => {
     if (!old) return old;
     const known = old.pages.some((page) => page.items.some((c) => c.id === crawl.id));
     if (known) {

@@ -3226,8 +3226,9 @@ export interface operations {
     preview_schedule: {
         parameters: {
             query: {
-                /** @description five-field cron expression */
+                /** @description five-field cron expression (minute hour day month weekday) that fires at least once */
                 cron: string;
+                /** @description an IANA time zone name */
                 timezone?: string;
                 /** @description how many fire times */
                 count?: number;

@@ -8,6 +8,9 @@ import type { components, operations } from "./schema";
 
 type S = components["schemas"];
 
+/** A crawl as GET /api/crawls lists it: status, counters, times, `mode`, `max_pages`, `urls_count`; no settings. */
+export type CrawlSummary = S["CrawlSummary"];
+/** One crawl (GET /api/crawls/{id}): the summary plus its settings (never a list-mode crawl's `urls`). */
 export type Crawl = S["Crawl"] & {
   /** The crawl's settings as the api echoes them: the request's fields. */
   settings: CrawlSettings;

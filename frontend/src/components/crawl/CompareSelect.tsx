@@ -1,15 +1,15 @@
 /** A select of earlier completed crawls of the same site; choosing one opens the comparison. */
 import { useNavigate } from "react-router";
-import type { Crawl } from "../../api/types";
+import type { CrawlSummary } from "../../api/types";
 import { useI18n } from "../../i18n";
 import { formatDate } from "../../lib/format";
 
 /** The crawls `crawl` can be compared with: other completed crawls of the same URL. */
-export function comparableWith(crawl: Crawl, all: Crawl[]): Crawl[] {
+export function comparableWith(crawl: CrawlSummary, all: CrawlSummary[]): CrawlSummary[] {
   return all.filter((o) => o.id !== crawl.id && o.url === crawl.url && o.status === "completed");
 }
 
-export function CompareSelect({ crawl, others, prompt, label, testId }: { crawl: Crawl; others: Crawl[]; prompt: string; label?: string; testId?: string }) {
+export function CompareSelect({ crawl, others, prompt, label, testId }: { crawl: CrawlSummary; others: CrawlSummary[]; prompt: string; label?: string; testId?: string }) {
   const { locale } = useI18n();
   const navigate = useNavigate();
   return (

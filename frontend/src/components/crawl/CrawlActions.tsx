@@ -3,13 +3,13 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { FINAL } from "../../api/live";
 import { upsertCrawl } from "../../api/queries";
-import type { Crawl } from "../../api/types";
+import type { CrawlSummary } from "../../api/types";
 import { useI18n } from "../../i18n";
 import { describeError } from "../ui/states";
 
 type Action = "cancel" | "pause" | "resume";
 
-export function CrawlActions({ crawl }: { crawl: Crawl }) {
+export function CrawlActions({ crawl }: { crawl: CrawlSummary }) {
   const { t } = useI18n();
   const client = useQueryClient();
   const change = useMutation({

@@ -1,15 +1,13 @@
 /** A labelled progress bar for a crawl: pages crawled out of pages discovered (capped by the limit). */
-import type { Crawl } from "../../api/types";
+import type { CrawlSummary } from "../../api/types";
 import { useI18n } from "../../i18n";
 
-export function crawlTotal(crawl: Crawl): number {
-  // The list's summaries carry `max_pages` themselves; a full crawl also has it in its settings.
-  const max = crawl.max_pages ?? crawl.settings?.max_pages;
-  const limit = typeof max === "number" ? max : Infinity;
+export function crawlTotal(crawl: CrawlSummary): number {
+  const limit = crawl.max_pages ?? Infinity; // on the list's summaries as on one crawl
   return Math.max(crawl.pages_crawled, Math.min(crawl.pages_discovered, limit));
 }
 
-export function ProgressBar({ crawl }: { crawl: Crawl }) {
+export function ProgressBar({ crawl }: { crawl: CrawlSummary }) {
   const { t } = useI18n();
   const total = crawlTotal(crawl);
   const done = crawl.status === "completed" ? total : crawl.pages_crawled;

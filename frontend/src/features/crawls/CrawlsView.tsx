@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { useLiveCrawlList } from "../../api/live";
 import { crawlListQuery, crawlsOf, upsertCrawl } from "../../api/queries";
-import type { Crawl } from "../../api/types";
+import type { CrawlSummary } from "../../api/types";
 import { StatusBadge } from "../../components/crawl/badges";
 import { CrawlActions } from "../../components/crawl/CrawlActions";
 import { CompareSelect, comparableWith } from "../../components/crawl/CompareSelect";
@@ -16,14 +16,14 @@ import { formatDate, formatNumber } from "../../lib/format";
 import { NewCrawlForm } from "./NewCrawlForm";
 
 /** Earlier completed crawls of the same site, to compare a completed crawl with. */
-function ComparePicker({ crawl, all }: { crawl: Crawl; all: Crawl[] }) {
+function ComparePicker({ crawl, all }: { crawl: CrawlSummary; all: CrawlSummary[] }) {
   const { t } = useI18n();
   const others = comparableWith(crawl, all);
   if (crawl.status !== "completed" || others.length === 0) return null;
   return <CompareSelect crawl={crawl} others={others} prompt={t("crawls.compareWith")} label={t("crawls.compareWith")} />;
 }
 
-function crawlColumns(t: Translate, locale: string, all: Crawl[]): Column<Crawl>[] {
+function crawlColumns(t: Translate, locale: string, all: CrawlSummary[]): Column<CrawlSummary>[] {
   return [
     { id: "url", header: t("crawls.url"), width: 220, grow: 3, cell: (c) => <Link to={`/crawls/${c.id}`}>{c.url}</Link> },
     {
