@@ -3,6 +3,7 @@
 // e2e-screenshots/ (named in the README). Run: node --test tests/e2e/  (scripts/test-all.sh does).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -183,6 +184,57 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await page.goto(ui("/crawls"));
     await page.locator('[data-testid="crawl-row"][data-status="completed"]').first().waitFor();
     await shot("crawls");
+  });
+
+  it("refuses another site's forged requests that carry the session cookie, and the UI still changes crawls", async () => {
+    // The issue's attacks, from a page on another port of the same host (same-site: the browser sends
+    // the SameSite=Strict cookie with them): a no-cors text/plain fetch and HTML form posts.
+    const bearer = { Authorization: `Bearer ${stack.token}` };
+    const count = async () => (await (await page.request.get(ui("/api/crawls?limit=200"), { headers: bearer })).json()).items.length;
+    // A slow list-mode crawl (one request a second): still paused, not finished, when the attacks come.
+    const urls = Array.from({ length: 100 }, (_, i) => `${site.url}?n=${i}`);
+    const target = await (await page.request.post(ui("/api/crawls"), { headers: bearer, data: { mode: "list", urls, max_rps: 1, concurrency: 1 } })).json();
+    assert.equal((await page.request.post(ui(`/api/crawls/${target.id}/pause`), { headers: bearer })).status(), 200);
+    const before = await count();
+    const attacker = http.createServer((req, res) => {
+      const field = JSON.stringify(`{"url": "${site.url}", "x": "`).slice(1, -1);
+      res.writeHead(200, { "Content-Type": "text/html" }).end(`<!doctype html><title>attack</title>
+<iframe name="a"></iframe><iframe name="b"></iframe>
+<form id="cancel" method="POST" action="${stack.api}/api/crawls/${target.id}/cancel" target="a"></form>
+<form id="start" method="POST" action="${stack.api}/api/crawls" enctype="text/plain" target="b"><input name='${field}' value='"}'></form>
+<script>
+  const loaded = (name) => new Promise((r) => document.querySelector('iframe[name="' + name + '"]').addEventListener("load", r, { once: true }));
+  const done = [loaded("a"), loaded("b"),
+    fetch("${stack.api}/api/crawls", { method: "POST", mode: "no-cors", credentials: "include",
+      headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ url: "${site.url}" }) })];
+  document.getElementById("cancel").submit();
+  document.getElementById("start").submit();
+  Promise.all(done).then(() => { document.title = "done"; });
+</script>`);
+    });
+    await new Promise((r) => attacker.listen(0, "127.0.0.1", r));
+    const evil = await context.newPage(); // the same browser profile: the victim's session cookie
+    const answers = [];
+    evil.on("response", (r) => r.url().startsWith(`${stack.api}/api/`) && answers.push(r.status()));
+    try {
+      await evil.goto(`http://127.0.0.1:${attacker.address().port}/`);
+      await evil.waitForFunction(() => document.title === "done");
+    } finally {
+      await evil.close();
+      attacker.close();
+    }
+    // Each request reached the api with a valid session (else 401) and was refused as cross-site.
+    assert.equal(answers.length, 3, `answers: ${answers}`);
+    assert.ok(answers.every((status) => status === 415 || status === 403), `answers: ${answers}`);
+    assert.equal(await count(), before, "a forged request started a crawl");
+    const after = await (await page.request.get(ui(`/api/crawls/${target.id}`), { headers: bearer })).json();
+    assert.equal(after.status, "paused", "a forged request cancelled the crawl");
+
+    // The UI itself (same origin, JSON, no body for the action) still changes crawls.
+    await page.goto(ui("/crawls"));
+    const row = page.locator(`[data-testid="crawl-row"]`, { has: page.locator(`a[href="/crawls/${target.id}"]`) });
+    await row.getByRole("button", { name: "Cancel" }).click();
+    await page.locator(`[data-testid="crawl-row"][data-status="cancelled"]`, { has: page.locator(`a[href="/crawls/${target.id}"]`) }).waitFor();
   });
 
   it("filters and sorts pages on the server, keeping both in the URL", async () => {

@@ -122,3 +122,14 @@ async def test_cursors_holding_numbers_past_int64_are_a_422(client, crawl_id) ->
     assert await _fields(await client.get(base, params={"cursor": "9" * 19})) == {"cursor"}
     resp = await client.get("/api/crawls", params={"cursor": str(uuid.uuid4())})
     assert resp.status == 200 and (await resp.json())["items"] == []
+
+
+async def test_event_positions_past_int64_are_a_422(client, crawl_id) -> None:  # type: ignore[no-untyped-def]
+    for path in (f"/api/crawls/{crawl_id}/events", "/api/crawls/events"):
+        for value in ("9" * 30, str(2**63), "1_000", "+5", "\u0661"):
+            resp = await client.get(path, headers={"Last-Event-ID": value})
+            assert resp.status == 422, (path, value, resp.status)  # (a stream's body never ends: not read)
+            assert await _fields(resp) == {"Last-Event-ID"}, (path, value)
+        resp = await client.get(path, params={"last_event_id": "9" * 30})
+        assert resp.status == 422, (path, resp.status)
+        assert await _fields(resp) == {"Last-Event-ID"}, path

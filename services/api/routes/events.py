@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -207,20 +208,22 @@ def _message(event: str, data: str, event_id: int | None = None) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
+# An event position: ASCII digits, at most 18 of them, so always an int64 (Python's int() would
+# also take "1_000", " 5" or Arabic-Indic digits, and 19 digits overflow the database's bigint).
+POSITION_PATTERN = r"^[0-9]{1,18}$"
+_POSITION = re.compile(POSITION_PATTERN)
+
+
 def _last_event_id(request: web.Request) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
+    if not _POSITION.fullmatch(raw):
         raise Problem(
-            422, "Last-Event-ID must be an event position (an integer).",
-            errors=[{"field": "Last-Event-ID", "message": "not an integer"}],
-        ) from None  # fmt: skip
-    if value < 0:
-        raise Problem(422, "Last-Event-ID must not be negative.", errors=[{"field": "Last-Event-ID", "message": "< 0"}])
-    return value
+            422, "Last-Event-ID must be an event position (up to 18 digits).",
+            errors=[{"field": "Last-Event-ID", "message": "not an event position"}],
+        )  # fmt: skip
+    return int(raw)
 
 
 def _subscribe(hub: LiveHub, matches: Callable[[Recorded], bool]) -> Subscriber:
@@ -278,7 +281,12 @@ def _sse_operation(summary_text: str, **options: Any) -> Any:
         options.pop("path"),
         summary=summary_text,
         media_types=("text/event-stream",),
-        headers={"Last-Event-ID": {"description": "resume after this event position"}},
+        headers={
+            "Last-Event-ID": {
+                "description": "resume after this event position (`?last_event_id=` works too)",
+                "schema": {"type": "string", "pattern": POSITION_PATTERN, "maxLength": 18},
+            }
+        },
         **options,
     )
 
