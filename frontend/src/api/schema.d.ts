@@ -2321,7 +2321,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position */
+                /** @description resume after this event position (`?last_event_id=` works too) */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -2525,7 +2525,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position */
+                /** @description resume after this event position (`?last_event_id=` works too) */
                 "Last-Event-ID"?: string;
             };
             path: {
