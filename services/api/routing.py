@@ -23,7 +23,11 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 OPERATIONS = web.AppKey("operations", list)
 M = TypeVar("M", bound=BaseModel)
 
-_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+# `{name}` or `{name:regex}`, the regex holding at most one level of braces (`{8}`), as aiohttp reads them.
+_PATH_PARAM = re.compile(r"\{(\w+)(?::(?:[^{}]|\{[^{}]*\})*)?\}")
+# A path segment that only a hyphenated UUID matches: `/api/schedules/{schedule_id:...}` then never
+# takes `/api/schedules/preview`, so a 405 there lists only the methods the preview has.
+UUID_SEGMENT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ async def serve(request: web.Request) -> web.StreamResponse:
 def setup(app: web.Application) -> None:
     """Registered last: every GET the api's own routes do not match, outside /api.
 
-    Paths under /api are left out of the pattern, so that a GET on an api path that has none
-    (``/api/crawls/{id}/cancel``) is a 405 whose ``Allow`` lists what the path does take.
+    Paths under /api (and /health, /metrics) are left out of the pattern, so that a GET on an api
+    path that has none (``/api/crawls/{id}/cancel``) is a 405 whose ``Allow`` lists exactly what the
+    path does take.
     """
-    app.router.add_get("/{tail:(?!api(?:/|$)).*}", serve)
+    app.router.add_get("/{tail:(?!api(?:/|$)|health$|metrics$).*}", serve)

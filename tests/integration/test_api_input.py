@@ -133,3 +133,17 @@ async def test_event_positions_past_int64_are_a_422(client, crawl_id) -> None:  
         resp = await client.get(path, params={"last_event_id": "9" * 30})
         assert resp.status == 422, (path, resp.status)
         assert await _fields(resp) == {"Last-Event-ID"}, path
+
+
+async def test_405s_list_exactly_the_documented_methods(client, crawl_id) -> None:  # type: ignore[no-untyped-def]
+    """The UI's catch-all GET made the action routes answer `Allow: GET,HEAD,POST`; a schedule id took "preview"."""
+    for method, path, allowed in (
+        ("OPTIONS", f"/api/crawls/{crawl_id}/cancel", {"POST"}),
+        ("GET", f"/api/crawls/{crawl_id}/pause", {"POST"}),
+        ("DELETE", "/api/schedules/preview", {"GET"}),
+        ("POST", "/health", {"GET"}),
+        ("PUT", "/api/crawls", {"GET", "POST"}),
+    ):
+        resp = await client.request(method, path)
+        assert resp.status == 405, (method, path, resp.status)
+        assert {m.strip() for m in resp.headers["Allow"].split(",")} == allowed, (method, path, resp.headers["Allow"])

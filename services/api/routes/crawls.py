@@ -218,7 +218,6 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     query=CrawlListQuery,
     response=CrawlList,
     errors=(422,),
-    links=crawl_links("$response.body#/items/0/id", "get_crawl"),
 )
 async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
     """A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}

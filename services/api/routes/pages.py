@@ -192,13 +192,6 @@ def _filter_args(crawl_id: uuid.UUID, query: PagesQuery) -> list[Any]:
     response=PageList,
     errors=(404, 422),
     path_params=CRAWL_ID,
-    links={
-        "get_page": {
-            "operationId": "get_page",
-            "parameters": {"crawl_id": "$request.path.crawl_id", "page_id": "$response.body#/items/0/id"},
-            "description": "the first page of the list in full",
-        }
-    },
 )
 async def list_pages(request: web.Request, query: PagesQuery) -> web.Response:
     """Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);

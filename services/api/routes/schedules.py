@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from services.api.models import Timestamp
 from services.api.problems import Problem, validation_problem
 from services.api.routes.crawls import ssrf_check
-from services.api.routing import RouteTable, dump
+from services.api.routing import UUID_SEGMENT, RouteTable, dump
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import MAX_URL_LENGTH, URL_PATTERN, CrawlSettings
@@ -248,7 +248,7 @@ async def preview_schedule(request: web.Request, query: SchedulePreviewQuery) ->
 
 
 @routes.operation(
-    "GET", "/api/schedules/{schedule_id}", summary="One schedule", response=Schedule, errors=(404,),
+    "GET", f"/api/schedules/{{schedule_id:{UUID_SEGMENT}}}", summary="One schedule", response=Schedule, errors=(404,),
     path_params=SCHEDULE_ID,
 )  # fmt: skip
 async def get_schedule(request: web.Request) -> web.Response:
@@ -264,7 +264,7 @@ async def get_schedule(request: web.Request) -> web.Response:
 
 @routes.operation(
     "DELETE",
-    "/api/schedules/{schedule_id}",
+    f"/api/schedules/{{schedule_id:{UUID_SEGMENT}}}",
     summary="Delete a schedule",
     status=204,
     errors=(404,),
