@@ -114,7 +114,7 @@ def test_api_conforms_to_its_document(live_api: tuple[str, dict[str, list[Any]]]
         "--checks", "all",
         "--phases", os.environ.get("ST_PHASES", "examples,coverage,fuzzing,stateful"),
         "--exclude-path-regex", STREAMS,
-        "--max-examples", os.environ.get("ST_MAX_EXAMPLES", "6"),
+        "--max-examples", os.environ.get("ST_MAX_EXAMPLES", "4"),
         "--seed", "20260101",
         "--workers", "1",
         "--request-timeout", "10",
