@@ -209,6 +209,7 @@ async def test_every_message_matches_its_documented_schema(dsn: str, pool, aioht
     from services.api.openapi import document
     from services.api.routing import OPERATIONS
     from shared.model.pages import PageRecord
+    from shared.model.resources import ResourceCheck
 
     client = await aiohttp_client(app_for(dsn), headers=AUTH)
     doc = document(client.app[OPERATIONS])
@@ -229,6 +230,10 @@ async def test_every_message_matches_its_documented_schema(dsn: str, pool, aioht
         ev.PagesCrawled(crawl_id=crawl_id, pages=[page], pages_discovered=1),
         ev.IssuesDetected(
             crawl_id=crawl_id, issues=[{"page_id": 1, "code": "h1_missing", "severity": "warning", "details": {}}]
+        ),  # fmt: skip
+        ev.ResourcesChecked(
+            crawl_id=crawl_id,
+            resources=[ResourceCheck(url="https://example.com/a.png", status_code=404, checked_at=now)],
         ),  # fmt: skip
         ev.CrawlAttemptFailed(crawl_id=crawl_id, error="timeout", attempt=1, retry_at=now),
         ev.CrawlRequeued(crawl_id=crawl_id, reason="retry"),
@@ -258,6 +263,6 @@ async def test_every_message_matches_its_documented_schema(dsn: str, pool, aioht
             errors = [e.message for e in validator(path, message["event"]).iter_errors(message["data"])]
             assert not errors, (message["event"], errors, message["data"])
             seen[kind].add(message["event"])
-    every = {t.type_name() for t in ev.registered().values() if t.type_name().startswith(("Crawl", "Pages", "Issues",
-                                                                                           "Lease"))}  # fmt: skip
+    streamed = ("Crawl", "Pages", "Issues", "Lease", "Resources")  # every event of a crawl's stream
+    every = {t.type_name() for t in ev.registered().values() if t.type_name().startswith(streamed)}
     assert seen["crawl"] | seen["list"] >= every | {"snapshot"}, every - seen["crawl"] - seen["list"]

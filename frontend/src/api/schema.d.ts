@@ -1622,6 +1622,40 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * LiveResourcesChecked
+         * @description `event: ResourcesChecked`: Answers of the crawl's resource checker: one request per URL per crawl (the resources projection).
+         */
+        LiveResourcesChecked: {
+            data: components["schemas"]["ResourcesCheckedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "ResourcesChecked";
+            /** Version */
+            version: number;
+        };
         /** Login */
         Login: {
             /**
@@ -1939,6 +1973,24 @@ export interface components {
             status_code: number;
             /** Url */
             url: string;
+        };
+        /**
+         * ResourcesCheckedData
+         * @description Resource checks (images, stylesheets, scripts, ...), as counts.
+         */
+        ResourcesCheckedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Failed Count
+             * @description answered 4xx/5xx or failed
+             */
+            failed_count: number;
+            /** Resources Count */
+            resources_count: number;
         };
         /** Schedule */
         Schedule: {

@@ -76,6 +76,14 @@ class IssuesDetectedData(BaseModel):
     replace_codes: list[str]
 
 
+class ResourcesCheckedData(BaseModel):
+    """Resource checks (images, stylesheets, scripts, ...), as counts."""
+
+    crawl_id: uuid.UUID
+    resources_count: int
+    failed_count: int = Field(description="answered 4xx/5xx or failed")
+
+
 class CrawlRequestedData(BaseModel):
     """A new crawl, its settings as GET /api/crawls/{id} shows them (no list-mode URLs: their count)."""
 
@@ -88,12 +96,13 @@ class CrawlRequestedData(BaseModel):
 CRAWL_EVENT_TYPES = (
     ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.IssuesDetected, ev.CrawlCompleted,
     ev.CrawlFailed, ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused,
-    ev.CrawlResumed, ev.CrawlCancelled,
+    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked,
 )  # fmt: skip
 _DATA: dict[type[ev.Event], type[BaseModel]] = {
     ev.CrawlRequested: CrawlRequestedData,
     ev.PagesCrawled: PagesCrawledData,
     ev.IssuesDetected: IssuesDetectedData,
+    ev.ResourcesChecked: ResourcesCheckedData,
 }
 
 
