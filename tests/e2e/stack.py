@@ -27,10 +27,16 @@ REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("api", "worker", "scheduler")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: each socket is held until all are picked (a released port may come back)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def healthy(url: str, deadline: float, processes: list[subprocess.Popen[bytes]]) -> bool:
@@ -57,7 +63,7 @@ def main() -> int:
         dsn = server.get_uri()
         database.migrate(dsn)
         token = secrets.token_urlsafe(24)
-        ports = {name: free_port() for name in SERVICES}
+        ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
         env = {
             **os.environ,
             "DATABASE_URL": dsn,

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from scripts import supervisor
 from shared.platform.settings import Settings
-from tests.integration.service_support import free_port, serve, stream_types, wait_until
+from tests.integration.service_support import free_port, free_ports, serve, stream_types, wait_until
 
 TOKEN = "supervisor-test-token-0123456789abcdef0123"
 PAGE = (
@@ -38,7 +38,7 @@ def _site() -> web.Application:
 
 
 async def test_make_run_stack_serves_a_crawl_from_queued_to_completed(dsn: str, pool: asyncpg.Pool) -> None:
-    ports = {name: free_port() for name in supervisor.SERVICES}
+    ports = dict(zip(supervisor.SERVICES, free_ports(len(supervisor.SERVICES)), strict=True))
     base = dict(os.environ)
     base.update(
         HOST="127.0.0.1", API_TOKEN=TOKEN, API_PORT=str(ports["api"]), WORKER_PORT=str(ports["worker"]),
@@ -53,7 +53,7 @@ async def test_make_run_stack_serves_a_crawl_from_queued_to_completed(dsn: str, 
     await sup.start()
     try:
         for name, port in ports.items():
-            assert await supervisor.wait_healthy(f"http://127.0.0.1:{port}/health", timeout=60), name
+            assert await supervisor.wait_healthy(f"http://127.0.0.1:{port}/health", timeout=60, service=name), name
         headers = {"Authorization": f"Bearer {TOKEN}"}
         async with serve(_site()) as site, aiohttp.ClientSession(headers=headers) as http:
             api = f"http://127.0.0.1:{ports['api']}"
@@ -100,7 +100,8 @@ def test_a_busy_port_stops_make_run_before_anything_starts(dsn: str) -> None:
         holder.listen()
         taken = holder.getsockname()[1]
         for variable in ("API_PORT", "WORKER_PORT", "SCHEDULER_PORT"):
-            ports = {name: str(free_port()) for name in ("API_PORT", "WORKER_PORT", "SCHEDULER_PORT")}
+            names = ("API_PORT", "WORKER_PORT", "SCHEDULER_PORT")
+            ports = {name: str(port) for name, port in zip(names, free_ports(3), strict=True)}
             env = {**os.environ, "DATABASE_URL": dsn, "API_TOKEN": TOKEN, "HOST": "127.0.0.1", **ports,
                    variable: str(taken)}  # fmt: skip
             done = subprocess.run([sys.executable, "-m", "scripts.supervisor"], capture_output=True, text=True,
