@@ -13,8 +13,7 @@ export interface paths {
         };
         /**
          * List crawls, newest first
-         * @description A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}
-         *         has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
+         * @description Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
          */
         get: operations["list_crawls"];
         put?: never;
@@ -61,7 +60,7 @@ export interface paths {
         };
         /**
          * One crawl
-         * @description Status, counters, times and settings of one crawl (a list-mode crawl's URLs: GET /api/crawls/{id}/urls).
+         * @description Status, counters, times and settings of one crawl.
          */
         get: operations["get_crawl"];
         put?: never;
@@ -155,6 +154,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The link graph of the strongest pages
+         * @description The `limit` pages with the highest link score (at most 500: a graph stays readable and the
+         *         browser fluid) and the internal links among them, one edge per linked pair.
+         */
+        get: operations["crawl_graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/issues": {
         parameters: {
             query?: never;
@@ -186,7 +206,7 @@ export interface paths {
         /**
          * Page records of a crawl
          * @description Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
-         *         sort by a column in either order; follow `next_cursor` for the next page (with the same filters and sort).
+         *         sort by a column in either order; follow `next_cursor` for the next page (a cursor belongs to its sort).
          */
         get: operations["list_pages"];
         put?: never;
@@ -217,6 +237,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/pages/{page_id}/inlinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pages linking to a page
+         * @description One row per other page linking here (its first anchor text, how many links, whether all are
+         *         nofollow), by page id; `total` without filters is the page's `inlinks_count`.
+         */
+        get: operations["page_inlinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/pages/{page_id}/outlinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The links on a page
+         * @description The page's links in document order with each target's status; filter by internal or
+         *         external, the target's status, nofollow and text in the anchor or URL.
+         */
+        get: operations["page_outlinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/pages/{page_id}/path": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The crawl path to a page
+         * @description The chain of links the crawler followed from the start URL to this page (the page it was
+         *         first found on, and that page's, and so on), with each link's anchor text.
+         */
+        get: operations["page_path"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/pause": {
         parameters: {
             query?: never;
@@ -231,6 +314,27 @@ export interface paths {
          * @description Appends CrawlPaused; the frontier is kept so a resume continues where it stopped.
          */
         post: operations["pause_crawl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Progress of a crawl: rate over time, queue, status codes, latest errors
+         * @description Pages per second over time (from the crawl's progress events), the URLs still queued, the
+         *         status codes so far and the newest errors. Follow `/events` for what comes next.
+         */
+        get: operations["crawl_progress"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -277,7 +381,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/crawls/{crawl_id}/urls": {
+    "/api/crawls/{crawl_id}/structure": {
         parameters: {
             query?: never;
             header?: never;
@@ -285,11 +389,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The URLs of a list-mode crawl
-         * @description The URLs a list-mode crawl was given, in order, `limit` at a time (empty in spider mode);
-         *         follow `next_cursor` until it is null.
+         * The site as a tree of URL folders
+         * @description One level of the tree under `path`: each folder (or page) with its page count, how many of
+         *         them have issues, their average depth and link score. Open a folder with its `path`.
          */
-        get: operations["crawl_urls"];
+        get: operations["crawl_structure"];
         put?: never;
         post?: never;
         delete?: never;
@@ -582,7 +686,7 @@ export interface components {
         };
         /**
          * Crawl
-         * @description One crawl with its settings (the list-mode URLs are a resource of their own).
+         * @description A crawl as the api shows it. Times are ISO 8601 with microseconds, from the database clock.
          */
         Crawl: {
             /** Attempts */
@@ -607,26 +711,13 @@ export interface components {
             id: string;
             /** Issues Count */
             issues_count: number;
-            /**
-             * Max Pages
-             * @description the crawl's page limit (`settings.max_pages`)
-             */
-            max_pages: number | null;
-            /**
-             * Mode
-             * @enum {string}
-             */
-            mode: "spider" | "list";
             /** Pages Crawled */
             pages_crawled: number;
             /** Pages Discovered */
             pages_discovered: number;
             /** Schedule Id */
             schedule_id: string | null;
-            /**
-             * Settings
-             * @description the settings as POST /api/crawls took them, except `urls`: in list mode `urls_count` says how many there are and GET /api/crawls/{id}/urls pages through them
-             */
+            /** Settings */
             settings: {
                 [key: string]: unknown;
             };
@@ -648,130 +739,43 @@ export interface components {
             updated_at: string;
             /** Url */
             url: string;
-            /**
-             * Urls Count
-             * @description list mode: how many URLs the crawl was given (GET /api/crawls/{id}/urls lists them); 0 in spider mode
-             */
-            urls_count: number;
-        };
-        /**
-         * CrawlAttemptFailed
-         * @description The attempt failed for a reason that may pass; the scheduler re-queues it at ``retry_at``.
-         */
-        CrawlAttemptFailed: {
-            /** Attempt */
-            attempt: number;
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /** Error */
-            error: string;
-            /**
-             * Retry At
-             * Format: date-time
-             */
-            retry_at: string;
-        };
-        /** CrawlCancelled */
-        CrawlCancelled: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-        };
-        /** CrawlCompleted */
-        CrawlCompleted: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /** Pages Crawled */
-            pages_crawled: number;
-        };
-        /** CrawlFailed */
-        CrawlFailed: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /** Error */
-            error: string;
         };
         /** CrawlList */
         CrawlList: {
             /** Items */
-            items: components["schemas"]["CrawlSummary"][];
+            items: components["schemas"]["Crawl"][];
             /**
              * Next Cursor
              * @description pass as `cursor` for the next page; null on the last one
              */
             next_cursor: string | null;
         };
-        /** CrawlPaused */
-        CrawlPaused: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-        };
         /**
-         * CrawlProgressed
-         * @description Throttled live progress from the worker (counters, current rate).
+         * CrawlPath
+         * @description How the crawler first reached the page: from the start URL, one followed link a step.
          */
-        CrawlProgressed: {
+        CrawlPath: {
             /**
-             * Crawl Id
-             * Format: uuid
+             * Complete
+             * @description the chain reaches a page the crawl started from (depth 0)
              */
-            crawl_id: string;
-            /** Errors Count */
-            errors_count: number;
-            /** Pages Crawled */
-            pages_crawled: number;
-            /** Pages Discovered */
-            pages_discovered: number;
+            complete: boolean;
             /**
-             * Pages Per Second
-             * @default 0
+             * Sitemap Only
+             * @description no link led here: the URL came from a sitemap
              */
-            pages_per_second?: number;
-        };
-        /**
-         * CrawlReleased
-         * @description A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
-         */
-        CrawlReleased: {
+            sitemap_only: boolean;
             /**
-             * Crawl Id
-             * Format: uuid
+             * Steps
+             * @description the start URL first, the page last
              */
-            crawl_id: string;
-            /** Worker Id */
-            worker_id: string;
+            steps: components["schemas"]["PathStep"][];
         };
         /**
          * CrawlRequest
          * @description The body of POST /api/crawls: the crawl's settings (validated exactly as the worker reads them).
          */
         CrawlRequest: {
-            /**
-             * Check External Links
-             * @description request external link targets (once per URL)
-             * @default false
-             */
-            check_external_links?: boolean;
-            /**
-             * Check Resources
-             * @description request every image, stylesheet, script and icon pages load (once per URL per crawl)
-             * @default true
-             */
-            check_resources?: boolean;
             /**
              * Concurrency
              * @default 4
@@ -826,6 +830,7 @@ export interface components {
             /**
              * Url
              * @description start URL (spider mode) or the first of `urls` (list mode)
+             * @default
              */
             url?: string;
             /** Urls */
@@ -840,160 +845,106 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
-        } & ({
-            /** @constant */
-            mode?: "spider";
+        } | {
+            url: unknown;
         } | {
             /** @constant */
             mode: "list";
             urls: unknown;
-        });
+        };
         /**
-         * CrawlRequestedData
-         * @description A new crawl, its settings as GET /api/crawls/{id} shows them (no list-mode URLs: their count).
+         * EvidenceRow
+         * @description One thing the rule saw, in columns a person reads (docs/AUDIT.md, Evidence); unused columns are absent.
          */
-        CrawlRequestedData: {
+        EvidenceRow: {
             /**
-             * Crawl Id
-             * Format: uuid
+             * Anchor
+             * @default null
              */
-            crawl_id: string;
-            /** Schedule Id */
-            schedule_id: string | null;
-            /** Settings */
-            settings: {
+            anchor?: string | null;
+            /**
+             * Chain
+             * @default null
+             */
+            chain?: {
                 [key: string]: unknown;
-            };
-            /** Urls Count */
-            urls_count: number;
-        };
-        /**
-         * CrawlRequeued
-         * @description Back in the queue: a retry fell due or a lease was handed back.
-         */
-        CrawlRequeued: {
+            }[] | null;
             /**
-             * Crawl Id
-             * Format: uuid
+             * Field
+             * @default null
              */
-            crawl_id: string;
-            /** Reason */
-            reason: string;
-        };
-        /** CrawlResumed */
-        CrawlResumed: {
+            field?: string | null;
             /**
-             * Crawl Id
-             * Format: uuid
+             * Group Size
+             * @default null
              */
-            crawl_id: string;
-        };
-        /**
-         * CrawlStarted
-         * @description A worker claimed the crawl and holds its lease.
-         */
-        CrawlStarted: {
-            /** Attempt */
-            attempt: number;
+            group_size?: number | null;
             /**
-             * Crawl Id
-             * Format: uuid
+             * Lang
+             * @default null
              */
-            crawl_id: string;
+            lang?: string | null;
             /**
-             * Lease Expires At
-             * Format: date-time
+             * Length
+             * @default null
              */
-            lease_expires_at: string;
-            /** Worker Id */
-            worker_id: string;
-        };
-        /**
-         * CrawlSummary
-         * @description A crawl as the list shows it: status, counters and times, without its settings.
-         *
-         *     Times are ISO 8601 with microseconds, from the database clock.
-         */
-        CrawlSummary: {
-            /** Attempts */
-            attempts: number;
+            length?: number | null;
             /**
-             * Created At
-             * Format: date-time
-             * @description when CrawlRequested was recorded
-             * @example 2026-01-31T12:00:00.123456+00:00
+             * Measure
+             * @default null
              */
-            created_at: string;
-            /** Error */
-            error: string | null;
-            /** Errors Count */
-            errors_count: number;
-            /** Finished At */
-            finished_at: string | null;
+            measure?: number | null;
             /**
-             * Id
-             * Format: uuid
+             * Occurrences
+             * @default null
              */
-            id: string;
-            /** Issues Count */
-            issues_count: number;
+            occurrences?: number | null;
             /**
-             * Max Pages
-             * @description the crawl's page limit (`settings.max_pages`)
+             * Reason
+             * @default null
              */
-            max_pages: number | null;
+            reason?: string | null;
             /**
-             * Mode
-             * @enum {string}
+             * Similarity
+             * @default null
              */
-            mode: "spider" | "list";
-            /** Pages Crawled */
-            pages_crawled: number;
-            /** Pages Discovered */
-            pages_discovered: number;
-            /** Schedule Id */
-            schedule_id: string | null;
-            /**
-             * Started At
-             * @description when a worker first claimed it
-             */
-            started_at: string | null;
+            similarity?: number | null;
             /**
              * Status
-             * @enum {string}
+             * @default null
              */
-            status: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+            status?: number | null;
             /**
-             * Updated At
-             * Format: date-time
-             * @example 2026-01-31T12:00:00.123456+00:00
+             * Target
+             * @default null
              */
-            updated_at: string;
-            /** Url */
-            url: string;
+            target?: string | null;
             /**
-             * Urls Count
-             * @description list mode: how many URLs the crawl was given (GET /api/crawls/{id}/urls lists them); 0 in spider mode
+             * Value
+             * @default null
              */
-            urls_count: number;
+            value?: unknown;
         };
         /**
-         * CrawlUrls
-         * @description A page of a list-mode crawl's URLs, in the order they were given.
+         * EvidenceSpec
+         * @description How a code's findings read: the UI draws each `family` with its own renderer.
          */
-        CrawlUrls: {
-            /** Items */
-            items: string[];
+        EvidenceSpec: {
             /**
-             * Next Cursor
-             * @description pass as `cursor` for the next page; null on the last one
+             * Columns
+             * @description the columns its evidence rows fill
              */
-            next_cursor: string | null;
+            columns: ("target" | "anchor" | "status" | "occurrences" | "value" | "length" | "measure" | "lang" | "similarity" | "group_size" | "chain" | "reason" | "field")[];
             /**
-             * Total
-             * @description how many URLs the crawl was given (`urls_count`)
+             * Family
+             * @enum {string}
              */
-            total: number;
+            family: "links" | "group" | "pair" | "hreflang" | "redirect" | "length" | "measure" | "list" | "response" | "fact";
+            /**
+             * Unit
+             * @description the unit of `measure`
+             */
+            unit: ("ms" | "bytes" | "words" | "levels" | "count") | null;
         };
         /** FieldError */
         FieldError: {
@@ -1004,6 +955,44 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /** Graph */
+        Graph: {
+            /**
+             * Edges
+             * @description [source, target] page ids: internal links among them
+             */
+            edges: [
+                number,
+                number
+            ][];
+            /**
+             * Nodes
+             * @description the strongest pages by link score (inlinks before scores exist)
+             */
+            nodes: components["schemas"]["GraphNode"][];
+            /**
+             * Truncated
+             * @description more pages (or links) than shown
+             */
+            truncated: boolean;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /** Depth */
+            depth: number;
+            /** Id */
+            id: number;
+            /** Indexable */
+            indexable: boolean;
+            /** Link Score */
+            link_score: number | null;
+            /** Status Code */
+            status_code: number | null;
+            /** Title */
+            title: string | null;
+            /** Url */
+            url: string;
         };
         /**
          * Hreflang
@@ -1076,6 +1065,7 @@ export interface components {
              * @description pages (or URLs) with this issue
              */
             count: number;
+            evidence: components["schemas"]["EvidenceSpec"];
             /** Explanation */
             explanation: string;
             /** Fix */
@@ -1106,6 +1096,16 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /**
+             * Evidence
+             * @description the details as rows of the code's evidence columns
+             */
+            evidence: components["schemas"]["EvidenceRow"][];
+            /**
+             * Group
+             * @description duplicates: the group this finding belongs to (rows come group by group)
+             */
+            group: string | null;
             /** Page Id */
             page_id: number;
             /**
@@ -1118,543 +1118,61 @@ export interface components {
             /** Url */
             url: string;
         };
-        /**
-         * IssuesDetectedData
-         * @description Audit findings, as a count (the issues are at /issues).
-         */
-        IssuesDetectedData: {
+        /** LatestError */
+        LatestError: {
             /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /** Issues Count */
-            issues_count: number;
-            /** Replace Codes */
-            replace_codes: string[];
-        };
-        /**
-         * LeaseExpired
-         * @description The worker holding the crawl stopped heartbeating; the crawl goes back to the queue.
-         */
-        LeaseExpired: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /** Worker Id */
-            worker_id: string;
-        };
-        /**
-         * LiveCrawlAttemptFailed
-         * @description `event: CrawlAttemptFailed`: The attempt failed for a reason that may pass; the scheduler re-queues it at ``retry_at``.
-         */
-        LiveCrawlAttemptFailed: {
-            data: components["schemas"]["CrawlAttemptFailed"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
+             * Crawled At
              * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
              */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlAttemptFailed";
-            /** Version */
-            version: number;
+            crawled_at: string;
+            /** Error */
+            error: string | null;
+            /** Page Id */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
         };
-        /**
-         * LiveCrawlCancelled
-         * @description `event: CrawlCancelled`: CrawlCancelled
-         */
-        LiveCrawlCancelled: {
-            data: components["schemas"]["CrawlCancelled"];
+        /** LinkingPage */
+        LinkingPage: {
             /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
+             * Anchor
+             * @description the anchor text of its first link here
              */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
+            anchor: string | null;
             /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
+             * Links
+             * @description how many links that page has to this one
              */
-            position: number;
+            links: number;
             /**
-             * Recorded At
-             * Format: date-time
+             * Nofollow
+             * @description every one of them is rel=nofollow
              */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
+            nofollow: boolean;
             /**
-             * Type
-             * @constant
+             * Page Id
+             * @description the linking page
              */
-            type: "CrawlCancelled";
-            /** Version */
-            version: number;
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
         };
-        /**
-         * LiveCrawlCompleted
-         * @description `event: CrawlCompleted`: CrawlCompleted
-         */
-        LiveCrawlCompleted: {
-            data: components["schemas"]["CrawlCompleted"];
+        /** LinkingPageList */
+        LinkingPageList: {
+            /** Items */
+            items: components["schemas"]["LinkingPage"][];
+            /** Next Cursor */
+            next_cursor: string | null;
             /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
+             * Total
+             * @description linking pages matching the filters (without filters: `inlinks_count`)
              */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlCompleted";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlFailed
-         * @description `event: CrawlFailed`: CrawlFailed
-         */
-        LiveCrawlFailed: {
-            data: components["schemas"]["CrawlFailed"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlFailed";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlPaused
-         * @description `event: CrawlPaused`: CrawlPaused
-         */
-        LiveCrawlPaused: {
-            data: components["schemas"]["CrawlPaused"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlPaused";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlProgressed
-         * @description `event: CrawlProgressed`: Throttled live progress from the worker (counters, current rate).
-         */
-        LiveCrawlProgressed: {
-            data: components["schemas"]["CrawlProgressed"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlProgressed";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlReleased
-         * @description `event: CrawlReleased`: A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
-         */
-        LiveCrawlReleased: {
-            data: components["schemas"]["CrawlReleased"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlReleased";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlRequested
-         * @description `event: CrawlRequested`: CrawlRequested
-         */
-        LiveCrawlRequested: {
-            data: components["schemas"]["CrawlRequestedData"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlRequested";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlRequeued
-         * @description `event: CrawlRequeued`: Back in the queue: a retry fell due or a lease was handed back.
-         */
-        LiveCrawlRequeued: {
-            data: components["schemas"]["CrawlRequeued"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlRequeued";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlResumed
-         * @description `event: CrawlResumed`: CrawlResumed
-         */
-        LiveCrawlResumed: {
-            data: components["schemas"]["CrawlResumed"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlResumed";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveCrawlStarted
-         * @description `event: CrawlStarted`: A worker claimed the crawl and holds its lease.
-         */
-        LiveCrawlStarted: {
-            data: components["schemas"]["CrawlStarted"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "CrawlStarted";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveIssuesDetected
-         * @description `event: IssuesDetected`: Audit findings for pages of a crawl (page-level while crawling, site-wide at the end).
-         */
-        LiveIssuesDetected: {
-            data: components["schemas"]["IssuesDetectedData"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "IssuesDetected";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveLeaseExpired
-         * @description `event: LeaseExpired`: The worker holding the crawl stopped heartbeating; the crawl goes back to the queue.
-         */
-        LiveLeaseExpired: {
-            data: components["schemas"]["LeaseExpired"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "LeaseExpired";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LivePagesCrawled
-         * @description `event: PagesCrawled`: A batch of page records; appended idempotently (a page id is stored once).
-         */
-        LivePagesCrawled: {
-            data: components["schemas"]["PagesCrawledData"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "PagesCrawled";
-            /** Version */
-            version: number;
-        };
-        /**
-         * LiveResourcesChecked
-         * @description `event: ResourcesChecked`: Answers of the crawl's resource checker: one request per URL per crawl (the resources projection).
-         */
-        LiveResourcesChecked: {
-            data: components["schemas"]["ResourcesCheckedData"];
-            /**
-             * Metadata
-             * @description correlation and causation ids, actor
-             * @default null
-             */
-            metadata?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Position
-             * @description the event's position in the log (also the message's `id`)
-             */
-            position: number;
-            /**
-             * Recorded At
-             * Format: date-time
-             */
-            recorded_at: string;
-            /** Stream Id */
-            stream_id: string;
-            /**
-             * Type
-             * @constant
-             */
-            type: "ResourcesChecked";
-            /** Version */
-            version: number;
+            total: number;
         };
         /** Login */
         Login: {
@@ -1737,8 +1255,18 @@ export interface components {
             indexable: boolean;
             /** Inlinks Count */
             inlinks_count: number;
+            /**
+             * Issues Count
+             * @description issues of this page (one per code)
+             */
+            issues_count: number;
             /** Lang */
             lang: string | null;
+            /**
+             * Link Score
+             * @description internal PageRank, 0–100 (the strongest page 100); set when the crawl completes, null for redirects and canonicalised pages, which hand their links on (shared.audit.linkscore)
+             */
+            link_score: number | null;
             /** Meta Description */
             meta_description: string | null;
             /** Meta Description Length */
@@ -1764,6 +1292,11 @@ export interface components {
             title: string | null;
             /** Title Length */
             title_length: number | null;
+            /**
+             * Top Issue
+             * @description the code of its most severe issue
+             */
+            top_issue: string | null;
             /** Url */
             url: string;
             /** Word Count */
@@ -1830,8 +1363,18 @@ export interface components {
             inlinks_count: number;
             /** Issues */
             issues: components["schemas"]["PageIssue"][];
+            /**
+             * Issues Count
+             * @description issues of this page (one per code)
+             */
+            issues_count: number;
             /** Lang */
             lang: string | null;
+            /**
+             * Link Score
+             * @description internal PageRank, 0–100 (the strongest page 100); set when the crawl completes, null for redirects and canonicalised pages, which hand their links on (shared.audit.linkscore)
+             */
+            link_score: number | null;
             /** Meta Description */
             meta_description: string | null;
             /** Meta Description Length */
@@ -1856,17 +1399,17 @@ export interface components {
             size_bytes: number | null;
             /** Status Code */
             status_code: number | null;
-            /**
-             * Structured Data
-             * @description the page's structured-data items (JSON-LD, microdata, RDFa): format, type and properties
-             */
-            structured_data: components["schemas"]["StructuredItem"][];
             /** Structured Data Types */
             structured_data_types: string[];
             /** Title */
             title: string | null;
             /** Title Length */
             title_length: number | null;
+            /**
+             * Top Issue
+             * @description the code of its most severe issue
+             */
+            top_issue: string | null;
             /** Url */
             url: string;
             /** Word Count */
@@ -1882,11 +1425,19 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /** Evidence */
+            evidence: components["schemas"]["EvidenceRow"][];
             /**
              * Explanation
              * @default
              */
             explanation?: string;
+            /**
+             * Family
+             * @description which renderer draws the evidence
+             * @enum {string}
+             */
+            family: "links" | "group" | "pair" | "hreflang" | "redirect" | "length" | "measure" | "list" | "response" | "fact";
             /**
              * Fix
              * @default
@@ -1899,6 +1450,56 @@ export interface components {
             severity: "error" | "warning" | "notice";
             /** Title */
             title: string;
+            /**
+             * Unit
+             * @default null
+             */
+            unit?: ("ms" | "bytes" | "words" | "levels" | "count") | null;
+        };
+        /** PageLink */
+        PageLink: {
+            /** Anchor */
+            anchor: string | null;
+            /**
+             * Error
+             * @description why fetching the target failed
+             */
+            error: string | null;
+            /** Internal */
+            internal: boolean;
+            /** Nofollow */
+            nofollow: boolean;
+            /**
+             * Ordinal
+             * @description its place among the page's links
+             */
+            ordinal: number;
+            /**
+             * Page Id
+             * @description the target's page id when it was crawled
+             */
+            page_id: number | null;
+            /** Rel */
+            rel: string | null;
+            /**
+             * Status Code
+             * @description the target's status, when crawled
+             */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
+        /** PageLinkList */
+        PageLinkList: {
+            /** Items */
+            items: components["schemas"]["PageLink"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description links matching the filters
+             */
+            total: number;
         };
         /** PageList */
         PageList: {
@@ -1912,34 +1513,21 @@ export interface components {
              */
             total: number;
         };
-        /** PageSample */
-        PageSample: {
-            /** Id */
-            id: number;
+        /** PathStep */
+        PathStep: {
+            /**
+             * Anchor
+             * @description the anchor text of the link to the next step
+             */
+            anchor: string | null;
+            /** Depth */
+            depth: number;
+            /** Page Id */
+            page_id: number;
             /** Status Code */
             status_code: number | null;
             /** Url */
             url: string;
-        };
-        /**
-         * PagesCrawledData
-         * @description A batch of pages, as a count and a sample (the pages themselves are at /pages).
-         */
-        PagesCrawledData: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /**
-             * Pages
-             * @description the first 20 pages of the batch
-             */
-            pages: components["schemas"]["PageSample"][];
-            /** Pages Count */
-            pages_count: number;
-            /** Pages Discovered */
-            pages_discovered: number;
         };
         /**
          * ProblemDocument
@@ -1967,30 +1555,58 @@ export interface components {
              */
             type?: string;
         };
+        /**
+         * Progress
+         * @description A crawl's progress so far; the live stream (`/events`) carries what happens next.
+         */
+        Progress: {
+            /**
+             * Latest Errors
+             * @description the newest pages that failed or answered 4xx/5xx
+             */
+            latest_errors: components["schemas"]["LatestError"][];
+            /**
+             * Points
+             * @description progress over time, oldest first (at most 600)
+             */
+            points: components["schemas"]["ProgressPoint"][];
+            /**
+             * Queued
+             * @description URLs discovered and not crawled yet
+             */
+            queued: number;
+            /**
+             * Status Codes
+             * @description pages per status code so far (`error`: no answer)
+             */
+            status_codes: {
+                [key: string]: number;
+            };
+        };
+        /** ProgressPoint */
+        ProgressPoint: {
+            /**
+             * At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            at: string;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /**
+             * Pages Per Second
+             * @description pages stored per second since the previous point
+             */
+            pages_per_second: number;
+        };
         /** RedirectHop */
         RedirectHop: {
             /** Status Code */
             status_code: number;
             /** Url */
             url: string;
-        };
-        /**
-         * ResourcesCheckedData
-         * @description Resource checks (images, stylesheets, scripts, ...), as counts.
-         */
-        ResourcesCheckedData: {
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            /**
-             * Failed Count
-             * @description answered 4xx/5xx or failed
-             */
-            failed_count: number;
-            /** Resources Count */
-            resources_count: number;
         };
         /** Schedule */
         Schedule: {
@@ -2029,8 +1645,7 @@ export interface components {
         ScheduleCreate: {
             /**
              * Cron
-             * Format: cron
-             * @description five-field cron expression (minute hour day month weekday) that fires at least once
+             * @description five-field cron expression
              * @example 0 3 * * *
              */
             cron: string;
@@ -2038,8 +1653,6 @@ export interface components {
             settings?: components["schemas"]["ScheduleSettings"];
             /**
              * Timezone
-             * Format: iana-time-zone
-             * @description an IANA time zone name
              * @default UTC
              * @example Europe/Moscow
              */
@@ -2072,18 +1685,6 @@ export interface components {
         };
         /** ScheduleSettings */
         ScheduleSettings: {
-            /**
-             * Check External Links
-             * @description request external link targets (once per URL)
-             * @default false
-             */
-            check_external_links?: boolean;
-            /**
-             * Check Resources
-             * @description request every image, stylesheet, script and icon pages load (once per URL per crawl)
-             * @default true
-             */
-            check_resources?: boolean;
             /**
              * Concurrency
              * @default 4
@@ -2147,14 +1748,7 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
-        } & ({
-            /** @constant */
-            mode?: "spider";
-        } | {
-            /** @constant */
-            mode: "list";
-            urls: unknown;
-        });
+        };
         /** SessionState */
         SessionState: {
             /** Authenticated */
@@ -2164,26 +1758,6 @@ export interface components {
              * @default null
              */
             via?: ("token" | "session") | null;
-        };
-        /**
-         * StructuredItem
-         * @description One structured-data item (JSON-LD node, microdata or RDFa item), nested items inline.
-         */
-        StructuredItem: {
-            /**
-             * Format
-             * @enum {string}
-             */
-            format: "json-ld" | "microdata" | "rdfa";
-            /** Properties */
-            properties?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Type
-             * @description the item's types, schema.org prefix removed
-             */
-            type?: string[];
         };
         /**
          * Thresholds
@@ -2196,20 +1770,15 @@ export interface components {
              */
             deep_page_depth?: number;
             /**
-             * Image Max Bytes
-             * @default 300000
-             */
-            image_max_bytes?: number;
-            /**
              * Large Page Bytes
              * @default 2097152
              */
             large_page_bytes?: number;
             /**
-             * Links Max Per Page
-             * @default 300
+             * Link Score Min
+             * @default 15
              */
-            links_max_per_page?: number;
+            link_score_min?: number;
             /**
              * Meta Description Max Length
              * @default 160
@@ -2225,11 +1794,6 @@ export interface components {
              * @default 0.9
              */
             near_duplicate_similarity?: number;
-            /**
-             * Page Weight Max Bytes
-             * @default 4096000
-             */
-            page_weight_max_bytes?: number;
             /**
              * Redirect Chain Hops
              * @default 2
@@ -2260,11 +1824,60 @@ export interface components {
              * @default 115
              */
             url_max_length?: number;
+        };
+        /** Tree */
+        Tree: {
             /**
-             * Url Max Params
-             * @default 3
+             * Children
+             * @description by pages, most first (at most 500)
              */
-            url_max_params?: number;
+            children: components["schemas"]["TreeNode"][];
+            /**
+             * Pages
+             * @description pages below `path`
+             */
+            pages: number;
+            /** Path */
+            path: string;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /** TreeNode */
+        TreeNode: {
+            /** Avg Depth */
+            avg_depth: number;
+            /** Avg Link Score */
+            avg_link_score: number | null;
+            /**
+             * Folder
+             * @description it has pages below it
+             */
+            folder: boolean;
+            /**
+             * Name
+             * @description the folder or page name (one path segment), or the origin at the top
+             */
+            name: string;
+            /**
+             * Page Id
+             * @description the page at exactly this URL, when there is one
+             */
+            page_id: number | null;
+            /**
+             * Pages
+             * @description pages at or below it
+             */
+            pages: number;
+            /**
+             * Path
+             * @description the prefix to open it with (`?path=`), when it has pages below it
+             */
+            path: string;
+            /**
+             * With Issues
+             * @description of those, pages with at least one issue
+             */
+            with_issues: number;
         };
     };
     responses: never;
@@ -2373,7 +1986,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position (`?last_event_id=` works too) */
+                /** @description resume after this event position */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -2577,7 +2190,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position (`?last_event_id=` works too) */
+                /** @description resume after this event position */
                 "Last-Event-ID"?: string;
             };
             path: {
@@ -2691,11 +2304,63 @@ export interface operations {
             };
         };
     };
+    crawl_graph: {
+        parameters: {
+            query?: {
+                /** @description how many of the strongest pages */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link graph of the strongest pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_issues: {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical";
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -2760,10 +2425,10 @@ export interface operations {
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code */
-                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical";
                 /** @description text search in URL and title */
                 q?: string;
-                sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at";
+                sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";
                 order?: "asc" | "desc";
             };
             header?: never;
@@ -2853,6 +2518,166 @@ export interface operations {
             };
         };
     };
+    page_inlinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the last page */
+                cursor?: string;
+                /** @description only pages whose links here are (not) all nofollow */
+                nofollow?: boolean;
+                /** @description text in the anchor or the linking URL */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pages linking to a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkingPageList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    page_outlinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the last page */
+                cursor?: string;
+                /** @description internal (true) or external (false) links only */
+                internal?: boolean;
+                /** @description the target's status class, `error` or `uncrawled` */
+                status?: "2xx" | "3xx" | "4xx" | "5xx" | "error" | "uncrawled";
+                nofollow?: boolean;
+                /** @description text in the anchor or the target URL */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links on a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageLinkList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    page_path: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crawl path to a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrawlPath"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     pause_crawl: {
         parameters: {
             query?: never;
@@ -2893,6 +2718,46 @@ export interface operations {
             };
             /** @description The state does not allow this change. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    crawl_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Progress of a crawl: rate over time, queue, status codes, latest errors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3003,12 +2868,11 @@ export interface operations {
             };
         };
     };
-    crawl_urls: {
+    crawl_structure: {
         parameters: {
             query?: {
-                limit?: number;
-                /** @description `next_cursor` of the previous page */
-                cursor?: string;
+                /** @description the folder to open: a URL prefix ending in `/` (`https://site/docs/`); empty: the sites */
+                path?: string;
             };
             header?: never;
             path: {
@@ -3018,13 +2882,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The URLs of a list-mode crawl */
+            /** @description The site as a tree of URL folders */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CrawlUrls"];
+                    "application/json": components["schemas"]["Tree"];
                 };
             };
             /** @description Missing or wrong credentials (the same answer for either). */
@@ -3278,9 +3142,8 @@ export interface operations {
     preview_schedule: {
         parameters: {
             query: {
-                /** @description five-field cron expression (minute hour day month weekday) that fires at least once */
+                /** @description five-field cron expression */
                 cron: string;
-                /** @description an IANA time zone name */
                 timezone?: string;
                 /** @description how many fire times */
                 count?: number;

@@ -59,6 +59,21 @@ class PageSample(BaseModel):
     status_code: int | None
 
 
+class BatchError(BaseModel):
+    page_id: int
+    url: str
+    status_code: int | None
+    error: str | None
+
+
+class LinkScoresComputedData(BaseModel):
+    """Internal link scores were computed (the scores are in the pages' `link_score`), as a count."""
+
+    crawl_id: uuid.UUID
+    scores_count: int
+    replace: bool
+
+
 class PagesCrawledData(BaseModel):
     """A batch of pages, as a count and a sample (the pages themselves are at /pages)."""
 
@@ -66,6 +81,8 @@ class PagesCrawledData(BaseModel):
     pages_count: int
     pages_discovered: int
     pages: list[PageSample] = Field(description=f"the first {URL_SAMPLE} pages of the batch")
+    status_counts: dict[str, int] = Field(description="the batch's pages per status code (`error`: no answer)")
+    errors: list[BatchError] = Field(description=f"up to {ERROR_SAMPLE} pages of the batch that failed or answered 4xx/5xx")
 
 
 class IssuesDetectedData(BaseModel):
@@ -96,13 +113,14 @@ class CrawlRequestedData(BaseModel):
 CRAWL_EVENT_TYPES = (
     ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.IssuesDetected, ev.CrawlCompleted,
     ev.CrawlFailed, ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused,
-    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked,
+    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked, ev.LinkScoresComputed,
 )  # fmt: skip
 _DATA: dict[type[ev.Event], type[BaseModel]] = {
     ev.CrawlRequested: CrawlRequestedData,
     ev.PagesCrawled: PagesCrawledData,
     ev.IssuesDetected: IssuesDetectedData,
     ev.ResourcesChecked: ResourcesCheckedData,
+    ev.LinkScoresComputed: LinkScoresComputedData,
 }
 
 
@@ -134,6 +152,7 @@ def event_messages(*, snapshot: bool) -> dict[str, type[BaseModel]]:
     return messages
 
 
+ERROR_SAMPLE = 10
 RESUME_MAX_EVENTS = 200  # a crawl stream further behind than this resumes with a fresh snapshot
 BACKLOG_BATCH = 50  # events read at a time when the list stream catches up
 
@@ -177,11 +196,23 @@ def _times(value: Any) -> Any:
 def _light(item: Recorded) -> dict[str, Any]:
     data: dict[str, Any]
     if isinstance(item.data, ev.PagesCrawled):
+        # What a live progress view adds up: the batch's status codes and its failures.
+        status_counts: dict[str, int] = {}
+        errors: list[dict[str, Any]] = []
+        for p in item.data.pages:
+            if p.blocked_by_robots:
+                continue
+            key = str(p.status_code) if p.status_code is not None else "error"
+            status_counts[key] = status_counts.get(key, 0) + 1
+            if (p.error is not None or (p.status_code or 0) >= 400) and len(errors) < ERROR_SAMPLE:
+                errors.append({"page_id": p.id, "url": p.url, "status_code": p.status_code, "error": p.error})
         data = {
             "crawl_id": str(item.data.crawl_id),
             "pages_count": len(item.data.pages),
             "pages_discovered": item.data.pages_discovered,
             "pages": [{"id": p.id, "url": p.url, "status_code": p.status_code} for p in item.data.pages[:URL_SAMPLE]],
+            "status_counts": status_counts,
+            "errors": errors,
         }
     elif isinstance(item.data, ev.IssuesDetected):
         data = {
