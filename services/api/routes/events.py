@@ -161,7 +161,7 @@ _MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND p
 
 def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
-    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked"):
+    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked", "LinkScoresComputed"):
         return _light(item)
     body: dict[str, Any] = {
         "position": item.position,
@@ -226,6 +226,9 @@ def _light(item: Recorded) -> dict[str, Any]:
             "resources_count": len(item.data.resources),
             "failed_count": sum(1 for r in item.data.resources if r.error or (r.status_code or 0) >= 400),
         }
+    elif isinstance(item.data, ev.LinkScoresComputed):  # up to 50,000 scores: the count is what a client needs
+        data = {"crawl_id": str(item.data.crawl_id), "scores_count": len(item.data.page_ids),
+                "replace": item.data.replace}  # fmt: skip
     else:  # pragma: no cover - only the types above come here
         data = item.data.model_dump(mode="json")
     return {
