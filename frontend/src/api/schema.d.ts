@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * List crawls, newest first
-         * @description Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
+         * @description A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}
+         *         has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
          */
         get: operations["list_crawls"];
         put?: never;
@@ -60,7 +61,7 @@ export interface paths {
         };
         /**
          * One crawl
-         * @description Status, counters, times and settings of one crawl.
+         * @description Status, counters, times and settings of one crawl (a list-mode crawl's URLs: GET /api/crawls/{id}/urls).
          */
         get: operations["get_crawl"];
         put?: never;
@@ -206,7 +207,7 @@ export interface paths {
         /**
          * Page records of a crawl
          * @description Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
-         *         sort by a column in either order; follow `next_cursor` for the next page (a cursor belongs to its sort).
+         *         sort by a column in either order; follow `next_cursor` for the next page (with the same filters and sort).
          */
         get: operations["list_pages"];
         put?: never;
@@ -394,6 +395,27 @@ export interface paths {
          *         them have issues, their average depth and link score. Open a folder with its `path`.
          */
         get: operations["crawl_structure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The URLs of a list-mode crawl
+         * @description The URLs a list-mode crawl was given, in order, `limit` at a time (empty in spider mode);
+         *         follow `next_cursor` until it is null.
+         */
+        get: operations["crawl_urls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -618,6 +640,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BatchError */
+        BatchError: {
+            /** Error */
+            error: string | null;
+            /** Page Id */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
         /** Catalogue */
         Catalogue: {
             /**
@@ -686,7 +719,7 @@ export interface components {
         };
         /**
          * Crawl
-         * @description A crawl as the api shows it. Times are ISO 8601 with microseconds, from the database clock.
+         * @description One crawl with its settings (the list-mode URLs are a resource of their own).
          */
         Crawl: {
             /** Attempts */
@@ -711,13 +744,26 @@ export interface components {
             id: string;
             /** Issues Count */
             issues_count: number;
+            /**
+             * Max Pages
+             * @description the crawl's page limit (`settings.max_pages`)
+             */
+            max_pages: number | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "spider" | "list";
             /** Pages Crawled */
             pages_crawled: number;
             /** Pages Discovered */
             pages_discovered: number;
             /** Schedule Id */
             schedule_id: string | null;
-            /** Settings */
+            /**
+             * Settings
+             * @description the settings as POST /api/crawls took them, except `urls`: in list mode `urls_count` says how many there are and GET /api/crawls/{id}/urls pages through them
+             */
             settings: {
                 [key: string]: unknown;
             };
@@ -739,11 +785,64 @@ export interface components {
             updated_at: string;
             /** Url */
             url: string;
+            /**
+             * Urls Count
+             * @description list mode: how many URLs the crawl was given (GET /api/crawls/{id}/urls lists them); 0 in spider mode
+             */
+            urls_count: number;
+        };
+        /**
+         * CrawlAttemptFailed
+         * @description The attempt failed for a reason that may pass; the scheduler re-queues it at ``retry_at``.
+         */
+        CrawlAttemptFailed: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Error */
+            error: string;
+            /**
+             * Retry At
+             * Format: date-time
+             */
+            retry_at: string;
+        };
+        /** CrawlCancelled */
+        CrawlCancelled: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+        };
+        /** CrawlCompleted */
+        CrawlCompleted: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Pages Crawled */
+            pages_crawled: number;
+        };
+        /** CrawlFailed */
+        CrawlFailed: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Error */
+            error: string;
         };
         /** CrawlList */
         CrawlList: {
             /** Items */
-            items: components["schemas"]["Crawl"][];
+            items: components["schemas"]["CrawlSummary"][];
             /**
              * Next Cursor
              * @description pass as `cursor` for the next page; null on the last one
@@ -770,6 +869,49 @@ export interface components {
              * @description the start URL first, the page last
              */
             steps: components["schemas"]["PathStep"][];
+        };
+        /** CrawlPaused */
+        CrawlPaused: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+        };
+        /**
+         * CrawlProgressed
+         * @description Throttled live progress from the worker (counters, current rate).
+         */
+        CrawlProgressed: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Errors Count */
+            errors_count: number;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /**
+             * Pages Per Second
+             * @default 0
+             */
+            pages_per_second?: number;
+        };
+        /**
+         * CrawlReleased
+         * @description A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
+         */
+        CrawlReleased: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Worker Id */
+            worker_id: string;
         };
         /**
          * CrawlRequest
@@ -842,7 +984,6 @@ export interface components {
             /**
              * Url
              * @description start URL (spider mode) or the first of `urls` (list mode)
-             * @default
              */
             url?: string;
             /** Urls */
@@ -857,12 +998,160 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
-        } | {
-            url: unknown;
+        } & ({
+            /** @constant */
+            mode?: "spider";
         } | {
             /** @constant */
             mode: "list";
             urls: unknown;
+        });
+        /**
+         * CrawlRequestedData
+         * @description A new crawl, its settings as GET /api/crawls/{id} shows them (no list-mode URLs: their count).
+         */
+        CrawlRequestedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Schedule Id */
+            schedule_id: string | null;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** Urls Count */
+            urls_count: number;
+        };
+        /**
+         * CrawlRequeued
+         * @description Back in the queue: a retry fell due or a lease was handed back.
+         */
+        CrawlRequeued: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Reason */
+            reason: string;
+        };
+        /** CrawlResumed */
+        CrawlResumed: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+        };
+        /**
+         * CrawlStarted
+         * @description A worker claimed the crawl and holds its lease.
+         */
+        CrawlStarted: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Lease Expires At
+             * Format: date-time
+             */
+            lease_expires_at: string;
+            /** Worker Id */
+            worker_id: string;
+        };
+        /**
+         * CrawlSummary
+         * @description A crawl as the list shows it: status, counters and times, without its settings.
+         *
+         *     Times are ISO 8601 with microseconds, from the database clock.
+         */
+        CrawlSummary: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @description when CrawlRequested was recorded
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Errors Count */
+            errors_count: number;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issues Count */
+            issues_count: number;
+            /**
+             * Max Pages
+             * @description the crawl's page limit (`settings.max_pages`)
+             */
+            max_pages: number | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "spider" | "list";
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /** Schedule Id */
+            schedule_id: string | null;
+            /**
+             * Started At
+             * @description when a worker first claimed it
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /**
+             * Urls Count
+             * @description list mode: how many URLs the crawl was given (GET /api/crawls/{id}/urls lists them); 0 in spider mode
+             */
+            urls_count: number;
+        };
+        /**
+         * CrawlUrls
+         * @description A page of a list-mode crawl's URLs, in the order they were given.
+         */
+        CrawlUrls: {
+            /** Items */
+            items: string[];
+            /**
+             * Next Cursor
+             * @description pass as `cursor` for the next page; null on the last one
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description how many URLs the crawl was given (`urls_count`)
+             */
+            total: number;
         };
         /**
          * EvidenceRow
@@ -1130,6 +1419,21 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * IssuesDetectedData
+         * @description Audit findings, as a count (the issues are at /issues).
+         */
+        IssuesDetectedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Issues Count */
+            issues_count: number;
+            /** Replace Codes */
+            replace_codes: string[];
+        };
         /** LatestError */
         LatestError: {
             /**
@@ -1146,6 +1450,34 @@ export interface components {
             status_code: number | null;
             /** Url */
             url: string;
+        };
+        /**
+         * LeaseExpired
+         * @description The worker holding the crawl stopped heartbeating; the crawl goes back to the queue.
+         */
+        LeaseExpired: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Worker Id */
+            worker_id: string;
+        };
+        /**
+         * LinkScoresComputedData
+         * @description Internal link scores were computed (the scores are in the pages' `link_score`), as a count.
+         */
+        LinkScoresComputedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Replace */
+            replace: boolean;
+            /** Scores Count */
+            scores_count: number;
         };
         /** LinkingPage */
         LinkingPage: {
@@ -1185,6 +1517,550 @@ export interface components {
              * @description linking pages matching the filters (without filters: `inlinks_count`)
              */
             total: number;
+        };
+        /**
+         * LiveCrawlAttemptFailed
+         * @description `event: CrawlAttemptFailed`: The attempt failed for a reason that may pass; the scheduler re-queues it at ``retry_at``.
+         */
+        LiveCrawlAttemptFailed: {
+            data: components["schemas"]["CrawlAttemptFailed"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlAttemptFailed";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlCancelled
+         * @description `event: CrawlCancelled`: CrawlCancelled
+         */
+        LiveCrawlCancelled: {
+            data: components["schemas"]["CrawlCancelled"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlCancelled";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlCompleted
+         * @description `event: CrawlCompleted`: CrawlCompleted
+         */
+        LiveCrawlCompleted: {
+            data: components["schemas"]["CrawlCompleted"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlCompleted";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlFailed
+         * @description `event: CrawlFailed`: CrawlFailed
+         */
+        LiveCrawlFailed: {
+            data: components["schemas"]["CrawlFailed"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlFailed";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlPaused
+         * @description `event: CrawlPaused`: CrawlPaused
+         */
+        LiveCrawlPaused: {
+            data: components["schemas"]["CrawlPaused"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlPaused";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlProgressed
+         * @description `event: CrawlProgressed`: Throttled live progress from the worker (counters, current rate).
+         */
+        LiveCrawlProgressed: {
+            data: components["schemas"]["CrawlProgressed"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlProgressed";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlReleased
+         * @description `event: CrawlReleased`: A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
+         */
+        LiveCrawlReleased: {
+            data: components["schemas"]["CrawlReleased"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlReleased";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlRequested
+         * @description `event: CrawlRequested`: CrawlRequested
+         */
+        LiveCrawlRequested: {
+            data: components["schemas"]["CrawlRequestedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlRequested";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlRequeued
+         * @description `event: CrawlRequeued`: Back in the queue: a retry fell due or a lease was handed back.
+         */
+        LiveCrawlRequeued: {
+            data: components["schemas"]["CrawlRequeued"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlRequeued";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlResumed
+         * @description `event: CrawlResumed`: CrawlResumed
+         */
+        LiveCrawlResumed: {
+            data: components["schemas"]["CrawlResumed"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlResumed";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveCrawlStarted
+         * @description `event: CrawlStarted`: A worker claimed the crawl and holds its lease.
+         */
+        LiveCrawlStarted: {
+            data: components["schemas"]["CrawlStarted"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlStarted";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveIssuesDetected
+         * @description `event: IssuesDetected`: Audit findings for pages of a crawl (page-level while crawling, site-wide at the end).
+         */
+        LiveIssuesDetected: {
+            data: components["schemas"]["IssuesDetectedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "IssuesDetected";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveLeaseExpired
+         * @description `event: LeaseExpired`: The worker holding the crawl stopped heartbeating; the crawl goes back to the queue.
+         */
+        LiveLeaseExpired: {
+            data: components["schemas"]["LeaseExpired"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "LeaseExpired";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveLinkScoresComputed
+         * @description `event: LinkScoresComputed`: Internal link scores (0–100) of a crawl's pages, computed when it completes (shared.audit.linkscore).
+         */
+        LiveLinkScoresComputed: {
+            data: components["schemas"]["LinkScoresComputedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "LinkScoresComputed";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LivePagesCrawled
+         * @description `event: PagesCrawled`: A batch of page records; appended idempotently (a page id is stored once).
+         */
+        LivePagesCrawled: {
+            data: components["schemas"]["PagesCrawledData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "PagesCrawled";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveResourcesChecked
+         * @description `event: ResourcesChecked`: Answers of the crawl's resource checker: one request per URL per crawl (the resources projection).
+         */
+        LiveResourcesChecked: {
+            data: components["schemas"]["ResourcesCheckedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "ResourcesChecked";
+            /** Version */
+            version: number;
         };
         /** Login */
         Login: {
@@ -1530,6 +2406,47 @@ export interface components {
              */
             total: number;
         };
+        /** PageSample */
+        PageSample: {
+            /** Id */
+            id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
+        /**
+         * PagesCrawledData
+         * @description A batch of pages, as a count and a sample (the pages themselves are at /pages).
+         */
+        PagesCrawledData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Errors
+             * @description up to 10 pages of the batch that failed or answered 4xx/5xx
+             */
+            errors: components["schemas"]["BatchError"][];
+            /**
+             * Pages
+             * @description the first 20 pages of the batch
+             */
+            pages: components["schemas"]["PageSample"][];
+            /** Pages Count */
+            pages_count: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /**
+             * Status Counts
+             * @description the batch's pages per status code (`error`: no answer)
+             */
+            status_counts: {
+                [key: string]: number;
+            };
+        };
         /** PathStep */
         PathStep: {
             /**
@@ -1625,6 +2542,24 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * ResourcesCheckedData
+         * @description Resource checks (images, stylesheets, scripts, ...), as counts.
+         */
+        ResourcesCheckedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Failed Count
+             * @description answered 4xx/5xx or failed
+             */
+            failed_count: number;
+            /** Resources Count */
+            resources_count: number;
+        };
         /** Schedule */
         Schedule: {
             /**
@@ -1662,7 +2597,8 @@ export interface components {
         ScheduleCreate: {
             /**
              * Cron
-             * @description five-field cron expression
+             * Format: cron
+             * @description five-field cron expression (minute hour day month weekday) that fires at least once
              * @example 0 3 * * *
              */
             cron: string;
@@ -1670,6 +2606,8 @@ export interface components {
             settings?: components["schemas"]["ScheduleSettings"];
             /**
              * Timezone
+             * Format: iana-time-zone
+             * @description an IANA time zone name
              * @default UTC
              * @example Europe/Moscow
              */
@@ -1777,7 +2715,14 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
-        };
+        } & ({
+            /** @constant */
+            mode?: "spider";
+        } | {
+            /** @constant */
+            mode: "list";
+            urls: unknown;
+        });
         /** SessionState */
         SessionState: {
             /** Authenticated */
@@ -2055,7 +3000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position */
+                /** @description resume after this event position (`?last_event_id=` works too) */
                 "Last-Event-ID"?: string;
             };
             path?: never;
@@ -2259,7 +3204,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description resume after this event position */
+                /** @description resume after this event position (`?last_event_id=` works too) */
                 "Last-Event-ID"?: string;
             };
             path: {
@@ -2591,7 +3536,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description `next_cursor` of the last page */
+                /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 /** @description only pages whose links here are (not) all nofollow */
                 nofollow?: boolean;
@@ -2649,7 +3594,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description `next_cursor` of the last page */
+                /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 /** @description internal (true) or external (false) links only */
                 internal?: boolean;
@@ -2989,6 +3934,59 @@ export interface operations {
             };
         };
     };
+    crawl_urls: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The URLs of a list-mode crawl */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrawlUrls"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     docs_page: {
         parameters: {
             query?: never;
@@ -3211,8 +4209,9 @@ export interface operations {
     preview_schedule: {
         parameters: {
             query: {
-                /** @description five-field cron expression */
+                /** @description five-field cron expression (minute hour day month weekday) that fires at least once */
                 cron: string;
+                /** @description an IANA time zone name */
                 timezone?: string;
                 /** @description how many fire times */
                 count?: number;

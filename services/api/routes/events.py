@@ -49,6 +49,7 @@ _SNAPSHOT = f"""SELECT {CRAWL_COLUMNS}, (SELECT max(position) FROM events WHERE 
 FROM crawls WHERE id = $1"""
 
 URL_SAMPLE = 20
+ERROR_SAMPLE = 10
 
 # --- what each message's `data` holds (the OpenAPI document's `x-events`, checked by a test) -----
 
@@ -82,7 +83,9 @@ class PagesCrawledData(BaseModel):
     pages_discovered: int
     pages: list[PageSample] = Field(description=f"the first {URL_SAMPLE} pages of the batch")
     status_counts: dict[str, int] = Field(description="the batch's pages per status code (`error`: no answer)")
-    errors: list[BatchError] = Field(description=f"up to {ERROR_SAMPLE} pages of the batch that failed or answered 4xx/5xx")
+    errors: list[BatchError] = Field(
+        description=f"up to {ERROR_SAMPLE} pages of the batch that failed or answered 4xx/5xx"
+    )
 
 
 class IssuesDetectedData(BaseModel):
@@ -152,7 +155,6 @@ def event_messages(*, snapshot: bool) -> dict[str, type[BaseModel]]:
     return messages
 
 
-ERROR_SAMPLE = 10
 RESUME_MAX_EVENTS = 200  # a crawl stream further behind than this resumes with a fresh snapshot
 BACKLOG_BATCH = 50  # events read at a time when the list stream catches up
 

@@ -60,8 +60,6 @@ class PageLinkList(BaseModel):
     next_cursor: str | None
 
 
-
-
 class InlinksQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
