@@ -14,7 +14,7 @@ from shared.model.crawlsettings import Thresholds
 from shared.model.pages import Link, PageRecord
 from shared.platform.settings import Settings
 
-TOKEN = "test-token-views"
+TOKEN = "test-token-views-0123456789abcdefghijkl"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SITE = "https://shop.example"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
