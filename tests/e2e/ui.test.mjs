@@ -413,7 +413,9 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
   });
 
   it("crawls a generated 2,000-page site, its progress live: rate, queue, status codes, errors", async () => {
+    // a script's request: the Bearer token, as scripts send it (the session cookie is the UI's)
     const response = await page.request.post(ui("/api/crawls"), {
+      headers: { Authorization: `Bearer ${stack.token}` },
       data: { url: bigSite.url, max_pages: 2100, max_rps: 1000, concurrency: 8, use_sitemaps: false },
     });
     assert.equal(response.status(), 201, await response.text());
