@@ -23,6 +23,9 @@ def _path(name: str, default: Path) -> Path:
     return Path(os.environ.get(name) or default).resolve()
 
 
+DEFAULT_PARTS = "latency,drain,crawl,linkscore,memory"
+
+
 @dataclass(frozen=True)
 class SiteShape:
     """A generated static site: how many pages, how large, how many links each."""
@@ -76,7 +79,7 @@ class BenchConfig:
     crawl_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_CRAWL_TIMEOUT_SECONDS", 900.0))
     parts: frozenset[str] = field(
         default_factory=lambda: frozenset(
-            p.strip() for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory").split(",") if p.strip()
+            p.strip() for p in os.environ.get("BENCH_PARTS", DEFAULT_PARTS).split(",") if p.strip()
         )
     )
     work_dir: Path = field(default_factory=lambda: _path("BENCH_WORK_DIR", BENCH_DIR / "work"))

@@ -133,6 +133,18 @@ class Run:
         self.details["crawls"]["ceiling"] = out
         log.info("crawl done", crawler="ceiling", result=out)
 
+    async def link_score(self) -> None:
+        """PageRank of a million-link graph (issue 16): the CPU pass at the end of a crawl."""
+        out = await asyncio.to_thread(
+            processes.run_json,
+            [self.cfg.ours_python, "-m", "bench.linkscore", "--pages", "200000", "--links", "1000000"],
+            env=processes.child_env(),
+            log=self.log_path("linkscore"),
+            timeout=600,
+        )
+        self.details["link_score"] = out
+        log.info("link score done", result=out)
+
     async def scrapy(self, base: str, shape: SiteShape) -> None:
         if self.peers_python is None:
             return
@@ -220,6 +232,8 @@ class Run:
                         self.results["worker_peak_rss_mb"]["20k"] = out["peak_rss_mb"]
                         self.write()
                     await self.timed("crawl scrapy", self.scrapy(base, cfg.crawl_site))
+            if "linkscore" in cfg.parts:
+                await self.timed("link score 1m links", self.link_score())
             if "memory" in cfg.parts:
                 memory_site = await asyncio.to_thread(site.ensure, cfg.work_dir, cfg.memory_site, cfg.seed)
                 with nginx.serving(nginx_exe, memory_site, cfg.work_dir / "nginx") as base:

@@ -18,5 +18,8 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
+    // A test may wait for lazy chunks and user-event typing on a machine whose two cores run the
+    // whole suite (and others' suites): allow 30 s per test instead of 5 s. No assertion waits less.
+    testTimeout: 30_000,
   },
 });

@@ -88,3 +88,16 @@ def decode_text_cursor(cursor: str | None) -> str | None:
         return None
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     return raw.decode("utf-8", errors="replace").split("\x00", 1)[0]
+
+
+def storable_text(value: str | None) -> str | None:
+    """Text Postgres can store: no NUL and no lone surrogate (a 422 naming the field, never a 500)."""
+    if value is None:
+        return value
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
-from shared.audit import catalogue, pagerules, siterules
+from shared.audit import catalogue, linkscore, pagerules, siterules
 from shared.audit.rules import registry
 from shared.eventlog import events as ev
 from shared.model.crawlsettings import Thresholds
@@ -67,14 +67,19 @@ def to_events(
 
 
 async def site_events(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds
-) -> AsyncIterator[ev.IssuesDetected]:
-    """Site-wide issues of a completed crawl as events of at most ``EVENT_BATCH`` issues, produced as
-    the rules stream, so memory stays flat however many pages share a finding. The first event
-    replaces the earlier site-wide rows; at least one event comes. ``conn`` only reads: append the
-    events on another connection as they come.
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: linkscore.Offload | None = None
+) -> AsyncIterator[ev.Event]:
+    """The end of a crawl as events, produced as the rules stream (memory stays flat however many
+    pages share a finding): first the pages' link scores (``LinkScoresComputed``), then the site-wide
+    issues in events of at most ``EVENT_BATCH``, the first of which replaces the earlier site-wide
+    rows (at least one comes). CPU passes (the link score) run through ``offload`` (the CPU pool).
+    ``conn`` only reads: append the events on another connection as they come.
     """
+    scores = await linkscore.compute(conn, crawl_id, offload=offload)
+    for scored in linkscore.to_events(crawl_id, scores):
+        yield scored
     batch = [*await siterules.evaluate(conn, crawl_id, thresholds)]
+    batch += await linkscore.issues(conn, crawl_id, scores, thresholds)
     first = True
     async for issue in registry.site_issues(conn, crawl_id, thresholds):
         batch.append(issue)
@@ -86,9 +91,11 @@ async def site_events(
             yield event
 
 
-async def finalize(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds) -> list[ev.IssuesDetected]:
-    """Site-wide issues of a completed crawl, as events to append (they replace earlier site-wide rows)."""
-    return [event async for event in site_events(conn, crawl_id, thresholds)]
+async def finalize(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: linkscore.Offload | None = None
+) -> list[ev.Event]:
+    """The end of a crawl (``site_events``) as one list of events to append."""
+    return [event async for event in site_events(conn, crawl_id, thresholds, offload=offload)]
 
 
 _THRESHOLDS = "SELECT settings->'thresholds' FROM crawls WHERE id = $1"
@@ -160,4 +167,12 @@ async def reaudit(
         issues += page_issues(record, thresholds)
     issues += await siterules.evaluate(conn, crawl_id, thresholds)
     issues += [issue async for issue in registry.site_issues(conn, crawl_id, thresholds)]
+    issues += await linkscore.issues(conn, crawl_id, await _stored_scores(conn, crawl_id), thresholds)
     return to_events(crawl_id, issues, catalogue.CODES)
+
+
+_SCORES = "SELECT id, link_score FROM pages WHERE crawl_id = $1 AND link_score IS NOT NULL"
+
+
+async def _stored_scores(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> dict[int, float]:
+    return {r["id"]: r["link_score"] for r in await conn.fetch(_SCORES, crawl_id)}

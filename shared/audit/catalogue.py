@@ -161,6 +161,19 @@ _ENTRIES = [
         "Страница ссылается на внутренний URL, который отвечает 4xx или 5xx или не загружается. Посетитель "
         "видит ошибку, краулинговый бюджет тратится впустую.",
         "Исправьте адрес ссылки или удалите её; в подробностях перечислены битые ссылки.")),
+    _e("low_link_score", "warning", "site", "link_score_min",
+       ("Important page with a low link score",
+        "The page is in the sitemap or linked from the start page, yet the site's internal links pass it "
+        "little weight: its internal link score (PageRank over the site's links, 0 to 100) is under the threshold. "
+        "Search engines read internal links as a sign of what matters, and find weakly linked pages later.",
+        "Link to the page from strong pages (the home page, section hubs, navigation, related content), or drop "
+        "it from the sitemap if it does not matter."),
+       ("Важная страница с низким весом ссылок",
+        "Страница есть в sitemap или на неё ссылается стартовая, но внутренние ссылки сайта почти не передают "
+        "ей веса: её внутренний ссылочный вес (PageRank по ссылкам сайта, от 0 до 100) ниже порога. Поисковики "
+        "считают внутренние ссылки признаком важности и позже находят слабо связанные страницы.",
+        "Поставьте на страницу ссылки с сильных страниц (главной, разделов, навигации, похожих материалов) "
+        "или уберите её из sitemap, если она не важна.")),
     # --- titles --------------------------------------------------------------------------------
     _e("title_missing", "error", "page", None,
        ("Title missing",

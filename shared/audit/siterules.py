@@ -31,7 +31,7 @@ WITH targets AS (
     FROM pages t LEFT JOIN pages f ON f.crawl_id = t.crawl_id AND f.url = t.final_url AND f.id <> t.id
     WHERE t.crawl_id = $1
 )
-SELECT l.source_id, l.target_url, tg.status_code, tg.final_status, tg.redirects, tg.broken
+SELECT l.source_id, l.target_url, l.anchor, tg.status_code, tg.final_status, tg.redirects, tg.broken
 FROM links l JOIN targets tg ON tg.url = l.target_url
 WHERE l.crawl_id = $1 AND l.internal AND (tg.broken OR tg.redirects)
 ORDER BY l.source_id, l.ordinal
@@ -90,37 +90,44 @@ _stream = queries.stream
 
 
 async def link_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[dict[str, Any]]:
-    """``broken_internal_link`` and ``link_to_redirect``, one issue per source page."""
+    """``broken_internal_link`` and ``link_to_redirect``, one issue per source page.
+
+    Links are de-duplicated by target: a page that repeats one broken link ten times (a header,
+    a footer, a table of contents) has one entry with ``occurrences`` 10 and the first anchor
+    text. ``count`` is the number of distinct targets, ``links_count`` the links to them.
+    """
     out: list[dict[str, Any]] = []
     current: int | None = None
-    broken: list[dict[str, Any]] = []
-    redirects: list[dict[str, Any]] = []
-    counts = {"broken": 0, "redirects": 0}
+    found: dict[str, dict[str, dict[str, Any]]] = {"broken": {}, "redirects": {}}
+    links = {"broken": 0, "redirects": 0}
 
     def flush() -> None:
         if current is None:
             return
-        if counts["broken"]:
-            out.append(_issue(current, "broken_internal_link", links=broken[:MAX_DETAIL_ITEMS], count=counts["broken"]))
-        if counts["redirects"]:
-            out.append(
-                _issue(current, "link_to_redirect", links=redirects[:MAX_DETAIL_ITEMS], count=counts["redirects"])
-            )
+        for kind, code in (("broken", "broken_internal_link"), ("redirects", "link_to_redirect")):
+            targets = found[kind]
+            if targets:
+                out.append(_issue(current, code, links=list(targets.values())[:MAX_DETAIL_ITEMS],
+                                  count=len(targets), links_count=links[kind]))  # fmt: skip
+
+    def add(kind: str, item: dict[str, Any]) -> None:
+        links[kind] += 1
+        known = found[kind].get(item["url"])
+        if known is not None:
+            known["occurrences"] += 1
+        else:
+            found[kind][item["url"]] = {**item, "occurrences": 1}
 
     async for row in _stream(conn, _LINK_TARGETS, crawl_id):
         if row["source_id"] != current:
             flush()
-            current, broken, redirects = row["source_id"], [], []
-            counts = {"broken": 0, "redirects": 0}
-        item = {"url": row["target_url"], "status_code": row["status_code"]}
+            current = row["source_id"]
+            found, links = {"broken": {}, "redirects": {}}, {"broken": 0, "redirects": 0}
+        item = {"url": row["target_url"], "anchor": row["anchor"] or "", "status_code": row["status_code"]}
         if row["broken"]:
-            counts["broken"] += 1
-            if len(broken) < MAX_DETAIL_ITEMS:
-                broken.append({**item, "final_status": row["final_status"]})
+            add("broken", {**item, "final_status": row["final_status"]})
         if row["redirects"]:
-            counts["redirects"] += 1
-            if len(redirects) < MAX_DETAIL_ITEMS:
-                redirects.append(item)
+            add("redirects", item)
     flush()
     return out
 

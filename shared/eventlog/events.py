@@ -144,6 +144,18 @@ class IssuesDetected(Event):
     replace_codes: list[str] = Field(default_factory=list, description="codes whose old rows these replace")
 
 
+class LinkScoresComputed(Event):
+    """Internal link scores (0–100) of a crawl's pages, computed when it completes (shared.audit.linkscore).
+
+    Large crawls take several events; the first (``replace``) clears the crawl's earlier scores.
+    """
+
+    crawl_id: uuid.UUID
+    page_ids: list[int]
+    scores: list[float]
+    replace: bool = False
+
+
 class CrawlCompleted(Event):
     notify = (SCHEDULER_CHANNEL,)
     crawl_id: uuid.UUID

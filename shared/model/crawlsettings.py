@@ -112,6 +112,7 @@ class Thresholds(BaseModel):
     url_max_params: int = Field(default=3, ge=0, le=INT4_MAX)
     image_max_bytes: int = Field(default=300_000, ge=1, le=INT4_MAX)
     page_weight_max_bytes: int = Field(default=4_096_000, ge=1, le=INT4_MAX)
+    link_score_min: float = Field(default=15, ge=0, le=100)
 
 
 class CrawlSettings(BaseModel):

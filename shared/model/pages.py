@@ -177,6 +177,11 @@ class PageProjection(BaseModel):
     inlinks_count: int = Field(default=0, description="pages linking here; counted when the crawl completes")
     near_duplicate_of: int | None = Field(default=None, description="the most similar other page (the audit's)")
     near_duplicate_similarity: float | None = None
+    link_score: float | None = Field(
+        default=None,
+        description="internal PageRank, 0–100 (the strongest page 100); set when the crawl completes, null for "
+        "redirects and canonicalised pages, which hand their links on (shared.audit.linkscore)",
+    )
 
 
 # --- the column lists, derived ----------------------------------------------------------------
@@ -202,6 +207,9 @@ TABLE_COLUMNS: tuple[str, ...] = (*RECORD_COLUMNS, *PageProjection.model_fields)
 # Columns an export computes when it reads (they are not stored as such).
 EXPORT_COMPUTED: frozenset[str] = frozenset({"near_duplicate_of_url", "issues_count"})
 
+# What the api's page answers compute as they read, from the issues projection.
+API_COMPUTED: frozenset[str] = frozenset({"issues_count", "top_issue"})
+
 
 def export_columns() -> tuple[str, ...]:
     """The page export's columns, in order: what users see (without the internal id and the robots
@@ -212,7 +220,7 @@ def export_columns() -> tuple[str, ...]:
         if name in ("id", "blocked_by_robots"):
             continue
         if name == "outlinks_count":
-            columns += ["near_duplicate_of_url", "near_duplicate_similarity", "inlinks_count"]
+            columns += ["near_duplicate_of_url", "near_duplicate_similarity", "inlinks_count", "link_score"]
         if name == "crawled_at":
             columns.append("issues_count")
         columns.append(name)

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { createBigSite } from "./bigsite.mjs";
 import { createSite, EVIL } from "./site.mjs";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -21,6 +22,8 @@ const CRAWL_TIMEOUT = 60_000;
 
 let stack; // { api, token, logs, process }
 let site;
+let bigSite; // the generated 2,000-page site of the views' tests
+let bigCrawlId;
 let browser;
 let context;
 let page;
@@ -106,7 +109,7 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-system-deps.sh`);
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
-  [stack, site] = await Promise.all([startStack(), createSite()]);
+  [stack, site, bigSite] = await Promise.all([startStack(), createSite(), createBigSite()]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -119,6 +122,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   site?.server.close();
+  bigSite?.server.close();
   await stopStack();
 });
 
@@ -250,20 +254,20 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     assert.equal(await page.getByTestId("page-row").count(), 1);
 
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await page.getByTestId("sort-response_time_ms").click();
-    await page.waitForURL(/sort=response_time_ms&order=desc/);
+    await page.getByTestId("sort-word_count").click();
+    await page.waitForURL(/sort=word_count&order=desc/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length > 3);
     const times = await page.evaluate(() => {
-      const column = [...document.querySelectorAll('[role="columnheader"]')].findIndex((h) => h.getAttribute("aria-label") === "Response time (ms)");
+      const column = [...document.querySelectorAll('[role="columnheader"]')].findIndex((h) => h.getAttribute("aria-label") === "Words");
       return [...document.querySelectorAll('[data-testid="page-row"]')].map((r) => Number(r.children[column].textContent.replace(/[^\d.]/g, "")) || 0);
     });
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by response time: ${times}`);
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), `rows not sorted by words: ${times}`);
     // the column chooser adds a column and remembers it in the address
-    await page.getByText("Columns").click();
+    await page.getByText("Columns", { exact: true }).click();
     await page.getByLabel("Canonical", { exact: true }).check();
     await page.waitForURL(/cols=[^&]*canonical/);
     await page.getByRole("columnheader", { name: "Canonical" }).waitFor();
-    await page.getByText("Columns").click();
+    await page.getByText("Columns", { exact: true }).click();
     // a column is resized by dragging its header's edge, and keeps its width after a reload
     const handle = page.getByRole("separator", { name: "Resize the column URL" });
     const before = Number(await handle.getAttribute("aria-valuenow"));
@@ -408,6 +412,24 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await shot("compare");
   });
 
+  it("crawls a generated 2,000-page site, its progress live: rate, queue, status codes, errors", async () => {
+    // a script's request: the Bearer token, as scripts send it (the session cookie is the UI's)
+    const response = await page.request.post(ui("/api/crawls"), {
+      headers: { Authorization: `Bearer ${stack.token}` },
+      data: { url: bigSite.url, max_pages: 2100, max_rps: 1000, concurrency: 8, use_sitemaps: false },
+    });
+    assert.equal(response.status(), 201, await response.text());
+    bigCrawlId = (await response.json()).id;
+    await page.goto(ui(`/crawls/${bigCrawlId}`));
+    const live = page.getByTestId("live-progress");
+    await live.waitFor();
+    // the stream moves it on: pages arrive (status codes), the rate chart gets its points
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="progress-status"]')?.textContent ?? ""), null, { timeout: CRAWL_TIMEOUT });
+    // two progress events (a second apart) make a line of pages per second
+    await page.getByTestId("progress-rate-chart").locator("canvas").first().waitFor({ timeout: CRAWL_TIMEOUT });
+    await shot("progress-running", page);
+  });
+
   it("creates a schedule with next runs in words, and deletes it", async () => {
     await page.goto(ui("/schedules"));
     await page.getByText("No schedules yet.").waitFor();
@@ -468,7 +490,7 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
       await ru.getByRole("heading", { name: "Сканирования", level: 1 }).waitFor();
       await ru.getByTestId("crawl-row").first().waitFor();
       const progress = await ru.getByTestId("crawl-row").first().getByRole("progressbar").getAttribute("aria-valuetext");
-      assert.match(progress, /^\d+ из \d+ (страницы|страниц)$/);
+      assert.match(progress, /^[\d\u00a0\u202f ]+ из [\d\u00a0\u202f ]+ (страницы|страниц)$/);
       await shot("crawls-ru-dark", ru);
       await ru.goto(ui(`/crawls/${crawlIds[0]}`));
       await ru.getByTestId("chart-status").locator("canvas").first().waitFor();
@@ -533,5 +555,135 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await mobile.getByText("Limits and rules").click();
     await shot("crawls-phone-dark", mobile);
     await phone.close();
+  });
+
+  // --- the views of issue 16, on the generated 2,000-page site -------------------------------------
+
+  async function bigCrawlDone() {
+    // the overview follows the crawl over SSE until it says completed
+    await page.goto(ui(`/crawls/${bigCrawlId}`));
+    await page.locator('[data-testid="crawl-status"][data-status="completed"]').waitFor({ timeout: 4 * CRAWL_TIMEOUT });
+    return (await page.request.get(ui(`/api/crawls/${bigCrawlId}`))).json();
+  }
+
+  async function pageIdOf(path) {
+    const body = await (await page.request.get(ui(`/api/crawls/${bigCrawlId}/pages?q=${encodeURIComponent(path)}&limit=5`))).json();
+    const found = body.items.find((p) => p.url === new URL(path, bigSite.url).href);
+    assert.ok(found, `no page ${path}`);
+    return found.id;
+  }
+
+  it("shows issue evidence as tables: each broken link with its anchor, status and count", async () => {
+    const crawl = await bigCrawlDone();
+    assert.ok(crawl.pages_crawled >= 2000, `crawled ${crawl.pages_crawled}`);
+    // the overview leads with the template problems: one finding each, with its page count
+    // (the charts re-read the issue counts once the crawl has ended: wait for the final numbers)
+    await page.waitForFunction(() => /Viewport missing.*2,000 pages/.test(document.querySelector('[data-testid="site-wide"]')?.innerText ?? ""));
+    await shot("overview-site-wide");
+    await page.goto(ui(`/crawls/${bigCrawlId}/issues?code=broken_internal_link`));
+    const detail = page.getByTestId("issue-detail");
+    await detail.getByTestId("evidence-row").first().waitFor();
+    const row = await detail.getByTestId("evidence-row").first().innerText();
+    assert.match(row, /changelog\.html/);
+    assert.match(row, /Changelog/);
+    assert.match(row, /404/);
+    assert.match(row, /\b2\b/, "the broken link repeated twice on the page is one row with its count");
+    assert.ok(!(await detail.innerText()).includes('{"'), "evidence is never raw JSON");
+    await shot("evidence-broken-links");
+    // duplicates read as groups; redirects as chains (the small site has one)
+    await page.goto(ui(`/crawls/${crawlIds[0]}/issues?code=status_3xx`));
+    await page.getByTestId("evidence-chain").first().waitFor();
+  });
+
+  it("leads the page view with status, title, description, h1, canonical and issues on the first screen", async () => {
+    const id = await pageIdOf("/docs/section-3/");
+    await page.goto(ui(`/crawls/${bigCrawlId}/pages/${id}`));
+    await page.getByTestId("key-fields").waitFor();
+    await page.getByTestId("page-issue").first().waitFor();
+    const height = page.viewportSize().height;
+    for (const field of ["status_code", "title", "meta_description", "h1", "canonical"]) {
+      const box = await page.locator(`[data-testid="key-fields"] [data-field="${field}"]`).boundingBox();
+      assert.ok(box && box.y + box.height <= height, `${field} is below the first screen (${box?.y})`);
+    }
+    const issues = await page.locator("#page-issues").boundingBox();
+    assert.ok(issues.y < height, `the issues start at ${issues.y}px`);
+    const first = await page.getByTestId("page-issue").first().boundingBox();
+    assert.ok(first.y + first.height <= height, "the first issue is on the first screen");
+    await shot("page-first-screen");
+  });
+
+  it("pages a page's 1,000 links on the server, with counts that agree", async () => {
+    const id = await pageIdOf("/contents.html");
+    await page.goto(ui(`/crawls/${bigCrawlId}/pages/${id}`));
+    const outlinks = page.getByTestId("outlinks");
+    await outlinks.getByTestId("outlink-row").first().waitFor();
+    assert.match(await page.getByTestId("outlinks-total").innerText(), /^1,001 links on this page$/);
+    assert.equal(await outlinks.getByTestId("outlink-row").count(), 50);
+    await outlinks.getByTestId("load-more").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="outlink-row"]').length === 100);
+    await page.getByTestId("outlinks-search").fill("Page 999");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="outlink-row"]').length === 1);
+    // the home page: linked from every page; the list's total is the record's inlinks_count
+    const home = await pageIdOf("/");
+    const record = await (await page.request.get(ui(`/api/crawls/${bigCrawlId}/pages/${home}`))).json();
+    await page.goto(ui(`/crawls/${bigCrawlId}/pages/${home}`));
+    await page.getByTestId("inlinks-total").waitFor();
+    assert.equal(Number((await page.getByTestId("inlinks-total").innerText()).replace(/\D/g, "")), record.inlinks_count);
+    assert.equal(Number((await page.locator('[data-testid="key-fields"] [data-field="inlinks_count"]').innerText()).replace(/\D/g, "")), record.inlinks_count);
+    assert.equal(record.link_score, 100, "the page every page links to is the strongest");
+    await shot("page-links");
+  });
+
+  it("draws the site's structure: the folder tree and the WebGL link graph", async () => {
+    await page.goto(ui(`/crawls/${bigCrawlId}/structure`));
+    const tree = page.getByTestId("structure-tree");
+    await tree.locator('[data-testid="tree-row"][data-path$="/docs/"]').waitFor();
+    await tree.locator('[data-testid="tree-row"][data-path$="/docs/"]').getByTestId("tree-toggle").click();
+    await tree.locator('[data-testid="tree-row"][data-path$="/docs/section-1/"]').waitFor();
+    const graph = page.locator('[data-testid="link-graph"][data-state="rendered"]');
+    await graph.waitFor({ timeout: 10_000 });
+    assert.equal(Number(await graph.getAttribute("data-nodes")), 200);
+    assert.ok(Number(await graph.getAttribute("data-edges")) > 200);
+    await shot("structure");
+  });
+
+  it("shows the new views in English and Russian, light and dark, on a desktop and a phone", async () => {
+    const state = await context.storageState();
+    const issues = `/crawls/${bigCrawlId}/issues?code=broken_internal_link`;
+    const pageView = `/crawls/${bigCrawlId}/pages/${await pageIdOf("/docs/section-3/")}`;
+    const structure = `/crawls/${bigCrawlId}/structure?n=100`;
+    for (const lang of ["en", "ru"]) {
+      for (const scheme of ["light", "dark"]) {
+        for (const device of ["desktop", "phone"]) {
+          const phone = device === "phone";
+          const ctx = await browser.newContext({
+            storageState: state,
+            viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 860 },
+            isMobile: phone,
+            hasTouch: phone,
+            colorScheme: scheme,
+            locale: lang === "ru" ? "ru-RU" : "en-GB",
+          });
+          await ctx.addInitScript((l) => localStorage.setItem("seo.lang", l), lang);
+          const tab = await ctx.newPage();
+          try {
+            const name = `${lang}-${scheme}-${device}`;
+            await tab.goto(ui(issues));
+            await tab.getByTestId("issue-detail").getByTestId(phone ? "evidence-table" : "evidence-row").first().waitFor();
+            await tab.screenshot({ path: join(SHOTS, `views-evidence-${name}.png`) });
+            await tab.goto(ui(pageView));
+            await tab.getByTestId("page-issue").first().waitFor();
+            await tab.screenshot({ path: join(SHOTS, `views-page-${name}.png`) });
+            await tab.goto(ui(structure));
+            await tab.locator('[data-testid="link-graph"][data-state="rendered"]').waitFor({ timeout: 10_000 });
+            await tab.screenshot({ path: join(SHOTS, `views-structure-${name}.png`) });
+            const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+            assert.ok(overflow <= 1, `${name}: the structure view scrolls sideways by ${overflow}px`);
+          } finally {
+            await ctx.close();
+          }
+        }
+      }
+    }
   });
 });

@@ -59,6 +59,14 @@ async def test_defect_site_gets_exactly_the_expected_issues(  # type: ignore[no-
         crawled = {unquote(urlsplit(u).path) for u in await conn.fetchval(
             "SELECT array_agg(url) FROM pages WHERE crawl_id = $1", job.crawl_id)}  # fmt: skip
 
+        # the start page, which every page links back to, is the strongest: link score 100
+        scored = await conn.fetch(
+            "SELECT url, link_score FROM pages WHERE crawl_id = $1 AND link_score IS NOT NULL", job.crawl_id
+        )
+        link_scores = {unquote(urlsplit(r["url"]).path): r["link_score"] for r in scored}
+        assert link_scores["/"] == 100 and max(link_scores.values()) == 100, link_scores
+        assert link_scores["/weakly-linked"] < 15 <= link_scores["/clean-1"], link_scores
+
         scores = _scores(expected, found)
         weak = {code: s for code, s in scores.items() if min(s) < 0.95}
         assert not weak, f"precision/recall below 0.95: {weak}"

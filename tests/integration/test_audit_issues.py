@@ -41,7 +41,7 @@ async def test_summary_listing_and_page_issues(pool: asyncpg.Pool) -> None:
         assert len(everything) == len(catalogue.CODES)
 
         first, cursor = await issues.pages_with(conn, crawl_id, "title_missing", limit=3)
-        rest, end = await issues.pages_with(conn, crawl_id, "title_missing", after_url=cursor, limit=3)
+        rest, end = await issues.pages_with(conn, crawl_id, "title_missing", after=cursor, limit=3)
         assert len(first) == 3 and len(rest) == 2 and end is None
         assert [r["url"] for r in first + rest] == sorted(p.url for p in pages if p.title is None)
         only, _ = await issues.pages_with(conn, crawl_id, "title_missing", url_contains="КАТАЛОГ/3")

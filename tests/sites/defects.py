@@ -282,7 +282,8 @@ def build(site: Site, external: Site | None = None) -> dict[str, set[str]]:
         "/sitemap-redirect": {"status_3xx", "sitemap_non_200"},
         "/sitemap-404": {"status_4xx", "sitemap_non_200"},
     }
-    in_sitemap = ["/clean-1", "/clean-2", "/orphan", "/noindex-in-sitemap", "/sitemap-redirect", "/sitemap-404"]
+    in_sitemap = ["/clean-1", "/clean-2", "/orphan", "/noindex-in-sitemap", "/sitemap-redirect", "/sitemap-404",
+                  "/weakly-linked"]  # fmt: skip
     site.page(
         "/sitemap.xml",
         '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -292,7 +293,11 @@ def build(site: Site, external: Site | None = None) -> dict[str, set[str]]:
     )
     for depth in range(1, 7):
         nxt = [f"/deep/{depth + 1}", "/"] if depth < 6 else ["/"]
+        if depth == 3:
+            nxt.append("/weakly-linked")
         page(f"/deep/{depth}", {"deep_page"} if depth > 4 else set(), linked=depth == 1, links=nxt)
+    # in the sitemap, but reached only through three pages of a chain: little link score reaches it
+    page("/weakly-linked", {"low_link_score"}, linked=False)
     page("/dead-end", {"dead_end_page"}, links=[])
     page("/Upper-Case", {"url_uppercase"})
     page("/under_score", {"url_underscore"})

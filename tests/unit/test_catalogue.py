@@ -25,13 +25,14 @@ CONTRACT = {
     "sitemap_noindex": "warning", "sitemap_non_200": "warning", "deep_page": "notice", "dead_end_page": "notice",
     "viewport_missing": "notice", "http_page": "warning", "mixed_content": "warning", "url_uppercase": "notice",
     "url_underscore": "notice", "url_too_long": "notice", "large_page": "notice",
+    "low_link_score": "warning",
 }  # fmt: skip
 
 DEFAULTS = {
     "title_too_short": 30, "title_too_long": 60, "meta_description_too_short": 70,
     "meta_description_too_long": 160, "slow_response": 800, "thin_content": 200,
     "near_duplicate_content": 0.9, "deep_page": 4, "url_too_long": 115, "large_page": 2 * 1024 * 1024,
-    "redirect_chain": 2,
+    "redirect_chain": 2, "low_link_score": 15,
 }  # fmt: skip
 
 

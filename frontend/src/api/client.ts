@@ -1,6 +1,14 @@
 /** The typed client for /api: one function per endpoint, errors as ApiError (problem+json). */
 import type {
   CatalogueEntry,
+  CrawlPath,
+  Graph,
+  InlinksQuery,
+  LinkingPageList,
+  OutlinksQuery,
+  PageLinkList,
+  Progress,
+  Tree,
   CompareKind,
   Comparison,
   Crawl,
@@ -135,6 +143,18 @@ export const api: Api = {
     request<IssueReport>("GET", `/api/crawls/${enc(crawlId)}/issues${query({ code, lang, cursor, limit: 200 })}`, undefined, signal).then(
       (body): Paginated<IssueUrl> => ({ items: body.urls ?? [], next_cursor: body.next_cursor ?? null }),
     ),
+  inlinks: (crawlId: string, pageId: string | number, q: InlinksQuery, signal?: AbortSignal) =>
+    request<LinkingPageList>("GET", `/api/crawls/${enc(crawlId)}/pages/${enc(String(pageId))}/inlinks${query(q)}`, undefined, signal),
+  outlinks: (crawlId: string, pageId: string | number, q: OutlinksQuery, signal?: AbortSignal) =>
+    request<PageLinkList>("GET", `/api/crawls/${enc(crawlId)}/pages/${enc(String(pageId))}/outlinks${query(q)}`, undefined, signal),
+  crawlPath: (crawlId: string, pageId: string | number, signal?: AbortSignal) =>
+    request<CrawlPath>("GET", `/api/crawls/${enc(crawlId)}/pages/${enc(String(pageId))}/path`, undefined, signal),
+  structure: (crawlId: string, path: string, signal?: AbortSignal) =>
+    request<Tree>("GET", `/api/crawls/${enc(crawlId)}/structure${query({ path: path || undefined })}`, undefined, signal),
+  graph: (crawlId: string, limit: number, signal?: AbortSignal) =>
+    request<Graph>("GET", `/api/crawls/${enc(crawlId)}/graph${query({ limit })}`, undefined, signal),
+  progress: (crawlId: string, signal?: AbortSignal) =>
+    request<Progress>("GET", `/api/crawls/${enc(crawlId)}/progress`, undefined, signal),
   catalogue: (lang: string, signal?: AbortSignal) =>
     request<{ items: CatalogueEntry[] }>("GET", `/api/issues/catalogue${query({ lang })}`, undefined, signal).then((b) => b.items),
 
@@ -173,6 +193,12 @@ export interface Api {
   issueReport(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueReport>;
   issueSummary(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueSummary[]>;
   issueUrls(crawlId: string, code: string, lang: string, cursor?: string | null, signal?: AbortSignal): Promise<Paginated<IssueUrl>>;
+  inlinks(crawlId: string, pageId: string | number, q: InlinksQuery, signal?: AbortSignal): Promise<LinkingPageList>;
+  outlinks(crawlId: string, pageId: string | number, q: OutlinksQuery, signal?: AbortSignal): Promise<PageLinkList>;
+  crawlPath(crawlId: string, pageId: string | number, signal?: AbortSignal): Promise<CrawlPath>;
+  structure(crawlId: string, path: string, signal?: AbortSignal): Promise<Tree>;
+  graph(crawlId: string, limit: number, signal?: AbortSignal): Promise<Graph>;
+  progress(crawlId: string, signal?: AbortSignal): Promise<Progress>;
   catalogue(lang: string, signal?: AbortSignal): Promise<CatalogueEntry[]>;
   compare(crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal): Promise<Comparison>;
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;

@@ -14,7 +14,7 @@ const NUMBERS = ["pages_crawled", "pages_discovered", "issues_count", "errors_co
 
 /** The SSE event names the api sends: a `snapshot` first, then the crawl's event types. */
 export const EVENT_NAMES = [
-  "snapshot", "CrawlRequested", "CrawlStarted", "CrawlProgressed", "PagesCrawled", "IssuesDetected", "CrawlCompleted",
+  "snapshot", "CrawlRequested", "CrawlStarted", "CrawlProgressed", "PagesCrawled", "IssuesDetected", "LinkScoresComputed", "CrawlCompleted",
   "CrawlFailed", "CrawlAttemptFailed", "CrawlRequeued", "CrawlReleased", "LeaseExpired", "CrawlPaused", "CrawlResumed",
   "CrawlCancelled",
 ];

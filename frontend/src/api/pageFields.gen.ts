@@ -37,7 +37,10 @@ export const PAGE_FIELDS = [
   { name: "structured_data_types", kind: "array", nullable: false },
   { name: "in_sitemap", kind: "boolean", nullable: false },
   { name: "crawled_at", kind: "date-time", nullable: false },
+  { name: "link_score", kind: "number", nullable: true },
+  { name: "issues_count", kind: "integer", nullable: false },
+  { name: "top_issue", kind: "string", nullable: true },
 ] as const;
 
 /** The fields GET /api/crawls/{id}/pages can sort by. */
-export const PAGE_SORTS = ["id", "url", "status_code", "depth", "response_time_ms", "size_bytes", "title_length", "word_count", "inlinks_count", "crawled_at"] as const;
+export const PAGE_SORTS = ["id", "url", "status_code", "depth", "response_time_ms", "size_bytes", "title_length", "word_count", "inlinks_count", "crawled_at", "link_score", "issues_count"] as const;

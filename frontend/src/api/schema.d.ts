@@ -155,6 +155,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The link graph of the strongest pages
+         * @description The `limit` pages with the highest link score (at most 500: a graph stays readable and the
+         *         browser fluid) and the internal links among them, one edge per linked pair.
+         */
+        get: operations["crawl_graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/issues": {
         parameters: {
             query?: never;
@@ -217,6 +238,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/pages/{page_id}/inlinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pages linking to a page
+         * @description One row per other page linking here (its first anchor text, how many links, whether all are
+         *         nofollow), by page id; `total` without filters is the page's `inlinks_count`.
+         */
+        get: operations["page_inlinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/pages/{page_id}/outlinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The links on a page
+         * @description The page's links in document order with each target's status; filter by internal or
+         *         external, the target's status, nofollow and text in the anchor or URL.
+         */
+        get: operations["page_outlinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/pages/{page_id}/path": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The crawl path to a page
+         * @description The chain of links the crawler followed from the start URL to this page (the page it was
+         *         first found on, and that page's, and so on), with each link's anchor text.
+         */
+        get: operations["page_path"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/pause": {
         parameters: {
             query?: never;
@@ -231,6 +315,27 @@ export interface paths {
          * @description Appends CrawlPaused; the frontier is kept so a resume continues where it stopped.
          */
         post: operations["pause_crawl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Progress of a crawl: rate over time, queue, status codes, latest errors
+         * @description Pages per second over time (from the crawl's progress events), the URLs still queued, the
+         *         status codes so far and the newest errors. Follow `/events` for what comes next.
+         */
+        get: operations["crawl_progress"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +374,27 @@ export interface paths {
          * @description Up to 50,000 URLs as one urlset; more become a sitemap index whose parts are `?part=N`.
          */
         get: operations["crawl_sitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/structure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site as a tree of URL folders
+         * @description One level of the tree under `path`: each folder (or page) with its page count, how many of
+         *         them have issues, their average depth and link score. Open a folder with its `path`.
+         */
+        get: operations["crawl_structure"];
         put?: never;
         post?: never;
         delete?: never;
@@ -514,6 +640,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BatchError */
+        BatchError: {
+            /** Error */
+            error: string | null;
+            /** Page Id */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
         /** Catalogue */
         Catalogue: {
             /**
@@ -711,6 +848,27 @@ export interface components {
              * @description pass as `cursor` for the next page; null on the last one
              */
             next_cursor: string | null;
+        };
+        /**
+         * CrawlPath
+         * @description How the crawler first reached the page: from the start URL, one followed link a step.
+         */
+        CrawlPath: {
+            /**
+             * Complete
+             * @description the chain reaches a page the crawl started from (depth 0)
+             */
+            complete: boolean;
+            /**
+             * Sitemap Only
+             * @description no link led here: the URL came from a sitemap
+             */
+            sitemap_only: boolean;
+            /**
+             * Steps
+             * @description the start URL first, the page last
+             */
+            steps: components["schemas"]["PathStep"][];
         };
         /** CrawlPaused */
         CrawlPaused: {
@@ -995,6 +1153,100 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * EvidenceRow
+         * @description One thing the rule saw, in columns a person reads (docs/AUDIT.md, Evidence); unused columns are absent.
+         */
+        EvidenceRow: {
+            /**
+             * Anchor
+             * @default null
+             */
+            anchor?: string | null;
+            /**
+             * Chain
+             * @default null
+             */
+            chain?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Field
+             * @default null
+             */
+            field?: string | null;
+            /**
+             * Group Size
+             * @default null
+             */
+            group_size?: number | null;
+            /**
+             * Lang
+             * @default null
+             */
+            lang?: string | null;
+            /**
+             * Length
+             * @default null
+             */
+            length?: number | null;
+            /**
+             * Measure
+             * @default null
+             */
+            measure?: number | null;
+            /**
+             * Occurrences
+             * @default null
+             */
+            occurrences?: number | null;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Similarity
+             * @default null
+             */
+            similarity?: number | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: number | null;
+            /**
+             * Target
+             * @default null
+             */
+            target?: string | null;
+            /**
+             * Value
+             * @default null
+             */
+            value?: unknown;
+        };
+        /**
+         * EvidenceSpec
+         * @description How a code's findings read: the UI draws each `family` with its own renderer.
+         */
+        EvidenceSpec: {
+            /**
+             * Columns
+             * @description the columns its evidence rows fill
+             */
+            columns: ("target" | "anchor" | "status" | "occurrences" | "value" | "length" | "measure" | "lang" | "similarity" | "group_size" | "chain" | "reason" | "field")[];
+            /**
+             * Family
+             * @enum {string}
+             */
+            family: "links" | "group" | "pair" | "hreflang" | "redirect" | "length" | "measure" | "list" | "response" | "fact";
+            /**
+             * Unit
+             * @description the unit of `measure`
+             */
+            unit: ("ms" | "bytes" | "words" | "levels" | "count") | null;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -1004,6 +1256,44 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /** Graph */
+        Graph: {
+            /**
+             * Edges
+             * @description [source, target] page ids: internal links among them
+             */
+            edges: [
+                number,
+                number
+            ][];
+            /**
+             * Nodes
+             * @description the strongest pages by link score (inlinks before scores exist)
+             */
+            nodes: components["schemas"]["GraphNode"][];
+            /**
+             * Truncated
+             * @description more pages (or links) than shown
+             */
+            truncated: boolean;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /** Depth */
+            depth: number;
+            /** Id */
+            id: number;
+            /** Indexable */
+            indexable: boolean;
+            /** Link Score */
+            link_score: number | null;
+            /** Status Code */
+            status_code: number | null;
+            /** Title */
+            title: string | null;
+            /** Url */
+            url: string;
         };
         /**
          * Hreflang
@@ -1076,6 +1366,7 @@ export interface components {
              * @description pages (or URLs) with this issue
              */
             count: number;
+            evidence: components["schemas"]["EvidenceSpec"];
             /** Explanation */
             explanation: string;
             /** Fix */
@@ -1106,6 +1397,16 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /**
+             * Evidence
+             * @description the details as rows of the code's evidence columns
+             */
+            evidence: components["schemas"]["EvidenceRow"][];
+            /**
+             * Group
+             * @description duplicates: the group this finding belongs to (rows come group by group)
+             */
+            group: string | null;
             /** Page Id */
             page_id: number;
             /**
@@ -1133,6 +1434,23 @@ export interface components {
             /** Replace Codes */
             replace_codes: string[];
         };
+        /** LatestError */
+        LatestError: {
+            /**
+             * Crawled At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            crawled_at: string;
+            /** Error */
+            error: string | null;
+            /** Page Id */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
         /**
          * LeaseExpired
          * @description The worker holding the crawl stopped heartbeating; the crawl goes back to the queue.
@@ -1145,6 +1463,60 @@ export interface components {
             crawl_id: string;
             /** Worker Id */
             worker_id: string;
+        };
+        /**
+         * LinkScoresComputedData
+         * @description Internal link scores were computed (the scores are in the pages' `link_score`), as a count.
+         */
+        LinkScoresComputedData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Replace */
+            replace: boolean;
+            /** Scores Count */
+            scores_count: number;
+        };
+        /** LinkingPage */
+        LinkingPage: {
+            /**
+             * Anchor
+             * @description the anchor text of its first link here
+             */
+            anchor: string | null;
+            /**
+             * Links
+             * @description how many links that page has to this one
+             */
+            links: number;
+            /**
+             * Nofollow
+             * @description every one of them is rel=nofollow
+             */
+            nofollow: boolean;
+            /**
+             * Page Id
+             * @description the linking page
+             */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
+        /** LinkingPageList */
+        LinkingPageList: {
+            /** Items */
+            items: components["schemas"]["LinkingPage"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description linking pages matching the filters (without filters: `inlinks_count`)
+             */
+            total: number;
         };
         /**
          * LiveCrawlAttemptFailed
@@ -1589,6 +1961,40 @@ export interface components {
             version: number;
         };
         /**
+         * LiveLinkScoresComputed
+         * @description `event: LinkScoresComputed`: Internal link scores (0–100) of a crawl's pages, computed when it completes (shared.audit.linkscore).
+         */
+        LiveLinkScoresComputed: {
+            data: components["schemas"]["LinkScoresComputedData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "LinkScoresComputed";
+            /** Version */
+            version: number;
+        };
+        /**
          * LivePagesCrawled
          * @description `event: PagesCrawled`: A batch of page records; appended idempotently (a page id is stored once).
          */
@@ -1737,8 +2143,18 @@ export interface components {
             indexable: boolean;
             /** Inlinks Count */
             inlinks_count: number;
+            /**
+             * Issues Count
+             * @description issues of this page (one per code)
+             */
+            issues_count: number;
             /** Lang */
             lang: string | null;
+            /**
+             * Link Score
+             * @description internal PageRank, 0–100 (the strongest page 100); set when the crawl completes, null for redirects and canonicalised pages, which hand their links on (shared.audit.linkscore)
+             */
+            link_score: number | null;
             /** Meta Description */
             meta_description: string | null;
             /** Meta Description Length */
@@ -1764,6 +2180,11 @@ export interface components {
             title: string | null;
             /** Title Length */
             title_length: number | null;
+            /**
+             * Top Issue
+             * @description the code of its most severe issue
+             */
+            top_issue: string | null;
             /** Url */
             url: string;
             /** Word Count */
@@ -1830,8 +2251,18 @@ export interface components {
             inlinks_count: number;
             /** Issues */
             issues: components["schemas"]["PageIssue"][];
+            /**
+             * Issues Count
+             * @description issues of this page (one per code)
+             */
+            issues_count: number;
             /** Lang */
             lang: string | null;
+            /**
+             * Link Score
+             * @description internal PageRank, 0–100 (the strongest page 100); set when the crawl completes, null for redirects and canonicalised pages, which hand their links on (shared.audit.linkscore)
+             */
+            link_score: number | null;
             /** Meta Description */
             meta_description: string | null;
             /** Meta Description Length */
@@ -1867,6 +2298,11 @@ export interface components {
             title: string | null;
             /** Title Length */
             title_length: number | null;
+            /**
+             * Top Issue
+             * @description the code of its most severe issue
+             */
+            top_issue: string | null;
             /** Url */
             url: string;
             /** Word Count */
@@ -1882,11 +2318,19 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /** Evidence */
+            evidence: components["schemas"]["EvidenceRow"][];
             /**
              * Explanation
              * @default
              */
             explanation?: string;
+            /**
+             * Family
+             * @description which renderer draws the evidence
+             * @enum {string}
+             */
+            family: "links" | "group" | "pair" | "hreflang" | "redirect" | "length" | "measure" | "list" | "response" | "fact";
             /**
              * Fix
              * @default
@@ -1899,6 +2343,56 @@ export interface components {
             severity: "error" | "warning" | "notice";
             /** Title */
             title: string;
+            /**
+             * Unit
+             * @default null
+             */
+            unit?: ("ms" | "bytes" | "words" | "levels" | "count") | null;
+        };
+        /** PageLink */
+        PageLink: {
+            /** Anchor */
+            anchor: string | null;
+            /**
+             * Error
+             * @description why fetching the target failed
+             */
+            error: string | null;
+            /** Internal */
+            internal: boolean;
+            /** Nofollow */
+            nofollow: boolean;
+            /**
+             * Ordinal
+             * @description its place among the page's links
+             */
+            ordinal: number;
+            /**
+             * Page Id
+             * @description the target's page id when it was crawled
+             */
+            page_id: number | null;
+            /** Rel */
+            rel: string | null;
+            /**
+             * Status Code
+             * @description the target's status, when crawled
+             */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
+        /** PageLinkList */
+        PageLinkList: {
+            /** Items */
+            items: components["schemas"]["PageLink"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description links matching the filters
+             */
+            total: number;
         };
         /** PageList */
         PageList: {
@@ -1932,6 +2426,11 @@ export interface components {
              */
             crawl_id: string;
             /**
+             * Errors
+             * @description up to 10 pages of the batch that failed or answered 4xx/5xx
+             */
+            errors: components["schemas"]["BatchError"][];
+            /**
              * Pages
              * @description the first 20 pages of the batch
              */
@@ -1940,6 +2439,29 @@ export interface components {
             pages_count: number;
             /** Pages Discovered */
             pages_discovered: number;
+            /**
+             * Status Counts
+             * @description the batch's pages per status code (`error`: no answer)
+             */
+            status_counts: {
+                [key: string]: number;
+            };
+        };
+        /** PathStep */
+        PathStep: {
+            /**
+             * Anchor
+             * @description the anchor text of the link to the next step
+             */
+            anchor: string | null;
+            /** Depth */
+            depth: number;
+            /** Page Id */
+            page_id: number;
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
         };
         /**
          * ProblemDocument
@@ -1966,6 +2488,52 @@ export interface components {
              * @default about:blank
              */
             type?: string;
+        };
+        /**
+         * Progress
+         * @description A crawl's progress so far; the live stream (`/events`) carries what happens next.
+         */
+        Progress: {
+            /**
+             * Latest Errors
+             * @description the newest pages that failed or answered 4xx/5xx
+             */
+            latest_errors: components["schemas"]["LatestError"][];
+            /**
+             * Points
+             * @description progress over time, oldest first (at most 600)
+             */
+            points: components["schemas"]["ProgressPoint"][];
+            /**
+             * Queued
+             * @description URLs discovered and not crawled yet
+             */
+            queued: number;
+            /**
+             * Status Codes
+             * @description pages per status code so far (`error`: no answer)
+             */
+            status_codes: {
+                [key: string]: number;
+            };
+        };
+        /** ProgressPoint */
+        ProgressPoint: {
+            /**
+             * At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            at: string;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /**
+             * Pages Per Second
+             * @description pages stored per second since the previous point
+             */
+            pages_per_second: number;
         };
         /** RedirectHop */
         RedirectHop: {
@@ -2206,6 +2774,11 @@ export interface components {
              */
             large_page_bytes?: number;
             /**
+             * Link Score Min
+             * @default 15
+             */
+            link_score_min?: number;
+            /**
              * Links Max Per Page
              * @default 300
              */
@@ -2265,6 +2838,60 @@ export interface components {
              * @default 3
              */
             url_max_params?: number;
+        };
+        /** Tree */
+        Tree: {
+            /**
+             * Children
+             * @description by pages, most first (at most 500)
+             */
+            children: components["schemas"]["TreeNode"][];
+            /**
+             * Pages
+             * @description pages below `path`
+             */
+            pages: number;
+            /** Path */
+            path: string;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /** TreeNode */
+        TreeNode: {
+            /** Avg Depth */
+            avg_depth: number;
+            /** Avg Link Score */
+            avg_link_score: number | null;
+            /**
+             * Folder
+             * @description it has pages below it
+             */
+            folder: boolean;
+            /**
+             * Name
+             * @description the folder or page name (one path segment), or the origin at the top
+             */
+            name: string;
+            /**
+             * Page Id
+             * @description the page at exactly this URL, when there is one
+             */
+            page_id: number | null;
+            /**
+             * Pages
+             * @description pages at or below it
+             */
+            pages: number;
+            /**
+             * Path
+             * @description the prefix to open it with (`?path=`), when it has pages below it
+             */
+            path: string;
+            /**
+             * With Issues
+             * @description of those, pages with at least one issue
+             */
+            with_issues: number;
         };
     };
     responses: never;
@@ -2691,11 +3318,63 @@ export interface operations {
             };
         };
     };
+    crawl_graph: {
+        parameters: {
+            query?: {
+                /** @description how many of the strongest pages */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link graph of the strongest pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_issues: {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -2760,10 +3439,10 @@ export interface operations {
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code */
-                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
                 /** @description text search in URL and title */
                 q?: string;
-                sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at";
+                sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";
                 order?: "asc" | "desc";
             };
             header?: never;
@@ -2853,6 +3532,166 @@ export interface operations {
             };
         };
     };
+    page_inlinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description only pages whose links here are (not) all nofollow */
+                nofollow?: boolean;
+                /** @description text in the anchor or the linking URL */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pages linking to a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkingPageList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    page_outlinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description internal (true) or external (false) links only */
+                internal?: boolean;
+                /** @description the target's status class, `error` or `uncrawled` */
+                status?: "2xx" | "3xx" | "4xx" | "5xx" | "error" | "uncrawled";
+                nofollow?: boolean;
+                /** @description text in the anchor or the target URL */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links on a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageLinkList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    page_path: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+                page_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crawl path to a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrawlPath"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     pause_crawl: {
         parameters: {
             query?: never;
@@ -2893,6 +3732,46 @@ export interface operations {
             };
             /** @description The state does not allow this change. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    crawl_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Progress of a crawl: rate over time, queue, status codes, latest errors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2972,6 +3851,58 @@ export interface operations {
                 };
                 content: {
                     "application/xml": string;
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    crawl_structure: {
+        parameters: {
+            query?: {
+                /** @description the folder to open: a URL prefix ending in `/` (`https://site/docs/`); empty: the sites */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The site as a tree of URL folders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tree"];
                 };
             };
             /** @description Missing or wrong credentials (the same answer for either). */

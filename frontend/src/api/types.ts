@@ -47,6 +47,28 @@ export type PageSort = NonNullable<PageQuery["sort"]>;
 export type IssueReport = S["IssueSummary"];
 export type IssueSummary = S["IssueSummaryRow"];
 export type IssueUrl = S["IssueUrl"];
+/** Issue evidence: the family that draws it and its rows (shared.audit.evidence). */
+export type EvidenceFamily = S["EvidenceSpec"]["family"];
+export type EvidenceUnit = NonNullable<S["EvidenceSpec"]["unit"]>;
+export type EvidenceRow = S["EvidenceRow"];
+
+/** A page's links, paged: the pages linking to it and the links on it. */
+export type LinkingPage = S["LinkingPage"];
+export type PageLink = S["PageLink"];
+export type LinkingPageList = S["LinkingPageList"];
+export type PageLinkList = S["PageLinkList"];
+export type OutlinksQuery = NonNullable<operations["page_outlinks"]["parameters"]["query"]>;
+export type InlinksQuery = NonNullable<operations["page_inlinks"]["parameters"]["query"]>;
+export type CrawlPath = S["CrawlPath"];
+
+/** Maps of a crawl: the URL tree, the link graph, progress. */
+export type Tree = S["Tree"];
+export type TreeNode = S["TreeNode"];
+export type Graph = S["Graph"];
+export type GraphNode = S["GraphNode"];
+export type Progress = S["Progress"];
+export type ProgressPoint = S["ProgressPoint"];
+export type LatestError = S["LatestError"];
 
 /** One entry of GET /api/issues/catalogue (the schema leaves the entries open). */
 export interface CatalogueEntry {

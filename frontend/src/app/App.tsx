@@ -19,6 +19,7 @@ const OverviewView = feature(() => import("../features/overview/OverviewView"), 
 const PagesView = feature(() => import("../features/pages/PagesView"), "PagesView");
 const PageView = feature(() => import("../features/page/PageView"), "PageView");
 const IssuesView = feature(() => import("../features/issues/IssuesView"), "IssuesView");
+const StructureView = feature(() => import("../features/structure/StructureView"), "StructureView");
 const CompareView = feature(() => import("../features/compare/CompareView"), "CompareView");
 const SchedulesView = feature(() => import("../features/schedules/SchedulesView"), "SchedulesView");
 
@@ -45,6 +46,7 @@ export function App() {
       <Route path="/crawls/:crawlId/pages" element={framed(<PagesView />)} />
       <Route path="/crawls/:crawlId/pages/:pageId" element={framed(<PageView />)} />
       <Route path="/crawls/:crawlId/issues" element={framed(<IssuesView />)} />
+      <Route path="/crawls/:crawlId/structure" element={framed(<StructureView />)} />
       <Route path="/crawls/:crawlId/compare/:otherId" element={framed(<CompareView />)} />
       <Route path="/schedules" element={framed(<SchedulesView />)} />
       <Route path="*" element={<Navigate to="/crawls" replace />} />

@@ -94,8 +94,19 @@ export function pageFixture(id: number, extra: Record<string, unknown> = {}) {
     structured_data_types: [],
     in_sitemap: false,
     crawled_at: "2026-11-27T08:00:05.000000+00:00",
+    link_score: 42.5,
+    issues_count: 0,
+    top_issue: null,
     ...extra,
   };
+}
+
+/** The answers of a page view's own reads (links both ways, crawl path) for a page without links. */
+export function pageViewExtras(url: URL, crawlId: string, pageId: number): Response | undefined {
+  const base = `/api/crawls/${crawlId}/pages/${pageId}`;
+  if (url.pathname === `${base}/inlinks` || url.pathname === `${base}/outlinks`) return json({ items: [], total: 0, next_cursor: null });
+  if (url.pathname === `${base}/path`) return json({ steps: [{ page_id: pageId, url: `https://example.com/p${pageId}`, depth: 0, status_code: 200, anchor: null }], complete: true, sitemap_only: false });
+  return undefined;
 }
 
 /** The issue catalogue as the api sends it, with one entry. */

@@ -1,7 +1,12 @@
 // vitest setup: a clean DOM and clean fetch mocks after each test.
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
+
+// Views load as lazy chunks and answer through the query cache: on a loaded machine (the whole
+// suite on two shared cores) the first render of a view can take longer than the library's 1 s
+// default for findBy*/waitFor. Wait up to 5 s; what is awaited stays exactly the same.
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom has no canvas: say so plainly (charts then show their numbers as text only) instead of
 // letting every chart print jsdom's "not implemented" error.

@@ -40,7 +40,7 @@ import asyncpg
 import xlsxwriter
 
 from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
-from shared.audit import catalogue
+from shared.audit import catalogue, evidence
 from shared.model import pages
 
 WHAT = ("pages", "issues", "links")
@@ -56,7 +56,9 @@ XLSX_MAX_CELL = 32_767
 
 # What users see of a page (the page schema's PublicPage), with what an export computes beside it.
 PAGE_COLUMNS = pages.export_columns()
-ISSUE_COLUMNS = ("url", "status_code", "code", "severity", "title", "details", "explanation", "fix")
+# One row per finding: a page's issue with each thing its rule saw (a broken link, a member of a
+# duplicate group) in the evidence columns (shared.audit.evidence), blank where a code has none.
+ISSUE_COLUMNS = ("url", "status_code", "code", "severity", "title", *evidence.COLUMNS, "explanation", "fix")
 LINK_COLUMNS = ("source_url", "target_url", "anchor", "rel", "internal", "target_status_code")
 
 _PAGES = """
@@ -65,8 +67,8 @@ SELECT p.*, d.url AS near_duplicate_of_url,
 FROM pages p LEFT JOIN pages d ON d.id = p.near_duplicate_of
 WHERE p.crawl_id = $1 ORDER BY p.id
 """
-_ISSUES = """
-SELECT p.url, p.status_code, i.code, i.severity, i.details
+_ISSUES = f"""
+SELECT i.code, i.severity, i.details, {", ".join(f"p.{f}" for f in evidence.PAGE_FIELDS)}
 FROM issues i JOIN pages p ON p.id = i.page_id
 WHERE i.crawl_id = $1
 ORDER BY CASE i.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, i.code, p.url
@@ -114,21 +116,32 @@ def _text(value: Any) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _rows_of(what: str, lang: catalogue.Language) -> tuple[tuple[str, ...], str, Callable[[asyncpg.Record], dict]]:
+Shape = Callable[[asyncpg.Record], list[dict[str, Any]]]
+
+
+def _rows_of(what: str, lang: catalogue.Language) -> tuple[tuple[str, ...], str, Shape]:
+    """The columns, the query and how one database row becomes export rows (issues: one per finding)."""
     if what == "pages":
-        return PAGE_COLUMNS, _PAGES, lambda r: {c: r[c] for c in PAGE_COLUMNS}
+        return PAGE_COLUMNS, _PAGES, lambda r: [{c: r[c] for c in PAGE_COLUMNS}]
 
     if what == "issues":
 
-        def issue(r: asyncpg.Record) -> dict[str, Any]:
+        def issue(r: asyncpg.Record) -> list[dict[str, Any]]:
             entry = catalogue.CATALOGUE.get(r["code"])
             text = entry.text(lang) if entry else {"title": r["code"], "explanation": "", "fix": ""}
-            return {"url": r["url"], "status_code": r["status_code"], "code": r["code"], "severity": r["severity"],
-                    "title": text["title"], "details": r["details"], "explanation": text["explanation"],
-                    "fix": text["fix"]}  # fmt: skip
+            head = {"url": r["url"], "status_code": r["status_code"], "code": r["code"], "severity": r["severity"],
+                    "title": text["title"]}  # fmt: skip
+            tail = {"explanation": text["explanation"], "fix": text["fix"]}
+            page = {f: r[f] for f in evidence.PAGE_FIELDS}
+            found = evidence.rows_of(r["code"], r["details"], page) or [{}]
+            return [{**head, **{c: _evidence_cell(c, row.get(c)) for c in evidence.COLUMNS}, **tail} for row in found]
 
         return ISSUE_COLUMNS, _ISSUES, issue
-    return LINK_COLUMNS, _LINKS, lambda r: {c: r[c] for c in LINK_COLUMNS}
+    return LINK_COLUMNS, _LINKS, lambda r: [{c: r[c] for c in LINK_COLUMNS}]
+
+
+def _evidence_cell(column: str, value: Any) -> Any:
+    return evidence.chain_text(value) if column == "chain" and value else value
 
 
 async def _cursor(conn: asyncpg.Connection, sql: str, *args: Any) -> AsyncIterator[asyncpg.Record]:
@@ -147,9 +160,9 @@ async def _csv(
     buffer.write("\ufeff")  # the BOM that makes Excel read UTF-8 (Cyrillic) correctly
     writer.writerow(columns)
     async for row in _cursor(conn, sql, crawl_id):
-        values = shape(row)
-        writer.writerow(["" if (v := _cell(values[c])) is None else _text(v) if isinstance(v, str) else v
-                         for c in columns])  # fmt: skip
+        for values in shape(row):
+            writer.writerow(["" if (v := _cell(values[c])) is None else _text(v) if isinstance(v, str) else v
+                             for c in columns])  # fmt: skip
         if buffer.tell() >= CHUNK_BYTES:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -164,9 +177,10 @@ async def _jsonl(
     parts: list[str] = []
     size = 0
     async for row in _cursor(conn, sql, crawl_id):
-        line = json.dumps(shape(row), ensure_ascii=False, default=str) + "\n"
-        parts.append(line)
-        size += len(line)
+        for values in shape(row):
+            line = json.dumps(values, ensure_ascii=False, default=str) + "\n"
+            parts.append(line)
+            size += len(line)
         if size >= CHUNK_BYTES:
             yield "".join(parts).encode("utf-8")
             parts, size = [], 0
@@ -185,23 +199,23 @@ async def _xlsx(
         bold = book.add_format({"bold": True})
         sheet, row_no, sheets = None, XLSX_MAX_ROWS, 0
         async for record in _cursor(conn, sql, crawl_id):
-            if row_no >= XLSX_MAX_ROWS:
-                sheets += 1
-                sheet = book.add_worksheet(what if sheets == 1 else f"{what} {sheets}")
-                sheet.write_row(0, 0, columns, bold)
-                sheet.freeze_panes(1, 0)
-                row_no = 1
-            assert sheet is not None
-            values = shape(record)
-            for col, name in enumerate(columns):
-                value = _cell(values[name])
-                if isinstance(value, str):
-                    sheet.write_string(row_no, col, _CONTROL.sub("", value)[:XLSX_MAX_CELL])
-                elif isinstance(value, bool):
-                    sheet.write_boolean(row_no, col, value)
-                elif value is not None:
-                    sheet.write_number(row_no, col, value)
-            row_no += 1
+            for values in shape(record):
+                if row_no >= XLSX_MAX_ROWS:
+                    sheets += 1
+                    sheet = book.add_worksheet(what if sheets == 1 else f"{what} {sheets}")
+                    sheet.write_row(0, 0, columns, bold)
+                    sheet.freeze_panes(1, 0)
+                    row_no = 1
+                assert sheet is not None
+                for col, name in enumerate(columns):
+                    value = _cell(values[name])
+                    if isinstance(value, str):
+                        sheet.write_string(row_no, col, _CONTROL.sub("", value)[:XLSX_MAX_CELL])
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(row_no, col, value)
+                    elif value is not None:
+                        sheet.write_number(row_no, col, value)
+                row_no += 1
         if sheet is None:  # no rows: still a valid workbook with its header
             sheet = book.add_worksheet(what)
             sheet.write_row(0, 0, columns, bold)

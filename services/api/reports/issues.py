@@ -15,20 +15,35 @@ from urllib.parse import quote
 import asyncpg
 
 from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
-from shared.audit import audit, catalogue
+from shared.audit import audit, catalogue, evidence
 
 MAX_LIMIT = 1000
 
 _CRAWL = "SELECT settings->'thresholds' AS thresholds FROM crawls WHERE id = $1"
 _COUNTS = "SELECT code, count(*) AS count FROM issues WHERE crawl_id = $1 GROUP BY code"
-_OF_CODE = """
-SELECT i.page_id, p.url, i.severity, i.details, p.status_code
-FROM issues i JOIN pages p ON p.id = i.page_id
-WHERE i.crawl_id = $1 AND i.code = $2 AND ($3::text IS NULL OR p.url > $3)
-  AND ($5::text IS NULL OR strpos(lower(p.url), lower($5)) > 0 OR strpos(lower(p.url), lower($6)) > 0)
-ORDER BY p.url LIMIT $4
+# The page fields evidence reads beside the details (shared.audit.evidence.PAGE_FIELDS).
+_EVIDENCE_FIELDS = ", ".join(f"p.{f}" for f in evidence.PAGE_FIELDS)
+
+# Findings of a group code (duplicates) come group by group, so a group is read together; others by
+# URL. ``{key}`` is one of _GROUP_KEYS (constants, never user text); the cursor is (key, url).
+_OF_CODE = f"""
+SELECT * FROM (
+    SELECT i.page_id, i.severity, i.details, {_EVIDENCE_FIELDS}, {{key}} AS group_key
+    FROM issues i JOIN pages p ON p.id = i.page_id
+    WHERE i.crawl_id = $1 AND i.code = $2
+      AND ($5::text IS NULL OR strpos(lower(p.url), lower($5)) > 0 OR strpos(lower(p.url), lower($6)) > 0)
+) s
+WHERE ($3::text IS NULL OR (s.group_key, s.url) > ($3::text, $7::text))
+ORDER BY s.group_key, s.url LIMIT $4
 """
-_OF_PAGE = "SELECT code, severity, details FROM issues WHERE crawl_id = $1 AND page_id = $2"
+_GROUP_KEYS = {
+    None: "''::text",
+    "value": "coalesce(i.details->>'value', '')",
+    "content_hash": "coalesce(p.content_hash, '')",
+}
+_OF_CODE_QUERIES = {by: _OF_CODE.replace("{key}", key) for by, key in _GROUP_KEYS.items()}
+_OF_PAGE = f"""SELECT i.code, i.severity, i.details, {_EVIDENCE_FIELDS}
+FROM issues i JOIN pages p ON p.id = i.page_id WHERE i.crawl_id = $1 AND i.page_id = $2"""
 
 
 async def _require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> asyncpg.Record:
@@ -52,9 +67,28 @@ async def summary(
     for entry in catalogue.CATALOGUE.values():
         count = counts.get(entry.code, 0)
         if count or include_zero:
-            rows.append({**entry.as_dict(lang, thresholds), "count": count})
+            rows.append({**entry.as_dict(lang, thresholds), "count": count,
+                         "evidence": evidence.spec_of(entry.code).as_dict()})  # fmt: skip
     rows.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], -r["count"], r["code"]))
     return rows
+
+
+def _page_fields(row: asyncpg.Record) -> dict[str, Any]:
+    return {f: row[f] for f in evidence.PAGE_FIELDS}
+
+
+def with_evidence(code: str, row: asyncpg.Record) -> dict[str, Any]:
+    """A stored finding (with its page's evidence fields) as the api shows it: details and evidence rows."""
+    page = _page_fields(row)
+    return {
+        "page_id": row.get("page_id"),
+        "url": row["url"],
+        "status_code": row["status_code"],
+        "severity": row["severity"],
+        "details": row["details"],
+        "evidence": evidence.rows_of(code, row["details"], page),
+        "group": evidence.group_key(code, row["details"], page) or None,
+    }
 
 
 async def pages_with(
@@ -62,15 +96,18 @@ async def pages_with(
     crawl_id: uuid.UUID,
     code: str,
     *,
-    after_url: str | None = None,
+    after: tuple[str, str] | None = None,
     limit: int = 100,
     url_contains: str | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The URLs carrying ``code``, by URL, as ``(rows, next_cursor)``; pass ``next_cursor`` as ``after_url``.
+) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """The URLs carrying ``code`` as ``(rows, next)``; pass ``next`` as ``after`` for the next page.
 
-    ``url_contains`` keeps the URLs containing that text (case-insensitive).
+    Findings come by URL; those of a group code (duplicates) group by group (``group`` names it),
+    so the pages sharing one title are listed together. ``url_contains`` keeps the URLs
+    containing that text (case-insensitive).
 
-    Each row: ``page_id``, ``url``, ``status_code``, ``severity``, ``details``.
+    Each row: ``page_id``, ``url``, ``status_code``, ``severity``, ``details``, ``evidence`` (the
+    rows ``shared.audit.evidence`` reads from the details), ``group``.
     """
     try:
         catalogue.get(code)
@@ -82,9 +119,12 @@ async def pages_with(
     # Crawled URLs are stored percent-encoded: "каталог" is also looked for as "%D0%BA...".
     needle = url_contains or None
     encoded = quote(needle.lower(), safe="/:?=&%#+@") if needle else None
-    rows = await conn.fetch(_OF_CODE, crawl_id, code, after_url, limit + 1, needle, encoded)
-    items = [dict(r) for r in rows[:limit]]
-    return items, (items[-1]["url"] if len(rows) > limit else None)
+    sql = _OF_CODE_QUERIES[evidence.spec_of(code).group_by]
+    key, url = after if after is not None else (None, None)
+    rows = await conn.fetch(sql, crawl_id, code, key, limit + 1, needle, encoded, url)
+    items = [with_evidence(code, r) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return items, ((last["group_key"], last["url"]) if last is not None else None)
 
 
 async def of_page(
@@ -97,6 +137,14 @@ async def of_page(
         entry = catalogue.CATALOGUE.get(r["code"])
         # a code a newer rule set dropped stays readable until the crawl is re-audited
         text = entry.as_dict(lang) if entry else {"code": r["code"], "severity": r["severity"], "title": r["code"]}
-        out.append({**text, "details": r["details"]})
+        out.append(
+            {
+                **text,
+                "details": r["details"],
+                "evidence": evidence.rows_of(r["code"], r["details"], dict(r)),
+                "family": evidence.spec_of(r["code"]).family,
+                "unit": evidence.spec_of(r["code"]).unit,
+            }
+        )
     out.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], r["code"]))
     return out

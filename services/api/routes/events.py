@@ -49,6 +49,7 @@ _SNAPSHOT = f"""SELECT {CRAWL_COLUMNS}, (SELECT max(position) FROM events WHERE 
 FROM crawls WHERE id = $1"""
 
 URL_SAMPLE = 20
+ERROR_SAMPLE = 10
 
 # --- what each message's `data` holds (the OpenAPI document's `x-events`, checked by a test) -----
 
@@ -59,6 +60,21 @@ class PageSample(BaseModel):
     status_code: int | None
 
 
+class BatchError(BaseModel):
+    page_id: int
+    url: str
+    status_code: int | None
+    error: str | None
+
+
+class LinkScoresComputedData(BaseModel):
+    """Internal link scores were computed (the scores are in the pages' `link_score`), as a count."""
+
+    crawl_id: uuid.UUID
+    scores_count: int
+    replace: bool
+
+
 class PagesCrawledData(BaseModel):
     """A batch of pages, as a count and a sample (the pages themselves are at /pages)."""
 
@@ -66,6 +82,10 @@ class PagesCrawledData(BaseModel):
     pages_count: int
     pages_discovered: int
     pages: list[PageSample] = Field(description=f"the first {URL_SAMPLE} pages of the batch")
+    status_counts: dict[str, int] = Field(description="the batch's pages per status code (`error`: no answer)")
+    errors: list[BatchError] = Field(
+        description=f"up to {ERROR_SAMPLE} pages of the batch that failed or answered 4xx/5xx"
+    )
 
 
 class IssuesDetectedData(BaseModel):
@@ -96,13 +116,14 @@ class CrawlRequestedData(BaseModel):
 CRAWL_EVENT_TYPES = (
     ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.IssuesDetected, ev.CrawlCompleted,
     ev.CrawlFailed, ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused,
-    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked,
+    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked, ev.LinkScoresComputed,
 )  # fmt: skip
 _DATA: dict[type[ev.Event], type[BaseModel]] = {
     ev.CrawlRequested: CrawlRequestedData,
     ev.PagesCrawled: PagesCrawledData,
     ev.IssuesDetected: IssuesDetectedData,
     ev.ResourcesChecked: ResourcesCheckedData,
+    ev.LinkScoresComputed: LinkScoresComputedData,
 }
 
 
@@ -142,7 +163,7 @@ _MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND p
 
 def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
-    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked"):
+    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked", "LinkScoresComputed"):
         return _light(item)
     body: dict[str, Any] = {
         "position": item.position,
@@ -177,11 +198,23 @@ def _times(value: Any) -> Any:
 def _light(item: Recorded) -> dict[str, Any]:
     data: dict[str, Any]
     if isinstance(item.data, ev.PagesCrawled):
+        # What a live progress view adds up: the batch's status codes and its failures.
+        status_counts: dict[str, int] = {}
+        errors: list[dict[str, Any]] = []
+        for p in item.data.pages:
+            if p.blocked_by_robots:
+                continue
+            key = str(p.status_code) if p.status_code is not None else "error"
+            status_counts[key] = status_counts.get(key, 0) + 1
+            if (p.error is not None or (p.status_code or 0) >= 400) and len(errors) < ERROR_SAMPLE:
+                errors.append({"page_id": p.id, "url": p.url, "status_code": p.status_code, "error": p.error})
         data = {
             "crawl_id": str(item.data.crawl_id),
             "pages_count": len(item.data.pages),
             "pages_discovered": item.data.pages_discovered,
             "pages": [{"id": p.id, "url": p.url, "status_code": p.status_code} for p in item.data.pages[:URL_SAMPLE]],
+            "status_counts": status_counts,
+            "errors": errors,
         }
     elif isinstance(item.data, ev.IssuesDetected):
         data = {
@@ -195,6 +228,9 @@ def _light(item: Recorded) -> dict[str, Any]:
             "resources_count": len(item.data.resources),
             "failed_count": sum(1 for r in item.data.resources if r.error or (r.status_code or 0) >= 400),
         }
+    elif isinstance(item.data, ev.LinkScoresComputed):  # up to 50,000 scores: the count is what a client needs
+        data = {"crawl_id": str(item.data.crawl_id), "scores_count": len(item.data.page_ids),
+                "replace": item.data.replace}  # fmt: skip
     else:  # pragma: no cover - only the types above come here
         data = item.data.model_dump(mode="json")
     return {

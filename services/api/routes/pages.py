@@ -12,9 +12,10 @@ from services.api.models import Timestamp, id_cursor
 from services.api.problems import Problem
 from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
+from services.api.routes.reports import EvidenceFamily, EvidenceRow, EvidenceUnit
 from services.api.routing import RouteTable, dump
 from shared.audit import catalogue
-from shared.model.pages import PublicPage, StructuredItem
+from shared.model.pages import API_COMPUTED, PageProjection, PublicPage, StructuredItem
 from shared.platform.service import POOL
 
 routes = RouteTable("pages")
@@ -49,6 +50,9 @@ class Page(PublicPage):
 
     crawled_at: Timestamp
     inlinks_count: int = 0
+    link_score: float | None = Field(default=None, description=PageProjection.model_fields["link_score"].description)
+    issues_count: int = Field(default=0, description="issues of this page (one per code)")
+    top_issue: str | None = Field(default=None, description="the code of its most severe issue")
 
 
 class PageList(BaseModel):
@@ -80,6 +84,9 @@ class PageIssue(BaseModel):
     explanation: str = ""
     fix: str = ""
     details: dict[str, Any]
+    family: EvidenceFamily = Field(description="which renderer draws the evidence")
+    unit: EvidenceUnit | None = None
+    evidence: list[EvidenceRow]
 
 
 class PageDetail(Page):
@@ -93,7 +100,7 @@ class PageDetail(Page):
 
 Sort = Literal[
     "id", "url", "status_code", "depth", "response_time_ms", "size_bytes", "title_length", "word_count",
-    "inlinks_count", "crawled_at",
+    "inlinks_count", "crawled_at", "link_score", "issues_count",
 ]  # fmt: skip
 
 
@@ -112,8 +119,17 @@ class PagesQuery(BaseModel):
     order: Literal["asc", "desc"] = "asc"
 
 
-# The columns a Page shows: its fields, each a column of the same name.
-_PAGE_COLUMNS = ", ".join(f"p.{name}" for name in Page.model_fields)
+# Computed as they are read, from the issues projection (an index probe per page of the batch).
+_ISSUES_COUNT = "(SELECT count(*) FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id)"
+_TOP_ISSUE = """(SELECT i.code FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id
+    ORDER BY CASE i.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, i.code LIMIT 1)"""
+_COMPUTED = {"issues_count": _ISSUES_COUNT, "top_issue": _TOP_ISSUE}
+assert set(_COMPUTED) == API_COMPUTED
+
+# The columns a Page shows: its fields, each a column of the same name (or computed as it is read).
+_PAGE_COLUMNS = ", ".join(
+    f"{_COMPUTED[name]} AS {name}" if name in _COMPUTED else f"p.{name}" for name in Page.model_fields
+)
 
 # Every filter is a parameter that may be NULL, so one query text serves all combinations.
 _FILTERS = """p.crawl_id = $1
@@ -137,6 +153,8 @@ _SORT_KEYS: dict[str, tuple[str, str]] = {
     "word_count": ("coalesce(p.word_count, -1)", "int"),
     "inlinks_count": ("p.inlinks_count", "int"),
     "crawled_at": ("p.crawled_at", "timestamptz"),
+    "link_score": ("coalesce(p.link_score, -1)", "float8"),
+    "issues_count": (_ISSUES_COUNT, "bigint"),
 }
 
 _COUNT = f"SELECT count(*) FROM pages p WHERE {_FILTERS}"
@@ -165,6 +183,17 @@ ORDER BY s.id, l.ordinal LIMIT 500"""
 _OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code
 FROM links l LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.source_id = $1 ORDER BY l.ordinal LIMIT 1000"""
+
+
+def page_id_of(request: web.Request) -> int:
+    """The ``page_id`` of the path; 404 when it cannot be one."""
+    try:
+        page_id = int(request.match_info["page_id"])
+    except ValueError:
+        raise Problem(404, f"No page has the id {request.match_info['page_id']!r}.") from None
+    if not 0 < page_id < 2**63:
+        raise Problem(404, f"No page has the id {page_id}.")
+    return page_id
 
 
 def _like(text: str) -> str:
@@ -218,13 +247,7 @@ async def list_pages(request: web.Request, query: PagesQuery) -> web.Response:
 )
 async def get_page(request: web.Request) -> web.Response:
     """The page record with its inlinks, outlinks, redirect chain and issues."""
-    crawl_id = crawl_id_of(request)
-    try:
-        page_id = int(request.match_info["page_id"])
-    except ValueError:
-        raise Problem(404, f"No page has the id {request.match_info['page_id']!r}.") from None
-    if not 0 < page_id < 2**63:
-        raise Problem(404, f"No page has the id {page_id}.")
+    crawl_id, page_id = crawl_id_of(request), page_id_of(request)
     async with request.app[POOL].acquire() as conn:
         await require_crawl(conn, crawl_id)
         row = await conn.fetchrow(_GET_PAGE, crawl_id, page_id)

@@ -20,7 +20,7 @@ from services.api.reports import errors as reporterrors
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
-from shared.audit import catalogue
+from shared.audit import catalogue, evidence
 from shared.platform.service import POOL
 
 routes = RouteTable("reports")
@@ -28,6 +28,39 @@ routes = RouteTable("reports")
 Severity = Literal["error", "warning", "notice"]
 Language = Literal["en", "ru"]
 IssueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+
+
+EvidenceFamily = Literal[evidence.FAMILIES]  # type: ignore[valid-type]
+EvidenceColumn = Literal[evidence.COLUMNS]  # type: ignore[valid-type]
+EvidenceUnit = Literal["ms", "bytes", "words", "levels", "count"]
+
+
+class EvidenceSpec(BaseModel):
+    """How a code's findings read: the UI draws each `family` with its own renderer."""
+
+    family: EvidenceFamily
+    columns: list[EvidenceColumn] = Field(description="the columns its evidence rows fill")
+    unit: EvidenceUnit | None = Field(description="the unit of `measure`")
+
+
+class EvidenceRow(BaseModel):
+    """One thing the rule saw, in columns a person reads (docs/AUDIT.md, Evidence); unused columns are absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str | None = None
+    anchor: str | None = None
+    status: int | None = None
+    occurrences: int | None = None
+    value: Any = None
+    length: int | None = None
+    measure: float | None = None
+    lang: str | None = None
+    similarity: float | None = None
+    group_size: int | None = None
+    chain: list[dict[str, Any]] | None = None
+    reason: str | None = None
+    field: str | None = None
 
 
 class IssueSummaryRow(BaseModel):
@@ -40,6 +73,7 @@ class IssueSummaryRow(BaseModel):
     scope: str
     threshold: str | None = Field(description="the crawl setting (under `thresholds`) that tunes this rule")
     threshold_value: Any = None
+    evidence: EvidenceSpec
 
 
 class IssueUrl(BaseModel):
@@ -48,6 +82,8 @@ class IssueUrl(BaseModel):
     status_code: int | None
     severity: Severity
     details: dict[str, Any]
+    evidence: list[EvidenceRow] = Field(description="the details as rows of the code's evidence columns")
+    group: str | None = Field(description="duplicates: the group this finding belongs to (rows come group by group)")
 
 
 class IssueSummary(BaseModel):
@@ -81,6 +117,18 @@ class CatalogueQuery(BaseModel):
     lang: Language = "en"
 
 
+_GROUP_SEPARATOR = "\x1f"  # between a finding's group and its URL in a cursor (neither holds it)
+
+
+def _group_cursor(raw: str | None) -> tuple[str, str] | None:
+    """A findings cursor: the group and the URL of the last finding, as text (duplicates come group by group)."""
+    text = decode_text_cursor(raw)
+    if text is None:
+        return None
+    key, separator, url = text.partition(_GROUP_SEPARATOR)
+    return (key, url) if separator else ("", key)
+
+
 @routes.operation(
     "GET",
     "/api/crawls/{crawl_id}/issues",
@@ -99,7 +147,7 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
         urls = next_url = None
         if query.code is not None:
             urls, next_url = await issues.pages_with(
-                conn, crawl_id, query.code, after_url=decode_text_cursor(query.cursor), limit=query.limit
+                conn, crawl_id, query.code, after=_group_cursor(query.cursor), limit=query.limit
             )
     items = [IssueSummaryRow.model_validate(r) for r in rows if query.severity in (None, r["severity"])]
     totals = {"error": 0, "warning": 0, "notice": 0}
@@ -111,7 +159,7 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
             totals=totals,
             items=items,
             urls=[IssueUrl.model_validate(u) for u in urls] if urls is not None else None,
-            next_cursor=encode_text_cursor(next_url) if next_url else None,
+            next_cursor=encode_text_cursor(_GROUP_SEPARATOR.join(next_url)) if next_url else None,
         )
     )
 

@@ -40,10 +40,13 @@ WITH finished AS (
 ), dequeued AS (
     DELETE FROM parsequeue WHERE crawl_id = $1
 )
+-- Inlinks count other pages (docs/AUDIT.md, "Counts"): a page's links to itself, #fragment links
+-- included, are no inlink, and many links from one page are one.
 UPDATE pages p SET inlinks_count = c.n
-FROM (SELECT l.target_url, count(DISTINCT l.source_id) AS n FROM links l
-      WHERE l.crawl_id = $1 AND l.internal GROUP BY l.target_url) c
-WHERE p.crawl_id = $1 AND p.url = c.target_url
+FROM (SELECT t.id, count(DISTINCT l.source_id) AS n
+      FROM links l JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
+      WHERE l.crawl_id = $1 AND l.internal AND l.source_id <> t.id GROUP BY t.id) c
+WHERE p.id = c.id
 """
 
 

@@ -31,6 +31,7 @@ DUPLICATE_CODES = frozenset({"duplicate_content", "near_duplicate_content"})
     ev.PagesCrawled,
     ev.ResourcesChecked,
     ev.IssuesDetected,
+    ev.LinkScoresComputed,
     ev.CrawlCompleted,
     ev.CrawlFailed,
     ev.CrawlAttemptFailed,
@@ -131,6 +132,15 @@ async def _issues_detected(conn: asyncpg.Connection, item: Recorded) -> None:
     if data.issues:
         await issues.upsert(conn, data.crawl_id, data.issues)
     await crawls.issues_counted(conn, data.crawl_id)
+
+
+@handles(ev.LinkScoresComputed)
+async def _link_scores(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.LinkScoresComputed = item.data  # type: ignore[assignment]
+    if data.replace:
+        await pages.clear_link_scores(conn, data.crawl_id)
+    if data.page_ids:
+        await pages.set_link_scores(conn, data.crawl_id, data.page_ids, data.scores)
 
 
 @handles(ev.IssuesDetected)

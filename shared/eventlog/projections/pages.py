@@ -91,3 +91,21 @@ async def set_duplicates(
     await conn.execute(
         _SET_DUPLICATES, crawl_id, [m[0] for m in matches], [m[1] for m in matches], [m[2] for m in matches]
     )
+
+
+_CLEAR_LINK_SCORES = "UPDATE pages SET link_score = NULL WHERE crawl_id = $1 AND link_score IS NOT NULL"
+_SET_LINK_SCORES = """UPDATE pages p SET link_score = u.score
+FROM unnest($2::bigint[], $3::float8[]) AS u(id, score)
+WHERE p.crawl_id = $1 AND p.id = u.id"""
+
+
+async def clear_link_scores(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
+    """Forget the crawl's link scores (a new computation is about to set them)."""
+    await conn.execute(_CLEAR_LINK_SCORES, crawl_id)
+
+
+async def set_link_scores(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, page_ids: Sequence[int], scores: Sequence[float]
+) -> None:
+    """Each page's internal link score (shared.audit.linkscore), one set-based statement."""
+    await conn.execute(_SET_LINK_SCORES, crawl_id, list(page_ids), list(scores))

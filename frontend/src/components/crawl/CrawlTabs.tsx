@@ -1,4 +1,4 @@
-/** Tabs inside one crawl: overview, pages, issues. */
+/** Tabs inside one crawl: overview, pages, issues, structure. */
 import { Link, NavLink } from "react-router";
 import { useI18n } from "../../i18n";
 
@@ -15,6 +15,7 @@ export function CrawlTabs({ crawlId }: { crawlId: string }) {
       </NavLink>
       <NavLink to={`${base}/pages`}>{t("nav.pages")}</NavLink>
       <NavLink to={`${base}/issues`}>{t("nav.issues")}</NavLink>
+      <NavLink to={`${base}/structure`}>{t("nav.structure")}</NavLink>
     </nav>
   );
 }

@@ -1,21 +1,22 @@
 /** /crawls/{id}/issues: issues grouped by code with severity and counts; drill down to the URLs. */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { api } from "../../api/client";
-import { issueSummaryQuery, keys } from "../../api/queries";
+import { crawlQuery, issueSummaryQuery, keys } from "../../api/queries";
 import type { IssueSummary, Severity } from "../../api/types";
-import { HttpStatus, SeverityBadge } from "../../components/crawl/badges";
+import { SeverityBadge } from "../../components/crawl/badges";
+import { EvidenceTable } from "../../components/evidence/Evidence";
 import { CrawlTabs } from "../../components/crawl/CrawlTabs";
 import { DataTable, type Column } from "../../components/ui/DataTable";
 import { Empty, ErrorState, Loading } from "../../components/ui/states";
 import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useSearchParamsUpdate } from "../../hooks/useSearchParamsUpdate";
 import { useI18n, type Translate } from "../../i18n";
-import { detailsText, formatNumber } from "../../lib/format";
-import { SEVERITIES, SEVERITY_ORDER, sortIssues } from "../../lib/issues";
+import { formatNumber } from "../../lib/format";
+import { SEVERITIES, SEVERITY_ORDER, isSiteWide, sortIssues } from "../../lib/issues";
 
 function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary }) {
-  const { t, lang, locale } = useI18n();
+  const { t, lang } = useI18n();
   const urls = useInfiniteQuery({
     queryKey: keys.issueUrls(crawlId, issue.code, lang),
     queryFn: ({ pageParam, signal }) => api.issueUrls(crawlId, issue.code, lang, pageParam, signal),
@@ -47,17 +48,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
         <Empty />
       ) : (
         <>
-          <ul className="url-list">
-            {items.map((u) => (
-              <li key={`${u.page_id}-${u.url}`}>
-                <Link to={`/crawls/${crawlId}/pages/${u.page_id}`} data-testid="issue-url">
-                  {u.url}
-                </Link>
-                {u.status_code ? <> <HttpStatus code={u.status_code} /></> : null}
-                {u.details && Object.keys(u.details).length > 0 && <span className="muted break"> {detailsText(u.details, locale)}</span>}
-              </li>
-            ))}
-          </ul>
+          <EvidenceTable crawlId={crawlId} family={issue.evidence.family} unit={issue.evidence.unit} urls={items} label={t("issues.urls")} />
           {urls.hasNextPage && (
             <button type="button" onClick={() => void urls.fetchNextPage({ cancelRefetch: false })} disabled={urls.isFetchingNextPage}>
               {t("state.loadMore")}
@@ -69,7 +60,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
   );
 }
 
-function issueColumns(t: Translate, locale: string, selected: string | null, select: (code: string | null) => void): Column<IssueSummary>[] {
+function issueColumns(t: Translate, locale: string, selected: string | null, select: (code: string | null) => void, pages: number): Column<IssueSummary>[] {
   return [
     {
       id: "severity",
@@ -88,9 +79,16 @@ function issueColumns(t: Translate, locale: string, selected: string | null, sel
       sortable: true,
       sortValue: (i) => i.title || i.code,
       cell: (i) => (
-        <button type="button" className="link-button" aria-pressed={i.code === selected} onClick={() => select(i.code === selected ? null : i.code)}>
-          {i.title || i.code}
-        </button>
+        <>
+          <button type="button" className="link-button" aria-pressed={i.code === selected} onClick={() => select(i.code === selected ? null : i.code)}>
+            {i.title || i.code}
+          </button>
+          {isSiteWide(i, pages) && (
+            <span className="badge site-wide" data-testid="site-wide-badge">
+              {t("evidence.siteWide")}
+            </span>
+          )}
+        </>
       ),
     },
     { id: "count", header: t("issues.count"), width: 80, grow: 0, numeric: true, sortable: true, sortValue: (i) => i.count, cell: (i) => formatNumber(i.count, locale) },
@@ -102,6 +100,7 @@ export function IssuesView() {
   const { t, locale, lang } = useI18n();
   const [params, update] = useSearchParamsUpdate();
   const summary = useQuery(issueSummaryQuery(crawlId, lang));
+  const crawl = useQuery(crawlQuery(crawlId));
   useDocumentTitle(t("issues.title"));
   const code = params.get("code");
 
@@ -142,7 +141,7 @@ export function IssuesView() {
           <DataTable
             className="issues-table"
             label={t("issues.title")}
-            columns={issueColumns(t, locale, code, (next) => update({ code: next }))}
+            columns={issueColumns(t, locale, code, (next) => update({ code: next }), crawl.data?.pages_crawled ?? 0)}
             rows={issues}
             rowKey={(i) => i.code}
             rowProps={(i) => ({ "data-testid": "issue-row", "data-code": i.code, className: i.code === code ? "selected" : undefined })}

@@ -15,8 +15,9 @@ import { Empty, ErrorState, Loading } from "../../components/ui/states";
 import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useI18n } from "../../i18n";
 import { asText, formatDate, formatDuration, formatNumber } from "../../lib/format";
-import { sortIssues } from "../../lib/issues";
+import { fixOrder } from "../../lib/issues";
 import { ExportButtons } from "./ExportButtons";
+import { LiveProgress } from "./LiveProgress";
 import { depthBars, responseTimeBars, severityBars, statsQuery, statusBars } from "./stats";
 
 /** How often, at most, the charts are redrawn while the crawl runs. */
@@ -62,9 +63,27 @@ function Charts({ crawl }: { crawl: Crawl }) {
   if (!stats.data) return <Loading />;
   const { pages, truncated, issues } = stats.data;
   if (!pages.length) return <Empty>{t("overview.noData")}</Empty>;
-  const top = sortIssues(issues).slice(0, 6);
+  const { siteWide, rest } = fixOrder(issues, crawl.pages_crawled);
+  const top = rest.slice(0, 6);
   return (
     <>
+      {siteWide.length > 0 && (
+        <section aria-labelledby="site-wide-title">
+          <h2 id="site-wide-title">{t("overview.siteWide")}</h2>
+          <p className="muted">{t("overview.siteWideIntro")}</p>
+          <ul className="top-issues" data-testid="site-wide">
+            {siteWide.map((issue) => (
+              <li key={issue.code}>
+                <SeverityBadge severity={issue.severity} />{" "}
+                <Link to={`/crawls/${crawl.id}/issues?code=${encodeURIComponent(issue.code)}`}>{issue.title || issue.code}</Link>{" "}
+                <span className="muted">
+                  {t("overview.pagesAffected", { n: issue.count })} · {t("overview.shareOfPages", { n: Math.min(1, issue.count / Math.max(1, crawl.pages_crawled)) })}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {top.length > 0 && (
         <section aria-labelledby="top-issues-title">
           <h2 id="top-issues-title">{t("overview.topIssues")}</h2>
@@ -180,6 +199,7 @@ export function OverviewView() {
         <Stat label={t("overview.started")} value={formatDate(data.started_at ?? data.created_at, locale)} />
         <Stat label={t("overview.finished")} value={formatDate(data.finished_at, locale)} />
       </div>
+      {!FINAL.has(data.status) && <LiveProgress crawlId={data.id} live={data.status === "running" || data.status === "queued"} queued={Math.max(0, data.pages_discovered - data.pages_crawled)} />}
       <Charts crawl={data} />
       <CrawlSettingsSummary crawl={data} />
       <ComparePicker crawl={data} />

@@ -1,18 +1,23 @@
-/** /crawls/{id}/pages/{page_id}: every field, the redirect chain, links in and out, and issues. */
+/**
+ * /crawls/{id}/pages/{page_id}: the page's key SEO fields and its issues first (one compact line
+ * each, expand for why and how to fix, with the evidence), then its links (paged on the server),
+ * its redirect chain and crawl path, and every field at the end.
+ */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import { PAGE_FIELDS } from "../../api/pageFields.gen";
 import { catalogueQuery, keys } from "../../api/queries";
-import type { CatalogueEntry, LinkRef, PageDetail } from "../../api/types";
+import type { CatalogueEntry, PageDetail, PageIssue } from "../../api/types";
 import { HttpStatus, SeverityBadge } from "../../components/crawl/badges";
 import { CrawlTabs } from "../../components/crawl/CrawlTabs";
-import { DataTable, type Column } from "../../components/ui/DataTable";
+import { EvidenceDetail, EvidenceSummary } from "../../components/evidence/Evidence";
 import { ErrorState, Loading } from "../../components/ui/states";
 import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { en } from "../../i18n/en";
-import { asText, detailsText, fieldOf, formatDate, formatNumber } from "../../lib/format";
+import { asText, formatDate, formatNumber } from "../../lib/format";
+import { Inlinks, Outlinks } from "./LinkLists";
 
 /** Shown in their own sections, or internal. */
 const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links"]);
@@ -21,48 +26,9 @@ const FIELDS: string[] = PAGE_FIELDS.map((f) => f.name).filter((name) => !SHOWN_
 
 const label = (field: string, t: Translate) => (`field.${field}` in en ? t(`field.${field}` as MessageKey) : field);
 
-function linkColumns(crawlId: string, t: Translate, withStatus: boolean): Column<LinkRef>[] {
-  const columns: Column<LinkRef>[] = [
-    {
-      id: "url",
-      header: t("field.url"),
-      width: 280,
-      grow: 3,
-      sortable: true,
-      sortValue: (link) => link.url,
-      cell: (link) => (
-        <>
-          {link.page_id ? <Link to={`/crawls/${crawlId}/pages/${link.page_id}`}>{link.url}</Link> : <span className="break">{link.url}</span>}
-          {link.rel ? <span className="muted"> [{link.rel}]</span> : null}
-        </>
-      ),
-    },
-    { id: "anchor", header: t("page.anchor"), width: 180, grow: 2, sortable: true, sortValue: (link) => link.anchor, cell: (link) => link.anchor || t("page.none") },
-  ];
-  if (withStatus) {
-    columns.push({
-      id: "status",
-      header: t("field.status_code"),
-      width: 90,
-      grow: 0,
-      sortable: true,
-      numeric: true,
-      sortValue: (link) => ("status_code" in link ? link.status_code : null),
-      cell: (link) => <HttpStatus code={"status_code" in link ? link.status_code : null} />,
-    });
-  }
-  return columns;
-}
-
-function LinkTable({ crawlId, links, title, withStatus }: { crawlId: string; links: LinkRef[]; title: string; withStatus: boolean }) {
-  const { t } = useI18n();
-  if (!links.length) return <p className="muted">{t("page.noLinks")}</p>;
-  return <DataTable className="compact" label={title} columns={linkColumns(crawlId, t, withStatus)} rows={links} rowKey={(_link, index) => index} />;
-}
-
 function FieldValue({ page, field }: { page: PageDetail; field: string }) {
   const { t, locale } = useI18n();
-  const value = fieldOf(page, field);
+  const value = (page as unknown as Record<string, unknown>)[field];
   if (field === "status_code") return <HttpStatus code={page.status_code} />;
   if (field === "crawled_at") return <>{formatDate(page.crawled_at, locale)}</>;
   if (typeof value === "boolean") return <>{value ? t("page.yes") : t("page.no")}</>;
@@ -92,9 +58,124 @@ function FieldValue({ page, field }: { page: PageDetail; field: string }) {
   return <span className="break">{asText(value)}</span>;
 }
 
+/** The fields a professional reads first, each with what qualifies it (a length, "this page"). */
+function KeyFields({ page }: { page: PageDetail }) {
+  const { t, locale } = useI18n();
+  const text = (value: string | null | undefined, length?: number | null) =>
+    value ? (
+      <>
+        <span className="break">{value}</span> {length !== null && length !== undefined && <span className="muted">({t("evidence.characters", { n: length })})</span>}
+      </>
+    ) : (
+      <span className="muted">{t("page.none")}</span>
+    );
+  const canonical =
+    page.canonical === null || page.canonical === undefined ? (
+      <span className="muted">{t("page.none")}</span>
+    ) : page.canonical === page.url ? (
+      <span className="muted">{t("page.selfCanonical")}</span>
+    ) : (
+      <span className="break">{page.canonical}</span>
+    );
+  const rows: [string, string, React.ReactNode][] = [
+    ["status_code", t("field.status_code"), <HttpStatus key="s" code={page.status_code} />],
+    ["title", t("field.title"), text(page.title, page.title_length)],
+    ["meta_description", t("field.meta_description"), text(page.meta_description, page.meta_description_length)],
+    ["h1", t("field.h1"), page.h1.length ? page.h1.map((h, i) => <div key={i} className="break">{h}</div>) : <span className="muted">{t("page.none")}</span>],
+    ["canonical", t("field.canonical"), canonical],
+    ["indexable", t("field.indexable"), page.indexable ? t("page.indexable") : `${t("page.notIndexable")}${page.indexability_reason ? `: ${page.indexability_reason}` : ""}`],
+    ["meta_robots", t("field.meta_robots"), [page.meta_robots, page.x_robots_tag].filter(Boolean).join(" · ") || t("page.none")],
+    ["word_count", t("field.word_count"), formatNumber(page.word_count, locale)],
+    ["depth", t("field.depth"), formatNumber(page.depth, locale)],
+    ["inlinks_count", t("field.inlinks_count"), formatNumber(page.inlinks_count, locale)],
+    ["link_score", t("field.link_score"), formatNumber(page.link_score, locale)],
+    ["response_time_ms", t("field.response_time_ms"), formatNumber(page.response_time_ms, locale)],
+  ];
+  return (
+    <section aria-labelledby="page-key" className="card key-fields">
+      <h2 id="page-key" className="visually-hidden">
+        {t("page.keyFields")}
+      </h2>
+      <dl className="fields" data-testid="key-fields">
+        {rows.map(([field, name, value]) => (
+          <div key={field} className="field-row">
+            <dt>{name}</dt>
+            <dd data-field={field}>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+function IssueLine({ crawlId, issue, entry }: { crawlId: string; issue: PageIssue; entry: CatalogueEntry | undefined }) {
+  const { t } = useI18n();
+  const title = entry?.title || issue.title || issue.code;
+  return (
+    <li className="issue-line" data-testid="page-issue" data-code={issue.code}>
+      <details>
+        <summary>
+          <SeverityBadge severity={issue.severity} /> <span className="issue-title">{title}</span>{" "}
+          <span className="issue-evidence muted">
+            <EvidenceSummary family={issue.family} unit={issue.unit} rows={issue.evidence} />
+          </span>
+        </summary>
+        <div className="issue-body">
+          {entry?.explanation && <p>{entry.explanation}</p>}
+          {entry?.fix && (
+            <p data-testid="page-issue-fix">
+              <strong>{t("page.howToFix")}: </strong>
+              {entry.fix}
+            </p>
+          )}
+          {issue.evidence.length > 1 && <EvidenceDetail family={issue.family} unit={issue.unit} rows={issue.evidence} label={title} />}
+          <p>
+            <Link to={`/crawls/${crawlId}/issues?code=${encodeURIComponent(issue.code)}`}>{t("issues.urls")}</Link> <code className="muted">{issue.code}</code>
+          </p>
+        </div>
+      </details>
+    </li>
+  );
+}
+
+function CrawlPathSection({ crawlId, pageId }: { crawlId: string; pageId: string }) {
+  const { t } = useI18n();
+  const path = useQuery({ queryKey: [...keys.page(crawlId, pageId), "path"], queryFn: ({ signal }) => api.crawlPath(crawlId, pageId, signal) });
+  return (
+    <section aria-labelledby="page-path">
+      <h2 id="page-path">{t("page.crawlPath")}</h2>
+      <p className="muted">{t("page.crawlPathIntro")}</p>
+      {path.isError ? (
+        <ErrorState error={path.error} onRetry={() => void path.refetch()} />
+      ) : !path.data ? (
+        <Loading />
+      ) : (
+        <>
+          {path.data.sitemap_only && <p>{t("page.sitemapOnly")}</p>}
+          {!path.data.sitemap_only && !path.data.complete && <p className="muted">{t("page.pathBroken")}</p>}
+          <ol className="crawl-path" data-testid="crawl-path">
+            {path.data.steps.map((step, i) => (
+              <li key={step.page_id}>
+                <HttpStatus code={step.status_code} />{" "}
+                {String(step.page_id) === pageId ? <strong className="break">{step.url}</strong> : <Link to={`/crawls/${crawlId}/pages/${step.page_id}`}>{step.url}</Link>}
+                {step.anchor && i < path.data.steps.length - 1 && (
+                  <span className="muted">
+                    {" "}
+                    → <q>{step.anchor}</q>
+                  </span>
+                )}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function PageView() {
   const { crawlId = "", pageId = "" } = useParams();
-  const { t, lang, locale } = useI18n();
+  const { t, lang } = useI18n();
   const page = useQuery({ queryKey: keys.page(crawlId, pageId), queryFn: ({ signal }) => api.getPage(crawlId, pageId, signal) });
   useDocumentTitle(page.data?.url);
   // Explanations and fixes come from the catalogue, in the reader's language.
@@ -116,7 +197,7 @@ export function PageView() {
   return (
     <div className="page-view">
       <CrawlTabs crawlId={crawlId} />
-      <header className="view-head">
+      <header className="view-head page-head">
         <p className="muted">{t("page.title")}</p>
         <h1 className="break" data-testid="page-url">
           {p.url}
@@ -126,36 +207,27 @@ export function PageView() {
         </p>
       </header>
 
-      <section aria-labelledby="page-issues">
-        <h2 id="page-issues">{t("page.issues")}</h2>
-        {issues.length === 0 ? (
-          <p className="muted">{t("page.noIssues")}</p>
-        ) : (
-          <ul className="issue-cards">
-            {issues.map((issue) => (
-              <li key={issue.code} className="card issue-card" data-testid="page-issue">
-                <div className="issue-head">
-                  <SeverityBadge severity={issue.severity} />
-                  <Link to={`/crawls/${crawlId}/issues?code=${encodeURIComponent(issue.code)}`}>{catalogue[issue.code]?.title || issue.title || issue.code}</Link>
-                  <code className="muted">{issue.code}</code>
-                </div>
-                {catalogue[issue.code]?.explanation && <p>{catalogue[issue.code]?.explanation}</p>}
-                {catalogue[issue.code]?.fix && (
-                  <p data-testid="page-issue-fix">
-                    <strong>{t("page.howToFix")}: </strong>
-                    {catalogue[issue.code]?.fix}
-                  </p>
-                )}
-                {issue.details && Object.keys(issue.details).length > 0 && <p className="muted break">{detailsText(issue.details, locale)}</p>}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <div className="page-top">
+        <KeyFields page={p} />
+        <section aria-labelledby="page-issues" className="page-issues">
+          <h2 id="page-issues">
+            {t("page.issues")} <span className="muted">{t("page.issueCount", { n: issues.length })}</span>
+          </h2>
+          {issues.length === 0 ? (
+            <p className="muted">{t("page.noIssues")}</p>
+          ) : (
+            <ul className="issue-lines">
+              {issues.map((issue) => (
+                <IssueLine key={issue.code} crawlId={crawlId} issue={issue} entry={catalogue[issue.code]} />
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
 
-      <section aria-labelledby="page-redirects">
-        <h2 id="page-redirects">{t("page.redirects")}</h2>
-        {p.redirect_chain?.length ? (
+      {p.redirect_chain?.length ? (
+        <section aria-labelledby="page-redirects">
+          <h2 id="page-redirects">{t("page.redirects")}</h2>
           <ol className="redirects" data-testid="redirect-chain">
             {p.redirect_chain.map((hop, i) => (
               <li key={i}>
@@ -170,33 +242,26 @@ export function PageView() {
               </li>
             )}
           </ol>
-        ) : (
-          <p className="muted">{t("page.noRedirects")}</p>
-        )}
-      </section>
+        </section>
+      ) : null}
 
-      <section aria-labelledby="page-fields">
-        <h2 id="page-fields">{t("page.fields")}</h2>
+      <Inlinks crawlId={crawlId} pageId={pageId} />
+      <Outlinks crawlId={crawlId} pageId={pageId} />
+      <CrawlPathSection crawlId={crawlId} pageId={pageId} />
+
+      <details className="card all-fields">
+        <summary>{t("page.fields")}</summary>
         <dl className="fields">
           {[...FIELDS, ...extra].map((f) => (
             <div key={f} className="field-row">
               <dt>{label(f, t)}</dt>
-              <dd data-field={f}>
+              <dd data-all-field={f}>
                 <FieldValue page={p} field={f} />
               </dd>
             </div>
           ))}
         </dl>
-      </section>
-
-      <section aria-labelledby="page-inlinks">
-        <h2 id="page-inlinks">{t("page.inlinks", { n: p.inlinks?.length ?? 0 })}</h2>
-        <LinkTable crawlId={crawlId} links={p.inlinks ?? []} title={t("page.inlinks", { n: p.inlinks?.length ?? 0 })} withStatus={false} />
-      </section>
-      <section aria-labelledby="page-outlinks">
-        <h2 id="page-outlinks">{t("page.outlinks", { n: p.outlinks?.length ?? 0 })}</h2>
-        <LinkTable crawlId={crawlId} links={p.outlinks ?? []} title={t("page.outlinks", { n: p.outlinks?.length ?? 0 })} withStatus />
-      </section>
+      </details>
     </div>
   );
 }

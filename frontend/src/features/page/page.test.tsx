@@ -1,6 +1,7 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { catalogueFixture, crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
+import { catalogueFixture, crawlFixture, json, pageFixture, pageViewExtras, renderAt, stubFetch } from "../../test/render";
 
 const C = crawlFixture.id;
 
@@ -9,10 +10,11 @@ describe("crawled data is hostile", () => {
     const evil = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
     stubFetch((url) => {
       if (url.pathname === `/api/crawls/${C}/pages/5`) {
-        return json({ ...pageFixture(5, { title: evil, h1: [evil], meta_description: evil }), inlinks: [{ page_id: 1, url: "https://example.com/", anchor: evil, rel: null }], outlinks: [], issues: [{ code: "title_too_short", severity: "notice", title: "Title too short", details: { value: evil } }] });
+        return json({ ...pageFixture(5, { title: evil, h1: [evil], meta_description: evil }), inlinks: [{ page_id: 1, url: "https://example.com/", anchor: evil, rel: null }], outlinks: [], issues: [{ code: "title_too_short", severity: "notice", title: "Title too short", details: { title: evil, length: 90 }, family: "length", unit: null, evidence: [{ value: evil, length: 90 }] }] });
       }
       if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
-      return undefined;
+      if (url.pathname === `/api/crawls/${C}/pages/5/inlinks`) return json({ items: [{ page_id: 1, url: "https://example.com/", status_code: 200, anchor: evil, links: 1, nofollow: false }], total: 1, next_cursor: null });
+      return pageViewExtras(url, C, 5);
     });
     const { container } = renderAt(`/crawls/${C}/pages/5`);
     expect(await screen.findByTestId("page-title")).toHaveTextContent(evil);
@@ -34,7 +36,7 @@ describe("page detail", () => {
         return json({ ...pageFixture(8, { url: chain[0]!.url, status_code: 301, final_url: chain[0]!.url, redirect_chain: chain }), inlinks: [], outlinks: [], issues: [] });
       }
       if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
-      return undefined;
+      return pageViewExtras(url, C, 8);
     });
     renderAt(`/crawls/${C}/pages/8`);
     const hops = within(await screen.findByTestId("redirect-chain")).getAllByRole("listitem");
@@ -43,5 +45,44 @@ describe("page detail", () => {
       "302 https://example.com/loop-b",
       "— https://example.com/loop-a",
     ]);
+  });
+});
+
+describe("the page view leads with the page", () => {
+  it("puts the key fields and the issues first, and pages the links on the server", async () => {
+    const calls = stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}/pages/9`) {
+        const issues = [
+          { code: "broken_internal_link", severity: "error", title: "Broken internal link", details: {}, family: "links", unit: null,
+            evidence: [{ target: "https://example.com/gone", anchor: "Changelog", status: 404, occurrences: 10 }, { target: "https://example.com/x", anchor: "", status: 500, occurrences: 1 }] },
+        ];
+        return json({ ...pageFixture(9, { meta_description: "A fine description", canonical: "https://example.com/p9", url: "https://example.com/p9" }), inlinks: [], outlinks: [], issues });
+      }
+      if (url.pathname === "/api/issues/catalogue") return json(catalogueFixture);
+      if (url.pathname === `/api/crawls/${C}/pages/9/outlinks`) {
+        const cursor = url.searchParams.get("cursor");
+        const item = (n: number) => ({ ordinal: n, url: `https://example.com/t${n}`, anchor: `Link ${n}`, rel: null, internal: true, nofollow: false, page_id: null, status_code: 200, error: null });
+        return json(cursor ? { items: [item(2)], total: 3, next_cursor: null } : { items: [item(0), item(1)], total: 3, next_cursor: "Wzld" });
+      }
+      return pageViewExtras(url, C, 9);
+    });
+    renderAt(`/crawls/${C}/pages/9`);
+    const fields = await screen.findByTestId("key-fields");
+    for (const field of ["status_code", "title", "meta_description", "h1", "canonical"]) expect(within(fields).getByText((_, el) => el?.getAttribute("data-field") === field)).toBeInTheDocument();
+    expect(within(fields).getByText("this page")).toBeInTheDocument(); // a self-canonical says so
+    const issue = await screen.findByTestId("page-issue");
+    // one line: severity, title, the evidence in short (the first broken target and how many more)
+    expect(issue).toHaveTextContent("Broken internal link");
+    expect(issue).toHaveTextContent("https://example.com/gone");
+    expect(issue).toHaveTextContent("and 1 more");
+    // links: the first page, then the next one from the server's cursor
+    expect(await screen.findByTestId("outlinks-total")).toHaveTextContent("3 links on this page");
+    expect(screen.getAllByTestId("outlink-row")).toHaveLength(2);
+    await userEvent.click(within(screen.getByTestId("outlinks")).getByTestId("load-more"));
+    await waitFor(() => expect(screen.getAllByTestId("outlink-row")).toHaveLength(3));
+    expect(calls.some((c) => c.url.pathname.endsWith("/outlinks") && c.url.searchParams.get("cursor") === "Wzld")).toBe(true);
+    // a filter is a new server query
+    await userEvent.selectOptions(screen.getByTestId("outlinks-status"), "4xx");
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("status") === "4xx")).toBe(true));
   });
 });

@@ -19,6 +19,7 @@ import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useSearchParamsUpdate } from "../../hooks/useSearchParamsUpdate";
 import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { asText, formatDate, formatNumber } from "../../lib/format";
+import { ColumnSets } from "./ColumnSets";
 import { COLUMNS, isPageSort, parseSort, visibleColumns, type PageColumn } from "./columns";
 
 const ROW_HEIGHT = 36;
@@ -41,8 +42,9 @@ function filtersOf(params: URLSearchParams): PagesRequest {
 }
 
 /** A field's value as one line of text (a table cell is one line high). */
-function cellText(page: Page, column: PageColumn, t: Translate, locale: string) {
+function cellText(page: Page, column: PageColumn, t: Translate, locale: string, titles: Record<string, string>) {
   const value = page[column.key];
+  if (column.key === "top_issue") return page.top_issue ? titles[page.top_issue] ?? page.top_issue : "—";
   if (column.key === "status_code") return <HttpStatus code={page.status_code} />;
   if (column.key === "redirect_chain") return page.redirect_chain.map((hop) => hop.status_code).join(" → ") || "—";
   if (column.key === "hreflang") return page.hreflang.map((h) => h.lang).join(", ") || "—";
@@ -64,6 +66,7 @@ export function PagesView() {
   const shown = visibleColumns(params.get("cols"));
   const sort = parseSort(params.get("sort"), params.get("order"));
   const issues = useQuery(issueSummaryQuery(crawlId, lang));
+  const titles = useMemo(() => Object.fromEntries((issues.data ?? []).map((i) => [i.code, i.title || i.code])), [issues.data]);
 
   const list = useInfiniteQuery({
     queryKey: keys.pages(crawlId, filters),
@@ -97,10 +100,11 @@ export function PagesView() {
     id: c.key,
     header: fieldLabel(c.key, t),
     width: c.width,
+    grow: c.grow,
     numeric: c.numeric,
     sortable: c.sortable,
-    cell: (page) => cellText(page, c, t, locale),
-    title: c.key === "url" || c.key === "title" ? (page) => asText(page[c.key]) : undefined,
+    cell: (page) => cellText(page, c, t, locale, titles),
+    title: c.key === "url" || c.key === "title" || c.key === "meta_description" || c.key === "h1" ? (page) => asText(page[c.key]) : undefined,
   }));
   const hasFilters = ["q", "status_code", "indexable", "issue"].some((f) => params.get(f));
   const { fetchNextPage } = list;
@@ -154,6 +158,7 @@ export function PagesView() {
           visible={shown.map((c) => c.key)}
           onChange={(ids) => update({ cols: ids.join(",") })}
         />
+        <ColumnSets current={shown.map((c) => c.key)} onApply={(cols) => update({ cols: cols ? cols.join(",") : null })} />
         {hasFilters && (
           <button
             type="button"

@@ -13,6 +13,8 @@ export interface PageColumn {
   key: PageField;
   kind: FieldKind;
   width: number;
+  /** Share of the table's spare width (long text takes it; numbers keep their width). */
+  grow: number;
   numeric: boolean;
   sortable: boolean;
 }
@@ -30,18 +32,28 @@ const WIDTHS: Partial<Record<PageField, number>> = {
   status_code: 80,
   depth: 70,
   content_hash: 160,
+  top_issue: 200,
+  issues_count: 80,
+  link_score: 90,
+  inlinks_count: 90,
 };
+const GROW: Partial<Record<PageField, number>> = { url: 3, title: 2, meta_description: 2, h1: 1.5, final_url: 2, canonical: 2, top_issue: 1 };
 const SORTABLE: ReadonlySet<string> = new Set(PAGE_SORTS);
 
 export const COLUMNS: PageColumn[] = PAGE_FIELDS.filter((f) => !HIDDEN.has(f.name)).map((f) => ({
   key: f.name,
   kind: f.kind,
   width: WIDTHS[f.name] ?? KIND_WIDTHS[f.kind],
+  grow: GROW[f.name] ?? 0,
   numeric: f.kind === "integer" || f.kind === "number",
   sortable: SORTABLE.has(f.name),
 }));
 
-export const DEFAULT_COLUMNS: PageField[] = ["url", "status_code", "indexable", "title", "depth", "response_time_ms", "word_count", "inlinks_count"];
+/** What an SEO reads first: the answer, the words search engines show, how linked it is, what is wrong. */
+export const DEFAULT_COLUMNS: PageField[] = [
+  "url", "status_code", "indexable", "title", "meta_description", "h1", "word_count", "inlinks_count", "link_score",
+  "issues_count", "top_issue",
+];
 
 /** The visible columns from the URL's `cols` (unknown names ignored, url always first). */
 export function visibleColumns(param: string | null): PageColumn[] {
