@@ -3,6 +3,7 @@
     seo crawl https://example.com/ --max-pages 500 --wait   # live progress bar, then the issues
     seo crawls | seo status ID | seo issues ID [--code CODE]
     seo export ID --format csv -o pages.csv | seo compare A B | seo cancel/pause/resume ID
+    seo sites [add URL | show ID | delete ID]                # health and history per site
 
 ``seo admin ...`` are the operator commands that work on the database instead (``cli.admin``).
 
@@ -345,6 +346,78 @@ def cmd_compare(client: Client, args: argparse.Namespace, console: Console) -> i
     return EXIT_OK
 
 
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _change(value: float | None) -> str:
+    if value is None:
+        return "-"
+    colour = "green" if value > 0 else "red" if value < 0 else "white"
+    return f"[{colour}]{value:+g}[/]"
+
+
+def _sites_table(sites: list[dict[str, Any]]) -> Table:
+    table = Table("name", "health", "change", "errors", "warnings", "notices", "last crawl", "next run")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+    for s in sites:
+        issues = s["issues"] or {}
+        latest = s["latest_crawl"]
+        last = f"{latest['status']} {latest['created_at'][:16].replace('T', ' ')}" if latest else "never"
+        table.add_row(
+            s["id"], s["name"], _score(s["health_score"]), _change(s["health_change"]),
+            str(issues.get("error", "-")), str(issues.get("warning", "-")), str(issues.get("notice", "-")),
+            last, (s["next_run_at"] or "-")[:16].replace("T", " "),
+        )  # fmt: skip
+    return table
+
+
+def cmd_sites(client: Client, args: argparse.Namespace, console: Console) -> int:
+    action = args.sites_action or "list"
+    if action == "list":
+        listing = client.json("GET", "/api/sites")
+        if args.json:
+            _print_json(listing)
+        elif listing["items"]:
+            console.print(_sites_table(listing["items"]))
+        else:
+            console.print("No sites yet. A crawl makes one: seo crawl https://example.com/ --wait")
+        return EXIT_OK
+    if action == "add":
+        body: dict[str, Any] = {"url": args.url}
+        if args.name:
+            body["name"] = args.name
+        if args.retention is not None:
+            body["settings"] = {"retention": args.retention}
+        site = client.json("POST", "/api/sites", body)
+        if args.json:
+            _print_json(site)
+        else:
+            console.print(f"Site {site['id']} ({site['origin']}) created.")
+        return EXIT_OK
+    if action == "delete":
+        client.json("DELETE", f"/api/sites/{_quote(args.id)}")
+        if not args.json:
+            console.print(f"Site {args.id} deleted.")
+        return EXIT_OK
+    site = client.json("GET", f"/api/sites/{_quote(args.id)}")
+    history = client.json("GET", f"/api/sites/{_quote(args.id)}/history?limit={args.limit}")
+    if args.json:
+        _print_json({"site": site, "history": history["items"]})
+        return EXIT_OK
+    console.print(_sites_table([site]))
+    table = Table("finished", "pages", "health", "errors", "warnings", "notices", "p50 ms", "p95 ms", title="History")
+    table.columns.insert(0, Column("crawl", no_wrap=True, min_width=36))
+    for row in history["items"]:
+        table.add_row(
+            row["crawl_id"], (row["finished_at"] or "-")[:16].replace("T", " "), str(row["pages_crawled"]),
+            _score(row["health_score"]), str(row["issues"]["error"]), str(row["issues"]["warning"]),
+            str(row["issues"]["notice"]), _score(row["response_time_p50"]), _score(row["response_time_p95"]),
+        )  # fmt: skip
+    console.print(table if history["items"] else "No completed crawl yet.")
+    return EXIT_OK
+
+
 def cmd_state(client: Client, args: argparse.Namespace, console: Console) -> int:
     crawl = client.json("POST", f"/api/crawls/{_quote(args.id)}/{args.command}")
     if args.json:
@@ -406,6 +479,19 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b")
     comp.add_argument("--kind", choices=["added", "removed", "changed", "issues_new", "issues_fixed"])
     comp.set_defaults(run=cmd_compare)
+
+    sites = sub.add_parser("sites", help="sites: health, issues and next run of each (add, show, delete)")
+    sites.set_defaults(run=cmd_sites, sites_action=None)
+    sites_sub = sites.add_subparsers(dest="sites_action")
+    add = sites_sub.add_parser("add", help="create a site for a URL's origin")
+    add.add_argument("url")
+    add.add_argument("--name")
+    add.add_argument("--retention", type=int, help="completed crawls that keep their pages (0: all)")
+    show = sites_sub.add_parser("show", help="one site and its history of completed crawls")
+    show.add_argument("id")
+    show.add_argument("--limit", type=int, default=50, help="most recent completed crawls")
+    delete = sites_sub.add_parser("delete", help="delete a site (and its schedules)")
+    delete.add_argument("id")
 
     for action in ("cancel", "pause", "resume"):
         state = sub.add_parser(action, help=f"{action} a crawl")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
 from shared.model.resources import ResourceCheck
+from shared.model.sites import SiteSettings
 
 # NOTIFY channels. Payloads stay tiny: ids, never data.
 WORK_CHANNEL = "parsequeue"  # work became available: workers wake and try one claim
@@ -91,6 +92,10 @@ def schedule_stream(schedule_id: uuid.UUID | str) -> str:
     return f"{SCHEDULE_STREAM_PREFIX}{schedule_id}"
 
 
+def site_stream(site_id: uuid.UUID | str) -> str:
+    return f"site-{site_id}"
+
+
 # --- crawl lifecycle -------------------------------------------------------------------------
 
 
@@ -99,6 +104,7 @@ class CrawlRequested(Event):
     crawl_id: uuid.UUID
     settings: CrawlSettings
     schedule_id: uuid.UUID | None = None
+    site_id: uuid.UUID | None = Field(default=None, description="the site it belongs to (absent before sites existed)")
 
 
 class CrawlStarted(Event):
@@ -154,6 +160,27 @@ class CrawlFailed(Event):
     notify = (SCHEDULER_CHANNEL,)
     crawl_id: uuid.UUID
     error: str
+
+
+class CrawlSummarized(Event):
+    """The completed crawl's figures for the trends, kept when retention drops its pages.
+
+    Computed once by ``crawl_summary()`` (migration 0160) from the crawl's pages and issues, in the
+    transaction that completes the crawl; carried in the event so a rebuild never recomputes it
+    from pages that retention may have deleted since.
+    """
+
+    crawl_id: uuid.UUID
+    health_score: float | None = Field(description="0-100; null when no page was in scope")
+    pages_crawled: int
+    pages_in_scope: int = Field(description="internal HTML pages that count for the health score")
+    pages_with_errors: int
+    errors: int = Field(description="issue rows of error severity")
+    warnings: int
+    notices: int
+    indexable_pages: int
+    response_time_p50: float | None = None
+    response_time_p95: float | None = None
 
 
 class CrawlAttemptFailed(Event):
@@ -215,6 +242,7 @@ class ScheduleCreated(Event):
     cron: str
     timezone: str
     settings: CrawlSettings
+    site_id: uuid.UUID | None = None
 
 
 class ScheduleDeleted(Event):
@@ -229,3 +257,36 @@ class ScheduleFired(Event):
     schedule_id: uuid.UUID
     fire_time: datetime
     crawl_id: uuid.UUID
+
+
+# --- sites -------------------------------------------------------------------------------------
+
+
+class SiteCreated(Event):
+    """A site (an origin) exists: made explicitly or by the first crawl of its origin.
+
+    ``attach_crawls`` / ``attach_schedules`` are crawls and schedules recorded before sites existed
+    (migration 0160 lists them); every later crawl names its site in ``CrawlRequested``.
+    """
+
+    site_id: uuid.UUID
+    origin: str
+    url: str = Field(description="the start URL of the site's crawls")
+    name: str
+    settings: SiteSettings = Field(default_factory=SiteSettings)
+    attach_crawls: list[uuid.UUID] = Field(default_factory=list)
+    attach_schedules: list[uuid.UUID] = Field(default_factory=list)
+
+
+class SiteSettingsChanged(Event):
+    """The site's name, start URL or settings changed (the event carries all three as they are now)."""
+
+    site_id: uuid.UUID
+    url: str
+    name: str
+    settings: SiteSettings
+
+
+class SiteDeleted(Event):
+    notify = (SCHEDULER_CHANNEL,)
+    site_id: uuid.UUID

@@ -181,3 +181,28 @@ def test_live_events_of_a_real_crawl_and_resume(stack: tuple[str, str]) -> None:
             break
     crawl_events = [(e, i) for e, i, _ in seen[1:] if e not in ("CrawlProgressed",)]
     assert [r for r in replay if r[0] != "CrawlProgressed"] == crawl_events
+
+
+def test_sites_show_health_and_history(stack: tuple[str, str]) -> None:
+    code, out, err = seo(stack, "--json", "crawl", f"{stack[1]}/", "--wait")
+    assert code == 0, err
+    crawl_id = json.loads(out)["crawl"]["id"]
+    sites = json.loads(seo(stack, "--json", "sites")[1])["items"]
+    site = next(s for s in sites if s["origin"] == stack[1])
+    assert site["last_completed_crawl_id"] == crawl_id and 0 < site["health_score"] < 100
+    wide = {"COLUMNS": "200"}  # the table as a terminal of that width shows it
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "sites", env=wide)
+    assert code == 0 and site["id"] in out and f"{site['health_score']:g}" in out
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "sites", "show", site["id"], env=wide)
+    assert code == 0 and "History" in out and crawl_id in out
+    history = json.loads(seo(stack, "--json", "sites", "show", site["id"])[1])["history"]
+    assert history[-1]["crawl_id"] == crawl_id and history[-1]["health_score"] == site["health_score"]
+
+    code, out, _ = seo(stack, "--json", "sites", "add", "https://cli.example/", "--name", "CLI", "--retention", "3")
+    added = json.loads(out)
+    assert code == 0 and added["name"] == "CLI" and added["settings"]["retention"] == 3
+    code, _, err = seo(stack, "sites", "add", "https://cli.example/other")
+    assert code == cli.EXIT_API and "is a site already" in err
+    assert seo(stack, "sites", "delete", added["id"])[0] == 0
+    code, _, err = seo(stack, "sites", "show", added["id"])
+    assert code == cli.EXIT_API and "No site has the id" in err

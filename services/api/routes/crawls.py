@@ -10,6 +10,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.api import sitelookup
 from services.api.models import Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
@@ -38,6 +39,8 @@ class Crawl(BaseModel):
     attempts: int
     error: str | None
     schedule_id: uuid.UUID | None
+    site_id: uuid.UUID | None = Field(description="the site (origin) the crawl belongs to")
+    health_score: float | None = Field(description="0-100 once completed (docs/AUDIT.md, Health score)")
     created_at: Timestamp = Field(description="when CrawlRequested was recorded")
     started_at: Timestamp | None = Field(description="when a worker first claimed it")
     finished_at: Timestamp | None
@@ -58,15 +61,19 @@ class CrawlListQuery(BaseModel):
         default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
     )
     status: CrawlStatus | None = None
+    site_id: uuid.UUID | None = Field(default=None, description="only the crawls of this site")
 
 
-# The crawls columns a Crawl shows: its fields, each a column of the same name (the one list).
-COLUMNS: tuple[str, ...] = tuple(Crawl.model_fields)
-_COLUMNS = ", ".join(COLUMNS)
+# The crawls columns a Crawl shows: its fields, each a column of the same name (the one list), but the
+# health score, which is the crawl's summary's.
+COLUMNS: tuple[str, ...] = tuple(name for name in Crawl.model_fields if name != "health_score")
+_HEALTH = "(SELECT cs.health_score FROM crawl_summaries cs WHERE cs.crawl_id = crawls.id) AS health_score"
+_COLUMNS = ", ".join(COLUMNS) + ", " + _HEALTH
 _GET = f"SELECT {_COLUMNS} FROM crawls WHERE id = $1"
 _LIST = f"""SELECT {_COLUMNS} FROM crawls
             WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
               AND ($4::text IS NULL OR status = $4)
+              AND ($5::uuid IS NULL OR site_id = $5)
             ORDER BY created_at DESC, id DESC LIMIT $3"""
 
 CRAWL_ID = {"crawl_id": {"type": "string", "format": "uuid"}}
@@ -125,13 +132,23 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
 )
 async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
-    `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them)."""
+    `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them).
+    The crawl belongs to the site of its URL's origin (made by the origin's first crawl) and starts from that
+    site's default settings; the body's own fields win."""
     settings = body.settings()
     await ssrf_check(request, settings)
+    given = body.model_dump(exclude_unset=True)
     crawl_id = uuid.uuid4()
-    event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
+    causation = request.headers.get("X-Request-Id")
+
+    async def append(site_id: uuid.UUID, defaults: dict[str, Any]) -> ev.CrawlRequested:
+        final = sitelookup.settings_for_site(defaults, given) if defaults else settings
+        event = ev.CrawlRequested(crawl_id=crawl_id, settings=final, site_id=site_id)
+        await crawlstream.start(conn, event, actor="api", causation_id=causation)
+        return event
+
     async with request.app[POOL].acquire() as conn:
-        await crawlstream.start(conn, event, actor="api", causation_id=request.headers.get("X-Request-Id"))
+        event = await sitelookup.in_site_of(conn, settings.url, append)
         crawl = await load_crawl(conn, crawl_id)
     request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
     response = dump(crawl, status=201)
@@ -143,7 +160,7 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     "GET", "/api/crawls", summary="List crawls, newest first", query=CrawlListQuery, response=CrawlList, errors=(422,)
 )
 async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
-    """Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`."""
+    """Cursor-paginated: follow `next_cursor` until it is null. Filter by `status` and `site_id`."""
     after_time, after_id = None, None
     if query.cursor:
         stamp, cid = decode_cursor(query.cursor, 2)
@@ -152,7 +169,7 @@ async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Respon
         except ValueError:
             raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed"}]) from None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(_LIST, after_time, after_id, query.limit + 1, query.status)
+        rows = await conn.fetch(_LIST, after_time, after_id, query.limit + 1, query.status, query.site_id)
     items = [Crawl.model_validate(dict(r)) for r in rows[: query.limit]]
     next_cursor = None
     if len(rows) > query.limit:

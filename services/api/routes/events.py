@@ -45,6 +45,7 @@ LIST_TYPES = frozenset(
 
 # The crawl as GET /api/crawls/{id} shows it, and the stream position it was read at.
 _SNAPSHOT = f"""SELECT {", ".join(f"c.{column}" for column in CRAWL_COLUMNS)},
+       (SELECT cs.health_score FROM crawl_summaries cs WHERE cs.crawl_id = c.id) AS health_score,
        (SELECT max(position) FROM events WHERE stream_id = $2) AS last_position
 FROM crawls c WHERE c.id = $1"""
 

@@ -12,7 +12,7 @@ import asyncpg
 
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
-from shared.eventlog.projections import crawls, issues, pages, parsequeue, resources, schedules
+from shared.eventlog.projections import crawls, issues, pages, parsequeue, resources, schedules, sites
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
@@ -32,6 +32,7 @@ DUPLICATE_CODES = frozenset({"duplicate_content", "near_duplicate_content"})
     ev.ResourcesChecked,
     ev.IssuesDetected,
     ev.CrawlCompleted,
+    ev.CrawlSummarized,
     ev.CrawlFailed,
     ev.CrawlAttemptFailed,
     ev.CrawlRequeued,
@@ -167,3 +168,7 @@ async def _schedule_deleted(conn: asyncpg.Connection, item: Recorded) -> None:
 async def _schedule_fired(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.ScheduleFired = item.data  # type: ignore[assignment]
     await schedules.fired(conn, data.schedule_id, data.fire_time, data.crawl_id, item.version)
+
+
+# The sites' own tables, after the handlers above (a crawl's row exists before its site is set).
+PROJECTOR.include(sites.PROJECTOR)
