@@ -33,13 +33,16 @@ from tests.integration.apiserver import running_api
 TOKEN = "test-token-schemathesis"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EXAMPLES = 6
-SEMANTIC = {"POST /api/crawls", "POST /api/schedules", "GET /api/schedules/preview"}
+SEMANTIC = {
+    "POST /api/crawls", "POST /api/schedules", "GET /api/schedules/preview", "POST /api/sites",
+    "PATCH /api/sites/{site_id}",
+}  # fmt: skip
 STREAMS = ("/api/crawls/{crawl_id}/events", "/api/crawls/events")
 
 
 async def _seed(dsn: str) -> dict[str, str]:
     """A completed crawl with pages, links and issues, and a schedule: real rows for real responses."""
-    crawl_id, schedule_id = uuid.uuid4(), uuid.uuid4()
+    crawl_id, schedule_id, site_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     site = "https://shop.example"
     now = datetime(2026, 1, 2, tzinfo=UTC)
     pages = [
@@ -52,7 +55,10 @@ async def _seed(dsn: str) -> dict[str, str]:
     stream = ev.crawl_stream(crawl_id)
     conn = await database.connect(dsn)
     try:
-        await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings)])
+        await streams.append(
+            conn, ev.site_stream(site_id), [ev.SiteCreated(site_id=site_id, origin=site, url=f"{site}/", name="shop")]
+        )
+        await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings, site_id=site_id)])
         await streams.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=2)])
         await streams.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
         await streams.append(conn, stream, [ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=2)])
@@ -64,7 +70,7 @@ async def _seed(dsn: str) -> dict[str, str]:
         )  # fmt: skip
     finally:
         await conn.close()
-    return {"crawl_id": str(crawl_id), "page_id": "1", "schedule_id": str(schedule_id)}
+    return {"crawl_id": str(crawl_id), "page_id": "1", "schedule_id": str(schedule_id), "site_id": str(site_id)}
 
 
 @pytest.fixture(scope="module")
