@@ -23,6 +23,7 @@ WORK_CHANNEL = "parsequeue"  # work became available: workers wake and try one c
 CONTROL_CHANNEL = "crawl_control"  # a crawl was paused or cancelled: its worker stops it
 SCHEDULER_CHANNEL = "scheduler"  # schedules, leases or retries changed: the scheduler re-plans
 EVENTS_CHANNEL = "events"  # something was appended: followers (the api's live streams) read on
+OUTBOX_CHANNEL = "outbox"  # alert checks or deliveries became due: workers wake and try one claim
 
 _registry: dict[str, type[Event]] = {}
 
@@ -96,6 +97,22 @@ def site_stream(site_id: uuid.UUID | str) -> str:
     return f"site-{site_id}"
 
 
+def channel_stream(channel_id: uuid.UUID | str) -> str:
+    return f"channel-{channel_id}"
+
+
+def alert_rule_stream(rule_id: uuid.UUID | str) -> str:
+    return f"alertrule-{rule_id}"
+
+
+def alert_stream(alert_id: uuid.UUID | str) -> str:
+    return f"alert-{alert_id}"
+
+
+def delivery_stream(delivery_id: uuid.UUID | str) -> str:
+    return f"delivery-{delivery_id}"
+
+
 # --- crawl lifecycle -------------------------------------------------------------------------
 
 
@@ -151,13 +168,13 @@ class IssuesDetected(Event):
 
 
 class CrawlCompleted(Event):
-    notify = (SCHEDULER_CHANNEL,)
+    notify = (SCHEDULER_CHANNEL, OUTBOX_CHANNEL)
     crawl_id: uuid.UUID
     pages_crawled: int
 
 
 class CrawlFailed(Event):
-    notify = (SCHEDULER_CHANNEL,)
+    notify = (SCHEDULER_CHANNEL, OUTBOX_CHANNEL)
     crawl_id: uuid.UUID
     error: str
 
@@ -290,3 +307,116 @@ class SiteSettingsChanged(Event):
 class SiteDeleted(Event):
     notify = (SCHEDULER_CHANNEL,)
     site_id: uuid.UUID
+
+
+class SiteFilesRead(Event):
+    """What the crawl found at the site's robots.txt and sitemaps when it started (for alerts and diffs)."""
+
+    crawl_id: uuid.UUID
+    robots_url: str | None = None
+    robots_status: int | None = None
+    robots_txt: str | None = Field(default=None, description="the first 500 KiB, decoded as UTF-8")
+    robots_error: str | None = None
+    sitemap_urls: int | None = Field(default=None, description="URLs the sitemaps listed (None: not read)")
+
+
+# --- alerts: channels, rules, alerts and their deliveries --------------------------------------
+
+
+class ChannelCreated(Event):
+    """A delivery channel; its secret fields are in the vault under ``secret_ref``, never here."""
+
+    channel_id: uuid.UUID
+    type: str
+    name: str
+    language: str
+    config: dict[str, Any] = Field(description="the public part of the config (no secret field)")
+    secret_ref: uuid.UUID | None = None
+
+
+class ChannelDeleted(Event):
+    channel_id: uuid.UUID
+
+
+class AlertRuleCreated(Event):
+    rule_id: uuid.UUID
+    site_id: uuid.UUID
+    kind: str
+    params: dict[str, Any]
+    channels: list[uuid.UUID]
+
+
+class AlertRuleDeleted(Event):
+    rule_id: uuid.UUID
+
+
+class AlertsChecked(Event):
+    """The site's rules were evaluated for the crawl (``alerts`` raised; ``error`` if they could not be)."""
+
+    crawl_id: uuid.UUID
+    alerts: list[uuid.UUID] = Field(default_factory=list)
+    error: str | None = None
+
+
+class PlannedDelivery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delivery_id: uuid.UUID
+    channel_id: uuid.UUID
+
+
+class AlertRaised(Event):
+    """A rule fired for a crawl; one delivery per channel of the rule goes into the outbox."""
+
+    notify = (OUTBOX_CHANNEL, SCHEDULER_CHANNEL)
+    alert_id: uuid.UUID
+    site_id: uuid.UUID
+    rule_id: uuid.UUID
+    crawl_id: uuid.UUID
+    previous_crawl_id: uuid.UUID | None = None
+    kind: str
+    params: dict[str, Any]
+    evidence: dict[str, Any] = Field(description="counts, before/after values (capped) and the comparison link")
+    deliveries: list[PlannedDelivery]
+
+
+class DeliveryAttempted(Event):
+    """A worker took the delivery for one attempt and holds its lease."""
+
+    notify = (SCHEDULER_CHANNEL,)
+    delivery_id: uuid.UUID
+    attempt: int
+    worker_id: str
+    lease_expires_at: datetime
+
+
+class DeliverySucceeded(Event):
+    delivery_id: uuid.UUID
+    attempt: int
+    detail: str | None = None
+
+
+class DeliveryAttemptFailed(Event):
+    """The attempt failed; the delivery is tried again at ``retry_at`` (the scheduler wakes a worker)."""
+
+    notify = (SCHEDULER_CHANNEL,)
+    delivery_id: uuid.UUID
+    attempt: int
+    error: str
+    retry_at: datetime
+
+
+class DeliveryFailed(Event):
+    """No more attempts: the delivery failed with ``error`` (the last one)."""
+
+    delivery_id: uuid.UUID
+    attempt: int
+    error: str
+
+
+class DeliveryLeaseExpired(Event):
+    """The worker sending it stopped before it recorded an outcome; the delivery is due again at once."""
+
+    notify = (OUTBOX_CHANNEL, SCHEDULER_CHANNEL)
+    delivery_id: uuid.UUID
+    attempt: int
+    worker_id: str

@@ -9,11 +9,11 @@ import uuid
 import asyncpg
 import pytest
 
-from services.api.reports import compare
-from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from services.worker.job import CrawlJob
 from shared.eventlog import events as ev
 from shared.eventlog import streams
+from shared.reports import compare
+from shared.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from tests.integration.auditsupport import new_crawl
 from tests.integration.crawlharness import crawl
 from tests.sites import Site, defects_checks

@@ -39,9 +39,9 @@ from xml.sax.saxutils import escape
 import asyncpg
 import xlsxwriter
 
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import catalogue
 from shared.model import pages
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 
 WHAT = ("pages", "issues", "links")
 FORMATS = {

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import asyncpg
 
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import audit, catalogue
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 
 MAX_LIMIT = 1000
 

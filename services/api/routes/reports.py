@@ -1,7 +1,8 @@
 """Report routes: the issue summary (and the URLs of one code), the catalogue, compare, exports, sitemap.
 
-The queries live in the report library (``services.api.reports``: ``issues``, ``compare``, ``exports``);
-these routes parse, page and stream. The library's errors carry their status (``reports.errors``),
+The queries live in the report libraries (``services.api.reports``: ``issues``, ``exports``; ``shared.reports``:
+``compare``, shared with the worker's alert checks); these routes parse, page and stream. The libraries' errors
+carry their status (``shared.reports.errors``),
 turned into problem documents by the problem middleware.
 """
 
@@ -15,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.models import decode_cursor, encode_cursor
 from services.api.problems import Problem
-from services.api.reports import compare, exports, issues
-from services.api.reports import errors as reporterrors
+from services.api.reports import exports, issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
 from shared.audit import catalogue
 from shared.platform.service import POOL
+from shared.reports import compare
+from shared.reports import errors as reporterrors
 
 routes = RouteTable("reports")
 

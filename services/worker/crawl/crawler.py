@@ -25,6 +25,7 @@ from services.worker.fetch import fetcher, sitemaps, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
+from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
 
 log = structlog.get_logger(__name__)
@@ -185,11 +186,38 @@ class Crawl:
                     frontier.Discovered(url=u, depth=frontier.SITEMAP_DEPTH, referrer=None, in_sitemap=True)
                     for u in sitemap_urls
                 )
+        files = await self.site_files(start, len(sitemap_urls) if sitemap_urls or self._read_sitemaps else None)
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
             await frontier.add(conn, self.job.crawl_id, found, room=limit, cache=self.cache)
             if sitemap_urls:  # the start URL may be listed too
                 await frontier.mark_in_sitemap(conn, self.job.crawl_id, sitemap_urls[:1000])
+            if files is not None:
+                await append(conn, self.job, [files])
+
+    @property
+    def _read_sitemaps(self) -> bool:
+        return (
+            self.settings.mode == "spider"
+            and self.settings.use_sitemaps
+            and (self.settings.max_depth is None or self.settings.max_depth >= 1)
+        )
+
+    async def site_files(self, start: str, sitemap_count: int | None) -> ev.SiteFilesRead | None:
+        """What robots.txt said and how many URLs the sitemaps gave, kept per crawl (alerts diff them)."""
+        if self.settings.mode != "spider":
+            return None
+        parts = urlsplit(start)
+        robots_url = None
+        status = text = error = None
+        if self.settings.respect_robots:
+            rules = await self.politeness.robots_for(start)
+            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+            status, text, error = rules.status, rules.text, rules.error
+        return ev.SiteFilesRead(
+            crawl_id=self.job.crawl_id, robots_url=robots_url, robots_status=status, robots_txt=text,
+            robots_error=error, sitemap_urls=sitemap_count,
+        )  # fmt: skip
 
     async def sitemap_seeds(self, start: str, limit: int) -> list[str]:
         rules = await self.politeness.robots_for(start)
