@@ -4,6 +4,7 @@
     seo crawls | seo status ID | seo issues ID [--code CODE]
     seo export ID --format csv -o pages.csv | seo compare A B | seo cancel/pause/resume ID
     seo sites [add URL | show ID | delete ID]                # health and history per site
+    seo alerts [--site ID] | seo alerts channels | test CHANNEL | rules SITE
 
 ``seo admin ...`` are the operator commands that work on the database instead (``cli.admin``).
 
@@ -418,6 +419,63 @@ def cmd_sites(client: Client, args: argparse.Namespace, console: Console) -> int
     return EXIT_OK
 
 
+def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for d in deliveries:
+        counts[d["status"]] = counts.get(d["status"], 0) + 1
+    colours = {"delivered": "green", "failed": "red", "pending": "yellow"}
+    return " ".join(f"[{colours[k]}]{n} {k}[/]" for k, n in sorted(counts.items())) or "-"
+
+
+def cmd_alerts(client: Client, args: argparse.Namespace, console: Console) -> int:
+    action = args.alerts_action or "list"
+    if action == "channels":
+        listing = client.json("GET", "/api/channels")
+        if args.json:
+            _print_json(listing)
+            return EXIT_OK
+        table = Table("type", "name", "language", "target", title="Channels")
+        table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+        for c in listing["items"]:
+            target = c["config"].get("url") or c["config"].get("chat_id") or ", ".join(c["config"].get("to", [])) or "-"
+            table.add_row(c["id"], c["type"], c["name"], c["language"], str(target))
+        console.print(table if listing["items"] else "No channels yet (POST /api/channels, or the UI's Channels page).")
+        return EXIT_OK
+    if action == "test":
+        result = client.json("POST", f"/api/channels/{_quote(args.channel_id)}/test")
+        if args.json:
+            _print_json(result)
+        else:
+            console.print(("Delivered: " if result["delivered"] else "[red]Not delivered:[/] ") + result["detail"])
+        return EXIT_OK if result["delivered"] else EXIT_CRAWL_FAILED
+    if action == "rules":
+        listing = client.json("GET", f"/api/sites/{_quote(args.site_id)}/alert-rules")
+        if args.json:
+            _print_json(listing)
+            return EXIT_OK
+        table = Table(Column("kind", no_wrap=True), "params", "channels", title="Alert rules")
+        table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+        for r in listing["items"]:
+            table.add_row(r["id"], r["kind"], json.dumps(r["params"], ensure_ascii=False), str(len(r["channels"])))
+        console.print(table if listing["items"] else "No alert rules for this site.")
+        return EXIT_OK
+    query = {"limit": str(args.limit), "lang": args.lang} | ({"site_id": args.site} if args.site else {})
+    listing = client.json("GET", "/api/alerts?" + urllib.parse.urlencode(query))
+    if args.json:
+        _print_json(listing)
+        return EXIT_OK
+    table = Table("raised", "site", "what", "deliveries", title="Alerts")
+    for a in listing["items"]:
+        table.add_row(a["raised_at"][:16].replace("T", " "), a["site_name"] or "-", a["title"],
+                      _deliveries_text(a["deliveries"]))  # fmt: skip
+    console.print(table if listing["items"] else "No alerts yet.")
+    for a in listing["items"]:
+        for d in a["deliveries"]:
+            if d["status"] == "failed":
+                console.print(f"[red]{d['channel_name']}[/]: {d['last_error']}", highlight=False)
+    return EXIT_OK
+
+
 def cmd_state(client: Client, args: argparse.Namespace, console: Console) -> int:
     crawl = client.json("POST", f"/api/crawls/{_quote(args.id)}/{args.command}")
     if args.json:
@@ -492,6 +550,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--limit", type=int, default=50, help="most recent completed crawls")
     delete = sites_sub.add_parser("delete", help="delete a site (and its schedules)")
     delete.add_argument("id")
+
+    alerts = sub.add_parser("alerts", help="alert history (channels, rules, test a channel)")
+    alerts.add_argument("--site", help="only this site's alerts")
+    alerts.add_argument("--lang", choices=["en", "ru"], default="en")
+    alerts.add_argument("--limit", type=int, default=50)
+    alerts.set_defaults(run=cmd_alerts, alerts_action=None)
+    alerts_sub = alerts.add_subparsers(dest="alerts_action")
+    alerts_sub.add_parser("channels", help="delivery channels (secrets are never shown)")
+    test = alerts_sub.add_parser("test", help="send a test message through a channel")
+    test.add_argument("channel_id")
+    rules = alerts_sub.add_parser("rules", help="a site's alert rules")
+    rules.add_argument("site_id")
 
     for action in ("cancel", "pause", "resume"):
         state = sub.add_parser(action, help=f"{action} a crawl")

@@ -33,6 +33,7 @@ from shared import vault
 from shared.eventlog import crawlstream, eventstore, streams
 from shared.eventlog import events as ev
 from shared.eventlog.projections import alerts as alertprojections
+from shared.eventlog.projections import retention
 from shared.model.alerts import full_config
 from shared.notify import messages, senders
 from shared.platform.listener import Listener
@@ -150,6 +151,7 @@ class Outbox:
             try:
                 busy = await self.check_once()
                 busy = await self.claim_deliveries() or busy
+                busy = await self.retention_once() or busy
             except Exception as exc:
                 log.warning("outbox pass failed, retrying", error=str(exc) or type(exc).__name__, retry_in=delay)
                 await asyncio.sleep(delay)
@@ -206,6 +208,54 @@ class Outbox:
             self.metrics.events_appended.labels(type="AlertRaised").inc()
             log.info("alert raised", crawl_id=str(crawl_id), kind=alert.kind, alert_id=str(alert.alert_id),
                      deliveries=len(alert.deliveries))  # fmt: skip
+
+    # --- retention --------------------------------------------------------------------------
+
+    async def retention_once(self) -> bool:
+        """Purge the page data of one site's crawls beyond its retention; True when a site was taken."""
+        async with self.pool.acquire() as conn:
+            claimed = await retention.claim(conn, self.worker_id, self.settings.delivery_lease_seconds)
+            if claimed is None:
+                return False
+            site_id = claimed["site_id"]
+            if await retention.alert_checks_pending(conn, site_id):
+                # Its alert check may compare with a crawl we would purge; AlertsChecked wakes us again.
+                await retention.release(conn, site_id)
+                return False
+            purged: list[uuid.UUID] = []
+            freed = 0
+            meta = ev.Metadata(correlation_id=str(site_id), actor=f"worker:{self.worker_id}")
+            for crawl in await retention.candidates(conn, site_id):
+                async with conn.transaction():
+                    if not await retention.owns(conn, site_id, self.worker_id):
+                        return True  # our lease ran out; whoever has it now goes on
+                    dropped = await retention.drop_crawl_data(conn, crawl["id"])
+                    event = ev.CrawlPurged(
+                        crawl_id=crawl["id"], bytes_freed=dropped.bytes_freed, rows_deleted=dropped.rows_deleted,
+                        events_deleted=dropped.events_deleted, pages_crawled=crawl["pages_crawled"],
+                        pages_discovered=crawl["pages_discovered"], issues_count=crawl["issues_count"],
+                        errors_count=crawl["errors_count"],
+                    )  # fmt: skip
+
+                    async def purged_now(_held: crawlstream.Held, event: ev.Event = event) -> list[ev.Event]:
+                        return [event]
+
+                    await crawlstream.write(
+                        conn, crawl["id"], purged_now, actor=crawlstream.worker_actor(self.worker_id)
+                    )
+                purged.append(crawl["id"])
+                freed += dropped.bytes_freed
+                log.info(
+                    "crawl purged", crawl_id=str(crawl["id"]), site_id=str(site_id), bytes_freed=dropped.bytes_freed,
+                    rows=dropped.rows_deleted, events=dropped.events_deleted,
+                )  # fmt: skip
+            async with conn.transaction():
+                if await retention.owns(conn, site_id, self.worker_id):
+                    applied = ev.RetentionApplied(site_id=site_id, purged=purged, bytes_freed=freed)
+                    await streams.append(conn, ev.site_stream(site_id), [applied], metadata=meta)
+        if purged:
+            log.info("retention applied", site_id=str(site_id), crawls=len(purged), bytes_freed=freed)
+        return True
 
     # --- deliveries -------------------------------------------------------------------------
 

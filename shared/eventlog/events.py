@@ -353,6 +353,8 @@ class AlertRuleDeleted(Event):
 class AlertsChecked(Event):
     """The site's rules were evaluated for the crawl (``alerts`` raised; ``error`` if they could not be)."""
 
+    notify = (OUTBOX_CHANNEL,)  # retention waits for a site's checks: wake it
+
     crawl_id: uuid.UUID
     alerts: list[uuid.UUID] = Field(default_factory=list)
     error: str | None = None
@@ -420,3 +422,31 @@ class DeliveryLeaseExpired(Event):
     delivery_id: uuid.UUID
     attempt: int
     worker_id: str
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+class CrawlPurged(Event):
+    """Retention deleted the crawl's pages, links, issues, frontier and page events; its summary stays.
+
+    The crawl's counters as they were are carried here, so a rebuild (which no longer sees the
+    deleted page events) gives the crawl row the same values as the live projection.
+    """
+
+    crawl_id: uuid.UUID
+    bytes_freed: int = Field(description="stored size of the deleted rows and events (pg_column_size)")
+    rows_deleted: int
+    events_deleted: int
+    pages_crawled: int
+    pages_discovered: int
+    issues_count: int
+    errors_count: int
+
+
+class RetentionApplied(Event):
+    """The site keeps its newest ``retention`` completed crawls' pages; ``purged`` lost theirs now."""
+
+    site_id: uuid.UUID
+    purged: list[uuid.UUID]
+    bytes_freed: int

@@ -142,6 +142,10 @@ async def test_site_changes_raise_exactly_the_expected_alerts_each_delivered_onc
             ]
             assert [i["url"] for i in by_kind["pages_noindexed"]["evidence"]["items"]] == [site.url("/b")]
             assert "+Disallow: /tmp" in by_kind["robots_changed"]["evidence"]["diff"]
+            async with http.get(f"{api}/api/crawls/{second}/robots") as resp:
+                robots = await resp.json()
+            assert robots["body"] == ROBOTS + "Disallow: /tmp\n" and robots["status_code"] == 200
+            assert robots["previous_crawl_id"] == str(first) and "+Disallow: /tmp" in robots["diff"]
             assert by_kind["new_issues"]["evidence"]["items"] == [
                 {"url": site.url("/a"), "code": "status_5xx", "severity": "error"}
             ]

@@ -206,3 +206,20 @@ def test_sites_show_health_and_history(stack: tuple[str, str]) -> None:
     assert seo(stack, "sites", "delete", added["id"])[0] == 0
     code, _, err = seo(stack, "sites", "show", added["id"])
     assert code == cli.EXIT_API and "No site has the id" in err
+
+
+def test_alerts_commands(stack: tuple[str, str]) -> None:
+    client = cli.Client(stack[0], TOKEN)
+    body = {"type": "webhook", "name": "Nowhere", "config": {"url": f"{stack[1]}/hook", "secret": "s" * 20}}
+    channel = client.json("POST", "/api/channels", body)
+    wide = {"COLUMNS": "200"}
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "alerts", "channels", env=wide)
+    assert code == 0 and channel["id"] in out and "s" * 20 not in out
+    code, out, _ = seo(stack, "alerts", "test", channel["id"])  # the test site answers GET only
+    assert code == cli.EXIT_CRAWL_FAILED and "Not delivered: the webhook answered HTTP 405" in out
+    site = client.json("POST", "/api/sites", {"url": "https://alerts-cli.example/"})
+    client.json("POST", f"/api/sites/{site['id']}/alert-rules", {"kind": "health_drop", "channels": [channel["id"]]})
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "alerts", "rules", site["id"], env=wide)
+    assert code == 0 and "health_drop" in out and '"points": 5' in out
+    code, out, _ = seo(stack, "--json", "alerts", "--site", site["id"])
+    assert code == 0 and json.loads(out)["items"] == []

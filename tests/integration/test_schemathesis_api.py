@@ -35,14 +35,14 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EXAMPLES = 6
 SEMANTIC = {
     "POST /api/crawls", "POST /api/schedules", "GET /api/schedules/preview", "POST /api/sites",
-    "PATCH /api/sites/{site_id}",
+    "PATCH /api/sites/{site_id}", "POST /api/channels", "POST /api/sites/{site_id}/alert-rules",
 }  # fmt: skip
 STREAMS = ("/api/crawls/{crawl_id}/events", "/api/crawls/events")
 
 
 async def _seed(dsn: str) -> dict[str, str]:
     """A completed crawl with pages, links and issues, and a schedule: real rows for real responses."""
-    crawl_id, schedule_id, site_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    crawl_id, schedule_id, site_id, rule_id, channel_id = (uuid.uuid4() for _ in range(5))
     site = "https://shop.example"
     now = datetime(2026, 1, 2, tzinfo=UTC)
     pages = [
@@ -58,6 +58,18 @@ async def _seed(dsn: str) -> dict[str, str]:
         await streams.append(
             conn, ev.site_stream(site_id), [ev.SiteCreated(site_id=site_id, origin=site, url=f"{site}/", name="shop")]
         )
+        await streams.append(
+            conn,
+            ev.channel_stream(channel_id),
+            [ev.ChannelCreated(channel_id=channel_id, type="telegram", name="ops", language="en",
+                               config={"chat_id": "1"})],
+        )  # fmt: skip
+        await streams.append(
+            conn,
+            ev.alert_rule_stream(rule_id),
+            [ev.AlertRuleCreated(rule_id=rule_id, site_id=site_id, kind="crawl_failed", params={},
+                                 channels=[channel_id])],
+        )  # fmt: skip
         await streams.append(conn, stream, [ev.CrawlRequested(crawl_id=crawl_id, settings=settings, site_id=site_id)])
         await streams.append(conn, stream, [ev.PagesCrawled(crawl_id=crawl_id, pages=pages, pages_discovered=2)])
         await streams.append(conn, stream, [ev.IssuesDetected(crawl_id=crawl_id, issues=issues)])
@@ -70,7 +82,8 @@ async def _seed(dsn: str) -> dict[str, str]:
         )  # fmt: skip
     finally:
         await conn.close()
-    return {"crawl_id": str(crawl_id), "page_id": "1", "schedule_id": str(schedule_id), "site_id": str(site_id)}
+    return {"crawl_id": str(crawl_id), "page_id": "1", "schedule_id": str(schedule_id), "site_id": str(site_id),
+            "rule_id": str(rule_id), "channel_id": str(channel_id)}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,7 @@ async def test_listen_reconnect_finds_work_sent_while_away_and_health_names_it(
         await _idle(worker)
         async with http.get(f"{base}/health") as resp:
             assert resp.status == 200
-            assert (await resp.json())["checks"] == {"database": "ok", "listen": "ok"}
+            assert (await resp.json())["checks"] == {"database": "ok", "listen": "ok", "outbox_listen": "ok"}
 
         async with pool.acquire() as conn:
             dbname = await conn.fetchval("SELECT current_database()")

@@ -93,6 +93,8 @@ class Site(BaseModel):
     issues: SeverityCounts | None = Field(description="issue rows by severity in the last completed crawl")
     pages_crawled: int | None = Field(description="pages of the last completed crawl")
     next_run_at: Timestamp | None = Field(description="the next fire of the site's schedules")
+    purged_crawls: int = Field(description="crawls whose pages retention deleted")
+    bytes_freed: int = Field(description="what retention deleted, in stored bytes (docs/OPERATIONS.md, Disk)")
     health_trend: list[float | None] = Field(
         description=f"health of the last {TREND_POINTS} completed crawls, oldest first (the sparkline)"
     )
@@ -112,6 +114,7 @@ class HistoryRow(BaseModel):
     indexable_pages: int
     response_time_p50: float | None = Field(description="milliseconds")
     response_time_p95: float | None = Field(description="milliseconds")
+    purged: bool = Field(description="retention deleted its pages, links and issues (this row stays)")
 
 
 class History(BaseModel):
@@ -131,10 +134,15 @@ class HistoryQuery(BaseModel):
 _SITES = f"""
 SELECT s.id, s.url, s.origin, s.name, s.crawl_defaults, s.retention, s.created_at, s.updated_at,
        (SELECT count(*) FROM crawls c WHERE c.site_id = s.id) AS crawls_count,
+       purges.n AS purged_crawls, purges.bytes AS bytes_freed,
        latest.id AS latest_id, latest.status AS latest_status, latest.created_at AS latest_created_at,
        latest.finished_at AS latest_finished_at, latest.pages_crawled AS latest_pages_crawled,
        done.ids, done.scores, done.errors, done.warnings, done.notices, done.pages
 FROM sites s
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n, coalesce(sum(p.bytes_freed), 0)::bigint AS bytes
+    FROM crawl_purges p JOIN crawls c ON c.id = p.crawl_id WHERE c.site_id = s.id
+) AS purges
 LEFT JOIN LATERAL (
     SELECT c.id, c.status, c.created_at, c.finished_at, c.pages_crawled FROM crawls c
     WHERE c.site_id = s.id ORDER BY c.created_at DESC, c.id DESC LIMIT 1
@@ -157,7 +165,8 @@ _SITE_ROW = "SELECT id, origin, url, name, crawl_defaults, retention FROM sites 
 _HISTORY = """
 SELECT * FROM (
     SELECT c.id AS crawl_id, c.created_at, c.finished_at, cs.pages_crawled, cs.health_score, cs.errors,
-           cs.warnings, cs.notices, cs.indexable_pages, cs.response_time_p50, cs.response_time_p95
+           cs.warnings, cs.notices, cs.indexable_pages, cs.response_time_p50, cs.response_time_p95,
+           EXISTS (SELECT 1 FROM crawl_purges p WHERE p.crawl_id = c.id) AS purged
     FROM crawls c JOIN crawl_summaries cs ON cs.crawl_id = c.id
     WHERE c.site_id = $1 AND c.status = 'completed'
     ORDER BY c.created_at DESC, c.id DESC LIMIT $2
@@ -201,6 +210,8 @@ def _site(row: asyncpg.Record, next_run: datetime | None) -> Site:
         else None,
         pages_crawled=row["pages"][last] if ids else None,
         next_run_at=next_run,
+        purged_crawls=row["purged_crawls"],
+        bytes_freed=row["bytes_freed"],
         health_trend=scores,
     )
 
@@ -395,6 +406,7 @@ async def site_history(request: web.Request, query: HistoryQuery) -> web.Respons
             indexable_pages=r["indexable_pages"],
             response_time_p50=r["response_time_p50"],
             response_time_p95=r["response_time_p95"],
+            purged=r["purged"],
         )
         for r in rows
     ]

@@ -187,11 +187,13 @@ _NEXT_DUE = """
 SELECT least(
     (SELECT min(available_at) FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL AND available_at > $1),
     (SELECT min(lease_expires_at) FROM deliveries WHERE status = 'pending' AND lease_owner IS NOT NULL),
-    (SELECT min(lease_expires_at) FROM alert_checks WHERE lease_owner IS NOT NULL))
+    (SELECT min(lease_expires_at) FROM alert_checks WHERE lease_owner IS NOT NULL),
+    (SELECT min(lease_expires_at) FROM retention_checks WHERE lease_owner IS NOT NULL))
 """
 _ANY_DUE = """
 SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL AND available_at <= $1)
     OR EXISTS (SELECT 1 FROM alert_checks WHERE lease_owner IS NULL OR lease_expires_at <= $1)
+    OR EXISTS (SELECT 1 FROM retention_checks WHERE lease_expires_at <= $1)
 """
 
 

@@ -12,7 +12,7 @@ import asyncpg
 
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
-from shared.eventlog.projections import alerts, crawls, issues, pages, parsequeue, resources, schedules, sites
+from shared.eventlog.projections import alerts, crawls, issues, pages, parsequeue, resources, retention, schedules, sites
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
@@ -35,6 +35,7 @@ DUPLICATE_CODES = frozenset({"duplicate_content", "near_duplicate_content"})
     ev.CrawlSummarized,
     ev.SiteFilesRead,
     ev.AlertsChecked,
+    ev.CrawlPurged,
     ev.CrawlFailed,
     ev.CrawlAttemptFailed,
     ev.CrawlRequeued,
@@ -175,3 +176,4 @@ async def _schedule_fired(conn: asyncpg.Connection, item: Recorded) -> None:
 # The sites' own tables, after the handlers above (a crawl's row exists before its site is set).
 PROJECTOR.include(sites.PROJECTOR)
 PROJECTOR.include(alerts.PROJECTOR)
+PROJECTOR.include(retention.PROJECTOR)

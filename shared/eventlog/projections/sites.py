@@ -14,7 +14,7 @@ from shared.eventlog.events import Recorded
 from shared.eventlog.projections import crawls, schedules
 from shared.eventlog.projector import Projector
 
-PROJECTOR = Projector(tables=("sites", "crawl_summaries", "crawl_purges"))
+PROJECTOR = Projector(tables=("sites", "crawl_summaries"))
 handles = PROJECTOR.handles
 
 _INSERT_SITE = """INSERT INTO sites (id, origin, url, name, crawl_defaults, retention, created_at, updated_at, version)
