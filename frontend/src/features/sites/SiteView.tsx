@@ -50,7 +50,7 @@ function Trends({ rows }: { rows: HistoryRow[] }) {
       {charts.map((chart) => (
         <figure className="card trend" key={chart.title} data-testid="trend-chart">
           <figcaption>{chart.title}</figcaption>
-          <UPlotChart build={trendChart(times, chart.lines, CHART_HEIGHT, chart.range)} signature={signature} height={CHART_HEIGHT + 40} />
+          <UPlotChart build={trendChart(times, chart.lines, CHART_HEIGHT, t("alerts.raised"), chart.range)} signature={signature} height={CHART_HEIGHT + 40} />
         </figure>
       ))}
     </div>
@@ -283,7 +283,7 @@ export function SiteView() {
       <h1>{s.name}</h1>
       <p className="muted">{s.origin}</p>
       <p className={`health health-${healthTone(s.health_score)}`}>
-        {s.health_score === null || s.health_score === undefined ? t("sites.noHealth") : t("sites.healthOf", { score: s.health_score })}
+        <span className="health-score">{s.health_score === null || s.health_score === undefined ? t("sites.noHealth") : t("sites.healthOf", { score: s.health_score })}</span>
         {s.health_change !== null && s.health_change !== undefined && <span className="health-change"> {t("sites.change", { change: s.health_change })}</span>}
       </p>
       <h2>{t("site.trends")}</h2>

@@ -14,7 +14,7 @@ export interface Line {
 
 const SHOW_POINTS_UP_TO = 60;
 
-export function trendChart(times: number[], lines: Line[], height: number, range?: [number, number]): BuildChart {
+export function trendChart(times: number[], lines: Line[], height: number, xLabel: string, range?: [number, number]): BuildChart {
   return (width, theme) => {
     const axis = { stroke: theme.text, font: theme.font, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid } };
     const options: uPlot.Options = {
@@ -25,7 +25,7 @@ export function trendChart(times: number[], lines: Line[], height: number, range
       scales: { x: { time: true }, y: range ? { range } : {} },
       axes: [axis, { ...axis, size: 50 }],
       series: [
-        {},
+        { label: xLabel },
         ...lines.map((line) => ({
           label: line.label,
           stroke: theme.tone(line.tone),
@@ -48,7 +48,8 @@ export function sparkline(values: (number | null)[]): BuildChart {
       legend: { show: false },
       cursor: { show: false },
       padding: [4, 2, 4, 2],
-      scales: { x: { time: false }, y: { range: [0, 100] } },
+      // Its own range: a change of a few points must show on a card this small.
+      scales: { x: { time: false }, y: { range: (_u, min, max) => [Math.max(0, min - 5), Math.min(100, max + 5)] } },
       axes: [{ show: false }, { show: false }],
       series: [{}, { stroke: theme.tone(undefined), width: 2, spanGaps: true, points: { show: values.length <= 2, size: 5 } }],
     },
