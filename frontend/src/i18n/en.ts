@@ -274,7 +274,7 @@ export const en = {
   "rule.issue_count_up": "an issue code grew by at least N %",
   "rule.pages_broken": "pages stopped answering 200 (at least N)",
   "rule.pages_noindexed": "pages left the index (at least N)",
-  "rule.field_changed": "titles changed on at least N pages",
+  "rule.field_changed": "a field (title, canonical, description) changed on at least N pages",
   "rule.pages_removed": "pages disappeared (at least N)",
   "rule.robots_changed": "robots.txt changed",
   "rule.sitemap_changed": "sitemap URL count changed by at least N %",
@@ -317,6 +317,8 @@ export const en = {
   "channels.field.password": "Password",
   "channels.field.from": "From",
   "channels.field.to": "To (comma separated)",
+  "site.ruleCode": "Issue code (like status_4xx)",
+  "site.ruleField": "Field",
 } as const;
 
 export type MessageKey = keyof typeof en;

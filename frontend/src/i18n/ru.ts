@@ -276,7 +276,7 @@ export const ru: Record<MessageKey, string> = {
   "rule.issue_count_up": "число проблем одного кода выросло не меньше чем на N %",
   "rule.pages_broken": "страницы перестали отвечать 200 (не меньше N)",
   "rule.pages_noindexed": "страницы выпали из индекса (не меньше N)",
-  "rule.field_changed": "заголовки изменились не меньше чем на N страницах",
+  "rule.field_changed": "поле (title, canonical, описание) изменилось не меньше чем на N страницах",
   "rule.pages_removed": "страницы пропали (не меньше N)",
   "rule.robots_changed": "robots.txt изменился",
   "rule.sitemap_changed": "число URL в sitemap изменилось не меньше чем на N %",
@@ -319,4 +319,6 @@ export const ru: Record<MessageKey, string> = {
   "channels.field.password": "Пароль",
   "channels.field.from": "От кого",
   "channels.field.to": "Кому (через запятую)",
+  "site.ruleCode": "Код проблемы (например, status_4xx)",
+  "site.ruleField": "Поле",
 };

@@ -117,20 +117,22 @@ type Kind = RuleKind;
 const KINDS: Kind[] = ["crawl_failed", "health_drop", "new_issues", "issue_count_up", "pages_broken", "pages_noindexed", "field_changed", "pages_removed", "robots_changed", "sitemap_changed", "watch_urls"];
 const WITHOUT_VALUE: Kind[] = ["crawl_failed", "robots_changed", "watch_urls"];
 
-function paramsOf(kind: Kind, value: number, urls: string): Record<string, unknown> {
+const FIELDS = ["title", "canonical", "meta_description"] as const;
+
+function paramsOf(kind: Kind, value: number, urls: string, code: string, field: string): Record<string, unknown> {
   switch (kind) {
     case "health_drop":
       return { points: value };
     case "new_issues":
       return { severity: "error", min_count: value };
     case "issue_count_up":
-      return { code: "status_4xx", min_percent: value };
+      return { code: code.trim(), min_percent: value };
     case "pages_broken":
     case "pages_noindexed":
     case "pages_removed":
       return { min_pages: value };
     case "field_changed":
-      return { field: "title", min_pages: value };
+      return { field, min_pages: value };
     case "sitemap_changed":
       return { min_percent: value };
     case "watch_urls":
@@ -148,6 +150,8 @@ function Rules({ siteId }: { siteId: string }) {
   const [kind, setKind] = useState<Kind>("pages_broken");
   const [value, setValue] = useState("1");
   const [urls, setUrls] = useState("");
+  const [code, setCode] = useState("status_4xx");
+  const [field, setField] = useState<string>("title");
   const [chosen, setChosen] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const create = useMutation({
@@ -164,7 +168,7 @@ function Rules({ siteId }: { siteId: string }) {
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate({ kind, params: paramsOf(kind, Number(value), urls), channels: chosen });
+    create.mutate({ kind, params: paramsOf(kind, Number(value), urls, code, field), channels: chosen });
   };
   const names = new Map((channels.data ?? []).map((c) => [c.id, c.name]));
   return (
@@ -207,6 +211,24 @@ function Rules({ siteId }: { siteId: string }) {
             </div>
           )}
         </div>
+        {kind === "issue_count_up" && (
+          <div className="field">
+            <label htmlFor="rule-code">{t("site.ruleCode")}</label>
+            <input id="rule-code" className="mono" value={code} onChange={(e) => setCode(e.target.value)} />
+          </div>
+        )}
+        {kind === "field_changed" && (
+          <div className="field">
+            <label htmlFor="rule-field">{t("site.ruleField")}</label>
+            <select id="rule-field" value={field} onChange={(e) => setField(e.target.value)}>
+              {FIELDS.map((f) => (
+                <option key={f} value={f}>
+                  {t(`field.${f}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         {kind === "watch_urls" && (
           <div className="field">
             <label htmlFor="rule-urls">{t("rule.watch_urls")}</label>
