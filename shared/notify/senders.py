@@ -13,6 +13,7 @@ act on otherwise. Nothing here logs a secret or puts one in an error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -173,10 +174,16 @@ async def send_email(net: Network, config: EmailConfig, envelope: Envelope) -> s
         tls_context=ssl.create_default_context(),
     )  # fmt: skip
     try:
-        async with client:
-            if config.username:
-                await client.login(config.username, config.password or "")
-            errors, _ = await client.send_message(mail)
+        await client.connect()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError, ssl.SSLError) as exc:
+        sock.close()  # the client never took the socket over
+        raise DeliveryError(f"the mail server connection failed: {type(exc).__name__}: {exc}"[:300]) from None
+    # From here the client's transport owns the socket (closing it ourselves would let the next
+    # connection reuse its descriptor under the old transport).
+    try:
+        if config.username:
+            await client.login(config.username, config.password or "")
+        errors, _ = await client.send_message(mail)
     except aiosmtplib.SMTPAuthenticationError:
         raise DeliveryError("the mail server refused the username or password") from None
     except aiosmtplib.SMTPException as exc:
@@ -184,7 +191,9 @@ async def send_email(net: Network, config: EmailConfig, envelope: Envelope) -> s
     except (OSError, TimeoutError, ssl.SSLError) as exc:
         raise DeliveryError(f"the mail server connection failed: {type(exc).__name__}: {exc}"[:300]) from None
     finally:
-        sock.close()
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+            await client.quit()
+        client.close()
     if errors:
         raise DeliveryError(f"the mail server refused {', '.join(sorted(errors))}")
     return f"accepted for {len(config.to)} recipient" + ("" if len(config.to) == 1 else "s")
