@@ -4,6 +4,113 @@
  */
 
 export interface paths {
+    "/api/alert-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert rule
+         * @description Appends AlertRuleDeleted; alerts it raised stay in the history.
+         */
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history
+         * @description What fired, newest first (optionally of one `site_id`): the title in `lang`, the evidence behind it, and
+         *         each delivery's `status` (`pending`, `delivered`, `failed`), attempts and last error.
+         */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delivery channels
+         * @description Every channel by name; secrets are never returned (`secrets_set` names the ones stored).
+         */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Create a delivery channel
+         * @description A webhook (signed JSON POST), Slack incoming webhook, Telegram bot or SMTP mailbox. Targets on private
+         *         networks are refused unless ALLOW_PRIVATE_NETWORKS=true. Secret fields go to the vault, encrypted.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a channel
+         * @description Appends ChannelDeleted and forgets its secrets; its pending deliveries fail ("the channel was deleted").
+         */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message
+         * @description Sends a test message through the channel now (X-SEO-Event: test.message for webhooks) and says whether
+         *         it arrived; nothing is recorded.
+         */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls": {
         parameters: {
             query?: never;
@@ -13,7 +120,7 @@ export interface paths {
         };
         /**
          * List crawls, newest first
-         * @description Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
+         * @description Cursor-paginated: follow `next_cursor` until it is null. Filter by `status` and `site_id`.
          */
         get: operations["list_crawls"];
         put?: never;
@@ -21,6 +128,8 @@ export interface paths {
          * Start a crawl
          * @description Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
          *         `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them).
+         *         The crawl belongs to the site of its URL's origin (made by the origin's first crawl) and starts from that
+         *         site's default settings; the body's own fields win.
          */
         post: operations["start_crawl"];
         delete?: never;
@@ -256,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/robots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * robots.txt as a crawl read it
+         * @description The body and status of robots.txt when the crawl started, the sitemap URL count, and the diff from the
+         *         site's previous completed crawl.
+         */
+        get: operations["crawl_robots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/sitemap.xml": {
         parameters: {
             query?: never;
@@ -365,13 +495,14 @@ export interface paths {
         };
         /**
          * List schedules
-         * @description Every schedule, newest first, with its next fire times.
+         * @description Every schedule (or those of `site_id`), newest first, with its next fire times.
          */
         get: operations["list_schedules"];
         put?: never;
         /**
          * Create a recurring crawl
-         * @description Validates the cron expression and the time zone; the answer lists the next fire times.
+         * @description Validates the cron expression and the time zone; the answer lists the next fire times. The schedule
+         *         belongs to the site of its URL's origin (made if it has none) and starts from the site's default settings.
          */
         post: operations["create_schedule"];
         delete?: never;
@@ -454,6 +585,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sites
+         * @description Every site by name, each with its latest crawl, health score and its change, issues by severity,
+         *         next scheduled run and health trend (the dashboard's cards).
+         */
+        get: operations["list_sites"];
+        put?: never;
+        /**
+         * Create a site
+         * @description A site for the URL's origin (409 if the origin has one already, with its id). Crawls of the origin
+         *         start from `settings.crawl` and keep their pages for the last `settings.retention` crawls.
+         */
+        post: operations["create_site"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One site
+         * @description The site with its dashboard figures.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a site
+         * @description Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled.
+         */
+        delete: operations["delete_site"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a site
+         * @description Rename, move the start URL within the origin, or replace the settings (appends SiteSettingsChanged).
+         */
+        patch: operations["patch_site"];
+        trace?: never;
+    };
+    "/api/sites/{site_id}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A site's alert rules
+         * @description The rules evaluated when a crawl of the site completes or fails.
+         */
+        get: operations["list_rules"];
+        put?: never;
+        /**
+         * Add an alert rule
+         * @description `{"kind", "params", "channels": [ids]}`; kinds and their params are in docs/ALERTS.md.
+         */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A site's completed crawls over time
+         * @description One row per completed crawl, oldest first: pages, health score, issues by severity, indexable
+         *         pages and response-time p50/p95 (what the trend charts draw). Crawls whose pages retention
+         *         deleted keep their row.
+         */
+        get: operations["site_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -492,6 +723,69 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Alert */
+        Alert: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Deliveries */
+            deliveries: components["schemas"]["Delivery"][];
+            /**
+             * Evidence
+             * @description why: counts, URLs with before/after values (capped), `link`
+             */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Previous Crawl Id */
+            previous_crawl_id: string | null;
+            /**
+             * Raised At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            raised_at: string;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Site Name */
+            site_name: string | null;
+            /**
+             * Title
+             * @description what fired, in `lang`
+             */
+            title: string;
+        };
+        /** AlertList */
+        AlertList: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Catalogue */
         Catalogue: {
             /**
@@ -501,6 +795,73 @@ export interface components {
             items: {
                 [key: string]: unknown;
             }[];
+        };
+        /** Channel */
+        Channel: {
+            /**
+             * Config
+             * @description the config without its secrets
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "ru";
+            /** Name */
+            name: string;
+            /**
+             * Secrets Set
+             * @description which write-only fields are stored (their values never come back)
+             */
+            secrets_set: string[];
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "telegram" | "email";
+        };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /**
+             * Config
+             * @description webhook: {url, secret}; slack: {webhook_url}; telegram: {bot_token, chat_id}; email: {host, port, security: starttls|ssl|none, username, password, from, to: [...]}. Secrets (secret, webhook_url, bot_token, password) are write-only
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Language
+             * @description the language of its messages
+             * @default en
+             * @enum {string}
+             */
+            language?: "en" | "ru";
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "telegram" | "email";
+        };
+        /** ChannelList */
+        ChannelList: {
+            /** Items */
+            items: components["schemas"]["Channel"][];
         };
         /**
          * Comparison
@@ -579,6 +940,11 @@ export interface components {
             /** Finished At */
             finished_at: string | null;
             /**
+             * Health Score
+             * @description 0-100 once completed (docs/AUDIT.md, Health score)
+             */
+            health_score: number | null;
+            /**
              * Id
              * Format: uuid
              */
@@ -595,6 +961,11 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
+            /**
+             * Site Id
+             * @description the site (origin) the crawl belongs to
+             */
+            site_id: string | null;
             /**
              * Started At
              * @description when a worker first claimed it
@@ -717,6 +1088,39 @@ export interface components {
             mode: "list";
             urls: unknown;
         };
+        /** Delivery */
+        Delivery: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Channel Type */
+            channel_type: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * @description when a pending delivery is tried next
+             */
+            next_attempt_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -726,6 +1130,57 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /**
+         * History
+         * @description One row per completed crawl, oldest first: what the trend charts draw.
+         */
+        History: {
+            /** Items */
+            items: components["schemas"]["HistoryRow"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
+        /** HistoryRow */
+        HistoryRow: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Health Score */
+            health_score: number | null;
+            /** Indexable Pages */
+            indexable_pages: number;
+            issues: components["schemas"]["SeverityCounts"];
+            /** Pages Crawled */
+            pages_crawled: number;
+            /**
+             * Purged
+             * @description retention deleted its pages, links and issues (this row stays)
+             */
+            purged: boolean;
+            /**
+             * Response Time P50
+             * @description milliseconds
+             */
+            response_time_p50: number | null;
+            /**
+             * Response Time P95
+             * @description milliseconds
+             */
+            response_time_p95: number | null;
         };
         /**
          * Hreflang
@@ -839,6 +1294,26 @@ export interface components {
             status_code: number | null;
             /** Url */
             url: string;
+        };
+        /** LatestCrawl */
+        LatestCrawl: {
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Status */
+            status: string;
         };
         /** Login */
         Login: {
@@ -1129,6 +1604,92 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** RobotsFile */
+        RobotsFile: {
+            /**
+             * Body
+             * @description robots.txt as the crawl read it (first 500 KiB)
+             */
+            body: string | null;
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Diff
+             * @description unified diff from the previous crawl's robots.txt (null: none to compare)
+             */
+            diff: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Previous Crawl Id
+             * @description the site's completed crawl before this one
+             */
+            previous_crawl_id: string | null;
+            /** Robots Url */
+            robots_url: string | null;
+            /**
+             * Sitemap Urls
+             * @description URLs the crawl took from the sitemaps
+             */
+            sitemap_urls: number | null;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** Rule */
+        Rule: {
+            /** Channels */
+            channels: string[];
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
+        /** RuleCreate */
+        RuleCreate: {
+            /** Channels */
+            channels?: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /**
+             * Params
+             * @description per kind; docs/ALERTS.md lists them
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        /** RuleList */
+        RuleList: {
+            /** Items */
+            items: components["schemas"]["Rule"][];
+        };
         /** Schedule */
         Schedule: {
             /**
@@ -1157,6 +1718,11 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
+            /**
+             * Site Id
+             * @description the site (origin) the schedule crawls
+             */
+            site_id: string | null;
             /** Timezone */
             timezone: string;
             /** Url */
@@ -1292,6 +1858,161 @@ export interface components {
              */
             via?: ("token" | "session") | null;
         };
+        /** SeverityCounts */
+        SeverityCounts: {
+            /** Error */
+            error: number;
+            /** Notice */
+            notice: number;
+            /** Warning */
+            warning: number;
+        };
+        /**
+         * Site
+         * @description A site with the figures of its dashboard card.
+         */
+        Site: {
+            /**
+             * Bytes Freed
+             * @description what retention deleted, in stored bytes (docs/OPERATIONS.md, Disk)
+             */
+            bytes_freed: number;
+            /** Crawls Count */
+            crawls_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Health Change
+             * @description points up or down since the completed crawl before it
+             */
+            health_change: number | null;
+            /**
+             * Health Score
+             * @description 0-100, of the last completed crawl (docs/AUDIT.md)
+             */
+            health_score: number | null;
+            /**
+             * Health Trend
+             * @description health of the last 30 completed crawls, oldest first (the sparkline)
+             */
+            health_trend: (number | null)[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** @description issue rows by severity in the last completed crawl */
+            issues: components["schemas"]["SeverityCounts"] | null;
+            /** Last Completed Crawl Id */
+            last_completed_crawl_id: string | null;
+            /** @description the newest crawl, whatever its status */
+            latest_crawl: components["schemas"]["LatestCrawl"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Next Run At
+             * @description the next fire of the site's schedules
+             */
+            next_run_at: string | null;
+            /** Origin */
+            origin: string;
+            /**
+             * Pages Crawled
+             * @description pages of the last completed crawl
+             */
+            pages_crawled: number | null;
+            /**
+             * Previous Completed Crawl Id
+             * @description what the last completed crawl compares with
+             */
+            previous_completed_crawl_id: string | null;
+            /**
+             * Purged Crawls
+             * @description crawls whose pages retention deleted
+             */
+            purged_crawls: number;
+            settings: components["schemas"]["SiteSettings"];
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** SiteCreate */
+        SiteCreate: {
+            /**
+             * Name
+             * @description defaults to the host
+             * @default null
+             */
+            name?: string | null;
+            settings?: components["schemas"]["SiteSettings"];
+            /**
+             * Url
+             * @description the start URL of the site's crawls; its origin (scheme, host, port) names the site
+             */
+            url: string;
+        };
+        /** SiteList */
+        SiteList: {
+            /** Items */
+            items: components["schemas"]["Site"][];
+        };
+        /** SitePatch */
+        SitePatch: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description replaces the settings as a whole
+             * @default null
+             */
+            settings?: components["schemas"]["SiteSettings"] | null;
+            /**
+             * Url
+             * @description a URL of the same origin
+             * @default null
+             */
+            url?: string | null;
+        };
+        /**
+         * SiteSettings
+         * @description What a site decides for its crawls: their default settings and how many keep their pages.
+         */
+        SiteSettings: {
+            /**
+             * Crawl
+             * @description default crawl settings (the fields of POST /api/crawls except `url`, `urls` and `mode`); a crawl's own fields win
+             */
+            crawl?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Retention
+             * @description completed crawls that keep their pages, links and issues (older ones keep their summary for the trends); 0 keeps all
+             * @default 20
+             */
+            retention?: number;
+        };
+        /** TestResult */
+        TestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /**
+             * Detail
+             * @description what the receiver answered, or why it failed
+             */
+            detail: string;
+        };
         /**
          * StructuredItem
          * @description One structured-data item (JSON-LD node, microdata or RDFa item), nested items inline.
@@ -1402,6 +2123,245 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    delete_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an alert rule */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                site_id?: string;
+                lang?: "en" | "ru";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alert history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List delivery channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Create a delivery channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a channel */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send a test message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     list_crawls: {
         parameters: {
             query?: {
@@ -1409,6 +2369,8 @@ export interface operations {
                 /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 status?: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+                /** @description only the crawls of this site */
+                site_id?: string;
             };
             header?: never;
             path?: never;
@@ -2078,6 +3040,46 @@ export interface operations {
             };
         };
     };
+    crawl_robots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description robots.txt as a crawl read it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotsFile"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_sitemap: {
         parameters: {
             query?: {
@@ -2271,7 +3273,10 @@ export interface operations {
     };
     list_schedules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only the schedules of this site */
+                site_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2289,6 +3294,15 @@ export interface operations {
             };
             /** @description Missing or wrong credentials (the same answer for either). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2582,6 +3596,407 @@ export interface operations {
             };
             /** @description Missing or wrong credentials (the same answer for either). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Create a site */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a site */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    patch_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SitePatch"];
+            };
+        };
+        responses: {
+            /** @description Change a site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A site's alert rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Add an alert rule */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    site_history: {
+        parameters: {
+            query?: {
+                /** @description the most recent completed crawls */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A site's completed crawls over time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
