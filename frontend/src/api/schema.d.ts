@@ -2003,16 +2003,6 @@ export interface components {
              */
             retention?: number;
         };
-        /** TestResult */
-        TestResult: {
-            /** Delivered */
-            delivered: boolean;
-            /**
-             * Detail
-             * @description what the receiver answered, or why it failed
-             */
-            detail: string;
-        };
         /**
          * StructuredItem
          * @description One structured-data item (JSON-LD node, microdata or RDFa item), nested items inline.
@@ -2032,6 +2022,16 @@ export interface components {
              * @description the item's types, schema.org prefix removed
              */
             type?: string[];
+        };
+        /** TestResult */
+        TestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /**
+             * Detail
+             * @description what the receiver answered, or why it failed
+             */
+            detail: string;
         };
         /**
          * Thresholds

@@ -12,7 +12,17 @@ import asyncpg
 
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
-from shared.eventlog.projections import alerts, crawls, issues, pages, parsequeue, resources, retention, schedules, sites
+from shared.eventlog.projections import (
+    alerts,
+    crawls,
+    issues,
+    pages,
+    parsequeue,
+    resources,
+    retention,
+    schedules,
+    sites,
+)
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
