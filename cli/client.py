@@ -190,11 +190,38 @@ def _issues_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def _settings_file(path: str | None) -> dict[str, Any]:
+    """Crawl settings from a JSON file (any field of POST /api/crawls: extraction, url_rules, auth, ...)."""
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(Path(path).expanduser().read_text())
+    except (OSError, ValueError) as exc:
+        raise ApiError(f"cannot read the settings file {path}: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ApiError(f"the settings file {path} must hold a JSON object")
+    return loaded
+
+
+def _url_rules(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any] | None:
+    rules = dict(given)
+    if args.strip_param:
+        rules["strip_params"] = "all" if "all" in args.strip_param else args.strip_param
+    if args.lowercase_paths:
+        rules["lowercase"] = True
+    if args.rewrite:
+        rules["rewrite"] = [{"pattern": p, "replacement": r} for p, r in args.rewrite]
+    return rules or None
+
+
 def cmd_crawl(client: Client, args: argparse.Namespace, console: Console) -> int:
-    body: dict[str, Any] = {"url": args.url}
-    for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent"):
+    body: dict[str, Any] = {**_settings_file(args.settings), "url": args.url}
+    for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent", "user_agent_preset", "proxy"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
+    rules = _url_rules(args, body.get("url_rules") or {})
+    if rules is not None:
+        body["url_rules"] = rules
     if args.include:
         body["include"] = args.include
     if args.exclude:
@@ -500,6 +527,20 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--concurrency", type=int)
     crawl.add_argument("--max-rps", type=float, help="requests per second to the site")
     crawl.add_argument("--user-agent")
+    crawl.add_argument(
+        "--user-agent-preset",
+        choices=["ours", "googlebot_smartphone", "googlebot_desktop", "bingbot", "yandexbot", "custom"],
+        help="pose as this crawler (robots.txt is read for its name)",
+    )
+    crawl.add_argument("--proxy", metavar="URL", help="http://, https://, socks5:// or socks5h:// host:port")
+    crawl.add_argument("--strip-param", action="append", metavar="NAME",
+                       help="drop this query parameter before crawling (utm_* for a prefix, all for every one; "
+                            "repeatable)")  # fmt: skip
+    crawl.add_argument("--lowercase-paths", action="store_true", help="lower-case URL paths before crawling")
+    crawl.add_argument("--rewrite", nargs=2, action="append", metavar=("REGEX", "REPLACEMENT"),
+                       help="rewrite URLs before crawling (\\1 for a group; repeatable)")  # fmt: skip
+    crawl.add_argument("--settings", metavar="FILE.json",
+                       help="more crawl settings as JSON (extraction, auth, ...); flags override it")  # fmt: skip
     crawl.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching (repeatable)")
     crawl.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching (repeatable)")
     crawl.add_argument("--no-robots", action="store_true", help="ignore robots.txt")

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.model import crawlrules
+
 MAX_URL_LENGTH = 2048
 MAX_LIST_URLS = 100_000
 
@@ -62,7 +64,12 @@ class CrawlSettings(BaseModel):
     max_depth: int | None = Field(default=None, ge=0, le=1000)
     include: list[str] = Field(default_factory=list, max_length=100)
     exclude: list[str] = Field(default_factory=list, max_length=100)
-    user_agent: str = Field(default="SEOCrawler/1.0 (+self-hosted)", min_length=1, max_length=512)
+    user_agent: str = Field(default=crawlrules.OUR_USER_AGENT, min_length=1, max_length=512)
+    user_agent_preset: crawlrules.UserAgentPreset | None = Field(
+        default=None,
+        description="pose as a known crawler (its User-Agent; robots.txt is read for its product token); "
+        "`custom` (or none) sends `user_agent` as given",
+    )
     max_rps: float = Field(default=5.0, gt=0, le=1000)
     concurrency: int = Field(default=4, ge=1, le=64)
     respect_robots: bool = True
@@ -75,6 +82,8 @@ class CrawlSettings(BaseModel):
     )
     check_external_links: bool = Field(default=False, description="request external link targets (once per URL)")
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    url_rules: crawlrules.UrlRules = Field(default_factory=crawlrules.UrlRules)
+    proxy: crawlrules.ProxyUrl = None
 
     @field_validator("urls")
     @classmethod
@@ -101,6 +110,12 @@ class CrawlSettings(BaseModel):
         if not self.url:
             raise ValueError("`url` is required")
         self.url = _check_http_url(self.url)
+        preset = self.user_agent_preset
+        if preset is not None and preset != "custom":
+            named = crawlrules.USER_AGENT_PRESETS[preset]
+            if "user_agent" in self.model_fields_set and self.user_agent not in (named, crawlrules.OUR_USER_AGENT):
+                raise ValueError(f"`user_agent` and `user_agent_preset` {preset!r} disagree: send one of them")
+            self.user_agent = named
         if self.mode == "spider":
             if self.include and not any(re.search(p, self.url) for p in self.include):
                 raise ValueError("the start URL does not match any `include` pattern")

@@ -225,3 +225,20 @@ def test_alerts_commands(stack: tuple[str, str]) -> None:
     assert code == 0 and "health_drop" in out and '"points": 5' in out
     code, out, _ = seo(stack, "--json", "alerts", "--site", site["id"])
     assert code == 0 and json.loads(out)["items"] == []
+
+
+def test_crawl_flags_for_url_rules_presets_and_a_settings_file(stack: tuple[str, str], tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"max_pages": 7, "url_rules": {"lowercase": True}}))
+    code, out, err = seo(
+        stack, "--json", "crawl", f"{stack[1]}/?utm_source=x", "--settings", str(settings),
+        "--user-agent-preset", "bingbot", "--strip-param", "utm_*", "--rewrite", "/a$", "/b",
+    )  # fmt: skip
+    assert code == cli.EXIT_OK, err
+    crawl = json.loads(out)
+    assert crawl["settings"]["max_pages"] == 7 and "bingbot" in crawl["settings"]["user_agent"]
+    assert crawl["settings"]["url_rules"] == {
+        "strip_params": ["utm_*"], "lowercase": True, "rewrite": [{"pattern": "/a$", "replacement": "/b"}]
+    }  # fmt: skip
+    code, _, err = seo(stack, "crawl", f"{stack[1]}/", "--rewrite", "(?=x)", "y")
+    assert code != 0 and "url_rules.rewrite.0.pattern" in err and "lookaround" in err

@@ -57,7 +57,7 @@ XLSX_MAX_CELL = 32_767
 # What users see of a page (the page schema's PublicPage), with what an export computes beside it.
 PAGE_COLUMNS = pages.export_columns()
 ISSUE_COLUMNS = ("url", "status_code", "code", "severity", "title", "details", "explanation", "fix")
-LINK_COLUMNS = ("source_url", "target_url", "anchor", "rel", "internal", "target_status_code")
+LINK_COLUMNS = ("source_url", "target_url", "original_url", "anchor", "rel", "internal", "target_status_code")
 
 _PAGES = """
 SELECT p.*, d.url AS near_duplicate_of_url,
@@ -72,7 +72,8 @@ WHERE i.crawl_id = $1
 ORDER BY CASE i.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, i.code, p.url
 """
 _LINKS = """
-SELECT s.url AS source_url, l.target_url, l.anchor, l.rel, l.internal, t.status_code AS target_status_code
+SELECT s.url AS source_url, l.target_url, l.original_url, l.anchor, l.rel, l.internal,
+       t.status_code AS target_status_code
 FROM links l JOIN pages s ON s.id = l.source_id
 LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.crawl_id = $1 ORDER BY l.source_id, l.ordinal

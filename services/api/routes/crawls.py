@@ -121,7 +121,10 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
     if config.allow_private_networks:
         return
     urls = [settings.url] if settings.mode == "spider" else settings.urls[:20]
-    for field, url in (("url" if settings.mode == "spider" else "urls", u) for u in urls):
+    checks = [("url" if settings.mode == "spider" else "urls", u) for u in urls]
+    if settings.proxy is not None:
+        checks.append(("proxy", settings.proxy))  # a proxy on a private network would reach it for us
+    for field, url in checks:
         reason = await netguard.check_url(url, allow_private=False, timeout=5.0)
         if reason is not None:
             raise Problem(422, f"{url} cannot be crawled: {reason}.", errors=[{"field": field, "message": reason}])

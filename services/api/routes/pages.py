@@ -72,6 +72,7 @@ class Outlink(BaseModel):
     internal: bool
     page_id: int | None = Field(description="the target's page id when it was crawled")
     status_code: int | None
+    original_url: str | None = Field(default=None, description="the href as written, when a URL rule changed it")
 
 
 class PageIssue(BaseModel):
@@ -163,7 +164,8 @@ _INLINKS = """SELECT s.id AS page_id, s.url, l.anchor, l.rel
 FROM links l JOIN pages s ON s.id = l.source_id
 WHERE l.crawl_id = $1 AND l.target_url = $2 AND l.source_id <> $3
 ORDER BY s.id, l.ordinal LIMIT 500"""
-_OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code
+_OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code,
+       l.original_url
 FROM links l LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.source_id = $1 ORDER BY l.ordinal LIMIT 1000"""
 

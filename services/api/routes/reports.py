@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.models import decode_cursor, encode_cursor
 from services.api.problems import Problem
-from services.api.reports import exports, issues
+from services.api.reports import exports, issues, urlrules
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
@@ -186,6 +186,38 @@ async def compare_crawls(request: web.Request, query: CompareQuery) -> web.Respo
             result.kind, result.items = query.kind, items
             result.next_cursor = encode_cursor([after]) if after else None
     return dump(result)
+
+
+# --- URL rules --------------------------------------------------------------------------------
+
+
+class UrlRuleCount(BaseModel):
+    rule: str = Field(description="strip_params:<name>, strip_params:all, lowercase or rewrite:<index>")
+    description: str
+    urls_rewritten: int = Field(description="distinct URLs, as written in links, that the rule changed")
+    urls_after: int = Field(description="distinct URLs they became (fewer: the rule collapsed spellings)")
+    links: int = Field(description="links whose target the rule changed")
+
+
+class UrlRuleReport(BaseModel):
+    crawl_id: uuid.UUID
+    items: list[UrlRuleCount] = Field(description="every rule of the crawl's `url_rules`, in the order they run")
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/url-rules",
+    summary="What each URL rule changed",
+    response=UrlRuleReport,
+    errors=(404,),
+    path_params=CRAWL_ID,
+)
+async def crawl_url_rules(request: web.Request) -> web.Response:
+    """Per rule of `url_rules`: how many URLs found in links it changed, and how many URLs they became."""
+    crawl_id = crawl_id_of(request)
+    async with request.app[POOL].acquire() as conn:
+        rows = await urlrules.summary(conn, crawl_id)
+    return dump(UrlRuleReport(crawl_id=crawl_id, items=[UrlRuleCount.model_validate(r) for r in rows]))
 
 
 # --- exports and sitemap -----------------------------------------------------------------------

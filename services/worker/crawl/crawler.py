@@ -21,7 +21,7 @@ import structlog
 
 from services.worker.crawl import batches, frontier, politeness, resources
 from services.worker.extract import records
-from services.worker.fetch import fetcher, sitemaps, urls
+from services.worker.fetch import fetcher, sitemaps, urlrules, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
@@ -88,6 +88,7 @@ class Crawl:
             include=job.settings.include,
             exclude=job.settings.exclude,
         )
+        self.rewriter = urlrules.Rewriter(job.settings.url_rules)
         self.cache = frontier.KnownCache()
         self.batch = batches.Batch()
         self.counters = batches.Counters()
@@ -124,10 +125,11 @@ class Crawl:
                 follow=self._follow if self.settings.mode == "spider" else None,
             )
         try:
-            page, leads = records.build(entry, got, self.scope.is_internal)
+            page, leads = records.build(entry, got, self.scope.is_internal, self.rewriter)
         except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
             self.log.exception("extraction failed", url=entry.url)
-            page, leads = records.build(entry, _failed(got, f"extraction failed: {exc}"), self.scope.is_internal)
+            failed = _failed(got, f"extraction failed: {exc}")
+            page, leads = records.build(entry, failed, self.scope.is_internal, self.rewriter)
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
 
@@ -175,7 +177,7 @@ class Crawl:
         sitemap_urls: list[str] = []
         if self.settings.mode == "list":
             for raw in self.settings.urls:
-                url = urls.normalize(raw)
+                url = self._rewritten(urls.normalize(raw))
                 if url is not None:
                     found.append(frontier.Discovered(url=url, depth=0, referrer=None))
         else:
@@ -219,6 +221,10 @@ class Crawl:
             robots_error=error, sitemap_urls=sitemap_count,
         )  # fmt: skip
 
+    def _rewritten(self, url: str | None) -> str | None:
+        """A seed URL after the crawl's URL rules (links are rewritten where they are extracted)."""
+        return None if url is None else self.rewriter.apply(url).url
+
     async def sitemap_seeds(self, start: str, limit: int) -> list[str]:
         rules = await self.politeness.robots_for(start)
         parts = urlsplit(start)
@@ -227,7 +233,7 @@ class Crawl:
         seeds: dict[str, None] = {}
         async for locs in sitemaps.discover(self._sitemap_body, list(dict.fromkeys(roots)), log=self.log.info):
             for loc in locs:
-                url = urls.normalize(loc)
+                url = self._rewritten(urls.normalize(loc))
                 if url is not None and self.scope.allows(url) and urls.trap_reason(url) is None:
                     seeds[url] = None
             if len(seeds) >= limit:
@@ -250,7 +256,7 @@ class Crawl:
 
     async def run(self) -> None:
         job = self.job
-        start = urls.normalize(self.settings.url)
+        start = self._rewritten(urls.normalize(self.settings.url))
         if start is None:
             raise CrawlError(f"the start URL {self.settings.url!r} is not a valid http(s) URL")
         reason = await netguard.check_url(start, allow_private=job.config.allow_private_networks)
@@ -258,6 +264,12 @@ class Crawl:
             # A name that does not resolve may resolve later (DNS hiccup); a private address will not.
             transient = "does not resolve" in reason
             raise CrawlError(f"refused to crawl {start}: {reason}", retryable=transient)
+        if self.settings.proxy is not None:
+            reason = await netguard.check_url(self.settings.proxy, allow_private=job.config.allow_private_networks)
+            if reason is not None:
+                raise CrawlError(
+                    f"refused the proxy {self.settings.proxy}: {reason}", retryable="does not resolve" in reason
+                )
         async with job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, job)
             requeued = await frontier.requeue_in_progress(conn, job.crawl_id)
@@ -380,6 +392,7 @@ async def run_crawl(job: CrawlJob) -> None:
         allow_private=job.config.allow_private_networks,
         limit=limit,
         timeout=job.settings.timeout_seconds,
+        proxy=job.settings.proxy,
     ) as session:
         try:
             await Crawl(job, session).run()

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
-from services.worker.fetch import charset, urls
+from services.worker.fetch import charset, urlrules, urls
 from services.worker.fetch.fetcher import Fetched
 from shared.audit import directives
 from shared.model.pages import CookieFlags, PageRecord
@@ -141,8 +141,34 @@ def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
     return leads
 
 
-def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
-    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
+def _apply_url_rules(page: PageRecord, leads: list[str], rewriter: urlrules.Rewriter) -> list[str]:
+    """The crawl's URL rules on the internal links (the original kept beside) and on the leads."""
+    seen: dict[str, urlrules.Rewritten] = {}
+
+    def rewrite(url: str) -> urlrules.Rewritten:
+        done = seen.get(url)
+        if done is None:
+            done = seen[url] = rewriter.apply(url)
+        return done
+
+    for link in page.links:
+        if link.internal:
+            done = rewrite(link.url)
+            if done.rules:
+                link.original_url, link.url, link.url_rules = link.url, done.url, list(done.rules)
+    return [rewrite(url).url for url in leads]
+
+
+def build(
+    entry: Entry,
+    fetched: Fetched,
+    is_internal: Callable[[str], bool],
+    rewriter: urlrules.Rewriter | None = None,
+) -> tuple[PageRecord, list[str]]:
+    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect).
+
+    With ``rewriter`` (the crawl's URL rules), internal links and leads are the rewritten URLs.
+    """
     page = _response(entry, fetched)
     leads: list[str] = []
     if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
@@ -166,4 +192,6 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
     leads.extend(page.canonicals)
     leads.extend(h.url for h in page.hreflang if h.url)
     page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
+    if rewriter is not None and rewriter.active:
+        leads = _apply_url_rules(page, leads, rewriter)
     return page, leads
