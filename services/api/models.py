@@ -58,3 +58,7 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size:
         raise Problem(422, "cursor is not valid", errors=[{"field": "cursor", "message": "malformed cursor"}])
     return values
+
+
+# A crawl's custom search rule reports under custom_search:<rule name> (shared.model.extraction).
+CustomSearchCode = Annotated[str, Field(pattern=r"^custom_search:[^\x00-\x1f\x7f:]{1,64}$")]

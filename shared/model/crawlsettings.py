@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.model import crawlrules
+from shared.model import extraction as extractionrules
 
 MAX_URL_LENGTH = 2048
 MAX_LIST_URLS = 100_000
@@ -83,6 +84,11 @@ class CrawlSettings(BaseModel):
     check_external_links: bool = Field(default=False, description="request external link targets (once per URL)")
     thresholds: Thresholds = Field(default_factory=Thresholds)
     url_rules: crawlrules.UrlRules = Field(default_factory=crawlrules.UrlRules)
+    extraction: Annotated[list[extractionrules.ExtractionRule], AfterValidator(extractionrules.unique_names)] = Field(
+        default_factory=list,
+        max_length=extractionrules.MAX_RULES,
+        description="custom extraction and custom search rules; values land in each page's `extracted`",
+    )
     proxy: crawlrules.ProxyUrl = None
 
     @field_validator("urls")

@@ -137,6 +137,12 @@ class PublicPage(BaseModel):
     images_missing_alt: int = 0
     structured_data_types: list[str] = Field(default_factory=list)
     in_sitemap: bool = False
+    extracted: dict[str, str | int | list[str] | None] = Field(
+        default_factory=dict, description="the crawl's extraction rules: rule name → value (a list with `multiple`)"
+    )
+    extraction_errors: dict[str, str] = Field(
+        default_factory=dict, description="rule name → why the rule fell short on this page (skipped, cut, stopped)"
+    )
     crawled_at: datetime
 
 

@@ -25,7 +25,7 @@ from shared.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComp
 Kind = Literal["added", "removed", "changed", "issues_new", "issues_fixed"]
 KINDS: tuple[str, ...] = ("added", "removed", "changed", "issues_new", "issues_fixed")
 # The page fields whose change is a change (fields of the page schema's PublicPage: a test holds them to it).
-FIELDS = ("status_code", "indexable", "title", "meta_description", "h1", "canonical", "word_count")
+FIELDS = ("status_code", "indexable", "title", "meta_description", "h1", "canonical", "word_count", "extracted")
 _MEASURED = "word_count"  # compared with a tolerance, not for equality
 # A word count moving by less than this share is page furniture (dates, counters), not a change.
 WORD_COUNT_CHANGE = 0.1

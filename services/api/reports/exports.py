@@ -30,7 +30,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,7 +82,7 @@ _SITEMAP_WHERE = """crawl_id = $1 AND indexable AND status_code = 200 AND error 
                     AND redirect_chain = '[]'::jsonb AND content_type ILIKE '%html%'"""
 _SITEMAP_COUNT = f"SELECT count(*) FROM pages WHERE {_SITEMAP_WHERE}"
 _SITEMAP_URLS = f"SELECT url FROM pages WHERE {_SITEMAP_WHERE} ORDER BY id OFFSET $2 LIMIT $3"
-_CRAWL_EXISTS = "SELECT 1 FROM crawls WHERE id = $1"
+_CRAWL_RULES = "SELECT coalesce(settings->'extraction', '[]'::jsonb) FROM crawls WHERE id = $1"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -115,14 +115,33 @@ def _text(value: Any) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _rows_of(what: str, lang: catalogue.Language) -> tuple[tuple[str, ...], str, Callable[[asyncpg.Record], dict]]:
+Rows = tuple[tuple[str, ...], str, Callable[[asyncpg.Record], dict]]
+
+
+def extracted_column(rule_name: str) -> str:
+    """The export column of an extraction rule's values (beside the page's fields, never one of them)."""
+    return f"extracted.{rule_name}"
+
+
+def _rows_of(what: str, lang: catalogue.Language, rule_names: Sequence[str] = ()) -> Rows:
     if what == "pages":
-        return PAGE_COLUMNS, _PAGES, lambda r: {c: r[c] for c in PAGE_COLUMNS}
+        # `extracted` becomes one column per extraction rule of the crawl, in the rules' order.
+        at = PAGE_COLUMNS.index("extracted")
+        extra = tuple(extracted_column(n) for n in rule_names)
+        columns = (*PAGE_COLUMNS[:at], *extra, *PAGE_COLUMNS[at + 1 :])
+
+        def page(r: asyncpg.Record) -> dict[str, Any]:
+            values = {c: r[c] for c in PAGE_COLUMNS if c != "extracted"}
+            found = r["extracted"] or {}
+            values.update((extracted_column(n), found.get(n)) for n in rule_names)
+            return values
+
+        return columns, _PAGES, page
 
     if what == "issues":
 
         def issue(r: asyncpg.Record) -> dict[str, Any]:
-            entry = catalogue.CATALOGUE.get(r["code"])
+            entry = catalogue.lookup(r["code"], r["severity"])
             text = entry.text(lang) if entry else {"title": r["code"], "explanation": "", "fix": ""}
             return {"url": r["url"], "status_code": r["status_code"], "code": r["code"], "severity": r["severity"],
                     "title": text["title"], "details": r["details"], "explanation": text["explanation"],
@@ -139,10 +158,8 @@ async def _cursor(conn: asyncpg.Connection, sql: str, *args: Any) -> AsyncIterat
             yield row
 
 
-async def _csv(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    columns, sql, shape = _rows_of(what, lang)
+async def _csv(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    columns, sql, shape = rows
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")  # the BOM that makes Excel read UTF-8 (Cyrillic) correctly
@@ -158,10 +175,8 @@ async def _csv(
     yield buffer.getvalue().encode("utf-8")
 
 
-async def _jsonl(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    _, sql, shape = _rows_of(what, lang)
+async def _jsonl(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    _, sql, shape = rows
     parts: list[str] = []
     size = 0
     async for row in _cursor(conn, sql, crawl_id):
@@ -175,10 +190,8 @@ async def _jsonl(
         yield "".join(parts).encode("utf-8")
 
 
-async def _xlsx(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    columns, sql, shape = _rows_of(what, lang)
+async def _xlsx(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    columns, sql, shape = rows
     with tempfile.TemporaryDirectory(prefix="seo-export-") as tmp:
         path = os.path.join(tmp, "export.xlsx")
         book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tmp, "strings_to_formulas": False,
@@ -212,9 +225,12 @@ async def _xlsx(
                 yield chunk
 
 
-async def _require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
-    if await conn.fetchval(_CRAWL_EXISTS, crawl_id) is None:
+async def _require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[str]:
+    """The crawl's extraction rule names (``CrawlNotFound`` when there is no such crawl)."""
+    rules = await conn.fetchval(_CRAWL_RULES, crawl_id)
+    if rules is None:
         raise CrawlNotFound(crawl_id)
+    return [str(rule.get("name")) for rule in rules if isinstance(rule, dict)]
 
 
 async def open_export(
@@ -231,10 +247,11 @@ async def open_export(
         raise InvalidReportRequest("format", f"format must be one of {', '.join(FORMATS)}")
     if lang not in ("en", "ru"):
         raise InvalidReportRequest("lang", "lang must be en or ru")
-    await _require_crawl(conn, crawl_id)
+    rule_names = await _require_crawl(conn, crawl_id)
     content_type, ext = FORMATS[fmt]
     writer = {"csv": _csv, "json": _jsonl, "xlsx": _xlsx}[fmt]
-    return Export(f"crawl-{crawl_id}-{what}.{ext}", content_type, writer(conn, crawl_id, what, lang))
+    rows = _rows_of(what, lang, rule_names)
+    return Export(f"crawl-{crawl_id}-{what}.{ext}", content_type, writer(conn, crawl_id, what, rows))
 
 
 async def _urlset(conn: asyncpg.Connection, crawl_id: uuid.UUID, offset: int) -> AsyncGenerator[bytes, None]:

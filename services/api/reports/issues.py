@@ -20,7 +20,7 @@ from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 MAX_LIMIT = 1000
 
 _CRAWL = "SELECT settings->'thresholds' AS thresholds FROM crawls WHERE id = $1"
-_COUNTS = "SELECT code, count(*) AS count FROM issues WHERE crawl_id = $1 GROUP BY code"
+_COUNTS = "SELECT code, min(severity) AS severity, count(*) AS count FROM issues WHERE crawl_id = $1 GROUP BY code"
 _OF_CODE = """
 SELECT i.page_id, p.url, i.severity, i.details, p.status_code
 FROM issues i JOIN pages p ON p.id = i.page_id
@@ -47,12 +47,17 @@ async def summary(
     """
     row = await _require_crawl(conn, crawl_id)
     thresholds = audit.thresholds_of(row["thresholds"])
-    counts = {r["code"]: r["count"] for r in await conn.fetch(_COUNTS, crawl_id)}
+    stored = await conn.fetch(_COUNTS, crawl_id)
+    counts = {r["code"]: r["count"] for r in stored}
     rows = []
     for entry in catalogue.CATALOGUE.values():
         count = counts.get(entry.code, 0)
         if count or include_zero:
             rows.append({**entry.as_dict(lang, thresholds), "count": count})
+    for r in stored:  # the crawl's own custom searches, each under its rule's name
+        custom = None if r["code"] in catalogue.CATALOGUE else catalogue.lookup(r["code"], r["severity"])
+        if custom is not None:
+            rows.append({**custom.as_dict(lang, thresholds), "count": r["count"]})
     rows.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], -r["count"], r["code"]))
     return rows
 
@@ -72,10 +77,8 @@ async def pages_with(
 
     Each row: ``page_id``, ``url``, ``status_code``, ``severity``, ``details``.
     """
-    try:
-        catalogue.get(code)
-    except catalogue.UnknownIssueCode as exc:  # the caller's mistake, not an empty list
-        raise InvalidReportRequest(exc.field, str(exc)) from None
+    if catalogue.lookup(code) is None:  # the caller's mistake, not an empty list
+        raise InvalidReportRequest("code", str(catalogue.UnknownIssueCode(code)))
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidReportRequest("limit", f"limit must be between 1 and {MAX_LIMIT}")
     await _require_crawl(conn, crawl_id)
@@ -94,7 +97,7 @@ async def of_page(
     rows = await conn.fetch(_OF_PAGE, crawl_id, page_id)
     out = []
     for r in rows:
-        entry = catalogue.CATALOGUE.get(r["code"])
+        entry = catalogue.lookup(r["code"], r["severity"])
         # a code a newer rule set dropped stays readable until the crawl is re-audited
         text = entry.as_dict(lang) if entry else {"code": r["code"], "severity": r["severity"], "title": r["code"]}
         out.append({**text, "details": r["details"]})

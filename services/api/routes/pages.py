@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import Timestamp, decode_cursor, encode_cursor
+from services.api.models import CustomSearchCode, Timestamp, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
@@ -110,7 +110,9 @@ class PagesQuery(BaseModel):
         default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
     )
     indexable: bool | None = None
-    issue: Literal[catalogue.CODES] | None = Field(default=None, description="an issue code")  # type: ignore[valid-type]
+    issue: Literal[catalogue.CODES] | CustomSearchCode | None = Field(  # type: ignore[valid-type]
+        default=None, description="an issue code (or custom_search:<rule name>)"
+    )
     q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
     sort: Sort = "id"
     order: Literal["asc", "desc"] = "asc"

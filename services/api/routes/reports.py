@@ -14,7 +14,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import decode_cursor, encode_cursor
+from services.api.models import CustomSearchCode, decode_cursor, encode_cursor
 from services.api.problems import Problem
 from services.api.reports import exports, issues, urlrules
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
@@ -29,7 +29,8 @@ routes = RouteTable("reports")
 
 Severity = Literal["error", "warning", "notice"]
 Language = Literal["en", "ru"]
-IssueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+CatalogueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+IssueCode = CatalogueCode | CustomSearchCode
 Cursor = Field(
     default=None, max_length=2000, pattern=r"^[A-Za-z0-9_-]*$", description="`next_cursor` of the previous page"
 )

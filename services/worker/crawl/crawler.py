@@ -125,7 +125,7 @@ class Crawl:
                 follow=self._follow if self.settings.mode == "spider" else None,
             )
         try:
-            page, leads = records.build(entry, got, self.scope.is_internal, self.rewriter)
+            page, leads = records.build(entry, got, self.scope.is_internal, self.rewriter, self.settings.extraction)
         except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
             self.log.exception("extraction failed", url=entry.url)
             failed = _failed(got, f"extraction failed: {exc}")

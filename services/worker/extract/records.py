@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
 from services.worker.fetch import charset, urlrules, urls
 from services.worker.fetch.fetcher import Fetched
+from shared import extractor
 from shared.audit import directives
+from shared.model.extraction import ExtractionRule
 from shared.model.pages import CookieFlags, PageRecord
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
@@ -164,10 +166,12 @@ def build(
     fetched: Fetched,
     is_internal: Callable[[str], bool],
     rewriter: urlrules.Rewriter | None = None,
+    rules: Sequence[ExtractionRule] = (),
 ) -> tuple[PageRecord, list[str]]:
     """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect).
 
-    With ``rewriter`` (the crawl's URL rules), internal links and leads are the rewritten URLs.
+    With ``rewriter`` (the crawl's URL rules), internal links and leads are the rewritten URLs;
+    ``rules`` (the crawl's extraction rules) fill ``extracted`` on HTML pages.
     """
     page = _response(entry, fetched)
     leads: list[str] = []
@@ -183,6 +187,9 @@ def build(
         canonical_links += found.canonical_links
         page.hreflang += found.hreflang
         page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        if rules:
+            custom = extractor.run(text, list(rules))
+            page.extracted, page.extraction_errors = custom.values, custom.errors
         leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
     page.canonical_links = canonical_links
     counted = [link for link in canonical_links if link.source != "body"]
