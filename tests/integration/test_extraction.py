@@ -119,6 +119,6 @@ async def test_rules_extract_prices_skus_and_searches_from_varying_markup(
         counts = await compare.summary(conn, first.crawl_id, second.crawl_id)
         changed, _ = await compare.changes(conn, first.crawl_id, second.crawl_id, "changed", limit=10)
     assert counts["fields"]["extracted"] == 2 and counts["pages"]["changed"] == 2
-    prices = {r["url"].removeprefix(site.url("")): (r["fields"]["extracted"]["before"]["price"],
-                                                    r["fields"]["extracted"]["after"]["price"]) for r in changed}  # fmt: skip
+    moved = {r["url"].removeprefix(site.url("")): r["fields"]["extracted"] for r in changed}
+    prices = {path: (values["before"]["price"], values["after"]["price"]) for path, values in moved.items()}
     assert prices == {"/p/kettle": ("$19.99", "$17.49"), "/p/mixer": ("120.00 €", "125.00 €")}
