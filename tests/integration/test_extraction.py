@@ -9,10 +9,10 @@ import json
 import asyncpg
 
 from services.api.app import create_app
-from services.api.reports import compare
 from shared.eventlog import events as ev
 from shared.eventlog import streams
 from shared.platform.settings import Settings
+from shared.reports import compare
 from tests.integration.crawlharness import crawl, pages
 from tests.sites import Site
 

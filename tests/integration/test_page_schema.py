@@ -10,7 +10,7 @@ from typing import Any, Union, get_args, get_origin
 
 import asyncpg
 
-from services.api.reports import compare, exports
+from services.api.reports import exports
 from services.api.routes.pages import Page
 from shared.audit import audit
 from shared.eventlog import events as ev
@@ -32,6 +32,7 @@ from shared.model.pages import (
     RedirectHop,
     StructuredItem,
 )
+from shared.reports import compare
 
 # What each Python type is stored as.
 _COLUMN_TYPES = {
