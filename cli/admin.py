@@ -3,6 +3,7 @@
     seo admin token [rotate]   # how the API token works; rotate: a new one, printed once
     seo admin reaudit ID       # every audit rule again on a finished crawl's stored pages
     seo admin openapi          # print the api's OpenAPI document (the frontend's types come from it)
+    seo admin secrets status|rotate   # secrets per key id; re-encrypt them all with SECRET_KEY's first key
 
 They read ``DATABASE_URL`` (and the other service settings) from the environment, like the
 services: run them where the api runs (``docker compose exec api python -m cli admin ...``).
@@ -41,6 +42,10 @@ def add_parser(sub: Any) -> None:
 
     openapi = commands.add_parser("openapi", help="print the api's OpenAPI 3.1 document")
     openapi.set_defaults(admin=cmd_openapi)
+
+    secrets = commands.add_parser("secrets", help="secrets at rest: count per key, or re-encrypt with the new key")
+    secrets.add_argument("action", choices=["status", "rotate"])
+    secrets.set_defaults(admin=cmd_secrets)
 
 
 async def _rotate(dsn: str) -> str:
@@ -143,4 +148,31 @@ def cmd_reaudit(args: argparse.Namespace) -> int:
         print(f"seo admin reaudit: {exc}", file=sys.stderr)
         return 2
     print(f"Crawl {crawl_id} re-audited: {after} issues (before: {before}).")
+    return 0
+
+
+async def _secrets(dsn: str, secret_key: str | None, action: str) -> dict[str, Any]:
+    from shared import vault
+    from shared.platform import database
+
+    conn = await database.connect(dsn)
+    try:
+        box = await vault.load(conn, secret_key)
+        rotated = await vault.rotate(conn, box) if action == "rotate" else 0
+        return {"primary_key_id": box.primary_id, "rotated": rotated, "secrets_per_key_id": await vault.status(conn)}
+    finally:
+        await conn.close()
+
+
+def cmd_secrets(args: argparse.Namespace) -> int:
+    """``status``: secrets per key id and the id of the key that encrypts; ``rotate``: move them all to it."""
+    from shared.platform import settings as config
+
+    settings = config.load()
+    try:
+        result = asyncio.run(_secrets(settings.database_url, settings.secret_key, args.action))
+    except Exception as exc:  # a clear line for the operator (a key that opens nothing, a bad SECRET_KEY)
+        print(f"seo admin secrets: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
     return 0

@@ -3,6 +3,8 @@
     seo crawl https://example.com/ --max-pages 500 --wait   # live progress bar, then the issues
     seo crawls | seo status ID | seo issues ID [--code CODE]
     seo export ID --format csv -o pages.csv | seo compare A B | seo cancel/pause/resume ID
+    seo sites [add URL | show ID | delete ID]                # health and history per site
+    seo alerts [--site ID] | seo alerts channels | test CHANNEL | rules SITE
 
 ``seo admin ...`` are the operator commands that work on the database instead (``cli.admin``).
 
@@ -188,11 +190,38 @@ def _issues_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def _settings_file(path: str | None) -> dict[str, Any]:
+    """Crawl settings from a JSON file (any field of POST /api/crawls: extraction, url_rules, auth, ...)."""
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(Path(path).expanduser().read_text())
+    except (OSError, ValueError) as exc:
+        raise ApiError(f"cannot read the settings file {path}: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ApiError(f"the settings file {path} must hold a JSON object")
+    return loaded
+
+
+def _url_rules(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any] | None:
+    rules = dict(given)
+    if args.strip_param:
+        rules["strip_params"] = "all" if "all" in args.strip_param else args.strip_param
+    if args.lowercase_paths:
+        rules["lowercase"] = True
+    if args.rewrite:
+        rules["rewrite"] = [{"pattern": p, "replacement": r} for p, r in args.rewrite]
+    return rules or None
+
+
 def cmd_crawl(client: Client, args: argparse.Namespace, console: Console) -> int:
-    body: dict[str, Any] = {"url": args.url}
-    for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent"):
+    body: dict[str, Any] = {**_settings_file(args.settings), "url": args.url}
+    for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent", "user_agent_preset", "proxy"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
+    rules = _url_rules(args, body.get("url_rules") or {})
+    if rules is not None:
+        body["url_rules"] = rules
     if args.include:
         body["include"] = args.include
     if args.exclude:
@@ -345,6 +374,135 @@ def cmd_compare(client: Client, args: argparse.Namespace, console: Console) -> i
     return EXIT_OK
 
 
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _change(value: float | None) -> str:
+    if value is None:
+        return "-"
+    colour = "green" if value > 0 else "red" if value < 0 else "white"
+    return f"[{colour}]{value:+g}[/]"
+
+
+def _sites_table(sites: list[dict[str, Any]]) -> Table:
+    table = Table("name", "health", "change", "errors", "warnings", "notices", "last crawl", "next run")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+    for s in sites:
+        issues = s["issues"] or {}
+        latest = s["latest_crawl"]
+        last = f"{latest['status']} {latest['created_at'][:16].replace('T', ' ')}" if latest else "never"
+        table.add_row(
+            s["id"], s["name"], _score(s["health_score"]), _change(s["health_change"]),
+            str(issues.get("error", "-")), str(issues.get("warning", "-")), str(issues.get("notice", "-")),
+            last, (s["next_run_at"] or "-")[:16].replace("T", " "),
+        )  # fmt: skip
+    return table
+
+
+def cmd_sites(client: Client, args: argparse.Namespace, console: Console) -> int:
+    action = args.sites_action or "list"
+    if action == "list":
+        listing = client.json("GET", "/api/sites")
+        if args.json:
+            _print_json(listing)
+        elif listing["items"]:
+            console.print(_sites_table(listing["items"]))
+        else:
+            console.print("No sites yet. A crawl makes one: seo crawl https://example.com/ --wait")
+        return EXIT_OK
+    if action == "add":
+        body: dict[str, Any] = {"url": args.url}
+        if args.name:
+            body["name"] = args.name
+        if args.retention is not None:
+            body["settings"] = {"retention": args.retention}
+        site = client.json("POST", "/api/sites", body)
+        if args.json:
+            _print_json(site)
+        else:
+            console.print(f"Site {site['id']} ({site['origin']}) created.")
+        return EXIT_OK
+    if action == "delete":
+        client.json("DELETE", f"/api/sites/{_quote(args.id)}")
+        if not args.json:
+            console.print(f"Site {args.id} deleted.")
+        return EXIT_OK
+    site = client.json("GET", f"/api/sites/{_quote(args.id)}")
+    history = client.json("GET", f"/api/sites/{_quote(args.id)}/history?limit={args.limit}")
+    if args.json:
+        _print_json({"site": site, "history": history["items"]})
+        return EXIT_OK
+    console.print(_sites_table([site]))
+    table = Table("finished", "pages", "health", "errors", "warnings", "notices", "p50 ms", "p95 ms", title="History")
+    table.columns.insert(0, Column("crawl", no_wrap=True, min_width=36))
+    for row in history["items"]:
+        table.add_row(
+            row["crawl_id"], (row["finished_at"] or "-")[:16].replace("T", " "), str(row["pages_crawled"]),
+            _score(row["health_score"]), str(row["issues"]["error"]), str(row["issues"]["warning"]),
+            str(row["issues"]["notice"]), _score(row["response_time_p50"]), _score(row["response_time_p95"]),
+        )  # fmt: skip
+    console.print(table if history["items"] else "No completed crawl yet.")
+    return EXIT_OK
+
+
+def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for d in deliveries:
+        counts[d["status"]] = counts.get(d["status"], 0) + 1
+    colours = {"delivered": "green", "failed": "red", "pending": "yellow"}
+    return " ".join(f"[{colours[k]}]{n} {k}[/]" for k, n in sorted(counts.items())) or "-"
+
+
+def cmd_alerts(client: Client, args: argparse.Namespace, console: Console) -> int:
+    action = args.alerts_action or "list"
+    if action == "channels":
+        listing = client.json("GET", "/api/channels")
+        if args.json:
+            _print_json(listing)
+            return EXIT_OK
+        table = Table("type", "name", "language", "target", title="Channels")
+        table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+        for c in listing["items"]:
+            target = c["config"].get("url") or c["config"].get("chat_id") or ", ".join(c["config"].get("to", [])) or "-"
+            table.add_row(c["id"], c["type"], c["name"], c["language"], str(target))
+        console.print(table if listing["items"] else "No channels yet (POST /api/channels, or the UI's Channels page).")
+        return EXIT_OK
+    if action == "test":
+        result = client.json("POST", f"/api/channels/{_quote(args.channel_id)}/test")
+        if args.json:
+            _print_json(result)
+        else:
+            console.print(("Delivered: " if result["delivered"] else "[red]Not delivered:[/] ") + result["detail"])
+        return EXIT_OK if result["delivered"] else EXIT_CRAWL_FAILED
+    if action == "rules":
+        listing = client.json("GET", f"/api/sites/{_quote(args.site_id)}/alert-rules")
+        if args.json:
+            _print_json(listing)
+            return EXIT_OK
+        table = Table(Column("kind", no_wrap=True), "params", "channels", title="Alert rules")
+        table.columns.insert(0, Column("id", no_wrap=True, min_width=36))
+        for r in listing["items"]:
+            table.add_row(r["id"], r["kind"], json.dumps(r["params"], ensure_ascii=False), str(len(r["channels"])))
+        console.print(table if listing["items"] else "No alert rules for this site.")
+        return EXIT_OK
+    query = {"limit": str(args.limit), "lang": args.lang} | ({"site_id": args.site} if args.site else {})
+    listing = client.json("GET", "/api/alerts?" + urllib.parse.urlencode(query))
+    if args.json:
+        _print_json(listing)
+        return EXIT_OK
+    table = Table("raised", "site", "what", "deliveries", title="Alerts")
+    for a in listing["items"]:
+        table.add_row(a["raised_at"][:16].replace("T", " "), a["site_name"] or "-", a["title"],
+                      _deliveries_text(a["deliveries"]))  # fmt: skip
+    console.print(table if listing["items"] else "No alerts yet.")
+    for a in listing["items"]:
+        for d in a["deliveries"]:
+            if d["status"] == "failed":
+                console.print(f"[red]{d['channel_name']}[/]: {d['last_error']}", highlight=False)
+    return EXIT_OK
+
+
 def cmd_state(client: Client, args: argparse.Namespace, console: Console) -> int:
     crawl = client.json("POST", f"/api/crawls/{_quote(args.id)}/{args.command}")
     if args.json:
@@ -369,6 +527,20 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--concurrency", type=int)
     crawl.add_argument("--max-rps", type=float, help="requests per second to the site")
     crawl.add_argument("--user-agent")
+    crawl.add_argument(
+        "--user-agent-preset",
+        choices=["ours", "googlebot_smartphone", "googlebot_desktop", "bingbot", "yandexbot", "custom"],
+        help="pose as this crawler (robots.txt is read for its name)",
+    )
+    crawl.add_argument("--proxy", metavar="URL", help="http://, https://, socks5:// or socks5h:// host:port")
+    crawl.add_argument("--strip-param", action="append", metavar="NAME",
+                       help="drop this query parameter before crawling (utm_* for a prefix, all for every one; "
+                            "repeatable)")  # fmt: skip
+    crawl.add_argument("--lowercase-paths", action="store_true", help="lower-case URL paths before crawling")
+    crawl.add_argument("--rewrite", nargs=2, action="append", metavar=("REGEX", "REPLACEMENT"),
+                       help="rewrite URLs before crawling (\\1 for a group; repeatable)")  # fmt: skip
+    crawl.add_argument("--settings", metavar="FILE.json",
+                       help="more crawl settings as JSON (extraction, auth, ...); flags override it")  # fmt: skip
     crawl.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching (repeatable)")
     crawl.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching (repeatable)")
     crawl.add_argument("--no-robots", action="store_true", help="ignore robots.txt")
@@ -406,6 +578,31 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b")
     comp.add_argument("--kind", choices=["added", "removed", "changed", "issues_new", "issues_fixed"])
     comp.set_defaults(run=cmd_compare)
+
+    sites = sub.add_parser("sites", help="sites: health, issues and next run of each (add, show, delete)")
+    sites.set_defaults(run=cmd_sites, sites_action=None)
+    sites_sub = sites.add_subparsers(dest="sites_action")
+    add = sites_sub.add_parser("add", help="create a site for a URL's origin")
+    add.add_argument("url")
+    add.add_argument("--name")
+    add.add_argument("--retention", type=int, help="completed crawls that keep their pages (0: all)")
+    show = sites_sub.add_parser("show", help="one site and its history of completed crawls")
+    show.add_argument("id")
+    show.add_argument("--limit", type=int, default=50, help="most recent completed crawls")
+    delete = sites_sub.add_parser("delete", help="delete a site (and its schedules)")
+    delete.add_argument("id")
+
+    alerts = sub.add_parser("alerts", help="alert history (channels, rules, test a channel)")
+    alerts.add_argument("--site", help="only this site's alerts")
+    alerts.add_argument("--lang", choices=["en", "ru"], default="en")
+    alerts.add_argument("--limit", type=int, default=50)
+    alerts.set_defaults(run=cmd_alerts, alerts_action=None)
+    alerts_sub = alerts.add_subparsers(dest="alerts_action")
+    alerts_sub.add_parser("channels", help="delivery channels (secrets are never shown)")
+    test = alerts_sub.add_parser("test", help="send a test message through a channel")
+    test.add_argument("channel_id")
+    rules = alerts_sub.add_parser("rules", help="a site's alert rules")
+    rules.add_argument("site_id")
 
     for action in ("cancel", "pause", "resume"):
         state = sub.add_parser(action, help=f"{action} a crawl")

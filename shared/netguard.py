@@ -95,6 +95,35 @@ async def check_url(url: str, *, allow_private: bool = False, timeout: float = 1
     return None
 
 
+class TargetGuard:
+    """A client middleware for sessions that talk to a proxy: each request's own host is checked first.
+
+    Through a proxy the connection goes to the proxy, so ``GuardedConnector`` sees only the proxy's
+    address; the target is resolved here and judged before every request (every redirect hop is a
+    request of its own). The proxy resolves the name again; what it reaches in between is its own
+    (docs/SECURITY.md). Verdicts are kept for ``ttl`` seconds per host.
+    """
+
+    def __init__(self, *, allow_private: bool = False, ttl: float = 300.0) -> None:
+        self.allow_private = allow_private
+        self.ttl = ttl
+        self._verdicts: dict[str, tuple[float, str | None]] = {}
+
+    async def __call__(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        if not self.allow_private:
+            host = request.url.host or ""
+            loop = asyncio.get_running_loop()
+            seen = self._verdicts.get(host)
+            if seen is None or seen[0] < loop.time():
+                reason = await check_url(str(request.url))
+                seen = self._verdicts[host] = (loop.time() + self.ttl, reason)
+            if seen[1] is not None:
+                raise AddressRefused(f"refused {host}: {seen[1]}")
+        return await handler(request)
+
+
 class GuardedConnector(aiohttp.TCPConnector):
     """A TCP connector that refuses to connect to non-public addresses, after DNS, every time."""
 

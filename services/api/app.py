@@ -9,8 +9,9 @@ from prometheus_client import Gauge
 
 from services.api import auth, openapi, problems, security, static
 from services.api.livestream import LiveHub
-from services.api.routes import crawls, events, links, pages, reports, schedules, session, structure
+from services.api.routes import alerts, crawls, events, links, pages, reports, schedules, session, sites, structure
 from services.api.routing import register
+from shared import vault
 from shared.eventlog.projections import parsequeue
 from shared.platform import service
 from shared.platform.settings import Settings
@@ -40,6 +41,8 @@ def create_app(settings: Settings) -> web.Application:
             structure.routes,
             reports.routes,
             schedules.routes,
+            sites.routes,
+            alerts.routes,
             openapi.routes,
         ],
     )
@@ -50,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
 async def _token_ctx(app: web.Application) -> AsyncIterator[None]:
     async with app[service.POOL].acquire() as conn:
         await auth.ensure_token(conn, app[service.SETTINGS])
+        app[alerts.VAULT] = await vault.load(conn, app[service.SETTINGS].secret_key)
     yield
 
 

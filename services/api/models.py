@@ -101,3 +101,7 @@ def storable_text(value: str | None) -> str | None:
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode text") from None
     return value
+
+
+# A crawl's custom search rule reports under custom_search:<rule name> (shared.model.extraction).
+CustomSearchCode = Annotated[str, Field(pattern=r"^custom_search:[^\x00-\x1f\x7f:]{1,64}$")]

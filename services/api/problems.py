@@ -10,9 +10,9 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.api.reports import errors as reporterrors
 from shared.audit import catalogue
 from shared.platform.service import SETTINGS
+from shared.reports import errors as reporterrors
 
 log = structlog.get_logger(__name__)
 

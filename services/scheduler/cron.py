@@ -94,7 +94,9 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
             expected_version=version,
             metadata=meta,
         )
-        requested = ev.CrawlRequested(crawl_id=crawl_id, settings=settings, schedule_id=schedule_id)
+        requested = ev.CrawlRequested(
+            crawl_id=crawl_id, settings=settings, schedule_id=schedule_id, site_id=row["site_id"]
+        )
         await crawlstream.start(conn, requested, actor=ACTOR, causation_id=causation)
     log.info("schedule fired", schedule_id=str(schedule_id), fire_time=fire_time.isoformat(), crawl_id=str(crawl_id))
     return crawl_id

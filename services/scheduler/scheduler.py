@@ -1,6 +1,7 @@
 """The scheduler's loop: while it holds the lock, do what is due, then sleep exactly until the next due moment.
 
-Due moments are the next lease expiry, the next delayed retry and the next cron fire. A NOTIFY on
+Due moments are the next lease expiry, the next delayed retry, the next cron fire and the next
+delivery retry or sender lease expiry (``outbox``). A NOTIFY on
 ``scheduler`` (a claim, a failure, a new schedule) wakes it early to re-plan. The clock is injected
 so tests drive cron with a controllable one.
 """
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
-from services.scheduler import cron, reaper
+from services.scheduler import cron, outbox, reaper
 from services.scheduler.election import Election
 from shared.eventlog import events as ev
 from shared.platform.listener import Listener
@@ -43,6 +44,7 @@ class TickResult:
     expired: list[uuid.UUID] = field(default_factory=list)
     requeued: list[uuid.UUID] = field(default_factory=list)
     fired: list[uuid.UUID] = field(default_factory=list)
+    deliveries_expired: list[uuid.UUID] = field(default_factory=list)
     next_due: datetime | None = None
 
 
@@ -82,6 +84,7 @@ class Scheduler:
         result.requeued = await reaper.requeue_due_retries(self.pool, now)
         result.fired, next_fire = await cron.fire_due(self.pool, now)
         next_queue = await reaper.next_due(self.pool, now)
+        result.deliveries_expired, next_outbox = await outbox.tick(self.pool, now, self.settings.delivery_max_attempts)
         self.metrics.lease_expiries.inc(len(result.expired))
         self.metrics.retries_requeued.inc(len(result.requeued))
         self.metrics.schedule_fires.inc(len(result.fired))
@@ -94,7 +97,7 @@ class Scheduler:
                 self.metrics.events_appended.labels(type=type_name).inc(len(items))
         if result.fired:
             self.metrics.events_appended.labels(type="CrawlRequested").inc(len(result.fired))
-        candidates = [t for t in (next_fire, next_queue) if t is not None]
+        candidates = [t for t in (next_fire, next_queue, next_outbox) if t is not None]
         result.next_due = min(candidates) if candidates else None
         return result
 

@@ -25,6 +25,7 @@ from aiohttp import web
 from services.worker import lease, queue
 from services.worker.crawl import crawler
 from services.worker.job import CrawlError, CrawlJob, JobBody, LeaseLost
+from services.worker.outbox import Outbox
 from shared.eventlog import crawlstream, eventstore
 from shared.eventlog import events as ev
 from shared.eventlog.projections import parsequeue
@@ -317,7 +318,25 @@ def create_app(settings: Settings, job_body: JobBody | None = None) -> web.Appli
     app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     body = job_body or resolve_job_body(settings)
     app.cleanup_ctx.append(_worker_ctx(body))
+    app.cleanup_ctx.append(_outbox_ctx)
     return app
+
+
+OUTBOX = web.AppKey("outbox", Outbox)
+
+
+async def _outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Alert checks and deliveries, beside the crawls (their own LISTEN connection and loop)."""
+    outbox = Outbox(app[service.SETTINGS], app[service.POOL], app[service.METRICS])
+    app[OUTBOX] = outbox
+    await outbox.start()
+
+    async def listening() -> bool:
+        return outbox.listener.is_connected
+
+    app[service.HEALTH_CHECKS]["outbox_listen"] = listening
+    yield
+    await outbox.stop()
 
 
 def _worker_ctx(body: JobBody) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from shared.eventlog import crawlstream, eventstore
 from shared.eventlog import events as ev
 from shared.eventlog.projections import parsequeue
+from shared.eventlog.projections import sites as siteprojections
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform.settings import Settings
 
@@ -170,7 +171,12 @@ async def finish(
             return []
         event = terminal_event(crawl_id, attempt, outcome, worker_id=worker_id, pages_crawled=row.pages_crawled,
                                now=row.db_now, settings=settings)  # fmt: skip
-        return [event] if event is not None else []
+        if event is None:
+            return []
+        if isinstance(event, ev.CrawlCompleted):
+            # The figures for the site's trends, from the pages and issues as they stand at the end.
+            return [event, await siteprojections.summary_of(conn, crawl_id)]
+        return [event]
 
     recorded = await crawlstream.write(conn, crawl_id, if_ours, actor=crawlstream.worker_actor(worker_id))
     return recorded[0].data if recorded else None

@@ -15,17 +15,19 @@ one row per (crawl, code, page). Rules live in ``pagerules`` and ``siterules`` b
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
 
-from shared.audit import catalogue, linkscore, pagerules, siterules
+from shared.audit import catalogue, customsearch, linkscore, pagerules, siterules
 from shared.audit.rules import registry
 from shared.eventlog import events as ev
 from shared.model.crawlsettings import Thresholds
+from shared.model.extraction import ExtractionRule, search_code
 from shared.model.pages import Link, PageRecord
+from shared.model.userinput import STORED
 
 EVENT_BATCH = 2000  # issues per IssuesDetected event: events stay a few MB even with long details
 PAGE_BATCH = 1000  # stored records read at a time by reaudit
@@ -39,9 +41,14 @@ class UnknownCrawl(LookupError):
         self.crawl_id = crawl_id
 
 
-def page_issues(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
-    """Issues of one page record: ``[{"page_id", "code", "severity", "details"}]``."""
-    return pagerules.evaluate(page, thresholds) + registry.page_issues(page, thresholds)
+def page_issues(page: PageRecord, thresholds: Thresholds, rules: Sequence[ExtractionRule] = ()) -> list[dict[str, Any]]:
+    """Issues of one page record: ``[{"page_id", "code", "severity", "details"}]``; ``rules`` are the
+    crawl's extraction rules (custom searches and extraction shortfalls)."""
+    return (
+        pagerules.evaluate(page, thresholds)
+        + registry.page_issues(page, thresholds)
+        + customsearch.page_issues(page, rules)
+    )
 
 
 def to_events(
@@ -98,7 +105,12 @@ async def finalize(
     return [event async for event in site_events(conn, crawl_id, thresholds, offload=offload)]
 
 
-_THRESHOLDS = "SELECT settings->'thresholds' FROM crawls WHERE id = $1"
+_THRESHOLDS = "SELECT settings->'thresholds', settings->'extraction' FROM crawls WHERE id = $1"
+
+
+def rules_of(stored: list[Any] | None) -> list[ExtractionRule]:
+    """A crawl's stored ``extraction`` rules (read back as they were written)."""
+    return [ExtractionRule.model_validate(r, context=STORED) for r in stored or []]
 
 
 def thresholds_of(stored: dict[str, Any] | None) -> Thresholds:
@@ -118,7 +130,7 @@ def thresholds_of(stored: dict[str, Any] | None) -> Thresholds:
 
 
 _PAGE_BATCH = "SELECT * FROM pages WHERE crawl_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-_LINKS_OF = """SELECT source_id, target_url, anchor, rel, internal FROM links
+_LINKS_OF = """SELECT source_id, target_url, anchor, rel, internal, original_url, url_rules FROM links
                WHERE source_id = ANY($1::bigint[]) ORDER BY source_id, ordinal"""
 _RECORD_FIELDS = set(PageRecord.model_fields) - {"links"}
 
@@ -140,7 +152,7 @@ async def stored_records(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> Any:
         for link in await conn.fetch(_LINKS_OF, [r["id"] for r in rows]):
             links.setdefault(link["source_id"], []).append(
                 Link(url=link["target_url"], anchor=link["anchor"] or "", rel=link["rel"] or "",
-                     internal=link["internal"])
+                     internal=link["internal"], original_url=link["original_url"], url_rules=link["url_rules"] or [])
             )  # fmt: skip
         for row in rows:
             yield record_of(row, links.get(row["id"], []))
@@ -157,18 +169,19 @@ async def reaudit(
     Meant for finished crawls (a running one finalizes on its own). Append the events in one
     transaction. Raises ``UnknownCrawl`` for an unknown crawl.
     """
+    stored = await conn.fetchrow(_THRESHOLDS, crawl_id)
+    if stored is None:
+        raise UnknownCrawl(crawl_id)
     if thresholds is None:
-        stored = await conn.fetchrow(_THRESHOLDS, crawl_id)
-        if stored is None:
-            raise UnknownCrawl(crawl_id)
         thresholds = thresholds_of(stored[0])
+    rules = rules_of(stored[1])
     issues: list[dict[str, Any]] = []
     async for record in stored_records(conn, crawl_id):
-        issues += page_issues(record, thresholds)
+        issues += page_issues(record, thresholds, rules)
     issues += await siterules.evaluate(conn, crawl_id, thresholds)
     issues += [issue async for issue in registry.site_issues(conn, crawl_id, thresholds)]
     issues += await linkscore.issues(conn, crawl_id, await _stored_scores(conn, crawl_id), thresholds)
-    return to_events(crawl_id, issues, catalogue.CODES)
+    return to_events(crawl_id, issues, [*catalogue.CODES, *(search_code(r.name) for r in rules if r.search)])
 
 
 _SCORES = "SELECT id, link_score FROM pages WHERE crawl_id = $1 AND link_score IS NOT NULL"

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from shared.audit.rules import texts as checks_texts
 from shared.model.crawlsettings import Thresholds
+from shared.model.extraction import SEARCH_CODE_PREFIX
 from shared.model.issues import SEVERITY_ORDER, Severity
 
 Scope = Literal["page", "site"]
@@ -667,10 +668,54 @@ _EXACTNESS_ENTRIES = [
 # Their texts live beside their rules (shared/audit/rules/texts.py); one line here keeps rebases simple.
 _CHECKS_ENTRIES = [_e(*entry) for entry in checks_texts.ENTRIES]  # type: ignore[arg-type]
 
-CATALOGUE: dict[str, IssueType] = {entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES, *_CHECKS_ENTRIES]}
+# --- issue 18: custom extraction ------------------------------------------------------------------
+_EXTRACTION_ENTRIES = [
+    _e("extraction_failed", "notice", "page", None,
+       ("Custom extraction fell short",
+        "A custom extraction rule of this crawl could not give its full result on the page: it was stopped after "
+        "its time bound, its values were cut at their size bound, or the expression failed on this page's markup. "
+        "The details name the rule and the reason; the other rules' values are kept.",
+        "Make the rule's expression more specific (an XPath such as //*[count(//*) > 0] is quadratic in the page), "
+        "or keep fewer matches."),
+       ("Пользовательское извлечение не отработало полностью",
+        "Правило извлечения этого обхода не смогло дать полный результат на странице: оно остановлено по времени, "
+        "значения обрезаны по размеру или выражение не сработало на разметке этой страницы. В деталях указаны "
+        "правило и причина; значения остальных правил сохранены.",
+        "Сделайте выражение правила конкретнее (XPath вида //*[count(//*) > 0] квадратичен по размеру страницы) "
+        "или берите меньше совпадений.")),
+]  # fmt: skip
+
+CATALOGUE: dict[str, IssueType] = {
+    entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES, *_CHECKS_ENTRIES, *_EXTRACTION_ENTRIES]
+}
 CODES: tuple[str, ...] = tuple(CATALOGUE)
 PAGE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "page")
 SITE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "site")
+
+
+def custom_search(code: str, severity: Severity = "warning") -> IssueType:
+    """The entry of a custom search rule's issue: its code is ``custom_search:<rule name>`` (not catalogued:
+    the crawl's ``extraction`` settings define it), its title the rule's name, its severity the rule's."""
+    name = code.removeprefix(SEARCH_CODE_PREFIX)
+    return IssueType(
+        code, severity, "page", None,
+        f"Custom search: {name}",
+        f"The custom search rule \u201c{name}\u201d of this crawl reports the page: it contains what the rule looks "
+        "for (a contains rule) or lacks it (a does-not-contain rule).",
+        "Change the page, or the rule, as the rule's purpose says.",
+        f"Пользовательский поиск: {name}",
+        f"Правило пользовательского поиска \u00ab{name}\u00bb отметило страницу: на ней есть то, что правило ищет "
+        "(правило «содержит»), или этого нет (правило «не содержит»).",
+        "Исправьте страницу или правило, как того требует его назначение.",
+    )  # fmt: skip
+
+
+def lookup(code: str, severity: Severity = "warning") -> IssueType | None:
+    """The entry of any stored code: the catalogue's, or a custom search's (with the stored ``severity``)."""
+    entry = CATALOGUE.get(code)
+    if entry is None and code.startswith(SEARCH_CODE_PREFIX):
+        return custom_search(code, severity)
+    return entry
 
 
 def get(code: str) -> IssueType:

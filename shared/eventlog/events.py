@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
 from shared.model.resources import ResourceCheck
+from shared.model.sites import SiteSettings
 
 # NOTIFY channels. Payloads stay tiny: ids, never data.
 WORK_CHANNEL = "parsequeue"  # work became available: workers wake and try one claim
 CONTROL_CHANNEL = "crawl_control"  # a crawl was paused or cancelled: its worker stops it
 SCHEDULER_CHANNEL = "scheduler"  # schedules, leases or retries changed: the scheduler re-plans
 EVENTS_CHANNEL = "events"  # something was appended: followers (the api's live streams) read on
+OUTBOX_CHANNEL = "outbox"  # alert checks or deliveries became due: workers wake and try one claim
 
 _registry: dict[str, type[Event]] = {}
 
@@ -91,6 +93,26 @@ def schedule_stream(schedule_id: uuid.UUID | str) -> str:
     return f"{SCHEDULE_STREAM_PREFIX}{schedule_id}"
 
 
+def site_stream(site_id: uuid.UUID | str) -> str:
+    return f"site-{site_id}"
+
+
+def channel_stream(channel_id: uuid.UUID | str) -> str:
+    return f"channel-{channel_id}"
+
+
+def alert_rule_stream(rule_id: uuid.UUID | str) -> str:
+    return f"alertrule-{rule_id}"
+
+
+def alert_stream(alert_id: uuid.UUID | str) -> str:
+    return f"alert-{alert_id}"
+
+
+def delivery_stream(delivery_id: uuid.UUID | str) -> str:
+    return f"delivery-{delivery_id}"
+
+
 # --- crawl lifecycle -------------------------------------------------------------------------
 
 
@@ -99,6 +121,7 @@ class CrawlRequested(Event):
     crawl_id: uuid.UUID
     settings: CrawlSettings
     schedule_id: uuid.UUID | None = None
+    site_id: uuid.UUID | None = Field(default=None, description="the site it belongs to (absent before sites existed)")
 
 
 class CrawlStarted(Event):
@@ -157,15 +180,36 @@ class LinkScoresComputed(Event):
 
 
 class CrawlCompleted(Event):
-    notify = (SCHEDULER_CHANNEL,)
+    notify = (SCHEDULER_CHANNEL, OUTBOX_CHANNEL)
     crawl_id: uuid.UUID
     pages_crawled: int
 
 
 class CrawlFailed(Event):
-    notify = (SCHEDULER_CHANNEL,)
+    notify = (SCHEDULER_CHANNEL, OUTBOX_CHANNEL)
     crawl_id: uuid.UUID
     error: str
+
+
+class CrawlSummarized(Event):
+    """The completed crawl's figures for the trends, kept when retention drops its pages.
+
+    Computed once by ``crawl_summary()`` (migration 0160) from the crawl's pages and issues, in the
+    transaction that completes the crawl; carried in the event so a rebuild never recomputes it
+    from pages that retention may have deleted since.
+    """
+
+    crawl_id: uuid.UUID
+    health_score: float | None = Field(description="0-100; null when no page was in scope")
+    pages_crawled: int
+    pages_in_scope: int = Field(description="internal HTML pages that count for the health score")
+    pages_with_errors: int
+    errors: int = Field(description="issue rows of error severity")
+    warnings: int
+    notices: int
+    indexable_pages: int
+    response_time_p50: float | None = None
+    response_time_p95: float | None = None
 
 
 class CrawlAttemptFailed(Event):
@@ -227,6 +271,7 @@ class ScheduleCreated(Event):
     cron: str
     timezone: str
     settings: CrawlSettings
+    site_id: uuid.UUID | None = None
 
 
 class ScheduleDeleted(Event):
@@ -241,3 +286,179 @@ class ScheduleFired(Event):
     schedule_id: uuid.UUID
     fire_time: datetime
     crawl_id: uuid.UUID
+
+
+# --- sites -------------------------------------------------------------------------------------
+
+
+class SiteCreated(Event):
+    """A site (an origin) exists: made explicitly or by the first crawl of its origin.
+
+    ``attach_crawls`` / ``attach_schedules`` are crawls and schedules recorded before sites existed
+    (migration 0160 lists them); every later crawl names its site in ``CrawlRequested``.
+    """
+
+    site_id: uuid.UUID
+    origin: str
+    url: str = Field(description="the start URL of the site's crawls")
+    name: str
+    settings: SiteSettings = Field(default_factory=SiteSettings)
+    attach_crawls: list[uuid.UUID] = Field(default_factory=list)
+    attach_schedules: list[uuid.UUID] = Field(default_factory=list)
+
+
+class SiteSettingsChanged(Event):
+    """The site's name, start URL or settings changed (the event carries all three as they are now)."""
+
+    site_id: uuid.UUID
+    url: str
+    name: str
+    settings: SiteSettings
+
+
+class SiteDeleted(Event):
+    notify = (SCHEDULER_CHANNEL,)
+    site_id: uuid.UUID
+
+
+class SiteFilesRead(Event):
+    """What the crawl found at the site's robots.txt and sitemaps when it started (for alerts and diffs)."""
+
+    crawl_id: uuid.UUID
+    robots_url: str | None = None
+    robots_status: int | None = None
+    robots_txt: str | None = Field(default=None, description="the first 500 KiB, decoded as UTF-8")
+    robots_error: str | None = None
+    sitemap_urls: int | None = Field(default=None, description="URLs the sitemaps listed (None: not read)")
+
+
+# --- alerts: channels, rules, alerts and their deliveries --------------------------------------
+
+
+class ChannelCreated(Event):
+    """A delivery channel; its secret fields are in the vault under ``secret_ref``, never here."""
+
+    channel_id: uuid.UUID
+    type: str
+    name: str
+    language: str
+    config: dict[str, Any] = Field(description="the public part of the config (no secret field)")
+    secret_ref: uuid.UUID | None = None
+
+
+class ChannelDeleted(Event):
+    channel_id: uuid.UUID
+
+
+class AlertRuleCreated(Event):
+    rule_id: uuid.UUID
+    site_id: uuid.UUID
+    kind: str
+    params: dict[str, Any]
+    channels: list[uuid.UUID]
+
+
+class AlertRuleDeleted(Event):
+    rule_id: uuid.UUID
+
+
+class AlertsChecked(Event):
+    """The site's rules were evaluated for the crawl (``alerts`` raised; ``error`` if they could not be)."""
+
+    notify = (OUTBOX_CHANNEL,)  # retention waits for a site's checks: wake it
+
+    crawl_id: uuid.UUID
+    alerts: list[uuid.UUID] = Field(default_factory=list)
+    error: str | None = None
+
+
+class PlannedDelivery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delivery_id: uuid.UUID
+    channel_id: uuid.UUID
+
+
+class AlertRaised(Event):
+    """A rule fired for a crawl; one delivery per channel of the rule goes into the outbox."""
+
+    notify = (OUTBOX_CHANNEL, SCHEDULER_CHANNEL)
+    alert_id: uuid.UUID
+    site_id: uuid.UUID
+    rule_id: uuid.UUID
+    crawl_id: uuid.UUID
+    previous_crawl_id: uuid.UUID | None = None
+    kind: str
+    params: dict[str, Any]
+    evidence: dict[str, Any] = Field(description="counts, before/after values (capped) and the comparison link")
+    deliveries: list[PlannedDelivery]
+
+
+class DeliveryAttempted(Event):
+    """A worker took the delivery for one attempt and holds its lease."""
+
+    notify = (SCHEDULER_CHANNEL,)
+    delivery_id: uuid.UUID
+    attempt: int
+    worker_id: str
+    lease_expires_at: datetime
+
+
+class DeliverySucceeded(Event):
+    delivery_id: uuid.UUID
+    attempt: int
+    detail: str | None = None
+
+
+class DeliveryAttemptFailed(Event):
+    """The attempt failed; the delivery is tried again at ``retry_at`` (the scheduler wakes a worker)."""
+
+    notify = (SCHEDULER_CHANNEL,)
+    delivery_id: uuid.UUID
+    attempt: int
+    error: str
+    retry_at: datetime
+
+
+class DeliveryFailed(Event):
+    """No more attempts: the delivery failed with ``error`` (the last one)."""
+
+    delivery_id: uuid.UUID
+    attempt: int
+    error: str
+
+
+class DeliveryLeaseExpired(Event):
+    """The worker sending it stopped before it recorded an outcome; the delivery is due again at once."""
+
+    notify = (OUTBOX_CHANNEL, SCHEDULER_CHANNEL)
+    delivery_id: uuid.UUID
+    attempt: int
+    worker_id: str
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+class CrawlPurged(Event):
+    """Retention deleted the crawl's pages, links, issues, frontier and page events; its summary stays.
+
+    The crawl's counters as they were are carried here, so a rebuild (which no longer sees the
+    deleted page events) gives the crawl row the same values as the live projection.
+    """
+
+    crawl_id: uuid.UUID
+    bytes_freed: int = Field(description="stored size of the deleted rows and events (pg_column_size)")
+    rows_deleted: int
+    events_deleted: int
+    pages_crawled: int
+    pages_discovered: int
+    issues_count: int
+    errors_count: int
+
+
+class RetentionApplied(Event):
+    """The site keeps its newest ``retention`` completed crawls' pages; ``purged`` lost theirs now."""
+
+    site_id: uuid.UUID
+    purged: list[uuid.UUID]
+    bytes_freed: int

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from shared.model import patterns
+from shared.model import crawlrules, patterns
+from shared.model import extraction as extractionrules
 from shared.model.userinput import HeaderValue, is_stored
 
 MAX_URL_LENGTH = 2048
@@ -131,7 +132,12 @@ class CrawlSettings(BaseModel):
     max_depth: int | None = Field(default=None, ge=0, le=1000)
     include: list[patterns.RegexPattern] = Field(default_factory=list, max_length=100)
     exclude: list[patterns.RegexPattern] = Field(default_factory=list, max_length=100)
-    user_agent: HeaderValue = Field(default="SEOCrawler/1.0 (+self-hosted)", min_length=1, max_length=512)
+    user_agent: HeaderValue = Field(default=crawlrules.OUR_USER_AGENT, min_length=1, max_length=512)
+    user_agent_preset: crawlrules.UserAgentPreset | None = Field(
+        default=None,
+        description="pose as a known crawler (its User-Agent; robots.txt is read for its product token); "
+        "`custom` (or none) sends `user_agent` as given",
+    )
     max_rps: float = Field(default=5.0, gt=0, le=1000)
     concurrency: int = Field(default=4, ge=1, le=64)
     respect_robots: bool = True
@@ -144,6 +150,13 @@ class CrawlSettings(BaseModel):
     )
     check_external_links: bool = Field(default=False, description="request external link targets (once per URL)")
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    url_rules: crawlrules.UrlRules = Field(default_factory=crawlrules.UrlRules)
+    extraction: Annotated[list[extractionrules.ExtractionRule], AfterValidator(extractionrules.unique_names)] = Field(
+        default_factory=list,
+        max_length=extractionrules.MAX_RULES,
+        description="custom extraction and custom search rules; values land in each page's `extracted`",
+    )
+    proxy: crawlrules.ProxyUrl = None
 
     @model_validator(mode="after")
     def _start_url(self, info: ValidationInfo) -> CrawlSettings:
@@ -157,6 +170,12 @@ class CrawlSettings(BaseModel):
         if is_stored(info):
             return self  # checked (by the rules of its day) when it was written
         self.url = _check_http_url(self.url)
+        preset = self.user_agent_preset
+        if preset is not None and preset != "custom":
+            named = crawlrules.USER_AGENT_PRESETS[preset]
+            if "user_agent" in self.model_fields_set and self.user_agent not in (named, crawlrules.OUR_USER_AGENT):
+                raise ValueError(f"`user_agent` and `user_agent_preset` {preset!r} disagree: send one of them")
+            self.user_agent = named
         if self.mode == "spider":
             # Compiled with RE2 (linear time): a pattern like (a+)+$ cannot stall the api here.
             if self.include and not patterns.any_match(map(patterns.compile_pattern, self.include), self.url):

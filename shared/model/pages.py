@@ -43,10 +43,12 @@ class LinkElement(BaseModel):
 
 
 class Link(BaseModel):
-    url: str
+    url: str = Field(description="the target as the crawler requested it (after the crawl's URL rules)")
     anchor: str = ""
     rel: str = ""
     internal: bool = True
+    original_url: str | None = Field(default=None, description="the target as written, when a URL rule changed it")
+    url_rules: list[str] = Field(default_factory=list, description="the URL rules that changed it, in order")
 
 
 # --- what the checks of issue 13 read (services/worker/extract: resources, anchors, structured) ---
@@ -135,6 +137,12 @@ class PublicPage(BaseModel):
     images_missing_alt: int = 0
     structured_data_types: list[str] = Field(default_factory=list)
     in_sitemap: bool = False
+    extracted: dict[str, str | int | list[str] | None] = Field(
+        default_factory=dict, description="the crawl's extraction rules: rule name → value (a list with `multiple`)"
+    )
+    extraction_errors: dict[str, str] = Field(
+        default_factory=dict, description="rule name → why the rule fell short on this page (skipped, cut, stopped)"
+    )
     crawled_at: datetime
 
 

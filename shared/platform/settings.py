@@ -63,6 +63,21 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="re-plan at least this often (guards against wall-clock jumps)"
     )
 
+    # Alerts: secrets, where messages go, and how deliveries are retried
+    secret_key: str | None = Field(
+        default=None,
+        description="key ring for secrets at rest (first encrypts); generated into the database if unset",
+    )
+    public_url: str = Field(default="http://localhost:8000", description="the UI's address, for links in alerts")
+    slack_api_url: str = Field(default="https://hooks.slack.com", description="Slack incoming-webhook URLs start here")
+    telegram_api_url: str = Field(default="https://api.telegram.org", description="the Telegram Bot API")
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_retry_base_seconds: float = Field(default=30.0, gt=0)
+    delivery_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, description="a sender that holds one longer is dead")
+    delivery_timeout_seconds: float = Field(default=20.0, gt=0, description="per message, connection included")
+    delivery_concurrency: int = Field(default=4, ge=1, le=64, description="messages one worker sends at once")
+
     # Database pool
     pool_min_size: int = 1
     pool_max_size: int = 10

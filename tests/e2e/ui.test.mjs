@@ -520,6 +520,87 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     }
   });
 
+  it("shows the sites dashboard, a site's trends, channels (a test message arrives) and alerts, in English and Russian, light and dark", async () => {
+    // A webhook receiver on loopback: the channel's test message must reach it, signed.
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      await page.goto(ui("/"));
+      const card = page.getByTestId("site-card").first();
+      await card.getByTestId("site-health").waitFor();
+      assert.match(await card.innerText(), /Health \d/);
+      await shot("sites");
+      await card.getByRole("link").first().click();
+      await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
+      const siteUrl = page.url().replace(stack.api, "");
+      await page.getByTestId("trend-chart").first().locator("canvas").first().waitFor();
+      assert.equal(await page.getByTestId("trend-chart").count(), 4);
+      await page.getByTestId("last-changes").getByRole("link", { name: "Full comparison" }).waitFor();
+      await shot("site");
+
+      await page.goto(ui("/channels"));
+      await page.getByLabel("Name", { exact: true }).fill("Loopback hook");
+      await page.getByLabel("Webhook URL").fill(`http://127.0.0.1:${receiver.address().port}/hook`);
+      await page.getByLabel("Signing secret (16+ characters)").fill("e2e-signing-secret-0123");
+      await page.getByRole("button", { name: "Create channel" }).click();
+      const row = page.getByTestId("channel-row").first();
+      await row.getByRole("button", { name: "Send test message" }).click();
+      await row.getByTestId("test-result").filter({ hasText: "Delivered" }).waitFor();
+      assert.equal(received.length, 1);
+      assert.equal(received[0].headers["x-seo-event"], "test.message");
+      assert.match(received[0].headers["x-seo-signature"], /^sha256=[0-9a-f]{64}$/);
+      assert.ok(!(await row.innerText()).includes("e2e-signing-secret"), "the secret is never shown again");
+      await shot("channels");
+
+      // A rule on the site, sent through the channel, shown on the site page.
+      await page.goto(ui(siteUrl));
+      await page.getByLabel("Loopback hook").check();
+      await page.getByRole("button", { name: "Add rule" }).click();
+      await page.getByTestId("rule-row").first().waitFor();
+      await page.goto(ui("/alerts"));
+      await page.getByRole("heading", { name: "Alerts", level: 1 }).waitFor();
+      await shot("alerts");
+
+      for (const [lang, scheme] of [["ru", "dark"], ["ru", "light"], ["en", "dark"]]) {
+        const themed = await browser.newContext({
+          storageState: await context.storageState(),
+          viewport: { width: 1280, height: 860 },
+          colorScheme: scheme,
+          locale: lang === "ru" ? "ru-RU" : "en-GB",
+        });
+        await themed.addInitScript((value) => localStorage.setItem("seo.lang", value), lang);
+        const view = await themed.newPage();
+        try {
+          await view.goto(ui("/"));
+          await view.getByTestId("site-health").first().waitFor();
+          if (lang === "ru") assert.match(await view.getByTestId("site-card").first().innerText(), /Здоровье/);
+          await shot(`sites-${lang}-${scheme}`, view);
+          await view.goto(ui(siteUrl));
+          await view.getByTestId("trend-chart").first().locator("canvas").first().waitFor();
+          await shot(`site-${lang}-${scheme}`, view);
+          await view.goto(ui("/channels"));
+          await view.getByTestId("channel-row").first().waitFor();
+          await shot(`channels-${lang}-${scheme}`, view);
+          await view.goto(ui("/alerts"));
+          await view.locator("h1").waitFor();
+          await shot(`alerts-${lang}-${scheme}`, view);
+        } finally {
+          await themed.close();
+        }
+      }
+    } finally {
+      receiver.close();
+    }
+  });
+
   it("logs out, after which the UI asks for the token again", async () => {
     await page.goto(ui("/schedules"));
     await page.getByRole("button", { name: "Log out" }).click();

@@ -19,15 +19,17 @@ from shared.platform.settings import Settings
 WORKER = "test-worker"
 
 
-async def request_crawl(pool: asyncpg.Pool, *, attempt: int = 1, worker: str = WORKER, **settings: Any) -> CrawlJob:
-    """Append CrawlRequested and CrawlStarted (the claim) and return the job the claim loop would build."""
+async def request_crawl(
+    pool: asyncpg.Pool, *, attempt: int = 1, worker: str = WORKER, site_id: uuid.UUID | None = None, **settings: Any
+) -> CrawlJob:
+    """Append CrawlRequested (of `site_id`, if given) and CrawlStarted (the claim); return the claim loop's job."""
     crawl_id = uuid.uuid4()
     crawl_settings = CrawlSettings.model_validate({"max_rps": 1000, "concurrency": 8, **settings})
     async with pool.acquire() as conn:
         await streams.append(
             conn,
             ev.crawl_stream(crawl_id),
-            [ev.CrawlRequested(crawl_id=crawl_id, settings=crawl_settings)],
+            [ev.CrawlRequested(crawl_id=crawl_id, settings=crawl_settings, site_id=site_id)],
             expected_version=eventstore.NO_STREAM,
         )
     return await start_attempt(pool, crawl_id, crawl_settings, attempt=attempt, worker=worker)

@@ -8,11 +8,11 @@ import asyncpg
 import pytest
 
 from services.api.reports import issues
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import audit, catalogue
 from shared.eventlog import events as ev
 from shared.eventlog import streams
 from shared.model.crawlsettings import Thresholds
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 from tests.integration.auditsupport import linked, new_crawl, page, store
 
 S = "https://issues.example/"

@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 
 from cli import client as cli
+from services.api.routes.events import LIST_TYPES
 from services.worker.app import create_app as create_worker
 from shared.platform import embedded
 from shared.platform.settings import Settings
@@ -180,5 +181,64 @@ def test_live_events_of_a_real_crawl_and_resume(stack: tuple[str, str]) -> None:
         if event in cli.TERMINAL:
             break
     crawl_events = [(e, i) for e, i, _ in seen[1:] if e not in ("CrawlProgressed",)]
-    # the list's stream carries lifecycle and progress only, not a crawl's own results (its link scores)
-    assert [r for r in replay if r[0] not in ("CrawlProgressed", "LinkScoresComputed")] == crawl_events
+    # The list's stream carries the crawl list's types only (not, say, SiteFilesRead): compare those.
+    assert [r for r in replay if r[0] in LIST_TYPES and r[0] != "CrawlProgressed"] == crawl_events
+
+
+def test_sites_show_health_and_history(stack: tuple[str, str]) -> None:
+    code, out, err = seo(stack, "--json", "crawl", f"{stack[1]}/", "--wait")
+    assert code == 0, err
+    crawl_id = json.loads(out)["crawl"]["id"]
+    sites = json.loads(seo(stack, "--json", "sites")[1])["items"]
+    site = next(s for s in sites if s["origin"] == stack[1])
+    assert site["last_completed_crawl_id"] == crawl_id and 0 < site["health_score"] < 100
+    wide = {"COLUMNS": "200"}  # the table as a terminal of that width shows it
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "sites", env=wide)
+    assert code == 0 and site["id"] in out and f"{site['health_score']:g}" in out
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "sites", "show", site["id"], env=wide)
+    assert code == 0 and "History" in out and crawl_id in out
+    history = json.loads(seo(stack, "--json", "sites", "show", site["id"])[1])["history"]
+    assert history[-1]["crawl_id"] == crawl_id and history[-1]["health_score"] == site["health_score"]
+
+    code, out, _ = seo(stack, "--json", "sites", "add", "https://cli.example/", "--name", "CLI", "--retention", "3")
+    added = json.loads(out)
+    assert code == 0 and added["name"] == "CLI" and added["settings"]["retention"] == 3
+    code, _, err = seo(stack, "sites", "add", "https://cli.example/other")
+    assert code == cli.EXIT_API and "is a site already" in err
+    assert seo(stack, "sites", "delete", added["id"])[0] == 0
+    code, _, err = seo(stack, "sites", "show", added["id"])
+    assert code == cli.EXIT_API and "No site has the id" in err
+
+
+def test_alerts_commands(stack: tuple[str, str]) -> None:
+    client = cli.Client(stack[0], TOKEN)
+    body = {"type": "webhook", "name": "Nowhere", "config": {"url": f"{stack[1]}/hook", "secret": "s" * 20}}
+    channel = client.json("POST", "/api/channels", body)
+    wide = {"COLUMNS": "200"}
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "alerts", "channels", env=wide)
+    assert code == 0 and channel["id"] in out and "s" * 20 not in out
+    code, out, _ = seo(stack, "alerts", "test", channel["id"])  # the test site answers GET only
+    assert code == cli.EXIT_CRAWL_FAILED and "Not delivered: the webhook answered HTTP 405" in out
+    site = client.json("POST", "/api/sites", {"url": "https://alerts-cli.example/"})
+    client.json("POST", f"/api/sites/{site['id']}/alert-rules", {"kind": "health_drop", "channels": [channel["id"]]})
+    code, out, _ = run_seo("--api-url", stack[0], "--token", TOKEN, "alerts", "rules", site["id"], env=wide)
+    assert code == 0 and "health_drop" in out and '"points": 5' in out
+    code, out, _ = seo(stack, "--json", "alerts", "--site", site["id"])
+    assert code == 0 and json.loads(out)["items"] == []
+
+
+def test_crawl_flags_for_url_rules_presets_and_a_settings_file(stack: tuple[str, str], tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"max_pages": 7, "url_rules": {"lowercase": True}}))
+    code, out, err = seo(
+        stack, "--json", "crawl", f"{stack[1]}/?utm_source=x", "--settings", str(settings),
+        "--user-agent-preset", "bingbot", "--strip-param", "utm_*", "--rewrite", "/a$", "/b",
+    )  # fmt: skip
+    assert code == cli.EXIT_OK, err
+    crawl = json.loads(out)
+    assert crawl["settings"]["max_pages"] == 7 and "bingbot" in crawl["settings"]["user_agent"]
+    assert crawl["settings"]["url_rules"] == {
+        "strip_params": ["utm_*"], "lowercase": True, "rewrite": [{"pattern": "/a$", "replacement": "/b"}]
+    }  # fmt: skip
+    code, _, err = seo(stack, "crawl", f"{stack[1]}/", "--rewrite", "(?=x)", "y")
+    assert code != 0 and "url_rules.rewrite.0.pattern" in err and "lookaround" in err

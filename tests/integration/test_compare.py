@@ -9,11 +9,11 @@ import uuid
 import asyncpg
 import pytest
 
-from services.api.reports import compare
-from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from services.worker.job import CrawlJob
 from shared.eventlog import events as ev
 from shared.eventlog import streams
+from shared.reports import compare
+from shared.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable
 from tests.integration.auditsupport import new_crawl
 from tests.integration.crawlharness import crawl
 from tests.sites import Site, defects_checks
@@ -84,7 +84,7 @@ async def test_second_crawl_diff_is_exactly_what_changed(pool: asyncpg.Pool, sit
         assert (summary["before"], summary["after"]) == (first.crawl_id, second.crawl_id)
         assert summary["pages"] == {"added": 1, "removed": 1, "changed": 2}
         assert summary["fields"] == {"status_code": 1, "indexable": 1, "title": 2, "meta_description": 1, "h1": 1,
-                                     "canonical": 1, "word_count": 1}  # fmt: skip
+                                     "canonical": 1, "word_count": 1, "extracted": 0}  # fmt: skip
 
         assert [r["url"] for r in await _all(conn, first.crawl_id, second.crawl_id, "added")] == [u("/d")]
         assert [r["url"] for r in await _all(conn, first.crawl_id, second.crawl_id, "removed")] == [u("/c")]

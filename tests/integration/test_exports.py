@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 
 from services.api.reports import exports
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.eventlog import streams
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import Link
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 from tests.integration.auditsupport import new_crawl, page, store
 
 BASE = "https://пример.example/"

@@ -10,7 +10,7 @@ from typing import Any, Union, get_args, get_origin
 
 import asyncpg
 
-from services.api.reports import compare, exports
+from services.api.reports import exports
 from services.api.routes.pages import Page
 from shared.audit import audit
 from shared.eventlog import events as ev
@@ -32,6 +32,7 @@ from shared.model.pages import (
     RedirectHop,
     StructuredItem,
 )
+from shared.reports import compare
 
 # What each Python type is stored as.
 _COLUMN_TYPES = {
@@ -119,7 +120,10 @@ async def test_a_record_stored_and_read_back_is_the_same_record(pool: asyncpg.Po
         form_actions=["http://site.example/f"], has_doctype=True, charset_declared=False,
         pagination=[PaginationLink(rel="next", url="https://site.example/2")], twitter_card={"twitter:card": "x"},
         text_excerpt="Текст", lorem_ipsum=True,
-        links=[Link(url="https://site.example/x", anchor="x", rel="nofollow", internal=True)],
+        extracted={"price": "19.99", "sizes": ["S", "M"], "reviews": 3, "missing": None},
+        extraction_errors={"slow": "stopped after 5 s"},
+        links=[Link(url="https://site.example/x", anchor="x", rel="nofollow", internal=True,
+                    original_url="https://site.example/x?utm_source=a", url_rules=["strip_params:utm_*"])],
     )  # fmt: skip
     defaults = PageRecord(id=0, url="", crawled_at=record.crawled_at)
     assert all(getattr(record, n) != getattr(defaults, n) for n in PageRecord.model_fields if n != "crawled_at")

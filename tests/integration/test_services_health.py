@@ -44,9 +44,13 @@ async def test_health_and_metrics_report_the_database_and_listen_connection(
     worker = worker_app.create_app(settings_for(dsn), job_body=worker_bodies.completes_at_once)
     scheduler = scheduler_app.create_app(settings_for(dsn))
     async with serve(worker) as worker_url, serve(scheduler) as scheduler_url, aiohttp.ClientSession() as http:
-        for base, name in ((worker_url, "worker"), (scheduler_url, "scheduler")):
+        # The worker has a second LISTEN connection: its outbox (alert checks, deliveries, retention).
+        for base, name, checks in (
+            (worker_url, "worker", {"database": "ok", "listen": "ok", "outbox_listen": "ok"}),
+            (scheduler_url, "scheduler", {"database": "ok", "listen": "ok"}),
+        ):
             body = await _wait_health(http, base, 200)
-            assert body == {"status": "ok", "service": name, "checks": {"database": "ok", "listen": "ok"}}
+            assert body == {"status": "ok", "service": name, "checks": checks}
 
         await wait_for_state(lambda: scheduler[scheduler_app.SCHEDULER].is_leader, what="the scheduler to lead")
         crawl_id = await request_crawl(pool)
@@ -68,8 +72,9 @@ async def test_health_and_metrics_report_the_database_and_listen_connection(
         try:
             await admin.execute(f'ALTER DATABASE "{dbname}" WITH ALLOW_CONNECTIONS false')
             await admin.execute(_TERMINATE_ALL, dbname)
-            for base in (worker_url, scheduler_url):
-                body = await _wait_health(http, base, 503, ["database", "listen"])
+            for base, failing in ((worker_url, ["database", "listen", "outbox_listen"]),
+                                  (scheduler_url, ["database", "listen"])):  # fmt: skip
+                body = await _wait_health(http, base, 503, failing)
                 assert body["status"] == "unavailable"
                 assert "database" in str(body["detail"])
         finally:

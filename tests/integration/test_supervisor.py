@@ -72,7 +72,7 @@ async def test_make_run_stack_serves_a_crawl_from_queued_to_completed(dsn: str, 
                 crawl = await response.json()
         assert crawl["status"] == "completed", crawl
         types = await stream_types(pool, created["id"])
-        assert types[:2] == ["CrawlRequested", "CrawlStarted"] and types[-1] == "CrawlCompleted"
+        assert types[:2] == ["CrawlRequested", "CrawlStarted"] and types[-2:] == ["CrawlCompleted", "CrawlSummarized"]
         started = datetime.fromisoformat(crawl["started_at"])
         assert 0 < (started - datetime.fromisoformat(crawl["created_at"])).total_seconds() < 1.0, crawl
 

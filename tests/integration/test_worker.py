@@ -96,7 +96,7 @@ async def test_listen_reconnect_finds_work_sent_while_away_and_health_names_it(
         await _idle(worker)
         async with http.get(f"{base}/health") as resp:
             assert resp.status == 200
-            assert (await resp.json())["checks"] == {"database": "ok", "listen": "ok"}
+            assert (await resp.json())["checks"] == {"database": "ok", "listen": "ok", "outbox_listen": "ok"}
 
         async with pool.acquire() as conn:
             dbname = await conn.fetchval("SELECT current_database()")
@@ -211,8 +211,8 @@ async def test_several_workers_claim_each_crawl_exactly_once(dsn: str, pool: asy
         ids = [await request_crawl(pool) for _ in range(12)]
         for crawl_id in ids:
             await wait_for_types(dsn, pool, crawl_id, COMPLETED)
-    for crawl_id in ids:
-        assert await stream_types(pool, crawl_id) == COMPLETED
+    for crawl_id in ids:  # each completed once, with its summary (for the site's trends)
+        assert await stream_types(pool, crawl_id) == [*COMPLETED, "CrawlSummarized"]
     claims = [a[worker_app.WORKER].metrics.claims._value.get() for a in apps]
     assert sum(claims) == 12
 

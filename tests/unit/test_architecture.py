@@ -29,6 +29,18 @@ OWNERS = {
     "api_token": "services/api/auth.py",
     "api_sessions": "services/api/auth.py",
     "api_login_failures": "services/api/auth.py",
+    "sites": "shared/eventlog/projections/sites.py",
+    "crawl_summaries": "shared/eventlog/projections/sites.py",
+    "channels": "shared/eventlog/projections/alerts.py",
+    "alert_rules": "shared/eventlog/projections/alerts.py",
+    "crawl_files": "shared/eventlog/projections/alerts.py",
+    "alert_checks": "shared/eventlog/projections/alerts.py",
+    "alerts": "shared/eventlog/projections/alerts.py",
+    "deliveries": "shared/eventlog/projections/alerts.py",
+    "crawl_purges": "shared/eventlog/projections/retention.py",
+    "retention_checks": "shared/eventlog/projections/retention.py",
+    "vault_key": "shared/vault.py",
+    "vault_secrets": "shared/vault.py",
 }
 # Deliberate exceptions, each explained where it is written.
 ALSO_WRITES = {
@@ -37,6 +49,13 @@ ALSO_WRITES = {
     ("shared/eventlog/projections/crawls.py", "pages"),
     # Rebuild locks the log against writers while it replays it.
     ("shared/eventlog/rebuild.py", "events"),
+    # Retention deletes a crawl's page-level data, its page events included, in one statement: the one
+    # function (drop_crawl_data) that partitioning per crawl turns into partition drops (issue 14).
+    ("shared/eventlog/projections/retention.py", "pages"),
+    ("shared/eventlog/projections/retention.py", "links"),
+    ("shared/eventlog/projections/retention.py", "issues"),
+    ("shared/eventlog/projections/retention.py", "frontier"),
+    ("shared/eventlog/projections/retention.py", "events"),
 }
 
 _WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|LOCK\s+TABLE|TRUNCATE)\s+([a-z_]+)", re.IGNORECASE)

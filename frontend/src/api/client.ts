@@ -1,5 +1,8 @@
 /** The typed client for /api: one function per endpoint, errors as ApiError (problem+json). */
 import type {
+  Alert,
+  AlertRule,
+  AlertRuleInput,
   CatalogueEntry,
   CrawlPath,
   Graph,
@@ -9,6 +12,13 @@ import type {
   PageLinkList,
   Progress,
   Tree,
+  Channel,
+  ChannelInput,
+  ChannelTest,
+  HistoryRow,
+  Site,
+  SiteCreateInput,
+  SitePatchInput,
   CompareKind,
   Comparison,
   Crawl,
@@ -173,6 +183,29 @@ export const api: Api = {
   schedulePreview: (cron: string, timezone: string, signal?: AbortSignal) =>
     request<SchedulePreview>("GET", `/api/schedules/preview${query({ cron, timezone })}`, undefined, signal),
 
+  listSites: (signal?: AbortSignal) => request<{ items: Site[] }>("GET", "/api/sites", undefined, signal).then((b) => b.items),
+  getSite: (id: string, signal?: AbortSignal) => request<Site>("GET", `/api/sites/${enc(id)}`, undefined, signal),
+  createSite: (input: SiteCreateInput) => request<Site>("POST", "/api/sites", input),
+  patchSite: (id: string, input: SitePatchInput) => request<Site>("PATCH", `/api/sites/${enc(id)}`, input),
+  siteHistory: (id: string, signal?: AbortSignal) =>
+    request<{ items: HistoryRow[] }>("GET", `/api/sites/${enc(id)}/history`, undefined, signal).then((b) => b.items),
+  siteCrawls: (id: string, signal?: AbortSignal) =>
+    request<Paginated<Crawl>>("GET", `/api/crawls${query({ site_id: id, limit: 20 })}`, undefined, signal).then((b) => b.items),
+  siteSchedules: (id: string, signal?: AbortSignal) =>
+    request<{ items: Schedule[] }>("GET", `/api/schedules${query({ site_id: id })}`, undefined, signal).then((b) => b.items),
+
+  listChannels: (signal?: AbortSignal) =>
+    request<{ items: Channel[] }>("GET", "/api/channels", undefined, signal).then((b) => b.items),
+  createChannel: (input: ChannelInput) => request<Channel>("POST", "/api/channels", input),
+  deleteChannel: (id: string) => request<unknown>("DELETE", `/api/channels/${enc(id)}`),
+  testChannel: (id: string) => request<ChannelTest>("POST", `/api/channels/${enc(id)}/test`),
+  listRules: (siteId: string, signal?: AbortSignal) =>
+    request<{ items: AlertRule[] }>("GET", `/api/sites/${enc(siteId)}/alert-rules`, undefined, signal).then((b) => b.items),
+  createRule: (siteId: string, input: AlertRuleInput) => request<AlertRule>("POST", `/api/sites/${enc(siteId)}/alert-rules`, input),
+  deleteRule: (id: string) => request<unknown>("DELETE", `/api/alert-rules/${enc(id)}`),
+  listAlerts: (siteId: string | null, lang: string, signal?: AbortSignal) =>
+    request<{ items: Alert[] }>("GET", `/api/alerts${query({ site_id: siteId, lang, limit: 100 })}`, undefined, signal).then((b) => b.items),
+
   exportUrl: (crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string) =>
     `/api/crawls/${enc(crawlId)}/export${query({ format, what, lang })}`,
   sitemapUrl: (crawlId: string) => `/api/crawls/${enc(crawlId)}/sitemap.xml`,
@@ -205,6 +238,21 @@ export interface Api {
   createSchedule(input: ScheduleInput): Promise<Schedule>;
   deleteSchedule(id: string): Promise<unknown>;
   schedulePreview(cron: string, timezone: string, signal?: AbortSignal): Promise<SchedulePreview>;
+  listSites(signal?: AbortSignal): Promise<Site[]>;
+  getSite(id: string, signal?: AbortSignal): Promise<Site>;
+  createSite(input: SiteCreateInput): Promise<Site>;
+  patchSite(id: string, input: SitePatchInput): Promise<Site>;
+  siteHistory(id: string, signal?: AbortSignal): Promise<HistoryRow[]>;
+  siteCrawls(id: string, signal?: AbortSignal): Promise<Crawl[]>;
+  siteSchedules(id: string, signal?: AbortSignal): Promise<Schedule[]>;
+  listChannels(signal?: AbortSignal): Promise<Channel[]>;
+  createChannel(input: ChannelInput): Promise<Channel>;
+  deleteChannel(id: string): Promise<unknown>;
+  testChannel(id: string): Promise<ChannelTest>;
+  listRules(siteId: string, signal?: AbortSignal): Promise<AlertRule[]>;
+  createRule(siteId: string, input: AlertRuleInput): Promise<AlertRule>;
+  deleteRule(id: string): Promise<unknown>;
+  listAlerts(siteId: string | null, lang: string, signal?: AbortSignal): Promise<Alert[]>;
   exportUrl(crawlId: string, format: ExportFormat, what: ExportWhat, lang?: string): string;
   sitemapUrl(crawlId: string): string;
   eventsUrl(crawlId: string): string;

@@ -36,6 +36,8 @@ export const PAGE_FIELDS = [
   { name: "images_missing_alt", kind: "integer", nullable: false },
   { name: "structured_data_types", kind: "array", nullable: false },
   { name: "in_sitemap", kind: "boolean", nullable: false },
+  { name: "extracted", kind: "object", nullable: false },
+  { name: "extraction_errors", kind: "object", nullable: false },
   { name: "crawled_at", kind: "date-time", nullable: false },
   { name: "link_score", kind: "number", nullable: true },
   { name: "issues_count", kind: "integer", nullable: false },

@@ -23,6 +23,14 @@ export const keys = {
   compareRows: (crawlId: string, otherId: string, kind: string) => [...keys.compare(crawlId, otherId), kind] as const,
   catalogue: (lang: string) => ["catalogue", lang] as const,
   schedules: () => ["schedules"] as const,
+  sites: () => ["sites"] as const,
+  site: (id: string) => ["sites", "one", id] as const,
+  siteHistory: (id: string) => [...keys.site(id), "history"] as const,
+  siteCrawls: (id: string) => [...keys.site(id), "crawls"] as const,
+  siteSchedules: (id: string) => [...keys.site(id), "schedules"] as const,
+  siteRules: (id: string) => [...keys.site(id), "rules"] as const,
+  channels: () => ["channels"] as const,
+  alerts: (siteId: string | null, lang: string) => ["alerts", siteId ?? "all", lang] as const,
   schedulePreview: (cron: string, timezone: string) => ["schedules", "preview", cron, timezone] as const,
 };
 

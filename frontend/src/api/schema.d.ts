@@ -4,6 +4,113 @@
  */
 
 export interface paths {
+    "/api/alert-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert rule
+         * @description Appends AlertRuleDeleted; alerts it raised stay in the history.
+         */
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history
+         * @description What fired, newest first (optionally of one `site_id`): the title in `lang`, the evidence behind it, and
+         *         each delivery's `status` (`pending`, `delivered`, `failed`), attempts and last error.
+         */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delivery channels
+         * @description Every channel by name; secrets are never returned (`secrets_set` names the ones stored).
+         */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Create a delivery channel
+         * @description A webhook (signed JSON POST), Slack incoming webhook, Telegram bot or SMTP mailbox. Targets on private
+         *         networks are refused unless ALLOW_PRIVATE_NETWORKS=true. Secret fields go to the vault, encrypted.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a channel
+         * @description Appends ChannelDeleted and forgets its secrets; its pending deliveries fail ("the channel was deleted").
+         */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message
+         * @description Sends a test message through the channel now (X-SEO-Event: test.message for webhooks) and says whether
+         *         it arrived; nothing is recorded.
+         */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls": {
         parameters: {
             query?: never;
@@ -13,8 +120,9 @@ export interface paths {
         };
         /**
          * List crawls, newest first
-         * @description A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}
-         *         has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`.
+         * @description A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`, health score);
+         *         GET /api/crawls/{id} has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by
+         *         `status` and `site_id`.
          */
         get: operations["list_crawls"];
         put?: never;
@@ -22,6 +130,8 @@ export interface paths {
          * Start a crawl
          * @description Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
          *         `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them).
+         *         The crawl belongs to the site of its URL's origin (made by the origin's first crawl) and starts from that
+         *         site's default settings; the body's own fields win.
          */
         post: operations["start_crawl"];
         delete?: never;
@@ -362,6 +472,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crawls/{crawl_id}/robots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * robots.txt as a crawl read it
+         * @description The body and status of robots.txt when the crawl started, the sitemap URL count, and the diff from the
+         *         site's previous completed crawl.
+         */
+        get: operations["crawl_robots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crawls/{crawl_id}/sitemap.xml": {
         parameters: {
             query?: never;
@@ -395,6 +526,26 @@ export interface paths {
          *         them have issues, their average depth and link score. Open a folder with its `path`.
          */
         get: operations["crawl_structure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crawls/{crawl_id}/url-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each URL rule changed
+         * @description Per rule of `url_rules`: how many URLs found in links it changed, and how many URLs they became.
+         */
+        get: operations["crawl_url_rules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -513,13 +664,14 @@ export interface paths {
         };
         /**
          * List schedules
-         * @description Every schedule, newest first, with its next fire times.
+         * @description Every schedule (or those of `site_id`), newest first, with its next fire times.
          */
         get: operations["list_schedules"];
         put?: never;
         /**
          * Create a recurring crawl
-         * @description Validates the cron expression and the time zone; the answer lists the next fire times.
+         * @description Validates the cron expression and the time zone; the answer lists the next fire times. The schedule
+         *         belongs to the site of its URL's origin (made if it has none) and starts from the site's default settings.
          */
         post: operations["create_schedule"];
         delete?: never;
@@ -602,6 +754,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sites
+         * @description Every site by name, each with its latest crawl, health score and its change, issues by severity,
+         *         next scheduled run and health trend (the dashboard's cards).
+         */
+        get: operations["list_sites"];
+        put?: never;
+        /**
+         * Create a site
+         * @description A site for the URL's origin (409 if the origin has one already, with its id). Crawls of the origin
+         *         start from `settings.crawl` and keep their pages for the last `settings.retention` crawls.
+         */
+        post: operations["create_site"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One site
+         * @description The site with its dashboard figures.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a site
+         * @description Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled.
+         */
+        delete: operations["delete_site"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a site
+         * @description Rename, move the start URL within the origin, or replace the settings (appends SiteSettingsChanged).
+         */
+        patch: operations["patch_site"];
+        trace?: never;
+    };
+    "/api/sites/{site_id}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A site's alert rules
+         * @description The rules evaluated when a crawl of the site completes or fails.
+         */
+        get: operations["list_rules"];
+        put?: never;
+        /**
+         * Add an alert rule
+         * @description `{"kind", "params", "channels": [ids]}`; kinds and their params are in docs/ALERTS.md.
+         */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A site's completed crawls over time
+         * @description One row per completed crawl, oldest first: pages, health score, issues by severity, indexable
+         *         pages and response-time p50/p95 (what the trend charts draw). Crawls whose pages retention
+         *         deleted keep their row.
+         */
+        get: operations["site_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -640,6 +892,69 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Alert */
+        Alert: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Deliveries */
+            deliveries: components["schemas"]["Delivery"][];
+            /**
+             * Evidence
+             * @description why: counts, URLs with before/after values (capped), `link`
+             */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Previous Crawl Id */
+            previous_crawl_id: string | null;
+            /**
+             * Raised At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            raised_at: string;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Site Name */
+            site_name: string | null;
+            /**
+             * Title
+             * @description what fired, in `lang`
+             */
+            title: string;
+        };
+        /** AlertList */
+        AlertList: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BatchError */
         BatchError: {
             /** Error */
@@ -660,6 +975,73 @@ export interface components {
             items: {
                 [key: string]: unknown;
             }[];
+        };
+        /** Channel */
+        Channel: {
+            /**
+             * Config
+             * @description the config without its secrets
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "ru";
+            /** Name */
+            name: string;
+            /**
+             * Secrets Set
+             * @description which write-only fields are stored (their values never come back)
+             */
+            secrets_set: string[];
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "telegram" | "email";
+        };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /**
+             * Config
+             * @description webhook: {url, secret}; slack: {webhook_url}; telegram: {bot_token, chat_id}; email: {host, port, security: starttls|ssl|none, username, password, from, to: [...]}. Secrets (secret, webhook_url, bot_token, password) are write-only
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Language
+             * @description the language of its messages
+             * @default en
+             * @enum {string}
+             */
+            language?: "en" | "ru";
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "telegram" | "email";
+        };
+        /** ChannelList */
+        ChannelList: {
+            /** Items */
+            items: components["schemas"]["Channel"][];
         };
         /**
          * Comparison
@@ -738,6 +1120,11 @@ export interface components {
             /** Finished At */
             finished_at: string | null;
             /**
+             * Health Score
+             * @description 0-100 once completed (docs/AUDIT.md, Health score)
+             */
+            health_score: number | null;
+            /**
              * Id
              * Format: uuid
              */
@@ -767,6 +1154,11 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
+            /**
+             * Site Id
+             * @description the site (origin) the crawl belongs to
+             */
+            site_id: string | null;
             /**
              * Started At
              * @description when a worker first claimed it
@@ -937,6 +1329,11 @@ export interface components {
             concurrency?: number;
             /** Exclude */
             exclude?: string[];
+            /**
+             * Extraction
+             * @description custom extraction and custom search rules; values land in each page's `extracted`
+             */
+            extraction?: components["schemas"]["ExtractionRule"][];
             /** Include */
             include?: string[];
             /**
@@ -971,6 +1368,12 @@ export interface components {
              */
             mode?: "spider" | "list";
             /**
+             * Proxy
+             * @description send every request through this proxy: http://, https://, socks5:// or socks5h:// (the proxy resolves names), host and port
+             * @default null
+             */
+            proxy?: string | null;
+            /**
              * Respect Robots
              * @default true
              */
@@ -986,6 +1389,7 @@ export interface components {
              * @description start URL (spider mode) or the first of `urls` (list mode)
              */
             url?: string;
+            url_rules?: components["schemas"]["UrlRules"];
             /** Urls */
             urls?: string[];
             /**
@@ -998,6 +1402,12 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
+            /**
+             * User Agent Preset
+             * @description pose as a known crawler (its User-Agent; robots.txt is read for its product token); `custom` (or none) sends `user_agent` as given
+             * @default null
+             */
+            user_agent_preset?: ("ours" | "googlebot_smartphone" | "googlebot_desktop" | "bingbot" | "yandexbot" | "custom") | null;
         } & ({
             /** @constant */
             mode?: "spider";
@@ -1089,6 +1499,11 @@ export interface components {
             /** Finished At */
             finished_at: string | null;
             /**
+             * Health Score
+             * @description 0-100 once completed (docs/AUDIT.md, Health score)
+             */
+            health_score: number | null;
+            /**
              * Id
              * Format: uuid
              */
@@ -1111,6 +1526,11 @@ export interface components {
             pages_discovered: number;
             /** Schedule Id */
             schedule_id: string | null;
+            /**
+             * Site Id
+             * @description the site (origin) the crawl belongs to
+             */
+            site_id: string | null;
             /**
              * Started At
              * @description when a worker first claimed it
@@ -1152,6 +1572,39 @@ export interface components {
              * @description how many URLs the crawl was given (`urls_count`)
              */
             total: number;
+        };
+        /** Delivery */
+        Delivery: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Channel Type */
+            channel_type: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * @description when a pending delivery is tried next
+             */
+            next_attempt_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
         };
         /**
          * EvidenceRow
@@ -1247,6 +1700,56 @@ export interface components {
              */
             unit: ("ms" | "bytes" | "words" | "levels" | "count") | null;
         };
+        /**
+         * ExtractionRule
+         * @description One rule of ``extraction``: what to find in a page, and what of it to keep.
+         */
+        ExtractionRule: {
+            /**
+             * Attribute
+             * @description css/xpath: keep this attribute of each match
+             * @default null
+             */
+            attribute?: string | null;
+            /** Expression */
+            expression: string;
+            /**
+             * Multiple
+             * @description keep every match (a list) instead of the first
+             * @default false
+             */
+            multiple?: boolean;
+            /**
+             * Name
+             * @description the column name and the key in `extracted` (unique within the crawl)
+             */
+            name: string;
+            /**
+             * Search
+             * @description a custom search: report pages where the rule finds something, or nothing
+             * @default null
+             */
+            search?: ("contains" | "not_contains") | null;
+            /**
+             * Severity
+             * @description a search's severity
+             * @default warning
+             * @enum {string}
+             */
+            severity?: "error" | "warning" | "notice";
+            /**
+             * Type
+             * @description css, xpath, regex (RE2) or text (a literal substring, for searches)
+             * @enum {string}
+             */
+            type: "css" | "xpath" | "regex" | "text";
+            /**
+             * Value
+             * @description what to keep: text (default), attribute (default when `attribute` is set), inner_html (css/xpath) or count (of the matches)
+             * @default null
+             */
+            value?: ("text" | "attribute" | "inner_html" | "count") | null;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -1294,6 +1797,57 @@ export interface components {
             title: string | null;
             /** Url */
             url: string;
+        };
+        /**
+         * History
+         * @description One row per completed crawl, oldest first: what the trend charts draw.
+         */
+        History: {
+            /** Items */
+            items: components["schemas"]["HistoryRow"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
+        /** HistoryRow */
+        HistoryRow: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Health Score */
+            health_score: number | null;
+            /** Indexable Pages */
+            indexable_pages: number;
+            issues: components["schemas"]["SeverityCounts"];
+            /** Pages Crawled */
+            pages_crawled: number;
+            /**
+             * Purged
+             * @description retention deleted its pages, links and issues (this row stays)
+             */
+            purged: boolean;
+            /**
+             * Response Time P50
+             * @description milliseconds
+             */
+            response_time_p50: number | null;
+            /**
+             * Response Time P95
+             * @description milliseconds
+             */
+            response_time_p95: number | null;
         };
         /**
          * Hreflang
@@ -1433,6 +1987,26 @@ export interface components {
             issues_count: number;
             /** Replace Codes */
             replace_codes: string[];
+        };
+        /** LatestCrawl */
+        LatestCrawl: {
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Status */
+            status: string;
         };
         /** LatestError */
         LatestError: {
@@ -2077,6 +2651,12 @@ export interface components {
             /** Internal */
             internal: boolean;
             /**
+             * Original Url
+             * @description the href as written, when a URL rule changed it
+             * @default null
+             */
+            original_url?: string | null;
+            /**
              * Page Id
              * @description the target's page id when it was crawled
              */
@@ -2118,6 +2698,20 @@ export interface components {
             error: string | null;
             /** External Links Count */
             external_links_count: number;
+            /**
+             * Extracted
+             * @description the crawl's extraction rules: rule name → value (a list with `multiple`)
+             */
+            extracted: {
+                [key: string]: string | number | string[] | null;
+            };
+            /**
+             * Extraction Errors
+             * @description rule name → why the rule fell short on this page (skipped, cut, stopped)
+             */
+            extraction_errors: {
+                [key: string]: string;
+            };
             /** Final Url */
             final_url: string | null;
             /** H1 */
@@ -2219,6 +2813,20 @@ export interface components {
             error: string | null;
             /** External Links Count */
             external_links_count: number;
+            /**
+             * Extracted
+             * @description the crawl's extraction rules: rule name → value (a list with `multiple`)
+             */
+            extracted: {
+                [key: string]: string | number | string[] | null;
+            };
+            /**
+             * Extraction Errors
+             * @description rule name → why the rule fell short on this page (skipped, cut, stopped)
+             */
+            extraction_errors: {
+                [key: string]: string;
+            };
             /** Final Url */
             final_url: string | null;
             /** H1 */
@@ -2560,6 +3168,109 @@ export interface components {
             /** Resources Count */
             resources_count: number;
         };
+        /**
+         * RewriteRule
+         * @description A regex rewrite: every match of ``pattern`` in the URL becomes ``replacement`` (\1 for a group).
+         */
+        RewriteRule: {
+            /**
+             * Pattern
+             * Format: regex
+             * @description a regular expression in RE2 syntax (no lookaround, no backreferences), matched anywhere
+             */
+            pattern: string;
+            /**
+             * Replacement
+             * @default
+             */
+            replacement?: string;
+        };
+        /** RobotsFile */
+        RobotsFile: {
+            /**
+             * Body
+             * @description robots.txt as the crawl read it (first 500 KiB)
+             */
+            body: string | null;
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Diff
+             * @description unified diff from the previous crawl's robots.txt (null: none to compare)
+             */
+            diff: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Previous Crawl Id
+             * @description the site's completed crawl before this one
+             */
+            previous_crawl_id: string | null;
+            /** Robots Url */
+            robots_url: string | null;
+            /**
+             * Sitemap Urls
+             * @description URLs the crawl took from the sitemaps
+             */
+            sitemap_urls: number | null;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** Rule */
+        Rule: {
+            /** Channels */
+            channels: string[];
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
+        /** RuleCreate */
+        RuleCreate: {
+            /** Channels */
+            channels?: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crawl_failed" | "health_drop" | "new_issues" | "issue_count_up" | "pages_broken" | "pages_noindexed" | "field_changed" | "pages_removed" | "robots_changed" | "sitemap_changed" | "watch_urls";
+            /**
+             * Params
+             * @description per kind; docs/ALERTS.md lists them
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        /** RuleList */
+        RuleList: {
+            /** Items */
+            items: components["schemas"]["Rule"][];
+        };
         /** Schedule */
         Schedule: {
             /**
@@ -2588,6 +3299,11 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
+            /**
+             * Site Id
+             * @description the site (origin) the schedule crawls
+             */
+            site_id: string | null;
             /** Timezone */
             timezone: string;
             /** Url */
@@ -2659,6 +3375,11 @@ export interface components {
             concurrency?: number;
             /** Exclude */
             exclude?: string[];
+            /**
+             * Extraction
+             * @description custom extraction and custom search rules; values land in each page's `extracted`
+             */
+            extraction?: components["schemas"]["ExtractionRule"][];
             /** Include */
             include?: string[];
             /**
@@ -2693,6 +3414,12 @@ export interface components {
              */
             mode?: "spider" | "list";
             /**
+             * Proxy
+             * @description send every request through this proxy: http://, https://, socks5:// or socks5h:// (the proxy resolves names), host and port
+             * @default null
+             */
+            proxy?: string | null;
+            /**
              * Respect Robots
              * @default true
              */
@@ -2703,6 +3430,7 @@ export interface components {
              * @default 30
              */
             timeout_seconds?: number;
+            url_rules?: components["schemas"]["UrlRules"];
             /** Urls */
             urls?: string[];
             /**
@@ -2715,6 +3443,12 @@ export interface components {
              * @default SEOCrawler/1.0 (+self-hosted)
              */
             user_agent?: string;
+            /**
+             * User Agent Preset
+             * @description pose as a known crawler (its User-Agent; robots.txt is read for its product token); `custom` (or none) sends `user_agent` as given
+             * @default null
+             */
+            user_agent_preset?: ("ours" | "googlebot_smartphone" | "googlebot_desktop" | "bingbot" | "yandexbot" | "custom") | null;
         } & ({
             /** @constant */
             mode?: "spider";
@@ -2732,6 +3466,151 @@ export interface components {
              * @default null
              */
             via?: ("token" | "session") | null;
+        };
+        /** SeverityCounts */
+        SeverityCounts: {
+            /** Error */
+            error: number;
+            /** Notice */
+            notice: number;
+            /** Warning */
+            warning: number;
+        };
+        /**
+         * Site
+         * @description A site with the figures of its dashboard card.
+         */
+        Site: {
+            /**
+             * Bytes Freed
+             * @description what retention deleted, in stored bytes (docs/OPERATIONS.md, Disk)
+             */
+            bytes_freed: number;
+            /** Crawls Count */
+            crawls_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            created_at: string;
+            /**
+             * Health Change
+             * @description points up or down since the completed crawl before it
+             */
+            health_change: number | null;
+            /**
+             * Health Score
+             * @description 0-100, of the last completed crawl (docs/AUDIT.md)
+             */
+            health_score: number | null;
+            /**
+             * Health Trend
+             * @description health of the last 30 completed crawls, oldest first (the sparkline)
+             */
+            health_trend: (number | null)[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** @description issue rows by severity in the last completed crawl */
+            issues: components["schemas"]["SeverityCounts"] | null;
+            /** Last Completed Crawl Id */
+            last_completed_crawl_id: string | null;
+            /** @description the newest crawl, whatever its status */
+            latest_crawl: components["schemas"]["LatestCrawl"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Next Run At
+             * @description the next fire of the site's schedules
+             */
+            next_run_at: string | null;
+            /** Origin */
+            origin: string;
+            /**
+             * Pages Crawled
+             * @description pages of the last completed crawl
+             */
+            pages_crawled: number | null;
+            /**
+             * Previous Completed Crawl Id
+             * @description what the last completed crawl compares with
+             */
+            previous_completed_crawl_id: string | null;
+            /**
+             * Purged Crawls
+             * @description crawls whose pages retention deleted
+             */
+            purged_crawls: number;
+            settings: components["schemas"]["SiteSettings"];
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.123456+00:00
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** SiteCreate */
+        SiteCreate: {
+            /**
+             * Name
+             * @description defaults to the host
+             * @default null
+             */
+            name?: string | null;
+            settings?: components["schemas"]["SiteSettings"];
+            /**
+             * Url
+             * @description the start URL of the site's crawls; its origin (scheme, host, port) names the site
+             */
+            url: string;
+        };
+        /** SiteList */
+        SiteList: {
+            /** Items */
+            items: components["schemas"]["Site"][];
+        };
+        /** SitePatch */
+        SitePatch: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description replaces the settings as a whole
+             * @default null
+             */
+            settings?: components["schemas"]["SiteSettings"] | null;
+            /**
+             * Url
+             * @description a URL of the same origin
+             * @default null
+             */
+            url?: string | null;
+        };
+        /**
+         * SiteSettings
+         * @description What a site decides for its crawls: their default settings and how many keep their pages.
+         */
+        SiteSettings: {
+            /**
+             * Crawl
+             * @description default crawl settings (the fields of POST /api/crawls except `url`, `urls` and `mode`); a crawl's own fields win
+             */
+            crawl?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Retention
+             * @description completed crawls that keep their pages, links and issues (older ones keep their summary for the trends); 0 keeps all
+             * @default 20
+             */
+            retention?: number;
         };
         /**
          * StructuredItem
@@ -2752,6 +3631,16 @@ export interface components {
              * @description the item's types, schema.org prefix removed
              */
             type?: string[];
+        };
+        /** TestResult */
+        TestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /**
+             * Detail
+             * @description what the receiver answered, or why it failed
+             */
+            detail: string;
         };
         /**
          * Thresholds
@@ -2893,6 +3782,63 @@ export interface components {
              */
             with_issues: number;
         };
+        /** UrlRuleCount */
+        UrlRuleCount: {
+            /** Description */
+            description: string;
+            /**
+             * Links
+             * @description links whose target the rule changed
+             */
+            links: number;
+            /**
+             * Rule
+             * @description strip_params:<name>, strip_params:all, lowercase or rewrite:<index>
+             */
+            rule: string;
+            /**
+             * Urls After
+             * @description distinct URLs they became (fewer: the rule collapsed spellings)
+             */
+            urls_after: number;
+            /**
+             * Urls Rewritten
+             * @description distinct URLs, as written in links, that the rule changed
+             */
+            urls_rewritten: number;
+        };
+        /** UrlRuleReport */
+        UrlRuleReport: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Items
+             * @description every rule of the crawl's `url_rules`, in the order they run
+             */
+            items: components["schemas"]["UrlRuleCount"][];
+        };
+        /**
+         * UrlRules
+         * @description Rewrites applied to every URL before it enters the frontier, in this order; the original is kept.
+         */
+        UrlRules: {
+            /**
+             * Lowercase
+             * @description lower-case the path (not the query)
+             * @default false
+             */
+            lowercase?: boolean;
+            /** Rewrite */
+            rewrite?: components["schemas"]["RewriteRule"][];
+            /**
+             * Strip Params
+             * @description query parameters to remove (utm_* removes every name starting utm_), or "all"
+             */
+            strip_params?: string[] | "all";
+        };
     };
     responses: never;
     parameters: never;
@@ -2902,6 +3848,246 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    delete_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an alert rule */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                site_id?: string;
+                lang?: "en" | "ru";
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alert history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List delivery channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Create a delivery channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a channel */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send a test message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     list_crawls: {
         parameters: {
             query?: {
@@ -2909,6 +4095,8 @@ export interface operations {
                 /** @description `next_cursor` of the previous page */
                 cursor?: string;
                 status?: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+                /** @description only the crawls of this site */
+                site_id?: string;
             };
             header?: never;
             path?: never;
@@ -3374,7 +4562,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -3438,8 +4626,8 @@ export interface operations {
                 /** @description `404`, a class like `4xx`, or `error` */
                 status_code?: string;
                 indexable?: boolean;
-                /** @description an issue code */
-                issue?: "status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken";
+                /** @description an issue code (or custom_search:<rule name>) */
+                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
                 /** @description text search in URL and title */
                 q?: string;
                 sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";
@@ -3830,6 +5018,46 @@ export interface operations {
             };
         };
     };
+    crawl_robots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description robots.txt as a crawl read it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotsFile"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     crawl_sitemap: {
         parameters: {
             query?: {
@@ -3925,6 +5153,46 @@ export interface operations {
             };
             /** @description Invalid input; `errors` names each offending field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    crawl_url_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                crawl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What each URL rule changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlRuleReport"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4128,7 +5396,10 @@ export interface operations {
     };
     list_schedules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only the schedules of this site */
+                site_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4146,6 +5417,15 @@ export interface operations {
             };
             /** @description Missing or wrong credentials (the same answer for either). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4440,6 +5720,407 @@ export interface operations {
             };
             /** @description Missing or wrong credentials (the same answer for either). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Create a site */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a site */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    patch_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SitePatch"];
+            };
+        };
+        responses: {
+            /** @description Change a site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The state does not allow this change. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A site's alert rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Add an alert rule */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    site_history: {
+        parameters: {
+            query?: {
+                /** @description the most recent completed crawls */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A site's completed crawls over time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such crawl, page or schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -111,3 +111,20 @@ export type FieldError = S["FieldError"];
 
 /** RFC 9457 problem details as the client meets them (a broken answer may lack any field but the status). */
 export type Problem = Partial<S["ProblemDocument"]> & { status: number };
+
+/** Sites (origins): dashboard figures, history rows (GET /api/sites, /api/sites/{id}/history). */
+export type Site = S["Site"];
+export type SiteCreateInput = S["SiteCreate"];
+export type SitePatchInput = S["SitePatch"];
+export type HistoryRow = S["HistoryRow"];
+
+/** Alerting: channels (secrets never come back), rules, the alert history with its deliveries. */
+export type Channel = S["Channel"];
+export type ChannelInput = S["ChannelCreate"];
+export type ChannelType = S["Channel"]["type"];
+export type ChannelTest = S["TestResult"];
+export type AlertRule = S["Rule"];
+export type AlertRuleInput = S["RuleCreate"];
+export type RuleKind = S["Rule"]["kind"];
+export type Alert = S["Alert"];
+export type Delivery = S["Delivery"];

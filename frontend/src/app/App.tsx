@@ -22,6 +22,10 @@ const IssuesView = feature(() => import("../features/issues/IssuesView"), "Issue
 const StructureView = feature(() => import("../features/structure/StructureView"), "StructureView");
 const CompareView = feature(() => import("../features/compare/CompareView"), "CompareView");
 const SchedulesView = feature(() => import("../features/schedules/SchedulesView"), "SchedulesView");
+const SitesView = feature(() => import("../features/sites/SitesView"), "SitesView");
+const SiteView = feature(() => import("../features/sites/SiteView"), "SiteView");
+const AlertsView = feature(() => import("../features/alerts/AlertsView"), "AlertsView");
+const ChannelsView = feature(() => import("../features/alerts/ChannelsView"), "ChannelsView");
 
 const framed = (view: ReactNode) => (
   <Layout>
@@ -40,7 +44,11 @@ export function App() {
           </Suspense>
         }
       />
-      <Route path="/" element={<Navigate to="/crawls" replace />} />
+      <Route path="/" element={framed(<SitesView />)} />
+      <Route path="/sites" element={framed(<SitesView />)} />
+      <Route path="/sites/:siteId" element={framed(<SiteView />)} />
+      <Route path="/alerts" element={framed(<AlertsView />)} />
+      <Route path="/channels" element={framed(<ChannelsView />)} />
       <Route path="/crawls" element={framed(<CrawlsView />)} />
       <Route path="/crawls/:crawlId" element={framed(<OverviewView />)} />
       <Route path="/crawls/:crawlId/pages" element={framed(<PagesView />)} />
@@ -49,7 +57,7 @@ export function App() {
       <Route path="/crawls/:crawlId/structure" element={framed(<StructureView />)} />
       <Route path="/crawls/:crawlId/compare/:otherId" element={framed(<CompareView />)} />
       <Route path="/schedules" element={framed(<SchedulesView />)} />
-      <Route path="*" element={<Navigate to="/crawls" replace />} />
+      <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
   );
 }

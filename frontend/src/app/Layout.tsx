@@ -34,12 +34,17 @@ export function Layout({ children }: { children: ReactNode }) {
         {t("app.skip")}
       </a>
       <header className="app-header">
-        <Link to="/crawls" className="brand">
+        <Link to="/" className="brand">
           {t("app.title")}
         </Link>
         <nav aria-label={t("app.title")}>
+          <NavLink to="/" end>
+            {t("nav.sites")}
+          </NavLink>
           <NavLink to="/crawls">{t("nav.crawls")}</NavLink>
           <NavLink to="/schedules">{t("nav.schedules")}</NavLink>
+          <NavLink to="/alerts">{t("nav.alerts")}</NavLink>
+          <NavLink to="/channels">{t("nav.channels")}</NavLink>
         </nav>
         <div className="header-tools">
           <LanguageSwitch />

@@ -30,7 +30,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,9 +39,9 @@ from xml.sax.saxutils import escape
 import asyncpg
 import xlsxwriter
 
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import catalogue, evidence
 from shared.model import pages
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 
 WHAT = ("pages", "issues", "links")
 FORMATS = {
@@ -59,7 +59,7 @@ PAGE_COLUMNS = pages.export_columns()
 # One row per finding: a page's issue with each thing its rule saw (a broken link, a member of a
 # duplicate group) in the evidence columns (shared.audit.evidence), blank where a code has none.
 ISSUE_COLUMNS = ("url", "status_code", "code", "severity", "title", *evidence.COLUMNS, "explanation", "fix")
-LINK_COLUMNS = ("source_url", "target_url", "anchor", "rel", "internal", "target_status_code")
+LINK_COLUMNS = ("source_url", "target_url", "original_url", "anchor", "rel", "internal", "target_status_code")
 
 _PAGES = """
 SELECT p.*, d.url AS near_duplicate_of_url,
@@ -74,7 +74,8 @@ WHERE i.crawl_id = $1
 ORDER BY CASE i.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, i.code, p.url
 """
 _LINKS = """
-SELECT s.url AS source_url, l.target_url, l.anchor, l.rel, l.internal, t.status_code AS target_status_code
+SELECT s.url AS source_url, l.target_url, l.original_url, l.anchor, l.rel, l.internal,
+       t.status_code AS target_status_code
 FROM links l JOIN pages s ON s.id = l.source_id
 LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.crawl_id = $1 ORDER BY l.source_id, l.ordinal
@@ -83,7 +84,7 @@ _SITEMAP_WHERE = """crawl_id = $1 AND indexable AND status_code = 200 AND error 
                     AND redirect_chain = '[]'::jsonb AND content_type ILIKE '%html%'"""
 _SITEMAP_COUNT = f"SELECT count(*) FROM pages WHERE {_SITEMAP_WHERE}"
 _SITEMAP_URLS = f"SELECT url FROM pages WHERE {_SITEMAP_WHERE} ORDER BY id OFFSET $2 LIMIT $3"
-_CRAWL_EXISTS = "SELECT 1 FROM crawls WHERE id = $1"
+_CRAWL_RULES = "SELECT coalesce(settings->'extraction', '[]'::jsonb) FROM crawls WHERE id = $1"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -117,17 +118,34 @@ def _text(value: Any) -> str:
 
 
 Shape = Callable[[asyncpg.Record], list[dict[str, Any]]]
+Rows = tuple[tuple[str, ...], str, Shape]
 
 
-def _rows_of(what: str, lang: catalogue.Language) -> tuple[tuple[str, ...], str, Shape]:
+def extracted_column(rule_name: str) -> str:
+    """The export column of an extraction rule's values (beside the page's fields, never one of them)."""
+    return f"extracted.{rule_name}"
+
+
+def _rows_of(what: str, lang: catalogue.Language, rule_names: Sequence[str] = ()) -> Rows:
     """The columns, the query and how one database row becomes export rows (issues: one per finding)."""
     if what == "pages":
-        return PAGE_COLUMNS, _PAGES, lambda r: [{c: r[c] for c in PAGE_COLUMNS}]
+        # `extracted` becomes one column per extraction rule of the crawl, in the rules' order.
+        at = PAGE_COLUMNS.index("extracted")
+        extra = tuple(extracted_column(n) for n in rule_names)
+        columns = (*PAGE_COLUMNS[:at], *extra, *PAGE_COLUMNS[at + 1 :])
+
+        def page(r: asyncpg.Record) -> list[dict[str, Any]]:
+            values = {c: r[c] for c in PAGE_COLUMNS if c != "extracted"}
+            found = r["extracted"] or {}
+            values.update((extracted_column(n), found.get(n)) for n in rule_names)
+            return [values]
+
+        return columns, _PAGES, page
 
     if what == "issues":
 
         def issue(r: asyncpg.Record) -> list[dict[str, Any]]:
-            entry = catalogue.CATALOGUE.get(r["code"])
+            entry = catalogue.lookup(r["code"], r["severity"])
             text = entry.text(lang) if entry else {"title": r["code"], "explanation": "", "fix": ""}
             head = {"url": r["url"], "status_code": r["status_code"], "code": r["code"], "severity": r["severity"],
                     "title": text["title"]}  # fmt: skip
@@ -151,10 +169,8 @@ async def _cursor(conn: asyncpg.Connection, sql: str, *args: Any) -> AsyncIterat
             yield row
 
 
-async def _csv(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    columns, sql, shape = _rows_of(what, lang)
+async def _csv(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    columns, sql, shape = rows
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")  # the BOM that makes Excel read UTF-8 (Cyrillic) correctly
@@ -170,10 +186,8 @@ async def _csv(
     yield buffer.getvalue().encode("utf-8")
 
 
-async def _jsonl(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    _, sql, shape = _rows_of(what, lang)
+async def _jsonl(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    _, sql, shape = rows
     parts: list[str] = []
     size = 0
     async for row in _cursor(conn, sql, crawl_id):
@@ -188,10 +202,8 @@ async def _jsonl(
         yield "".join(parts).encode("utf-8")
 
 
-async def _xlsx(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, lang: catalogue.Language
-) -> AsyncGenerator[bytes, None]:
-    columns, sql, shape = _rows_of(what, lang)
+async def _xlsx(conn: asyncpg.Connection, crawl_id: uuid.UUID, what: str, rows: Rows) -> AsyncGenerator[bytes, None]:
+    columns, sql, shape = rows
     with tempfile.TemporaryDirectory(prefix="seo-export-") as tmp:
         path = os.path.join(tmp, "export.xlsx")
         book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tmp, "strings_to_formulas": False,
@@ -225,9 +237,12 @@ async def _xlsx(
                 yield chunk
 
 
-async def _require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> None:
-    if await conn.fetchval(_CRAWL_EXISTS, crawl_id) is None:
+async def _require_crawl(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[str]:
+    """The crawl's extraction rule names (``CrawlNotFound`` when there is no such crawl)."""
+    rules = await conn.fetchval(_CRAWL_RULES, crawl_id)
+    if rules is None:
         raise CrawlNotFound(crawl_id)
+    return [str(rule.get("name")) for rule in rules if isinstance(rule, dict)]
 
 
 async def open_export(
@@ -244,10 +259,11 @@ async def open_export(
         raise InvalidReportRequest("format", f"format must be one of {', '.join(FORMATS)}")
     if lang not in ("en", "ru"):
         raise InvalidReportRequest("lang", "lang must be en or ru")
-    await _require_crawl(conn, crawl_id)
+    rule_names = await _require_crawl(conn, crawl_id)
     content_type, ext = FORMATS[fmt]
     writer = {"csv": _csv, "json": _jsonl, "xlsx": _xlsx}[fmt]
-    return Export(f"crawl-{crawl_id}-{what}.{ext}", content_type, writer(conn, crawl_id, what, lang))
+    rows = _rows_of(what, lang, rule_names)
+    return Export(f"crawl-{crawl_id}-{what}.{ext}", content_type, writer(conn, crawl_id, what, rows))
 
 
 async def _urlset(conn: asyncpg.Connection, crawl_id: uuid.UUID, offset: int) -> AsyncGenerator[bytes, None]:

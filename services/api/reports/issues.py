@@ -14,13 +14,13 @@ from urllib.parse import quote
 
 import asyncpg
 
-from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
 from shared.audit import audit, catalogue, evidence
+from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 
 MAX_LIMIT = 1000
 
 _CRAWL = "SELECT settings->'thresholds' AS thresholds FROM crawls WHERE id = $1"
-_COUNTS = "SELECT code, count(*) AS count FROM issues WHERE crawl_id = $1 GROUP BY code"
+_COUNTS = "SELECT code, min(severity) AS severity, count(*) AS count FROM issues WHERE crawl_id = $1 GROUP BY code"
 # The page fields evidence reads beside the details (shared.audit.evidence.PAGE_FIELDS).
 _EVIDENCE_FIELDS = ", ".join(f"p.{f}" for f in evidence.PAGE_FIELDS)
 
@@ -62,13 +62,19 @@ async def summary(
     """
     row = await _require_crawl(conn, crawl_id)
     thresholds = audit.thresholds_of(row["thresholds"])
-    counts = {r["code"]: r["count"] for r in await conn.fetch(_COUNTS, crawl_id)}
+    stored = await conn.fetch(_COUNTS, crawl_id)
+    counts = {r["code"]: r["count"] for r in stored}
     rows = []
     for entry in catalogue.CATALOGUE.values():
         count = counts.get(entry.code, 0)
         if count or include_zero:
             rows.append({**entry.as_dict(lang, thresholds), "count": count,
                          "evidence": evidence.spec_of(entry.code).as_dict()})  # fmt: skip
+    for r in stored:  # the crawl's own custom searches, each under its rule's name
+        custom = None if r["code"] in catalogue.CATALOGUE else catalogue.lookup(r["code"], r["severity"])
+        if custom is not None:
+            rows.append({**custom.as_dict(lang, thresholds), "count": r["count"],
+                         "evidence": evidence.spec_of(custom.code).as_dict()})  # fmt: skip
     rows.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], -r["count"], r["code"]))
     return rows
 
@@ -109,10 +115,8 @@ async def pages_with(
     Each row: ``page_id``, ``url``, ``status_code``, ``severity``, ``details``, ``evidence`` (the
     rows ``shared.audit.evidence`` reads from the details), ``group``.
     """
-    try:
-        catalogue.get(code)
-    except catalogue.UnknownIssueCode as exc:  # the caller's mistake, not an empty list
-        raise InvalidReportRequest(exc.field, str(exc)) from None
+    if catalogue.lookup(code) is None:  # the caller's mistake, not an empty list
+        raise InvalidReportRequest("code", str(catalogue.UnknownIssueCode(code)))
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidReportRequest("limit", f"limit must be between 1 and {MAX_LIMIT}")
     await _require_crawl(conn, crawl_id)
@@ -134,7 +138,7 @@ async def of_page(
     rows = await conn.fetch(_OF_PAGE, crawl_id, page_id)
     out = []
     for r in rows:
-        entry = catalogue.CATALOGUE.get(r["code"])
+        entry = catalogue.lookup(r["code"], r["severity"])
         # a code a newer rule set dropped stays readable until the crawl is re-audited
         text = entry.as_dict(lang) if entry else {"code": r["code"], "severity": r["severity"], "title": r["code"]}
         out.append(

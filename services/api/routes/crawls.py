@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.api import sitelookup
 from services.api.models import Timestamp, id_cursor, uuid_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
@@ -40,6 +41,8 @@ class CrawlSummary(BaseModel):
     attempts: int
     error: str | None
     schedule_id: uuid.UUID | None
+    site_id: uuid.UUID | None = Field(description="the site (origin) the crawl belongs to")
+    health_score: float | None = Field(description="0-100 once completed (docs/AUDIT.md, Health score)")
     created_at: Timestamp = Field(description="when CrawlRequested was recorded")
     started_at: Timestamp | None = Field(description="when a worker first claimed it")
     finished_at: Timestamp | None
@@ -72,6 +75,7 @@ class CrawlListQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = uuid_cursor()
     status: CrawlStatus | None = None
+    site_id: uuid.UUID | None = Field(default=None, description="only the crawls of this site")
 
 
 class CrawlUrls(BaseModel):
@@ -90,18 +94,24 @@ class CrawlUrlsQuery(BaseModel):
 
 
 # The crawls columns each model shows: its fields, each a column of the same name (the one list;
-# mode, max_pages and urls_count are generated columns, 0120).
+# mode, max_pages and urls_count are generated columns, 0120), but the health score, which is the
+# crawl's summary's, and the settings of one crawl, which leave out the URL list (`-` drops the key;
+# the list has its own route).
 SUMMARY_COLUMNS: tuple[str, ...] = tuple(CrawlSummary.model_fields)
 COLUMNS: tuple[str, ...] = tuple(Crawl.model_fields)
-_SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
-# One crawl: its settings without the URL list (`-` drops the key; the list has its own route).
-CRAWL_COLUMNS = ", ".join("settings - 'urls' AS settings" if c == "settings" else c for c in COLUMNS)
+_SELECTS = {
+    "health_score": "(SELECT cs.health_score FROM crawl_summaries cs WHERE cs.crawl_id = crawls.id) AS health_score",
+    "settings": "settings - 'urls' AS settings",
+}
+_SUMMARY_COLUMNS = ", ".join(_SELECTS.get(c, c) for c in SUMMARY_COLUMNS)
+CRAWL_COLUMNS = ", ".join(_SELECTS.get(c, c) for c in COLUMNS)
 _GET = f"SELECT {CRAWL_COLUMNS} FROM crawls WHERE id = $1"
 # The list reads the summary columns only (0120 computes mode, max_pages and urls_count on write),
 # so a page of list-mode crawls never detoasts their URL lists. The cursor is the last crawl's id.
 _LIST = f"""SELECT {_SUMMARY_COLUMNS} FROM crawls
             WHERE ($1::uuid IS NULL OR (created_at, id) < ((SELECT created_at FROM crawls WHERE id = $1), $1))
               AND ($3::text IS NULL OR status = $3)
+              AND ($4::uuid IS NULL OR site_id = $4)
             ORDER BY created_at DESC, id DESC LIMIT $2"""
 # Positions are 1-based; the cursor is the position of the last URL returned.
 _URLS = """SELECT u.url, u.position FROM crawls c,
@@ -179,7 +189,10 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
     if config.allow_private_networks:
         return
     urls = [settings.url] if settings.mode == "spider" else settings.urls[:20]
-    for field, url in (("url" if settings.mode == "spider" else "urls", u) for u in urls):
+    checks = [("url" if settings.mode == "spider" else "urls", u) for u in urls]
+    if settings.proxy is not None:
+        checks.append(("proxy", settings.proxy))  # a proxy on a private network would reach it for us
+    for field, url in checks:
         reason = await netguard.check_url(url, allow_private=False, timeout=5.0)
         if reason is not None:
             raise Problem(422, f"{url} cannot be crawled: {reason}.", errors=[{"field": field, "message": reason}])
@@ -197,13 +210,23 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
 )
 async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     """Queue a crawl. Only `url` (or `urls` in list mode) is required; a worker picks it up at once.
-    `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them)."""
+    `include`/`exclude` are regular expressions matched against the whole URL (the start URL must pass them).
+    The crawl belongs to the site of its URL's origin (made by the origin's first crawl) and starts from that
+    site's default settings; the body's own fields win."""
     settings = body.settings()
     await ssrf_check(request, settings)
+    given = body.model_dump(exclude_unset=True)
     crawl_id = uuid.uuid4()
-    event = ev.CrawlRequested(crawl_id=crawl_id, settings=settings)
+    causation = request.headers.get("X-Request-Id")
+
+    async def append(site_id: uuid.UUID, defaults: dict[str, Any]) -> ev.CrawlRequested:
+        final = sitelookup.settings_for_site(defaults, given) if defaults else settings
+        event = ev.CrawlRequested(crawl_id=crawl_id, settings=final, site_id=site_id)
+        await crawlstream.start(conn, event, actor="api", causation_id=causation)
+        return event
+
     async with request.app[POOL].acquire() as conn:
-        await crawlstream.start(conn, event, actor="api", causation_id=request.headers.get("X-Request-Id"))
+        event = await sitelookup.in_site_of(conn, settings.url, append)
         crawl = await load_crawl(conn, crawl_id)
     request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
     response = dump(crawl, status=201)
@@ -220,11 +243,12 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
     errors=(422,),
 )
 async def list_crawls(request: web.Request, query: CrawlListQuery) -> web.Response:
-    """A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`); GET /api/crawls/{id}
-    has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by `status`."""
+    """A summary of each crawl (status, counters, times, `mode`, `max_pages`, `urls_count`, health score);
+    GET /api/crawls/{id} has the settings. Cursor-paginated: follow `next_cursor` until it is null. Filter by
+    `status` and `site_id`."""
     after_id = uuid.UUID(query.cursor) if query.cursor else None
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(_LIST, after_id, query.limit + 1, query.status)
+        rows = await conn.fetch(_LIST, after_id, query.limit + 1, query.status, query.site_id)
     items = [CrawlSummary.model_validate(dict(r)) for r in rows[: query.limit]]
     next_cursor = str(items[-1].id) if len(rows) > query.limit else None
     return dump(CrawlList(items=items, next_cursor=next_cursor))

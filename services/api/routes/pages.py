@@ -8,7 +8,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import Timestamp, id_cursor
+from services.api.models import CustomSearchCode, Timestamp, id_cursor
 from services.api.problems import Problem
 from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
@@ -75,6 +75,7 @@ class Outlink(BaseModel):
     internal: bool
     page_id: int | None = Field(description="the target's page id when it was crawled")
     status_code: int | None
+    original_url: str | None = Field(default=None, description="the href as written, when a URL rule changed it")
 
 
 class PageIssue(BaseModel):
@@ -113,7 +114,9 @@ class PagesQuery(BaseModel):
         default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
     )
     indexable: bool | None = None
-    issue: Literal[catalogue.CODES] | None = Field(default=None, description="an issue code")  # type: ignore[valid-type]
+    issue: Literal[catalogue.CODES] | CustomSearchCode | None = Field(  # type: ignore[valid-type]
+        default=None, description="an issue code (or custom_search:<rule name>)"
+    )
     q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
     sort: Sort = "id"
     order: Literal["asc", "desc"] = "asc"
@@ -180,7 +183,8 @@ _INLINKS = """SELECT s.id AS page_id, s.url, l.anchor, l.rel
 FROM links l JOIN pages s ON s.id = l.source_id
 WHERE l.crawl_id = $1 AND l.target_url = $2 AND l.source_id <> $3
 ORDER BY s.id, l.ordinal LIMIT 500"""
-_OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code
+_OUTLINKS = """SELECT l.target_url AS url, l.anchor, l.rel, l.internal, t.id AS page_id, t.status_code,
+       l.original_url
 FROM links l LEFT JOIN pages t ON t.crawl_id = l.crawl_id AND t.url = l.target_url
 WHERE l.source_id = $1 ORDER BY l.ordinal LIMIT 1000"""
 

@@ -1,7 +1,8 @@
 """Report routes: the issue summary (and the URLs of one code), the catalogue, compare, exports, sitemap.
 
-The queries live in the report library (``services.api.reports``: ``issues``, ``compare``, ``exports``);
-these routes parse, page and stream. The library's errors carry their status (``reports.errors``),
+The queries live in the report libraries (``services.api.reports``: ``issues``, ``exports``; ``shared.reports``:
+``compare``, shared with the worker's alert checks); these routes parse, page and stream. The libraries' errors
+carry their status (``shared.reports.errors``),
 turned into problem documents by the problem middleware.
 """
 
@@ -13,21 +14,23 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import decode_text_cursor, encode_text_cursor, text_cursor
+from services.api.models import CustomSearchCode, decode_text_cursor, encode_text_cursor, text_cursor
 from services.api.problems import Problem
-from services.api.reports import compare, exports, issues
-from services.api.reports import errors as reporterrors
+from services.api.reports import exports, issues, urlrules
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
 from services.api.routing import RouteTable, dump
 from services.api.security import add_stream_headers
 from shared.audit import catalogue, evidence
 from shared.platform.service import POOL
+from shared.reports import compare
+from shared.reports import errors as reporterrors
 
 routes = RouteTable("reports")
 
 Severity = Literal["error", "warning", "notice"]
 Language = Literal["en", "ru"]
-IssueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+CatalogueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
+IssueCode = CatalogueCode | CustomSearchCode
 
 
 EvidenceFamily = Literal[evidence.FAMILIES]  # type: ignore[valid-type]
@@ -220,6 +223,38 @@ async def compare_crawls(request: web.Request, query: CompareQuery) -> web.Respo
             result.kind, result.items = query.kind, items
             result.next_cursor = encode_text_cursor(after) if after else None
     return dump(result)
+
+
+# --- URL rules --------------------------------------------------------------------------------
+
+
+class UrlRuleCount(BaseModel):
+    rule: str = Field(description="strip_params:<name>, strip_params:all, lowercase or rewrite:<index>")
+    description: str
+    urls_rewritten: int = Field(description="distinct URLs, as written in links, that the rule changed")
+    urls_after: int = Field(description="distinct URLs they became (fewer: the rule collapsed spellings)")
+    links: int = Field(description="links whose target the rule changed")
+
+
+class UrlRuleReport(BaseModel):
+    crawl_id: uuid.UUID
+    items: list[UrlRuleCount] = Field(description="every rule of the crawl's `url_rules`, in the order they run")
+
+
+@routes.operation(
+    "GET",
+    "/api/crawls/{crawl_id}/url-rules",
+    summary="What each URL rule changed",
+    response=UrlRuleReport,
+    errors=(404,),
+    path_params=CRAWL_ID,
+)
+async def crawl_url_rules(request: web.Request) -> web.Response:
+    """Per rule of `url_rules`: how many URLs found in links it changed, and how many URLs they became."""
+    crawl_id = crawl_id_of(request)
+    async with request.app[POOL].acquire() as conn:
+        rows = await urlrules.summary(conn, crawl_id)
+    return dump(UrlRuleReport(crawl_id=crawl_id, items=[UrlRuleCount.model_validate(r) for r in rows]))
 
 
 # --- exports and sitemap -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from aiohttp import web
 from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
+from services.api import sitelookup
 from services.api.models import Timestamp
 from services.api.problems import Problem, validation_problem
 from services.api.routes.crawls import ssrf_check
@@ -141,6 +142,7 @@ class Schedule(BaseModel):
     created_at: Timestamp
     last_fire_at: Timestamp | None
     last_crawl_id: uuid.UUID | None
+    site_id: uuid.UUID | None = Field(description="the site (origin) the schedule crawls")
     next_fire_times: list[Timestamp] = Field(description=f"the next {NEXT_FIRES} fire times, in UTC")
 
 
@@ -148,9 +150,16 @@ class ScheduleList(BaseModel):
     items: list[Schedule]
 
 
-_COLUMNS = "id, url, cron, timezone, settings, created_at, last_fire_at, last_crawl_id"
+_COLUMNS = "id, url, cron, timezone, settings, created_at, last_fire_at, last_crawl_id, site_id"
 _GET = f"SELECT {_COLUMNS} FROM schedules WHERE id = $1"
-_LIST = f"SELECT {_COLUMNS} FROM schedules ORDER BY created_at DESC, id DESC LIMIT 1000"
+_LIST = f"""SELECT {_COLUMNS} FROM schedules WHERE ($1::uuid IS NULL OR site_id = $1)
+            ORDER BY created_at DESC, id DESC LIMIT 1000"""
+
+
+class ScheduleListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    site_id: uuid.UUID | None = Field(default=None, description="only the schedules of this site")
 
 
 def next_fire_times(cron: str, timezone: str, after: datetime, count: int = NEXT_FIRES) -> list[datetime]:
@@ -197,14 +206,19 @@ def crawl_settings_of(body: ScheduleCreate) -> CrawlSettings:
     },
 )
 async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Response:
-    """Validates the cron expression and the time zone; the answer lists the next fire times."""
+    """Validates the cron expression and the time zone; the answer lists the next fire times. The schedule
+    belongs to the site of its URL's origin (made if it has none) and starts from the site's default settings."""
     settings = crawl_settings_of(body)
     await ssrf_check(request, settings)
+    given = {**body.settings.model_dump(exclude_unset=True), "url": settings.url}  # type: ignore[attr-defined]
     schedule_id = uuid.uuid4()
-    event = ev.ScheduleCreated(
-        schedule_id=schedule_id, url=settings.url, cron=body.cron, timezone=body.timezone, settings=settings
-    )
-    async with request.app[POOL].acquire() as conn:
+
+    async def append(site_id: uuid.UUID, defaults: dict[str, Any]) -> ev.ScheduleCreated:
+        final = sitelookup.settings_for_site(defaults, given) if defaults else settings
+        event = ev.ScheduleCreated(
+            schedule_id=schedule_id, url=final.url, cron=body.cron, timezone=body.timezone, settings=final,
+            site_id=site_id,
+        )  # fmt: skip
         await streams.append(
             conn,
             ev.schedule_stream(schedule_id),
@@ -212,6 +226,10 @@ async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Res
             expected_version=eventstore.NO_STREAM,
             metadata=ev.Metadata(correlation_id=str(schedule_id), actor="api"),
         )
+        return event
+
+    async with request.app[POOL].acquire() as conn:
+        event = await sitelookup.in_site_of(conn, settings.url, append)
         row = await conn.fetchrow(_GET, schedule_id)
         now = await conn.fetchval("SELECT now()")
     request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
@@ -220,11 +238,13 @@ async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Res
     return response
 
 
-@routes.operation("GET", "/api/schedules", summary="List schedules", response=ScheduleList)
-async def list_schedules(request: web.Request) -> web.Response:
-    """Every schedule, newest first, with its next fire times."""
+@routes.operation(
+    "GET", "/api/schedules", summary="List schedules", query=ScheduleListQuery, response=ScheduleList, errors=(422,)
+)
+async def list_schedules(request: web.Request, query: ScheduleListQuery) -> web.Response:
+    """Every schedule (or those of `site_id`), newest first, with its next fire times."""
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(_LIST)
+        rows = await conn.fetch(_LIST, query.site_id)
         now = await conn.fetchval("SELECT now()")
     return dump(ScheduleList(items=[_schedule(r, now) for r in rows]))
 

@@ -131,7 +131,8 @@ async def flush(
     pages, found, resources = batch.take()
     if not pages and not found and not resources and not force_progress:
         return 0
-    issues = [issue for page in pages for issue in audit.page_issues(page, job.settings.thresholds)]
+    settings = job.settings
+    issues = [issue for page in pages for issue in audit.page_issues(page, settings.thresholds, settings.extraction)]
     try:
         added, discovered, errors, progress_due = await _write(job, pages, found, resources, issues, counters, cache,
                                                                room, force_progress)  # fmt: skip

@@ -21,10 +21,11 @@ import structlog
 
 from services.worker.crawl import batches, frontier, politeness, resources
 from services.worker.extract import records
-from services.worker.fetch import fetcher, sitemaps, urls
+from services.worker.fetch import fetcher, sitemaps, urlrules, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
+from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
 
 log = structlog.get_logger(__name__)
@@ -87,6 +88,7 @@ class Crawl:
             include=job.settings.include,
             exclude=job.settings.exclude,
         )
+        self.rewriter = urlrules.Rewriter(job.settings.url_rules)
         self.cache = frontier.KnownCache()
         self.batch = batches.Batch()
         self.counters = batches.Counters()
@@ -123,10 +125,11 @@ class Crawl:
                 follow=self._follow if self.settings.mode == "spider" else None,
             )
         try:
-            page, leads = records.build(entry, got, self.scope.is_internal)
+            page, leads = records.build(entry, got, self.scope.is_internal, self.rewriter, self.settings.extraction)
         except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
             self.log.exception("extraction failed", url=entry.url)
-            page, leads = records.build(entry, _failed(got, f"extraction failed: {exc}"), self.scope.is_internal)
+            failed = _failed(got, f"extraction failed: {exc}")
+            page, leads = records.build(entry, failed, self.scope.is_internal, self.rewriter)
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
 
@@ -174,7 +177,7 @@ class Crawl:
         sitemap_urls: list[str] = []
         if self.settings.mode == "list":
             for raw in self.settings.urls:
-                url = urls.normalize(raw)
+                url = self._rewritten(urls.normalize(raw))
                 if url is not None:
                     found.append(frontier.Discovered(url=url, depth=0, referrer=None))
         else:
@@ -185,11 +188,42 @@ class Crawl:
                     frontier.Discovered(url=u, depth=frontier.SITEMAP_DEPTH, referrer=None, in_sitemap=True)
                     for u in sitemap_urls
                 )
+        files = await self.site_files(start, len(sitemap_urls) if sitemap_urls or self._read_sitemaps else None)
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
             await frontier.add(conn, self.job.crawl_id, found, room=limit, cache=self.cache)
             if sitemap_urls:  # the start URL may be listed too
                 await frontier.mark_in_sitemap(conn, self.job.crawl_id, sitemap_urls[:1000])
+            if files is not None:
+                await append(conn, self.job, [files])
+
+    @property
+    def _read_sitemaps(self) -> bool:
+        return (
+            self.settings.mode == "spider"
+            and self.settings.use_sitemaps
+            and (self.settings.max_depth is None or self.settings.max_depth >= 1)
+        )
+
+    async def site_files(self, start: str, sitemap_count: int | None) -> ev.SiteFilesRead | None:
+        """What robots.txt said and how many URLs the sitemaps gave, kept per crawl (alerts diff them)."""
+        if self.settings.mode != "spider":
+            return None
+        parts = urlsplit(start)
+        robots_url = None
+        status = text = error = None
+        if self.settings.respect_robots:
+            rules = await self.politeness.robots_for(start)
+            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+            status, text, error = rules.status, rules.text, rules.error
+        return ev.SiteFilesRead(
+            crawl_id=self.job.crawl_id, robots_url=robots_url, robots_status=status, robots_txt=text,
+            robots_error=error, sitemap_urls=sitemap_count,
+        )  # fmt: skip
+
+    def _rewritten(self, url: str | None) -> str | None:
+        """A seed URL after the crawl's URL rules (links are rewritten where they are extracted)."""
+        return None if url is None else self.rewriter.apply(url).url
 
     async def sitemap_seeds(self, start: str, limit: int) -> list[str]:
         rules = await self.politeness.robots_for(start)
@@ -199,7 +233,7 @@ class Crawl:
         seeds: dict[str, None] = {}
         async for locs in sitemaps.discover(self._sitemap_body, list(dict.fromkeys(roots)), log=self.log.info):
             for loc in locs:
-                url = urls.normalize(loc)
+                url = self._rewritten(urls.normalize(loc))
                 if url is not None and self.scope.allows(url) and urls.trap_reason(url) is None:
                     seeds[url] = None
             if len(seeds) >= limit:
@@ -222,7 +256,7 @@ class Crawl:
 
     async def run(self) -> None:
         job = self.job
-        start = urls.normalize(self.settings.url)
+        start = self._rewritten(urls.normalize(self.settings.url))
         if start is None:
             raise CrawlError(f"the start URL {self.settings.url!r} is not a valid http(s) URL")
         reason = await netguard.check_url(start, allow_private=job.config.allow_private_networks)
@@ -230,6 +264,12 @@ class Crawl:
             # A name that does not resolve may resolve later (DNS hiccup); a private address will not.
             transient = "does not resolve" in reason
             raise CrawlError(f"refused to crawl {start}: {reason}", retryable=transient)
+        if self.settings.proxy is not None:
+            reason = await netguard.check_url(self.settings.proxy, allow_private=job.config.allow_private_networks)
+            if reason is not None:
+                raise CrawlError(
+                    f"refused the proxy {self.settings.proxy}: {reason}", retryable="does not resolve" in reason
+                )
         async with job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, job)
             requeued = await frontier.requeue_in_progress(conn, job.crawl_id)
@@ -352,6 +392,7 @@ async def run_crawl(job: CrawlJob) -> None:
         allow_private=job.config.allow_private_networks,
         limit=limit,
         timeout=job.settings.timeout_seconds,
+        proxy=job.settings.proxy,
     ) as session:
         try:
             await Crawl(job, session).run()

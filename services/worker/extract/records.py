@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
-from services.worker.fetch import charset, urls
+from services.worker.fetch import charset, urlrules, urls
 from services.worker.fetch.fetcher import Fetched
+from shared import extractor
 from shared.audit import directives
+from shared.model.extraction import ExtractionRule
 from shared.model.pages import CookieFlags, PageRecord
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
@@ -141,8 +143,36 @@ def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
     return leads
 
 
-def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
-    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
+def _apply_url_rules(page: PageRecord, leads: list[str], rewriter: urlrules.Rewriter) -> list[str]:
+    """The crawl's URL rules on the internal links (the original kept beside) and on the leads."""
+    seen: dict[str, urlrules.Rewritten] = {}
+
+    def rewrite(url: str) -> urlrules.Rewritten:
+        done = seen.get(url)
+        if done is None:
+            done = seen[url] = rewriter.apply(url)
+        return done
+
+    for link in page.links:
+        if link.internal:
+            done = rewrite(link.url)
+            if done.rules:
+                link.original_url, link.url, link.url_rules = link.url, done.url, list(done.rules)
+    return [rewrite(url).url for url in leads]
+
+
+def build(
+    entry: Entry,
+    fetched: Fetched,
+    is_internal: Callable[[str], bool],
+    rewriter: urlrules.Rewriter | None = None,
+    rules: Sequence[ExtractionRule] = (),
+) -> tuple[PageRecord, list[str]]:
+    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect).
+
+    With ``rewriter`` (the crawl's URL rules), internal links and leads are the rewritten URLs;
+    ``rules`` (the crawl's extraction rules) fill ``extracted`` on HTML pages.
+    """
     page = _response(entry, fetched)
     leads: list[str] = []
     if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
@@ -157,6 +187,9 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
         canonical_links += found.canonical_links
         page.hreflang += found.hreflang
         page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        if rules:
+            custom = extractor.run(text, list(rules))
+            page.extracted, page.extraction_errors = custom.values, custom.errors
         leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
     page.canonical_links = canonical_links
     counted = [link for link in canonical_links if link.source != "body"]
@@ -166,4 +199,6 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
     leads.extend(page.canonicals)
     leads.extend(h.url for h in page.hreflang if h.url)
     page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
+    if rewriter is not None and rewriter.active:
+        leads = _apply_url_rules(page, leads, rewriter)
     return page, leads

@@ -12,9 +12,11 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import brotli
+from aiohttp_socks import ProxyConnector
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -150,18 +152,35 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     return b"".join(parts)
 
 
-def new_session(*, user_agent: str, allow_private: bool, limit: int, timeout: float) -> aiohttp.ClientSession:
+def new_session(
+    *, user_agent: str, allow_private: bool, limit: int, timeout: float, proxy: str | None = None
+) -> aiohttp.ClientSession:
     """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding.
 
     Certificates are verified against the system's trust store as it is when the session opens (so
     OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR point a crawl at another CA bundle, e.g. a company's).
+    With ``proxy`` (http, https, socks5, socks5h) every request goes through it; the connection's
+    address is then the proxy's, so each request's target is checked by ``netguard.TargetGuard``.
     """
-    connector = netguard.GuardedConnector(
-        allow_private=allow_private, limit=limit, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True,
-        ssl=ssl.create_default_context(),
-    )  # fmt: skip
+    options: dict[str, Any] = {"limit": limit, "limit_per_host": 0, "enable_cleanup_closed": True,
+                               "ssl": ssl.create_default_context()}  # fmt: skip
+    middlewares: list[aiohttp.ClientMiddlewareType] = []
+    session_proxy = None
+    if proxy is not None:
+        middlewares.append(netguard.TargetGuard(allow_private=allow_private))
+    if proxy is not None and proxy.lower().startswith("socks"):
+        # socks5h: the proxy resolves names (rdns); socks5: we resolve and send it the address.
+        scheme, rest = proxy.split("://", 1)
+        connector: aiohttp.BaseConnector = ProxyConnector.from_url(
+            "socks5://" + rest, rdns=scheme.lower() == "socks5h", **options
+        )
+    else:
+        connector = netguard.GuardedConnector(allow_private=allow_private, ttl_dns_cache=300, **options)
+        session_proxy = proxy
     return aiohttp.ClientSession(
         connector=connector,
+        proxy=session_proxy,
+        middlewares=middlewares,
         cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
         headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate, br", "Accept": "*/*"},

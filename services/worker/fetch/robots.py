@@ -318,6 +318,7 @@ class Robots:
     url: str = ""  # where robots.txt was asked for, and where its redirects ended
     final_url: str = ""
     redirects: int = 0
+    text: str | None = None  # the body as read (the first MAX_ROBOTS_BYTES), kept per crawl for diffs
 
     @property
     def sitemaps(self) -> list[str]:
@@ -362,4 +363,6 @@ def from_response(
         parsed.truncated = parsed.truncated or truncated
         rules = Robots(token=token, parsed=parsed, reason="robots.txt")
     rules.status, rules.error = status, error
+    if status is not None and error is None:
+        rules.text = body[:MAX_ROBOTS_BYTES].decode("utf-8", "replace")
     return rules

@@ -120,3 +120,20 @@ async def cancelled(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime)
 async def completed(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime) -> None:
     """Completed, out of the queue, and every page's inlink count filled in (one statement)."""
     await conn.execute(_COMPLETED, crawl_id, at)
+
+
+_SITE = "UPDATE crawls SET site_id = $2 WHERE id = ANY($1::uuid[])"
+# Retention deleted the page events these counters came from: CrawlPurged carries them.
+_COUNTERS = """UPDATE crawls SET pages_crawled = $2, pages_discovered = $3, issues_count = $4, errors_count = $5
+               WHERE id = $1"""
+
+
+async def belong_to_site(conn: asyncpg.Connection, crawl_ids: list[uuid.UUID], site_id: uuid.UUID) -> None:
+    """The crawls belong to the site (CrawlRequested names it; SiteCreated adopts crawls made before sites)."""
+    await conn.execute(_SITE, crawl_ids, site_id)
+
+
+async def keep_counters(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, pages_crawled: int, discovered: int, issues: int, errors: int
+) -> None:
+    await conn.execute(_COUNTERS, crawl_id, pages_crawled, discovered, issues, errors)

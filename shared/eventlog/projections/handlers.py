@@ -12,7 +12,17 @@ import asyncpg
 
 from shared.eventlog import events as ev
 from shared.eventlog.events import Recorded
-from shared.eventlog.projections import crawls, issues, pages, parsequeue, resources, schedules
+from shared.eventlog.projections import (
+    alerts,
+    crawls,
+    issues,
+    pages,
+    parsequeue,
+    resources,
+    retention,
+    schedules,
+    sites,
+)
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
@@ -33,6 +43,10 @@ DUPLICATE_CODES = frozenset({"duplicate_content", "near_duplicate_content"})
     ev.IssuesDetected,
     ev.LinkScoresComputed,
     ev.CrawlCompleted,
+    ev.CrawlSummarized,
+    ev.SiteFilesRead,
+    ev.AlertsChecked,
+    ev.CrawlPurged,
     ev.CrawlFailed,
     ev.CrawlAttemptFailed,
     ev.CrawlRequeued,
@@ -177,3 +191,9 @@ async def _schedule_deleted(conn: asyncpg.Connection, item: Recorded) -> None:
 async def _schedule_fired(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.ScheduleFired = item.data  # type: ignore[assignment]
     await schedules.fired(conn, data.schedule_id, data.fire_time, data.crawl_id, item.version)
+
+
+# The sites' own tables, after the handlers above (a crawl's row exists before its site is set).
+PROJECTOR.include(sites.PROJECTOR)
+PROJECTOR.include(alerts.PROJECTOR)
+PROJECTOR.include(retention.PROJECTOR)

@@ -25,7 +25,8 @@ _INSERT = (
     "ON CONFLICT (id) DO NOTHING"
 )
 _STORED_IDS = "SELECT id FROM pages WHERE id = ANY($1::bigint[])"
-_LINK_COLUMNS = ("crawl_id", "source_id", "ordinal", "target_url", "anchor", "rel", "internal")
+_LINK_COLUMNS = ("crawl_id", "source_id", "ordinal", "target_url", "anchor", "rel", "internal", "original_url",
+                 "url_rules")  # fmt: skip
 
 _CLEAR_DUPLICATES = """UPDATE pages SET near_duplicate_of = NULL, near_duplicate_similarity = NULL
                        WHERE crawl_id = $1 AND near_duplicate_of IS NOT NULL"""
@@ -71,7 +72,7 @@ async def store(conn: asyncpg.Connection, crawl_id: uuid.UUID, records: Sequence
         page_rows.append(_row(page, crawl_id))
         for ordinal, link in enumerate(page.links):
             link_rows.append((crawl_id, page.id, ordinal, link.url, link.anchor or None, link.rel or None,
-                              link.internal))  # fmt: skip
+                              link.internal, link.original_url, link.url_rules or None))  # fmt: skip
     if page_rows:
         await conn.executemany(_INSERT, page_rows)
     if link_rows:

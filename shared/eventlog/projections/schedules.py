@@ -17,7 +17,7 @@ _INSERT = """INSERT INTO schedules (id, url, cron, timezone, settings, created_a
 _DELETE = "DELETE FROM schedules WHERE id = $1"
 _FIRED = "UPDATE schedules SET last_fire_at = $2, last_crawl_id = $3, version = $4 WHERE id = $1"
 _ALL = "SELECT id, cron, timezone, created_at, last_fire_at FROM schedules"
-_LOCK = "SELECT cron, timezone, settings, created_at, last_fire_at FROM schedules WHERE id = $1 FOR UPDATE"
+_LOCK = "SELECT cron, timezone, settings, created_at, last_fire_at, site_id FROM schedules WHERE id = $1 FOR UPDATE"
 
 
 async def insert(
@@ -54,3 +54,11 @@ async def lock(conn: asyncpg.Connection, schedule_id: uuid.UUID) -> asyncpg.Reco
     last_fire_at``, or ``None`` when it was deleted."""
     row: asyncpg.Record | None = await conn.fetchrow(_LOCK, schedule_id)
     return row
+
+
+_SITE = "UPDATE schedules SET site_id = $2 WHERE id = ANY($1::uuid[])"
+
+
+async def belong_to_site(conn: asyncpg.Connection, schedule_ids: list[uuid.UUID], site_id: uuid.UUID) -> None:
+    """The schedules belong to the site (ScheduleCreated names it; SiteCreated adopts older ones)."""
+    await conn.execute(_SITE, schedule_ids, site_id)

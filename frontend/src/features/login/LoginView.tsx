@@ -9,7 +9,7 @@ import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 
 /** Only same-site paths are followed after login (no open redirect through ?next=). */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/crawls";
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
 }
 
 export function LoginView() {

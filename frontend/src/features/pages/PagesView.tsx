@@ -51,6 +51,11 @@ function cellText(page: Page, column: PageColumn, t: Translate, locale: string, 
   if (typeof value === "boolean") return value ? t("page.yes") : t("page.no");
   if (column.kind === "date-time" && typeof value === "string") return formatDate(value, locale);
   if (column.numeric && typeof value === "number") return formatNumber(value, locale);
+  if (column.kind === "object" && value && typeof value === "object" && !Array.isArray(value)) {
+    // Custom extraction: "rule: value" per rule of the crawl.
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.length ? entries.map(([name, found]) => `${name}: ${asText(found)}`).join("; ") : "—";
+  }
   return asText(value);
 }
 

@@ -21,7 +21,7 @@ export interface PageColumn {
 
 /** Fields that are no column: the record's id is internal. */
 const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id"]);
-const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200 };
+const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200, object: 240 };
 const WIDTHS: Partial<Record<PageField, number>> = {
   url: 340,
   final_url: 300,

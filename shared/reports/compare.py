@@ -12,6 +12,7 @@ completed (409), the same crawl twice or crawls of different sites (422).
 from __future__ import annotations
 
 import contextlib
+import difflib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,16 +20,17 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.api.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable, InvalidReportRequest
+from shared.reports.errors import CrawlNotFinished, CrawlNotFound, CrawlsNotComparable, InvalidReportRequest
 
 Kind = Literal["added", "removed", "changed", "issues_new", "issues_fixed"]
 KINDS: tuple[str, ...] = ("added", "removed", "changed", "issues_new", "issues_fixed")
 # The page fields whose change is a change (fields of the page schema's PublicPage: a test holds them to it).
-FIELDS = ("status_code", "indexable", "title", "meta_description", "h1", "canonical", "word_count")
+FIELDS = ("status_code", "indexable", "title", "meta_description", "h1", "canonical", "word_count", "extracted")
 _MEASURED = "word_count"  # compared with a tolerance, not for equality
 # A word count moving by less than this share is page furniture (dates, counters), not a change.
 WORD_COUNT_CHANGE = 0.1
 MAX_LIMIT = 1000
+MAX_DIFF_LINES = 200
 
 
 @dataclass(frozen=True)
@@ -213,3 +215,16 @@ async def stream(conn: asyncpg.Connection, crawl_id: uuid.UUID, other_id: uuid.U
             sql = _PAGES[kind]
             async for row in conn.cursor(sql, p.before, p.after, WORD_COUNT_CHANGE, None, None, prefetch=1000):
                 yield {"kind": kind, **_shape(kind, row)}
+
+
+def robots_diff(before: str | None, after: str | None) -> str:
+    """A unified diff of two crawls' robots.txt bodies (capped at ``MAX_DIFF_LINES`` lines)."""
+    lines = list(
+        difflib.unified_diff(
+            (before or "").splitlines(), (after or "").splitlines(), "robots.txt (before)", "robots.txt (after)",
+            lineterm="",
+        )
+    )  # fmt: skip
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"... {len(lines) - MAX_DIFF_LINES} more lines"]
+    return "\n".join(lines)

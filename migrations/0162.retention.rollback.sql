@@ -1,0 +1,3 @@
+DELETE FROM events WHERE type IN ('CrawlPurged', 'RetentionApplied');
+DROP INDEX events_stream_type;
+DROP TABLE retention_checks;

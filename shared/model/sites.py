@@ -1,0 +1,79 @@
+"""A site: an origin (scheme + host + port) with its own history, defaults and retention.
+
+Every crawl belongs to one site. The site's settings are the crawl settings its crawls start
+from (a crawl's own fields win) and how many completed crawls keep their page-level data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.model.crawlsettings import CrawlSettings
+
+DEFAULT_RETENTION = 20
+MAX_NAME_LENGTH = 200
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased, without a default port.
+
+    ``https://Example.com:443/a`` and ``https://example.com/b`` are one site; ``http://`` and
+    ``https://`` of one host are two (as browsers and search engines see them).
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}:{port}"
+    return f"{scheme}://{host}"
+
+
+def _crawl_defaults_fields() -> frozenset[str]:
+    return frozenset(name for name in CrawlSettings.model_fields if name not in ("url", "urls", "mode"))
+
+
+CRAWL_DEFAULT_FIELDS = _crawl_defaults_fields()
+
+
+class SiteSettings(BaseModel):
+    """What a site decides for its crawls: their default settings and how many keep their pages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crawl: dict[str, Any] = Field(
+        default_factory=dict,
+        description="default crawl settings (the fields of POST /api/crawls except `url`, `urls` and `mode`); "
+        "a crawl's own fields win",
+    )
+    retention: int = Field(
+        default=DEFAULT_RETENTION,
+        ge=0,
+        le=10_000,
+        description="completed crawls that keep their pages, links and issues (older ones keep their summary "
+        "for the trends); 0 keeps all",
+    )
+
+    @field_validator("crawl")
+    @classmethod
+    def _crawl_defaults_are_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - CRAWL_DEFAULT_FIELDS)
+        if unknown:
+            raise ValueError(f"crawl defaults cannot set {', '.join(unknown)}")
+        # Validated as a whole crawl's settings would be, so a bad default fails here, not at crawl time.
+        CrawlSettings.model_validate({**value, "url": "https://example.com/"})
+        return value
+
+
+def crawl_settings_for(defaults: dict[str, Any], given: dict[str, Any]) -> CrawlSettings:
+    """The settings of a crawl of a site: the site's defaults, then what the request said."""
+    return CrawlSettings.model_validate({**defaults, **given})
