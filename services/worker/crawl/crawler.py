@@ -197,14 +197,21 @@ class Crawl:
         roots = [u for u in (urls.normalize(s) for s in rules.sitemaps) if u is not None]
         roots.append(f"{parts.scheme}://{parts.netloc}/sitemap.xml")
         seeds: dict[str, None] = {}
-        async for locs in sitemaps.discover(self._sitemap_body, list(dict.fromkeys(roots)), log=self.log.info):
+        reports: list[sitemaps.Report] = []
+        submitted = set(roots)  # robots.txt's Sitemap: lines may name sitemaps on other hosts
+        async for locs in sitemaps.discover(
+            self._sitemap_body, list(dict.fromkeys(roots)), cross_submitted=submitted.__contains__, reports=reports
+        ):
             for loc in locs:
                 url = urls.normalize(loc)
                 if url is not None and self.scope.allows(url) and urls.trap_reason(url) is None:
                     seeds[url] = None
             if len(seeds) >= limit:
                 break
-        self.log.info("sitemaps read", urls=len(seeds))
+        for report in reports:
+            if report.error is not None:
+                self.log.info("sitemap not fully read", sitemap=report.url, status=report.status, error=report.error)
+        self.log.info("sitemaps read", urls=len(seeds), files=len(reports))
         return list(seeds)[:limit]
 
     # --- the loop ----------------------------------------------------------------------------
