@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
-from shared.audit import catalogue, pagerules, siterules
+from shared.audit import catalogue, duplicates, pagerules, siterules
 from shared.audit.rules import registry
 from shared.eventlog import events as ev
 from shared.model.crawlsettings import Thresholds
@@ -67,14 +67,21 @@ def to_events(
 
 
 async def site_events(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    thresholds: Thresholds,
+    *,
+    offload: duplicates.Offload | None = None,
 ) -> AsyncIterator[ev.IssuesDetected]:
     """Site-wide issues of a completed crawl as events of at most ``EVENT_BATCH`` issues, produced as
     the rules stream, so memory stays flat however many pages share a finding. The first event
     replaces the earlier site-wide rows; at least one event comes. ``conn`` only reads: append the
     events on another connection as they come.
+
+    Call it outside a transaction: its CPU passes (run through ``offload``, the CPU pool) must not
+    keep one open.
     """
-    batch = [*await siterules.evaluate(conn, crawl_id, thresholds)]
+    batch = [*await siterules.evaluate(conn, crawl_id, thresholds, offload)]
     first = True
     async for issue in registry.site_issues(conn, crawl_id, thresholds):
         batch.append(issue)
@@ -86,9 +93,11 @@ async def site_events(
             yield event
 
 
-async def finalize(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds) -> list[ev.IssuesDetected]:
+async def finalize(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: duplicates.Offload | None = None
+) -> list[ev.IssuesDetected]:
     """Site-wide issues of a completed crawl, as events to append (they replace earlier site-wide rows)."""
-    return [event async for event in site_events(conn, crawl_id, thresholds)]
+    return [event async for event in site_events(conn, crawl_id, thresholds, offload=offload)]
 
 
 _THRESHOLDS = "SELECT settings->'thresholds' FROM crawls WHERE id = $1"
@@ -141,7 +150,11 @@ async def stored_records(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> Any:
 
 
 async def reaudit(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds | None = None
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    thresholds: Thresholds | None = None,
+    *,
+    offload: duplicates.Offload | None = None,
 ) -> list[ev.IssuesDetected]:
     """Every issue of a stored crawl recomputed from its pages and links, as events to append.
 
@@ -158,6 +171,6 @@ async def reaudit(
     issues: list[dict[str, Any]] = []
     async for record in stored_records(conn, crawl_id):
         issues += page_issues(record, thresholds)
-    issues += await siterules.evaluate(conn, crawl_id, thresholds)
+    issues += await siterules.evaluate(conn, crawl_id, thresholds, offload)
     issues += [issue async for issue in registry.site_issues(conn, crawl_id, thresholds)]
     return to_events(crawl_id, issues, catalogue.CODES)
