@@ -17,7 +17,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shared.platform import database
+from shared.platform import database, watchdog
 from shared.platform import logging as logs
 from shared.platform.settings import Settings
 
@@ -77,6 +77,7 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     app[SERVICE_NAME] = name
     app[METRICS] = Metrics()
     app[HEALTH_CHECKS] = {}
+    app.cleanup_ctx.append(watchdog.cleanup_ctx(settings))  # type: ignore[arg-type]
     app.cleanup_ctx.append(_pool_ctx)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)

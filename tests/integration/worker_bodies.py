@@ -31,3 +31,10 @@ async def ignores_stop(job: CrawlJob) -> None:
     import asyncio
 
     await asyncio.sleep(3600)
+
+
+async def blocks_the_loop(job: CrawlJob) -> None:
+    """CPU work on the event loop (what a hostile page did before the CPU pool): nothing else runs."""
+    import time
+
+    time.sleep(3600)  # noqa: ASYNC251 - the point: a loop that stops turning
