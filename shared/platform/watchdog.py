@@ -26,7 +26,8 @@ log = structlog.get_logger(__name__)
 
 def arm(seconds: float) -> None:
     """(Re)start the countdown: exit unless ``arm`` or ``disarm`` is called within ``seconds``."""
-    faulthandler.dump_traceback_later(seconds, repeat=False, file=sys.stderr, exit=True)
+    # The process's own stderr: faulthandler writes to a file descriptor, not to a replaced sys.stderr.
+    faulthandler.dump_traceback_later(seconds, repeat=False, file=sys.__stderr__ or sys.stderr, exit=True)
 
 
 def disarm() -> None:
