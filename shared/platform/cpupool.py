@@ -30,8 +30,9 @@ its processes die with their service (``PR_SET_PDEATHSIG`` through the fork serv
 
 Processes are forked from multiprocessing's fork server (a clean interpreter started once per
 service, with ``preload`` imported), so replacing a killed one takes milliseconds; they are
-started lazily, so a service that never sends work starts none. A pool belongs to the event loop
-that first uses it.
+started lazily, so a service that never sends work starts none. The pool talks to its processes
+through the running loop's socket calls (``sock_sendall``, ``sock_recv_into``) and keeps no
+transport, so one pool can serve whichever event loop is running (tests run one loop per test).
 """
 
 from __future__ import annotations
@@ -200,9 +201,26 @@ def serve(sock: socket.socket, preload: tuple[str, ...]) -> None:
 @dataclass(eq=False)
 class _Process:
     process: BaseProcess
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    sock: socket.socket  # non-blocking; our end of the socket pair
     tasks: int = 0
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+async def _recv_exactly_async(sock: socket.socket, size: int) -> bytes:
+    """``size`` bytes from ``sock`` through the running loop; ``ConnectionResetError`` at EOF."""
+    loop = asyncio.get_running_loop()
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = await loop.sock_recv_into(sock, view[got:])
+        if n == 0:
+            raise ConnectionResetError("the pool process closed its socket")
+        got += n
+    return bytes(buffer)
 
 
 @dataclass
@@ -236,7 +254,6 @@ class CpuPool:
         self._starting = 0
         self._waiters: deque[asyncio.Future[_Process | None]] = deque()
         self._closed = False
-        self._reaping: set[asyncio.Task[None]] = set()
         self._context = multiprocessing.get_context("forkserver")
 
     @classmethod
@@ -309,20 +326,20 @@ class CpuPool:
         raise TaskError(value)
 
     async def _exchange(self, worker: _Process, payload: bytes, seconds: float, megabytes: int) -> tuple[str, Any]:
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(seconds):
-                worker.writer.write(_HEADER.pack(len(payload)) + payload)
+                await loop.sock_sendall(worker.sock, _HEADER.pack(len(payload)) + payload)
                 del payload
-                await worker.writer.drain()
-                size = _HEADER.unpack(await worker.reader.readexactly(_HEADER.size))[0]
+                size = _HEADER.unpack(await _recv_exactly_async(worker.sock, _HEADER.size))[0]
                 if size > MAX_RESULT_BYTES:
                     self.stats.failed += 1
                     raise TaskFailed(f"its result was larger than {MAX_RESULT_BYTES} bytes")
-                data = await worker.reader.readexactly(size)
+                data = await _recv_exactly_async(worker.sock, size)
         except TimeoutError:
             self.stats.failed += 1
             raise TaskTimedOut(f"took longer than {seconds:g} s and was stopped") from None
-        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+        except OSError as exc:  # the process died: EOF, a reset or a broken pipe
             if self._closed:
                 raise PoolClosed("the CPU pool closed while the task ran") from exc
             self.stats.failed += 1
@@ -381,10 +398,13 @@ class CpuPool:
         try:
             # Connecting to the fork server blocks until it is up (about a second, once per service).
             await asyncio.to_thread(process.start)
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
-        reader, writer = await asyncio.open_connection(sock=parent, limit=1024 * 1024)
-        worker = _Process(process, reader, writer)
+        parent.setblocking(False)
+        worker = _Process(process, parent)
         self._live.add(worker)
         self.stats.processes = len(self._live)
         self.stats.started += 1
@@ -405,13 +425,11 @@ class CpuPool:
         """Retire a process (killed with its group when it may still be running a task)."""
         self._live.discard(worker)
         self.stats.processes = len(self._live)
-        worker.writer.close()
+        worker.close()  # an idle process sees EOF and exits by itself
         if kill:
             _kill_group(worker.process)
-        # Reaped in the background: the exit code is polled, never joined (a blocking wait) on the loop.
-        task = asyncio.get_running_loop().create_task(_reap(worker.process))
-        self._reaping.add(task)
-        task.add_done_callback(self._reaping.discard)
+        # Never joined here (a blocking wait): the fork server reaps its children, and the handle's
+        # file descriptor is closed when it is collected.
         while self._waiters:  # room for a new process: wake one waiter to start it
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -429,15 +447,18 @@ class CpuPool:
         idle = set(self._idle)
         self._idle.clear()
         for worker in workers:
-            worker.writer.close()  # an idle process sees EOF and exits
-            if worker not in idle:
-                _kill_group(worker.process)  # a busy one would not look before its task ends
+            if worker in idle:
+                worker.close()  # an idle process sees EOF and exits
+            else:
+                # A busy one would not look before its task ends. Its socket stays open: the task
+                # awaiting it sees EOF (PoolClosed) and closes it itself.
+                _kill_group(worker.process)
         deadline = time.monotonic() + _CLOSE_GRACE_SECONDS
         while not all(_finished(w.process) for w in workers) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         for worker in workers:
             _kill_group(worker.process)
-        await asyncio.gather(*(_reap(w.process) for w in workers), *self._reaping, return_exceptions=True)
+            await _reap(worker.process)
         self._live.clear()
         self.stats.processes = 0
 

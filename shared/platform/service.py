@@ -61,6 +61,12 @@ class Metrics:
         self.retries_requeued = Counter("seo_retries_requeued", "Failed attempts re-queued when due", registry=r)
         self.schedule_fires = Counter("seo_schedule_fires", "Cron schedules fired", registry=r)
         self.scheduler_leader = Gauge("seo_scheduler_leader", "1 while this scheduler holds the lock", registry=r)
+        self.cpu_processes = Gauge("seo_cpu_pool_processes", "Processes of the CPU pool now running", registry=r)
+        self.cpu_busy = Gauge("seo_cpu_pool_busy", "CPU-pool processes running a task now", registry=r)
+        self.cpu_queued = Gauge("seo_cpu_pool_queued", "CPU tasks waiting for a pool process", registry=r)
+        self.cpu_tasks_failed = Gauge(
+            "seo_cpu_pool_tasks_failed", "CPU tasks stopped past their time or memory bound, or crashed", registry=r
+        )
 
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -165,3 +165,15 @@ async def test_pool_processes_die_with_their_service() -> None:
     finally:
         if service.returncode is None:
             service.kill()
+
+
+def test_one_pool_serves_one_loop_after_another() -> None:
+    """A service has one loop; tests have one per test, and share one pool across them."""
+    pool = cpupool.CpuPool(1, timeout_seconds=10)
+
+    async def use() -> int:
+        return await pool.run(cpu_tasks.pid)
+
+    first = asyncio.run(use())
+    assert asyncio.run(use()) == first  # the same process, reached from a new loop
+    asyncio.run(pool.close())

@@ -141,6 +141,27 @@ def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
     return leads
 
 
+def failed(fetched: Fetched, reason: str) -> Fetched:
+    """The fetch as a failure with ``reason``: the record keeps status and headers, and parses nothing."""
+    fetched.error, fetched.body = reason, b""
+    return fetched
+
+
+def build_isolated(
+    entry: Entry, fetched: Fetched, start_url: str, include_subdomains: bool
+) -> tuple[PageRecord, list[str]]:
+    """``build`` as a CPU-pool task: picklable arguments in, the record and its leads out (never a DOM).
+
+    The crawl scope is rebuilt from its two picklable parts (``is_internal`` needs no more); an
+    extraction that raises is that page's recorded error, not a failed task.
+    """
+    is_internal = urls.Scope(start_url, include_subdomains=include_subdomains).is_internal
+    try:
+        return build(entry, fetched, is_internal)
+    except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
+        return build(entry, failed(fetched, f"extraction failed: {type(exc).__name__}: {exc}"[:500]), is_internal)
+
+
 def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
     """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
     page = _response(entry, fetched)
@@ -150,7 +171,7 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
     # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
     header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
     canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
-    if fetched.body and not fetched.error and not fetched.chain and fetched.is_html:
+    if fetched.needs_parsing():
         text, page.charset = charset.decode(fetched.body, fetched.content_type)
         found = extract.extract(text, fetched.final_url, is_internal)
         leads += _content(page, found)
