@@ -66,6 +66,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+NICENESS = 10  # added to a pool process's nice value
 MAX_TASKS_PER_PROCESS = 2000  # then the process is replaced, so fragmentation cannot grow a worker for ever
 _HEADER = struct.Struct("!Q")
 _PR_SET_PDEATHSIG = 1
@@ -161,6 +162,10 @@ def serve(sock: socket.socket, preload: tuple[str, ...]) -> None:
     _die_with_parent()
     _let_the_fork_server_go()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the services' loops: when tasks fill every core, the loops (requests, heartbeats,
+    # /health) still get a core the moment they have something to do.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     for module in preload:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)

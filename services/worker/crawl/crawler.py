@@ -146,9 +146,10 @@ class Crawl:
         if not got.needs_parsing():
             return records.build(entry, got, self.scope.is_internal)  # copies fields: no parse
         try:
-            return await self.job.cpu.run(
+            built = await self.job.cpu.run(
                 records.build_isolated, entry, got.portable(), self.scope.start_url, self.scope.include_subdomains
             )
+            return records.received(built)
         except cpupool.TaskFailed as exc:
             self.log.warning("extraction stopped", url=entry.url, reason=exc.reason)
             return records.build(entry, records.failed(got, f"extraction {exc.reason}"), self.scope.is_internal)
