@@ -7,6 +7,7 @@ and background tasks through ``app.cleanup_ctx``; nothing runs at import time.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,10 +85,21 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     app[METRICS] = Metrics()
     app[HEALTH_CHECKS] = {}
     app.cleanup_ctx.append(watchdog.cleanup_ctx(settings))  # type: ignore[arg-type]
+    app.on_startup.append(_freeze_startup_objects)
     app.cleanup_ctx.append(_pool_ctx)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+async def _freeze_startup_objects(_: web.Application) -> None:
+    """Leave what start-up built (modules, the app) out of every later garbage collection.
+
+    A full collection walks every tracked object; tens of thousands of them from start-up made one
+    a pause of tens of milliseconds of the loop, repeated for nothing: they live as long as the process.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
