@@ -321,6 +321,7 @@ CPU_PRELOAD = ("services.worker.extract.records", "services.worker.fetch.sitemap
 def create_app(settings: Settings, job_body: JobBody | None = None) -> web.Application:
     """The worker: ``/health`` (database, LISTEN), ``/metrics``, and the claim loop."""
     app = service.base_app(settings, "worker")
+    app[service.SERVER_SETTINGS] = service.no_stuck_transactions(settings)
     app[service.METRICS_REFRESH] = lambda: _refresh_gauges(app)
     body = job_body or resolve_job_body(settings)
     app.cleanup_ctx.append(_worker_ctx(body))

@@ -75,6 +75,8 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 METRICS = web.AppKey("metrics", Metrics)
 HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck])
 SERVICE_NAME = web.AppKey("service_name", str)
+# Postgres settings for every connection of the service's pool (set before the app starts).
+SERVER_SETTINGS = web.AppKey("server_settings", dict[str, str])
 
 
 def base_app(settings: Settings, name: str, *, middlewares: list[object] | None = None) -> web.Application:
@@ -92,6 +94,18 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     return app
 
 
+def no_stuck_transactions(settings: Settings) -> dict[str, str]:
+    """Postgres ends a session of ours left idle inside a transaction for ``IDLE_TRANSACTION_SECONDS``.
+
+    No transaction of the worker or the scheduler stays open across CPU work or network I/O, so one
+    idle that long belongs to a process that is frozen (SIGSTOP, swapped out) or stuck: ending it
+    frees its row locks for everyone else; the process finds its connection gone and reconnects.
+    """
+    if settings.idle_transaction_seconds <= 0:
+        return {}
+    return {"idle_in_transaction_session_timeout": str(int(settings.idle_transaction_seconds * 1000))}
+
+
 async def _freeze_startup_objects(_: web.Application) -> None:
     """Leave what start-up built (modules, the app) out of every later garbage collection.
 
@@ -105,7 +119,10 @@ async def _freeze_startup_objects(_: web.Application) -> None:
 async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = await database.create_pool(
-        settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        settings.database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings=app.get(SERVER_SETTINGS),
     )
     app[POOL] = pool
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     cpu_task_memory_mb: int = Field(
         default=256, ge=32, description="memory one CPU task may add to its process before it fails"
     )
+    idle_transaction_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="the worker's and scheduler's database sessions idle inside a transaction this long are ended "
+        "by Postgres (a frozen process must not hold its locks); 0: off",
+    )
     watchdog_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -38,3 +38,12 @@ async def blocks_the_loop(job: CrawlJob) -> None:
     import time
 
     time.sleep(3600)  # noqa: ASYNC251 - the point: a loop that stops turning
+
+
+async def holds_its_row(job: CrawlJob) -> None:
+    """Locks its crawl's queue row in a transaction and waits there (as a page batch does for an instant)."""
+    from services.worker.job import assert_lease
+
+    async with job.pool.acquire() as conn, conn.transaction():
+        await assert_lease(conn, job)
+        await job.stop.wait()
