@@ -40,12 +40,16 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (children of any of its threads: the CPU pool's fork
+    server is started from a thread)."""
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
         found.append(current)
-        with contextlib.suppress(OSError), open(f"/proc/{current}/task/{current}/children") as children:
-            todo.extend(int(c) for c in children.read().split())
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                with contextlib.suppress(OSError), open(f"/proc/{current}/task/{task}/children") as children:
+                    todo.extend(int(c) for c in children.read().split())
     return found
 
 
