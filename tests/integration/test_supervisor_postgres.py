@@ -43,6 +43,8 @@ def _postmaster_pid(data: Path) -> int | None:
     return embedded.Postmaster(data / "postgres", Path(), None).leftover_pid()
 
 
+# Its own waits are bounded (a whole stack's start on a loaded machine takes most of pytest's 120 s).
+@pytest.mark.timeout(360)
 async def test_postgres_is_restarted_when_it_dies_and_stopped_when_the_supervisor_is_killed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ports = {"API_PORT": free_port(), "WORKER_PORT": free_port(), "SCHEDULER_PORT": free_port()}

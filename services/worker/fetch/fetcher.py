@@ -188,11 +188,13 @@ class _Stamps:
 
 
 async def _on_headers_sent(_: object, context: Any, __: object) -> None:
-    context.trace_request_ctx.sent = time.perf_counter()
+    if isinstance(context.trace_request_ctx, _Stamps):  # other requests of the session (robots, resources) carry none
+        context.trace_request_ctx.sent = time.perf_counter()
 
 
 async def _on_request_end(_: object, context: Any, __: object) -> None:
-    context.trace_request_ctx.answered = time.perf_counter()
+    if isinstance(context.trace_request_ctx, _Stamps):
+        context.trace_request_ctx.answered = time.perf_counter()
 
 
 def timing_trace() -> aiohttp.TraceConfig:
