@@ -25,6 +25,7 @@ from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform import database, service
 from shared.platform import logging as logs
+from shared.platform.cpupool import CpuPool
 from shared.platform.settings import Settings
 
 _NAMESPACE = uuid.UUID("6f1c1f0e-6c55-4e0b-9a53-0b6c1f9a7e21")
@@ -89,7 +90,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     enqueue_conn = await database.connect(args.dsn)
 
     if args.latency_jobs:
-        worker = Worker(settings, pool, service.Metrics(), body)
+        worker = Worker(settings, pool, service.Metrics(), body, CpuPool.from_settings(settings))
         worker.start()
         await asyncio.wait_for(worker.listener.connected.wait(), 10)
         await asyncio.sleep(0.5)  # the same settling time the peers get
@@ -109,7 +110,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             keys[crawl_id_of(key)] = key
         await _enqueue_backlog(args.dsn, drain_keys)
         before = await _completed(enqueue_conn)
-        worker = Worker(settings, pool, service.Metrics(), body)
+        worker = Worker(settings, pool, service.Metrics(), body, CpuPool.from_settings(settings))
         started = asyncio.get_running_loop().time()
         result["drain"] = await queueprobe.drain(probe, _started(worker), args.drain_jobs, timeout=args.drain_timeout)
         # The queue's own end: every crawl's terminal event recorded, not just every body begun.

@@ -3,8 +3,12 @@
 Starts an embedded PostgreSQL (data in ``.data/``, reused on the next run) unless
 ``DATABASE_URL`` is set, applies the migrations, then runs api, worker and scheduler as
 ``python -m services.<name>`` (the same entry points compose runs). A service that dies is
-restarted with backoff, as compose's restart policy would. Ctrl-C or SIGTERM stops the services
-first, then Postgres. ``--dev`` also runs the Vite dev server (``npm run dev`` in ``frontend/``).
+restarted with backoff, as compose's restart policy would, and so is the embedded PostgreSQL
+(run in the foreground as a child, not as a pg_ctl daemon). Ctrl-C or SIGTERM stops the services
+first, then Postgres; if the supervisor itself is killed (even ``kill -9``) every child gets a
+signal from the kernel (parent-death signal) and stops, and a postmaster still left on the data
+from an earlier run is stopped at the next start. ``--dev`` also runs the Vite dev server (``npm
+run dev`` in ``frontend/``).
 
 The api listens on ``HOST`` (all interfaces unless set); the worker and the scheduler only on
 loopback (their ports are for the operator). Every port is checked before anything starts: a
@@ -26,9 +30,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
+import asyncpg
 import structlog
 
 from shared.platform import database, embedded
@@ -48,6 +52,12 @@ PORT_VARIABLES = {"api": "API_PORT", "worker": "WORKER_PORT", "scheduler": "SCHE
 DEFAULT_DEV_PORT = 3000
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor itself is killed, so nothing is left behind (Linux)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @dataclass
 class Program:
     """One supervised child process."""
@@ -59,12 +69,11 @@ class Program:
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     started: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM if the supervisor itself is killed, so nothing is left behind (Linux)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    # Run in the child before exec; must leave it asking for a signal when the supervisor dies.
+    preexec: Callable[[], None] = _die_with_parent
+    stop_signal: int = signal.SIGTERM
+    signal_group: bool = True  # stop the child's whole process group (npm -> vite), or the child alone
+    log: Path | None = None  # its output goes here (appended) instead of the supervisor's terminal
 
 
 class Supervisor:
@@ -85,13 +94,20 @@ class Supervisor:
     async def _spawn(self, program: Program) -> asyncio.subprocess.Process:
         # Own session (process group): Ctrl-C reaches only the supervisor, which stops children in order,
         # and a child's own children (npm -> vite) are stopped with it.
-        process = await asyncio.create_subprocess_exec(
-            *program.argv,
-            cwd=str(program.cwd),
-            env=program.env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        output = program.log.open("ab") if program.log is not None else None
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *program.argv,
+                cwd=str(program.cwd),
+                env=program.env,
+                start_new_session=True,
+                preexec_fn=program.preexec,
+                stdout=output,
+                stderr=output,
+            )
+        finally:
+            if output is not None:
+                output.close()
         program.process = process
         program.started.set()
         log.info("started", program=program.name, pid=process.pid)
@@ -121,10 +137,15 @@ class Supervisor:
     async def stop(self) -> None:
         """SIGTERM every child (its whole process group), wait, then SIGKILL what is left."""
         self.stopping.set()
-        running = [p.process for p in self.programs if p.process is not None and p.process.returncode is None]
-        for process in running:
+        live = [p for p in self.programs if p.process is not None and p.process.returncode is None]
+        running = [p.process for p in live if p.process is not None]
+        for program in live:
+            assert program.process is not None
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+                if program.signal_group:
+                    os.killpg(program.process.pid, program.stop_signal)
+                else:
+                    os.kill(program.process.pid, program.stop_signal)
         if running:
             _, pending = await asyncio.wait([asyncio.create_task(p.wait()) for p in running], timeout=self.stop_timeout)
             for process in running:
@@ -173,25 +194,43 @@ def programs_for(env: dict[str, str], *, dev: bool = False, python: str = sys.ex
     return programs
 
 
-def prepare_database(settings: Settings, data_dir: Path = DATA_DIR) -> tuple[str, Any]:
-    """The DSN to use (embedded unless DATABASE_URL is set) with migrations applied; and the server handle."""
-    server = None
-    if "database_url" in settings.model_fields_set:
-        dsn = settings.database_url
-        log.info("using DATABASE_URL")
-    else:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        server = embedded.start(data_dir / "postgres")
-        dsn = server.get_uri()
-        log.info("embedded PostgreSQL running", data=str(data_dir / "postgres"))
-    try:
-        applied = database.migrate(dsn)
-    except Exception:
-        if server is not None:
-            server.cleanup()
-        raise
+def migrate(dsn: str) -> None:
+    applied = database.migrate(dsn)
     log.info("migrations applied", count=applied)
-    return dsn, server
+
+
+async def wait_for_database(dsn: str, *, timeout: float = 60.0, give_up: Callable[[], bool] = lambda: False) -> bool:
+    """Wait until the server at ``dsn`` accepts a connection (start-up and restarts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not give_up():
+        try:
+            conn = await asyncpg.connect(dsn, timeout=2)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            await asyncio.sleep(0.1)
+            continue
+        await conn.close()
+        return True
+    return False
+
+
+async def start_embedded(data_dir: Path) -> tuple[Supervisor, str]:
+    """The embedded PostgreSQL under supervision: restarted when it dies, stopped with us. Returns its DSN.
+
+    Its log goes to ``<data>/postgres/log``.
+    """
+    postmaster = await asyncio.to_thread(embedded.Postmaster.prepare, data_dir / "postgres")
+    program = Program(
+        "postgres", postmaster.argv(), dict(os.environ), cwd=postmaster.pgdata, preexec=postmaster.preexec,
+        stop_signal=signal.SIGINT, signal_group=False, log=postmaster.pgdata / "log",
+    )  # fmt: skip
+    keeper = Supervisor([program], max_backoff=5.0, stop_timeout=30.0)
+    await keeper.start()
+    dsn = postmaster.uri()
+    if not await wait_for_database(dsn, give_up=lambda: program.process is None):
+        await keeper.stop()
+        raise RuntimeError(f"the embedded PostgreSQL did not start; see {postmaster.pgdata / 'log'}")
+    log.info("embedded PostgreSQL running", data=str(postmaster.pgdata), pid=program.process and program.process.pid)
+    return keeper, dsn
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -261,20 +300,28 @@ def crashed(programs: list[Program]) -> Program | None:
     return None
 
 
-async def run(dev: bool) -> int:
+async def run(dev: bool, data_dir: Path = DATA_DIR) -> int:
     settings = config.load()
     addresses = listen_addresses(settings, dict(os.environ), dev=dev)
     if busy := busy_ports(addresses):
         for line in busy:
             log.error(line)
         return 1
+    keeper: Supervisor | None = None
     try:
-        dsn, server = await asyncio.to_thread(prepare_database, settings)
+        if "database_url" in settings.model_fields_set:
+            dsn = settings.database_url
+            log.info("using DATABASE_URL")
+        else:
+            keeper, dsn = await start_embedded(data_dir)
+        await asyncio.to_thread(migrate, dsn)
     except ImportError:
         log.error("no embedded PostgreSQL: install it (pip install pgserver) or set DATABASE_URL")
         return 1
     except Exception as exc:  # a clear line for the user, not a traceback
         log.error("cannot prepare the database", error=str(exc) or type(exc).__name__)
+        if keeper is not None:
+            await keeper.stop()
         return 1
     # Passed through, not read: the children read their settings from it themselves.
     env = service_env(dict(os.environ), dsn)
@@ -303,8 +350,8 @@ async def run(dev: bool) -> int:
         log.info("stopping")
     finally:
         await supervisor.stop()
-        if server is not None:
-            await asyncio.to_thread(server.cleanup)
+        if keeper is not None:
+            await keeper.stop()  # after the services: they hand their crawls back first
             log.info("embedded PostgreSQL stopped")
     return code
 
@@ -325,10 +372,11 @@ async def all_healthy(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.supervisor", description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="also run the Vite dev server (DEV_PORT, default 3000)")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="where the embedded PostgreSQL keeps its data")
     args = parser.parse_args(argv)
     settings = config.load()
     logs.configure("console" if sys.stderr.isatty() else settings.log_format, settings.log_level, service="supervisor")
-    return asyncio.run(run(args.dev))
+    return asyncio.run(run(args.dev, args.data.resolve()))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     for name in Settings.model_fields:
         os.environ.pop(name.upper(), None)
+    # The loop watchdog's timer is process-wide and outlives a test that never cleaned its app up:
+    # off in the test process and the services it starts, unless a test asks for it.
+    os.environ["WATCHDOG_SECONDS"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import asyncpg
 import structlog
@@ -149,22 +150,63 @@ class LiveHub:
                 self._wake.set()
 
     async def _read(self) -> bool:
-        """Read everything readable and dispatch it; True when committed events are still held back."""
+        """Read everything readable and dispatch it; True when committed events are still held back.
+
+        Only the envelope of each event is read first; its payload (a page batch is megabytes of
+        JSON, and validating it is CPU work on this loop) is fetched and decoded only when a
+        subscriber wants the event. With nobody watching, following the log costs next to nothing.
+        """
         async with self.pool.acquire() as conn:
             while True:
-                batch = await eventstore.read_all(conn, self.cursor, limit=BATCH)
-                for item in batch:
-                    self._dispatch(item)
-                    self.cursor = eventstore.cursor_of(item)
-                if len(batch) < BATCH:
+                rows = await conn.fetch(_ENVELOPES, str(self.cursor.txid), self.cursor.position, BATCH)
+                wanted = {row["position"]: self._wanting(row) for row in rows}
+                positions = [position for position, subs in wanted.items() if subs]
+                items = {}
+                if positions:
+                    items = {r["position"]: eventstore.decode(r) for r in await conn.fetch(_PAYLOADS, positions)}
+                for row in rows:
+                    item = items.get(row["position"])
+                    for sub in wanted[row["position"]]:
+                        if item is not None:
+                            sub.offer(item)
+                    self.cursor = Cursor(row["txid"], row["position"])
+                if len(rows) < BATCH:
                     break
             held: bool = await conn.fetchval(_HELD_BACK, str(self.cursor.txid), self.cursor.position)
             return held
 
-    def _dispatch(self, item: Recorded) -> None:
+    def _wanting(self, row: asyncpg.Record) -> list[Subscriber]:
+        """The subscribers whose filter takes this event (filters read its stream, type and position)."""
+        envelope = cast(Recorded, _Envelope(row["position"], row["stream_id"], row["type"]))
+        out = []
         for sub in list(self.subscribers):
             try:
-                if sub.matches(item):
-                    sub.offer(item)
+                if sub.matches(envelope):
+                    out.append(sub)
             except Exception:
-                log.exception("live stream filter failed", position=item.position)
+                log.exception("live stream filter failed", position=row["position"])
+        return out
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    """What a subscriber's filter may look at before the payload is read."""
+
+    position: int
+    stream_id: str
+    type: str
+
+
+# The follower's read (eventstore.read_all's order and horizon), without the payloads.
+_ENVELOPES = """
+SELECT position, txid::text::bigint AS txid, stream_id, type
+FROM events
+WHERE (txid, position) > ($1::text::xid8, $2)
+  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY txid, position
+LIMIT $3
+"""
+_PAYLOADS = """
+SELECT position, txid::text::bigint AS txid, stream_id, version, type, data, metadata, recorded_at
+FROM events WHERE position = ANY($1::bigint[])
+"""

@@ -14,9 +14,14 @@ from shared.platform.settings import Settings
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
+LOCK_TIMEOUT_MS = "2000"
+
+
 def create_app(settings: Settings, clock: Clock = wall_clock) -> web.Application:
     """The scheduler: ``/health`` (database, LISTEN), ``/metrics``, and the election + duties loop."""
     app = service.base_app(settings, "scheduler")
+    # Never wait long behind another process's row lock (a frozen worker's): skip, and look again soon.
+    app[service.SERVER_SETTINGS] = {**service.no_stuck_transactions(settings), "lock_timeout": LOCK_TIMEOUT_MS}
     app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     app.cleanup_ctx.append(_scheduler_ctx(clock))
     return app

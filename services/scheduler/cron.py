@@ -46,8 +46,12 @@ def _due(row: asyncpg.Record, now: datetime) -> datetime | None:
     return fire if fire > base else None
 
 
-async def fire_due(pool: asyncpg.Pool, now: datetime) -> tuple[list[uuid.UUID], datetime | None]:
-    """Fire every schedule that is due at ``now``. Returns the crawls requested and the next fire time."""
+async def fire_due(
+    pool: asyncpg.Pool, now: datetime, *, skipped: list[uuid.UUID] | None = None
+) -> tuple[list[uuid.UUID], datetime | None]:
+    """Fire every schedule that is due at ``now``. Returns the crawls requested and the next fire time.
+
+    A schedule whose row another process keeps locked is added to ``skipped`` for the next pass."""
     requested: list[uuid.UUID] = []
     upcoming: list[datetime] = []
     async with pool.acquire() as conn:
@@ -64,6 +68,10 @@ async def fire_due(pool: asyncpg.Pool, now: datetime) -> tuple[list[uuid.UUID], 
                 crawl_id = await fire(conn, row["id"], fire_time)
             except (eventstore.StreamConflict, asyncpg.DeadlockDetectedError):
                 continue  # fired or changed concurrently; the next pass re-reads it
+            except asyncpg.LockNotAvailableError:
+                if skipped is not None:
+                    skipped.append(row["id"])
+                continue
             if crawl_id is not None:
                 requested.append(crawl_id)
     return requested, min(upcoming) if upcoming else None

@@ -25,11 +25,16 @@ ACTOR = "scheduler"
 BATCH = 100
 
 
-async def expire_leases(pool: asyncpg.Pool, now: datetime, max_attempts: int = 3) -> list[uuid.UUID]:
+async def expire_leases(
+    pool: asyncpg.Pool, now: datetime, max_attempts: int = 3, *, skipped: list[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
     """Append ``LeaseExpired`` (re-queue + NOTIFY) for every lease that ran out by ``now``.
 
     A crawl whose worker died on each of ``max_attempts`` attempts (a page that crashes the
     worker, say) is failed with that reason instead of being handed to the next victim forever.
+    A crawl whose queue row another process keeps locked (the scheduler's pool gives up on a lock
+    after ``lock_timeout``) is left for the next pass and added to ``skipped``: one frozen worker
+    must not stop the reaper for every other crawl.
     """
     expired: list[uuid.UUID] = []
     async with pool.acquire() as conn:
@@ -50,14 +55,23 @@ async def expire_leases(pool: asyncpg.Pool, now: datetime, max_attempts: int = 3
             except crawlstream.CrawlStreamBusy as exc:
                 log.info("lease expiry raced other changes; next pass decides", crawl_id=str(crawl_id), error=str(exc))
                 continue
+            except asyncpg.LockNotAvailableError:
+                log.warning("lease expiry waits: another process holds the crawl's row", crawl_id=str(crawl_id))
+                if skipped is not None:
+                    skipped.append(crawl_id)
+                continue
             if recorded:
                 log.warning("lease expired; crawl re-queued", crawl_id=str(crawl_id), worker_id=owner)
                 expired.append(crawl_id)
     return expired
 
 
-async def requeue_due_retries(pool: asyncpg.Pool, now: datetime) -> list[uuid.UUID]:
-    """Append ``CrawlRequeued`` (NOTIFY wakes a worker) for every failed attempt whose retry is due."""
+async def requeue_due_retries(
+    pool: asyncpg.Pool, now: datetime, *, skipped: list[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
+    """Append ``CrawlRequeued`` (NOTIFY wakes a worker) for every failed attempt whose retry is due.
+
+    A crawl whose row another process keeps locked is added to ``skipped`` for the next pass."""
     requeued: list[uuid.UUID] = []
     async with pool.acquire() as conn:
         for crawl_id, version, attempts in await parsequeue.due_retries(conn, now, BATCH):
@@ -75,6 +89,10 @@ async def requeue_due_retries(pool: asyncpg.Pool, now: datetime) -> list[uuid.UU
                 recorded = await crawlstream.write(conn, crawl_id, if_still_due, actor=ACTOR, check_version=True)
             except crawlstream.CrawlStreamBusy:
                 continue  # someone else keeps moving the crawl on (another scheduler, a cancel)
+            except asyncpg.LockNotAvailableError:
+                if skipped is not None:
+                    skipped.append(crawl_id)
+                continue
             if recorded:
                 log.info("retry due; crawl re-queued", crawl_id=str(crawl_id), attempts=attempts)
                 requeued.append(crawl_id)

@@ -13,7 +13,8 @@ import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
@@ -31,6 +32,8 @@ Clock = Callable[[], datetime]
 
 # Wake a hair after the due moment so "expires_at <= now" holds when we look.
 _SLACK_SECONDS = 0.005
+# A duty that found a row locked by another process (or failed) looks again this soon.
+BUSY_RETRY_SECONDS = 1.0
 
 
 def wall_clock() -> datetime:
@@ -76,15 +79,37 @@ class Scheduler:
         self.wake.set()  # changes made while we were away were not announced to us: re-plan
 
     async def tick(self) -> TickResult:
-        """Do everything due at ``clock()``; return when the next thing is due."""
+        """Do everything due at ``clock()``; return when the next thing is due.
+
+        Each duty runs on its own: one that fails (or finds a row locked by a frozen process) does
+        not hold back the others, and what it could not do is looked at again in ``BUSY_RETRY_SECONDS``.
+        """
         now = self.clock()
         self.ticks += 1
         result = TickResult()
-        result.expired = await reaper.expire_leases(self.pool, now, self.settings.retry_max_attempts)
-        result.requeued = await reaper.requeue_due_retries(self.pool, now)
-        result.fired, next_fire = await cron.fire_due(self.pool, now)
+        skipped: list[uuid.UUID] = []
+        retry_soon = False
+
+        async def duty(name: str, work: Any) -> Any:
+            nonlocal retry_soon
+            try:
+                return await work
+            except asyncpg.PostgresError as exc:  # a lock timeout, a statement error: the others go on
+                log.warning("scheduler duty failed; retrying soon", duty=name, error=str(exc) or type(exc).__name__)
+                retry_soon = True
+                return None
+
+        max_attempts = self.settings.retry_max_attempts
+        result.expired = await duty("leases", reaper.expire_leases(self.pool, now, max_attempts, skipped=skipped)) or []
+        result.requeued = await duty("retries", reaper.requeue_due_retries(self.pool, now, skipped=skipped)) or []
+        fired = await duty("cron", cron.fire_due(self.pool, now, skipped=skipped))
+        result.fired, next_fire = fired if fired is not None else ([], None)
         next_queue = await reaper.next_due(self.pool, now)
-        result.deliveries_expired, next_outbox = await outbox.tick(self.pool, now, self.settings.delivery_max_attempts)
+        delivered = await duty("deliveries", outbox.tick(self.pool, now, self.settings.delivery_max_attempts))
+        result.deliveries_expired, next_outbox = delivered if delivered is not None else ([], None)
+        if skipped or retry_soon:
+            soon = now + timedelta(seconds=BUSY_RETRY_SECONDS)
+            next_queue = min(next_queue, soon) if next_queue is not None else soon
         self.metrics.lease_expiries.inc(len(result.expired))
         self.metrics.retries_requeued.inc(len(result.requeued))
         self.metrics.schedule_fires.inc(len(result.fired))

@@ -31,6 +31,7 @@ from shared.eventlog import events as ev
 from shared.eventlog.projections import parsequeue
 from shared.platform import database, service
 from shared.platform import logging as logs
+from shared.platform.cpupool import CpuPool
 from shared.platform.listener import Listener
 from shared.platform.settings import Settings
 
@@ -51,9 +52,12 @@ def resolve_job_body(settings: Settings) -> JobBody:
 class Worker:
     """Claims crawls when woken and runs up to ``worker_concurrency`` of them at once."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, metrics: service.Metrics, job_body: JobBody) -> None:
+    def __init__(
+        self, settings: Settings, pool: asyncpg.Pool, metrics: service.Metrics, job_body: JobBody, cpu: CpuPool
+    ) -> None:
         self.settings = settings
         self.pool = pool
+        self.cpu = cpu
         self.metrics = metrics
         self.job_body = job_body
         self.worker_id = settings.worker_id
@@ -188,6 +192,7 @@ class Worker:
             pool=self.pool,
             config=self.settings,
             metrics=self.metrics,
+            cpu=self.cpu,
         )
         self.jobs[job.crawl_id] = job
         self.metrics.jobs_running.set(len(self.jobs))
@@ -310,12 +315,15 @@ class Worker:
 
 
 WORKER = web.AppKey("worker", Worker)
+# Imported once in the CPU pool's fork server, so a replaced pool process starts warm.
+CPU_PRELOAD = ("services.worker.extract.records", "services.worker.fetch.sitemaps", "shared.audit.duplicates")
 
 
 def create_app(settings: Settings, job_body: JobBody | None = None) -> web.Application:
     """The worker: ``/health`` (database, LISTEN), ``/metrics``, and the claim loop."""
     app = service.base_app(settings, "worker")
-    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
+    app[service.SERVER_SETTINGS] = service.no_stuck_transactions(settings)
+    app[service.METRICS_REFRESH] = lambda: _refresh_gauges(app)
     body = job_body or resolve_job_body(settings)
     app.cleanup_ctx.append(_worker_ctx(body))
     app.cleanup_ctx.append(_outbox_ctx)
@@ -339,9 +347,23 @@ async def _outbox_ctx(app: web.Application) -> AsyncIterator[None]:
     await outbox.stop()
 
 
+async def _refresh_gauges(app: web.Application) -> None:
+    worker = app.get(WORKER)
+    if worker is not None:
+        stats, metrics = worker.cpu.stats, app[service.METRICS]
+        metrics.cpu_processes.set(stats.processes)
+        metrics.cpu_busy.set(stats.busy)
+        metrics.cpu_queued.set(stats.queued)
+        metrics.cpu_tasks_failed.set(stats.failed)
+    await service.refresh_queue_gauges(app, parsequeue.counts)
+
+
 def _worker_ctx(body: JobBody) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        worker = Worker(app[service.SETTINGS], app[service.POOL], app[service.METRICS], body)
+        settings = app[service.SETTINGS]
+        # The crawl's CPU work (parsing, extraction, sitemaps, audit passes), bounded per task.
+        cpu = CpuPool.from_settings(settings, preload=CPU_PRELOAD)
+        worker = Worker(settings, app[service.POOL], app[service.METRICS], body, cpu)
         app[WORKER] = worker
 
         async def listening() -> bool:
@@ -357,5 +379,6 @@ def _worker_ctx(body: JobBody) -> Callable[[web.Application], AsyncIterator[None
         )
         yield
         await worker.stop()
+        await cpu.close()
 
     return ctx

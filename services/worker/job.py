@@ -20,6 +20,7 @@ from shared.eventlog import crawlstream
 from shared.eventlog import events as ev
 from shared.eventlog.projections import parsequeue
 from shared.model.crawlsettings import CrawlSettings
+from shared.platform.cpupool import CpuPool
 from shared.platform.service import Metrics
 from shared.platform.settings import Settings
 
@@ -48,6 +49,7 @@ class CrawlJob:
     pool: asyncpg.Pool
     config: Settings
     metrics: Metrics
+    cpu: CpuPool  # where parsing, extraction and audit passes run: never on the event loop
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: StopReason | None = None
 

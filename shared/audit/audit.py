@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
-from shared.audit import catalogue, customsearch, linkscore, pagerules, siterules
+from shared.audit import catalogue, customsearch, duplicates, linkscore, pagerules, siterules
 from shared.audit.rules import registry
 from shared.eventlog import events as ev
 from shared.model.crawlsettings import Thresholds
@@ -74,18 +74,20 @@ def to_events(
 
 
 async def site_events(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: linkscore.Offload | None = None
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: duplicates.Offload | None = None
 ) -> AsyncIterator[ev.Event]:
     """The end of a crawl as events, produced as the rules stream (memory stays flat however many
     pages share a finding): first the pages' link scores (``LinkScoresComputed``), then the site-wide
     issues in events of at most ``EVENT_BATCH``, the first of which replaces the earlier site-wide
-    rows (at least one comes). CPU passes (the link score) run through ``offload`` (the CPU pool).
-    ``conn`` only reads: append the events on another connection as they come.
+    rows (at least one comes). CPU passes (the link score, near duplicates) run through ``offload``
+    (the CPU pool). ``conn`` only reads: append the events on another connection as they come.
+
+    Call it outside a transaction: its CPU passes must not keep one open.
     """
     scores = await linkscore.compute(conn, crawl_id, offload=offload)
     for scored in linkscore.to_events(crawl_id, scores):
         yield scored
-    batch = [*await siterules.evaluate(conn, crawl_id, thresholds)]
+    batch = [*await siterules.evaluate(conn, crawl_id, thresholds, offload)]
     batch += await linkscore.issues(conn, crawl_id, scores, thresholds)
     first = True
     async for issue in registry.site_issues(conn, crawl_id, thresholds):
@@ -99,7 +101,7 @@ async def site_events(
 
 
 async def finalize(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: linkscore.Offload | None = None
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, *, offload: duplicates.Offload | None = None
 ) -> list[ev.Event]:
     """The end of a crawl (``site_events``) as one list of events to append."""
     return [event async for event in site_events(conn, crawl_id, thresholds, offload=offload)]
@@ -160,7 +162,11 @@ async def stored_records(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> Any:
 
 
 async def reaudit(
-    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds | None = None
+    conn: asyncpg.Connection,
+    crawl_id: uuid.UUID,
+    thresholds: Thresholds | None = None,
+    *,
+    offload: duplicates.Offload | None = None,
 ) -> list[ev.IssuesDetected]:
     """Every issue of a stored crawl recomputed from its pages and links, as events to append.
 
@@ -178,7 +184,7 @@ async def reaudit(
     issues: list[dict[str, Any]] = []
     async for record in stored_records(conn, crawl_id):
         issues += page_issues(record, thresholds, rules)
-    issues += await siterules.evaluate(conn, crawl_id, thresholds)
+    issues += await siterules.evaluate(conn, crawl_id, thresholds, offload)
     issues += [issue async for issue in registry.site_issues(conn, crawl_id, thresholds)]
     issues += await linkscore.issues(conn, crawl_id, await _stored_scores(conn, crawl_id), thresholds)
     return to_events(crawl_id, issues, [*catalogue.CODES, *(search_code(r.name) for r in rules if r.search)])

@@ -12,8 +12,11 @@ pages in a bucket: about 2 million candidate checks, a few seconds, growing abou
 Looser thresholds cut narrower blocks and cost more (the setting stops at 0.8).
 
 Only ``(id, simhash, content-hash group)`` of eligible pages are read, in chunks into numpy arrays
-(24 bytes a page); the matching is vectorised and runs in a thread so the event loop keeps serving
-(heartbeats, progress).
+(24 bytes a page), in a read-only transaction that ends before the matching starts. The matching is
+pure CPU on those arrays (``_matches``): the crawler runs it in its CPU pool (``offload=``), where
+it is bounded and cancelled with the crawl; pages sharing a fingerprint are grouped first, so
+10,000 copies of one page cost what one page costs. The function boundary is
+``_matches(fingerprints, groups, threshold)``: a MinHash/LSH replacement keeps that shape.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import hashlib
 import itertools
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import numpy as np
@@ -127,36 +132,75 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return np.unpackbits(values.astype("<u8").view(np.uint8)).reshape(-1, _BITS).sum(axis=1, dtype=np.int64)
 
 
-def _matches(values: np.ndarray, groups: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(index, distance, index of its closest match) arrays for fingerprints within ``threshold``.
+MAX_BUCKET_NEIGHBOURS = 64  # candidates compared per page and bucket: bounds the pass on hostile sets
 
-    ``values`` are the unsigned fingerprints, ``groups`` a number per content hash (-1 for none):
-    pairs in the same group are identical, not near, and are skipped. Vectorised: per pair of
-    blocks the bucket keys are sorted, and equal neighbours at offset 1, 2, ... are the bucket's
-    pairs, so the work and memory are a few arrays of the page count, not Python objects per page.
-    The closest match is the least (distance, index), as a pair-by-pair loop would find it.
+
+def _lsh_closest(values: np.ndarray, labels: np.ndarray, threshold: float, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """For distinct fingerprints: (best, found) where ``best[i] = distance * scale + labels[j]`` of the
+    closest other fingerprint ``j`` within ``threshold`` (least distance, then least label).
+
+    Vectorised: per pair of blocks the bucket keys are sorted, and equal neighbours at offset
+    1, 2, ... are the bucket's pairs. Fingerprints are distinct here (identical pages were grouped
+    before), so buckets are small; a bucket of more than ``MAX_BUCKET_NEIGHBOURS`` near-identical
+    fingerprints (a crafted set) compares each with its nearest ``MAX_BUCKET_NEIGHBOURS`` in key order
+    only, which keeps the pass linear and still finds a match within the threshold for each.
     """
     count = len(values)
     none = np.iinfo(np.int64).max
-    best = np.full(count, none, dtype=np.int64)  # distance * count + index of the match
+    best = np.full(count, none, dtype=np.int64)
     limit = max_distance(threshold)
     for (sa, wa), (sb, wb) in itertools.combinations(blocks(threshold), 2):
         ma, mb = np.uint64((1 << wa) - 1), np.uint64((1 << wb) - 1)
         keys = ((values >> np.uint64(sa)) & ma) << np.uint64(wb) | ((values >> np.uint64(sb)) & mb)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
-        offset = 1
-        while offset < count:
+        for offset in range(1, min(count, MAX_BUCKET_NEIGHBOURS + 1)):
             same = keys[offset:] == keys[:-offset]
             if not same.any():
                 break  # buckets are contiguous runs: none this long, none longer
             xs, ys = order[:-offset][same], order[offset:][same]
             distance = _popcount(values[xs] ^ values[ys])
-            keep = (distance <= limit) & ~((groups[xs] >= 0) & (groups[xs] == groups[ys]))
+            keep = distance <= limit
             xs, ys, distance = xs[keep], ys[keep], distance[keep]
-            np.minimum.at(best, xs, distance * count + ys)
-            np.minimum.at(best, ys, distance * count + xs)
-            offset += 1
+            np.minimum.at(best, xs, distance * scale + labels[ys])
+            np.minimum.at(best, ys, distance * scale + labels[xs])
+    return best, best != none
+
+
+def _matches(values: np.ndarray, groups: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(index, distance, index of its closest match) arrays for pages within ``threshold`` of another.
+
+    ``values`` are the pages' unsigned fingerprints, ``groups`` a number per content hash (-1 for
+    none): pages of one group are identical, exact duplicates, never each other's near match.
+    The closest match is the least (distance, index), as a pair-by-pair loop would find it.
+
+    Linear in the pages however many are identical: pages are first grouped by fingerprint (10,000
+    copies of one page are one fingerprint, not 50 million pairs). Pages sharing a fingerprint but
+    not a content hash are each other's match at distance 0; every other match is found among the
+    distinct fingerprints by ``_lsh_closest`` and applies to every page holding that fingerprint.
+    """
+    count = len(values)
+    empty = np.zeros(0, dtype=np.int64)
+    if count == 0:
+        return empty, empty, empty
+    groups = groups.astype(np.int64, copy=True)
+    missing = groups < 0
+    # A page without a content hash is identical to nobody: a group of its own.
+    groups[missing] = int(groups.max(initial=-1)) + 1 + np.arange(int(missing.sum()), dtype=np.int64)
+    unique, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    none = np.iinfo(np.int64).max
+    # Same fingerprint, another content hash: distance 0. The least index of a group other than
+    # the page's own is the value's first page, or (for pages of the first page's group) the least
+    # index outside that group.
+    first_group = groups[first][inverse]
+    other_group = groups != first_group
+    second = np.full(len(unique), none, dtype=np.int64)
+    np.minimum.at(second, inverse[other_group], np.flatnonzero(other_group))
+    zero = np.where(other_group, first[inverse], second[inverse])
+    # Other fingerprints within the threshold, among the distinct ones (labelled by their first page).
+    best_unique, found_unique = _lsh_closest(unique, first.astype(np.int64), threshold, count)
+    best = np.where(zero != none, zero, np.where(found_unique[inverse], best_unique[inverse], none))
     found = np.flatnonzero(best != none)
     return found, best[found] // count, best[found] % count
 
@@ -190,10 +234,24 @@ async def _fingerprints(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> tuple[
     return np.concatenate(ids), np.concatenate(values), np.concatenate(groups)
 
 
-async def near(conn: asyncpg.Connection, crawl_id: uuid.UUID, threshold: float) -> list[Match]:
-    """Eligible pages at ``threshold`` similarity or more to another (not identical) one: the closest."""
+# Runs ``function(*args)`` off the event loop: the service's CPU pool (``CpuPool.run``) in production.
+Offload = Callable[..., Awaitable[Any]]
+
+
+async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """The fallback ``Offload`` for tools and tests without a CPU pool: a thread (not cancellable)."""
+    return await asyncio.to_thread(function, *args)
+
+
+async def near(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, threshold: float, *, offload: Offload | None = None
+) -> list[Match]:
+    """Eligible pages at ``threshold`` similarity or more to another (not identical) one: the closest.
+
+    The matching runs through ``offload`` (the CPU pool); no transaction is open while it runs.
+    """
     ids, values, groups = await _fingerprints(conn, crawl_id)
-    found, distance, other = await asyncio.to_thread(_matches, values, groups, threshold)
+    found, distance, other = await (offload or in_thread)(_matches, values, groups, threshold)
     del values, groups
     page_ids, other_ids = ids[found].tolist(), ids[other].tolist()
     urls = {r["id"]: r["url"] for r in await conn.fetch(_URLS, sorted(set(other_ids)))}

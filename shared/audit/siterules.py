@@ -141,8 +141,13 @@ async def group_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> list[di
     return out
 
 
-async def duplicate_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID, t: Thresholds) -> list[dict[str, Any]]:
-    """``duplicate_content`` and ``near_duplicate_content``; details name the closest match."""
+async def duplicate_issues(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, t: Thresholds, offload: duplicates.Offload | None = None
+) -> list[dict[str, Any]]:
+    """``duplicate_content`` and ``near_duplicate_content``; details name the closest match.
+
+    The near-duplicate matching is CPU work: it runs through ``offload`` (the CPU pool).
+    """
     out = [
         _issue(m.page_id, "duplicate_content", duplicate_of=m.other_id, duplicate_of_url=m.other_url,
                similarity=1.0, count=m.group_size)
@@ -151,7 +156,7 @@ async def duplicate_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID, t: Thr
     out += [
         _issue(m.page_id, "near_duplicate_content", duplicate_of=m.other_id, duplicate_of_url=m.other_url,
                similarity=m.similarity)
-        for m in await duplicates.near(conn, crawl_id, t.near_duplicate_similarity)
+        for m in await duplicates.near(conn, crawl_id, t.near_duplicate_similarity, offload=offload)
     ]  # fmt: skip
     return out
 
@@ -188,12 +193,14 @@ async def structure_issues(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> lis
     return out
 
 
-async def evaluate(conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds) -> list[dict[str, Any]]:
-    """Every site-wide issue of the crawl."""
+async def evaluate(
+    conn: asyncpg.Connection, crawl_id: uuid.UUID, thresholds: Thresholds, offload: duplicates.Offload | None = None
+) -> list[dict[str, Any]]:
+    """Every site-wide issue of the crawl (CPU-heavy passes run through ``offload``, the CPU pool)."""
     out = await link_issues(conn, crawl_id)
     out += await group_issues(conn, crawl_id)
     out += await canonicals.site_rules(conn, crawl_id)
     out += await hreflang.site_rules(conn, crawl_id)
-    out += await duplicate_issues(conn, crawl_id, thresholds)
+    out += await duplicate_issues(conn, crawl_id, thresholds, offload)
     out += await structure_issues(conn, crawl_id)
     return out

@@ -59,8 +59,10 @@ async def connect(dsn: str, *, timeout: float = 10.0) -> asyncpg.Connection:
     return conn
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections carry our codecs; waits for the database with backoff."""
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, server_settings: dict[str, str] | None = None
+) -> asyncpg.Pool:
+    """A pool whose connections carry our codecs (and ``server_settings``); waits for the database with backoff."""
     delay = 0.2
     while True:
         try:
@@ -69,6 +71,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
                 min_size=min_size,
                 max_size=max_size,
                 init=init_connection,
+                server_settings=server_settings,
                 # a server restart invalidates every connection; do not hand out dead ones for long
                 max_inactive_connection_lifetime=60,
             )

@@ -7,6 +7,7 @@ and background tasks through ``app.cleanup_ctx``; nothing runs at import time.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shared.platform import database
+from shared.platform import database, watchdog
 from shared.platform import logging as logs
 from shared.platform.settings import Settings
 
@@ -61,6 +62,12 @@ class Metrics:
         self.retries_requeued = Counter("seo_retries_requeued", "Failed attempts re-queued when due", registry=r)
         self.schedule_fires = Counter("seo_schedule_fires", "Cron schedules fired", registry=r)
         self.scheduler_leader = Gauge("seo_scheduler_leader", "1 while this scheduler holds the lock", registry=r)
+        self.cpu_processes = Gauge("seo_cpu_pool_processes", "Processes of the CPU pool now running", registry=r)
+        self.cpu_busy = Gauge("seo_cpu_pool_busy", "CPU-pool processes running a task now", registry=r)
+        self.cpu_queued = Gauge("seo_cpu_pool_queued", "CPU tasks waiting for a pool process", registry=r)
+        self.cpu_tasks_failed = Gauge(
+            "seo_cpu_pool_tasks_failed", "CPU tasks stopped past their time or memory bound, or crashed", registry=r
+        )
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -68,6 +75,8 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 METRICS = web.AppKey("metrics", Metrics)
 HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck])
 SERVICE_NAME = web.AppKey("service_name", str)
+# Postgres settings for every connection of the service's pool (set before the app starts).
+SERVER_SETTINGS = web.AppKey("server_settings", dict[str, str])
 
 
 def base_app(settings: Settings, name: str, *, middlewares: list[object] | None = None) -> web.Application:
@@ -77,6 +86,8 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     app[SERVICE_NAME] = name
     app[METRICS] = Metrics()
     app[HEALTH_CHECKS] = {}
+    app.cleanup_ctx.append(watchdog.cleanup_ctx(settings))  # type: ignore[arg-type]
+    app.on_startup.append(_freeze_startup_objects)
     app.cleanup_ctx.append(_pool_ctx)
     # GET only, as documented: a 405's Allow header then lists exactly that.
     app.router.add_get("/health", health, allow_head=False)
@@ -84,10 +95,35 @@ def base_app(settings: Settings, name: str, *, middlewares: list[object] | None 
     return app
 
 
+def no_stuck_transactions(settings: Settings) -> dict[str, str]:
+    """Postgres ends a session of ours left idle inside a transaction for ``IDLE_TRANSACTION_SECONDS``.
+
+    No transaction of the worker or the scheduler stays open across CPU work or network I/O, so one
+    idle that long belongs to a process that is frozen (SIGSTOP, swapped out) or stuck: ending it
+    frees its row locks for everyone else; the process finds its connection gone and reconnects.
+    """
+    if settings.idle_transaction_seconds <= 0:
+        return {}
+    return {"idle_in_transaction_session_timeout": str(int(settings.idle_transaction_seconds * 1000))}
+
+
+async def _freeze_startup_objects(_: web.Application) -> None:
+    """Leave what start-up built (modules, the app) out of every later garbage collection.
+
+    A full collection walks every tracked object; tens of thousands of them from start-up made one
+    a pause of tens of milliseconds of the loop, repeated for nothing: they live as long as the process.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = await database.create_pool(
-        settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        settings.database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings=app.get(SERVER_SETTINGS),
     )
     app[POOL] = pool
 

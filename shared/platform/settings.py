@@ -50,6 +50,29 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = Field(
         default=10.0, gt=0, description="how long a stopping crawl may take to return before it is cancelled"
     )
+    worker_processes: int = Field(
+        default_factory=lambda: len(os.sched_getaffinity(0)) or 1,
+        ge=1,
+        le=256,
+        description="processes of the CPU pool (parsing, extraction, audit passes); default: the number of cores",
+    )
+    cpu_task_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="longest one CPU task (a page's parse, a sitemap) may run before it is killed"
+    )
+    cpu_task_memory_mb: int = Field(
+        default=256, ge=32, description="memory one CPU task may add to its process before it fails"
+    )
+    idle_transaction_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="the worker's and scheduler's database sessions idle inside a transaction this long are ended "
+        "by Postgres (a frozen process must not hold its locks); 0: off",
+    )
+    watchdog_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="a service whose event loop stops answering for this long exits (and is restarted); 0: off",
+    )
     worker_job_body: str = Field(
         default="", description="'module:function' run instead of the crawler (tests and experiments)"
     )

@@ -13,10 +13,14 @@ from services.worker.job import CrawlJob
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import CrawlSettings
+from shared.platform import cpupool
 from shared.platform.service import Metrics
 from shared.platform.settings import Settings
 
 WORKER = "test-worker"
+# One CPU pool for every crawl the tests run directly (a pool serves whichever loop is running);
+# its processes end with the test run.
+CPU = cpupool.CpuPool(2, timeout_seconds=30)
 
 
 async def request_crawl(
@@ -60,6 +64,7 @@ async def start_attempt(
         pool=pool,
         config=Settings(allow_private_networks=allow_private),
         metrics=Metrics(),
+        cpu=CPU,
     )
 
 

@@ -37,6 +37,9 @@ def settings_for(dsn: str, **overrides: Any) -> Settings:
         "allow_private_networks": True,
         "worker_id": f"w-{uuid.uuid4().hex[:8]}",
         "pool_max_size": 5,
+        # The watchdog's timer is process-wide (faulthandler): services served inside the test
+        # process leave it to the tests that run them as processes of their own.
+        "watchdog_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -167,9 +170,9 @@ def service_env(dsn: str, **extra: str) -> dict[str, str]:
     return env
 
 
-async def start_service(name: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def start_service(name: str, env: dict[str, str], *, stderr: int | None = None) -> asyncio.subprocess.Process:
     """``python -m services.<name>`` as a real subprocess (what compose runs)."""
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", f"services.{name}", cwd=str(REPO), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=None,
+        stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
     )  # fmt: skip

@@ -12,6 +12,7 @@ from shared.audit import audit, duplicates
 from shared.eventlog import events as ev
 from shared.eventlog import rebuild, streams
 from shared.model.crawlsettings import Thresholds
+from shared.platform import cpupool
 from tests.integration.auditsupport import complete, issues, linked, new_crawl, page, store
 
 BASE = "https://dup.example/"
@@ -125,3 +126,28 @@ def test_simhash_is_close_for_close_texts() -> None:
     assert duplicates.similarity(duplicates.simhash(text), duplicates.simhash(text.replace("w250", "x"))) >= 0.9
     assert duplicates.similarity(duplicates.simhash(text), duplicates.simhash("other words " * 200)) < 0.8
     assert duplicates.max_distance(0.9) == 6
+
+
+async def test_fifty_thousand_identical_pages_are_exact_duplicates_found_in_the_pool(pool: asyncpg.Pool) -> None:
+    """Issue 12: identical pages made the near pass quadratic (10k: 53 s; 50k: > 14 min, uncancellable)."""
+    n = 50_000
+    now = datetime.now(UTC)
+    same = duplicates.simhash("one template page served under many URLs " * 40)
+    near = _flip(same, [1, 9, 33])
+    async with pool.acquire() as conn:
+        crawl_id = await new_crawl(conn, BASE)
+        rows = [(i + 1, crawl_id, f"{BASE}p/{i}", 200, "text/html", True, same, "same", now) for i in range(n)]
+        rows.append((n + 1, crawl_id, f"{BASE}near", 200, "text/html", True, near, "near", now))
+        await conn.copy_records_to_table("pages", records=rows, columns=_COPY_COLUMNS)
+        await conn.execute("ANALYZE pages")
+        async with cpupool.CpuPool(1, timeout_seconds=60) as cpu:
+            started = time.monotonic()
+            matches = await duplicates.near(conn, crawl_id, 0.9, offload=cpu.run)
+            elapsed = time.monotonic() - started
+            assert not conn.is_in_transaction()
+        exact = await duplicates.exact(conn, crawl_id)
+    assert len(matches) == n + 1
+    assert {m.other_id for m in matches if m.page_id <= n} == {n + 1}
+    assert [m.other_id for m in matches if m.page_id == n + 1] == [1]
+    assert len(exact) == n and all(m.group_size == n for m in exact)
+    assert elapsed < 30, f"the near pass took {elapsed:.1f} s on {n} identical pages"

@@ -13,7 +13,6 @@ import asyncpg
 from aiohttp import web
 
 from scripts import supervisor
-from shared.platform.settings import Settings
 from tests.integration.service_support import free_port, free_ports, serve, stream_types, wait_until
 
 TOKEN = "supervisor-test-token-0123456789abcdef0123"
@@ -44,9 +43,8 @@ async def test_make_run_stack_serves_a_crawl_from_queued_to_completed(dsn: str, 
         HOST="127.0.0.1", API_TOKEN=TOKEN, API_PORT=str(ports["api"]), WORKER_PORT=str(ports["worker"]),
         SCHEDULER_PORT=str(ports["scheduler"]), STOP_GRACE_SECONDS="5",
     )  # fmt: skip
-    # The supervisor's own path: DATABASE_URL set means no embedded server, migrations applied (a no-op here).
-    dsn_used, server = supervisor.prepare_database(Settings(database_url=dsn))
-    assert (dsn_used, server) == (dsn, None)
+    # The supervisor's own path with DATABASE_URL set: no embedded server, migrations applied (a no-op here).
+    await asyncio.to_thread(supervisor.migrate, dsn)
     programs = supervisor.programs_for(supervisor.service_env(base, dsn))
     assert [p.name for p in programs] == ["api", "worker", "scheduler"]
     sup = supervisor.Supervisor(programs, max_backoff=0.5, stop_timeout=20)

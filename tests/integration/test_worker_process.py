@@ -84,3 +84,22 @@ async def test_sigterm_hands_the_crawl_back_and_another_worker_claims_it_at_once
     # At once, not when the 60 s lease would have run out.
     assert (events[3].recorded_at - events[2].recorded_at).total_seconds() < 1.0
     assert events[3].data.worker_id != "process-worker"  # type: ignore[attr-defined]
+
+
+async def test_a_worker_whose_loop_stops_answering_exits_so_it_is_replaced(dsn: str, pool: asyncpg.Pool) -> None:
+    """The watchdog: a loop stuck for WATCHDOG_SECONDS ends the process (status 1, stacks in the log)."""
+    process = await start_service(
+        "worker",
+        service_env(dsn, WORKER_PORT=str(free_port()), WORKER_ID="stuck-worker", WATCHDOG_SECONDS="1.5",
+                    WORKER_JOB_BODY="tests.integration.worker_bodies:blocks_the_loop"),
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        crawl_id = await request_crawl(pool)
+        await wait_for_types(dsn, pool, crawl_id, STARTED, timeout=30)
+        assert await asyncio.wait_for(process.wait(), 30) == 1
+        assert process.stderr is not None
+        log = (await process.stderr.read()).decode(errors="replace")
+        assert "Timeout (0:00:01.500000)!" in log and "blocks_the_loop" in log, log  # where it was stuck
+    finally:
+        await _stop(process)

@@ -31,3 +31,19 @@ async def ignores_stop(job: CrawlJob) -> None:
     import asyncio
 
     await asyncio.sleep(3600)
+
+
+async def blocks_the_loop(job: CrawlJob) -> None:
+    """CPU work on the event loop (what a hostile page did before the CPU pool): nothing else runs."""
+    import time
+
+    time.sleep(3600)  # noqa: ASYNC251 - the point: a loop that stops turning
+
+
+async def holds_its_row(job: CrawlJob) -> None:
+    """Locks its crawl's queue row in a transaction and waits there (as a page batch does for an instant)."""
+    from services.worker.job import assert_lease
+
+    async with job.pool.acquire() as conn, conn.transaction():
+        await assert_lease(conn, job)
+        await job.stop.wait()

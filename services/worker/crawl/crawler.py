@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,12 +27,16 @@ from shared import netguard
 from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
+from shared.platform import cpupool
 
 log = structlog.get_logger(__name__)
 
 _ANALYZE = "ANALYZE pages, links, issues, frontier"
 
 SITEMAP_SEED_LIMIT = 200_000  # URLs taken from sitemaps, whatever max_pages says (memory)
+# A site-wide audit pass (near duplicates) works on every page at once: bounds of its own.
+AUDIT_TASK_SECONDS = 600.0
+AUDIT_TASK_MEMORY_MB = 2048
 
 
 @dataclass
@@ -89,6 +93,7 @@ class Crawl:
             exclude=job.settings.exclude,
         )
         self.rewriter = urlrules.Rewriter(job.settings.url_rules)
+        self._url_rules = job.settings.url_rules.model_dump_json()  # the pool's processes compile their own
         self.cache = frontier.KnownCache()
         self.batch = batches.Batch()
         self.counters = batches.Counters()
@@ -123,13 +128,9 @@ class Crawl:
                 entry.url,
                 max_body_bytes=self.settings.max_body_bytes,
                 follow=self._follow if self.settings.mode == "spider" else None,
+                recheck_slow_ms=self.settings.thresholds.slow_response_ms,
             )
-        try:
-            page, leads = records.build(entry, got, self.scope.is_internal, self.rewriter, self.settings.extraction)
-        except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
-            self.log.exception("extraction failed", url=entry.url)
-            failed = _failed(got, f"extraction failed: {exc}")
-            page, leads = records.build(entry, failed, self.scope.is_internal, self.rewriter)
+        page, leads = await self.record(entry, got)
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
 
@@ -139,6 +140,24 @@ class Crawl:
             self.batch.add_resources([await self.checker.check(url)])
         finally:
             self.checker.running -= 1
+
+    async def record(self, entry: frontier.Entry, got: fetcher.Fetched) -> tuple[PageRecord, list[str]]:
+        """The page's record. Parsing hostile HTML runs in the CPU pool, bounded; the loop only waits.
+
+        A page past the pool's time or memory bound is recorded with that reason as its error.
+        """
+        if not got.needs_parsing():
+            return records.build(entry, got, self.scope.is_internal, self.rewriter)  # copies fields: no parse
+        try:
+            built = await self.job.cpu.run(
+                records.build_isolated, entry, got.portable(), self.scope.start_url, self.scope.include_subdomains,
+                self._url_rules, tuple(self.settings.extraction),
+            )  # fmt: skip
+            return records.received(built)
+        except cpupool.TaskFailed as exc:
+            self.log.warning("extraction stopped", url=entry.url, reason=exc.reason)
+            failed = records.failed(got, f"extraction {exc.reason}")
+            return records.build(entry, failed, self.scope.is_internal, self.rewriter)
 
     def discoveries(self, page: PageRecord, leads: list[str], entry: frontier.Entry) -> list[frontier.Discovered]:
         if self.settings.mode != "spider":
@@ -169,6 +188,13 @@ class Crawl:
             body_after_redirects=True,
         )
         return got.status, got.body, got.error
+
+    async def _parse_sitemap(self, body: bytes) -> sitemaps.Parsed:
+        """A sitemap parsed in the CPU pool; past the pool's bounds it is a sitemap with that error."""
+        try:
+            return await self.job.cpu.run(sitemaps.parse, body)
+        except cpupool.TaskFailed as exc:
+            return sitemaps.Parsed("urlset", error=f"parsing {exc.reason}")
 
     async def seed(self, start: str) -> None:
         """First attempt: the start URL (or the list), then sitemap URLs, in one transaction."""
@@ -231,14 +257,25 @@ class Crawl:
         roots = [u for u in (urls.normalize(s) for s in rules.sitemaps) if u is not None]
         roots.append(f"{parts.scheme}://{parts.netloc}/sitemap.xml")
         seeds: dict[str, None] = {}
-        async for locs in sitemaps.discover(self._sitemap_body, list(dict.fromkeys(roots)), log=self.log.info):
+        reports: list[sitemaps.Report] = []
+        submitted = set(roots)  # robots.txt's Sitemap: lines may name sitemaps on other hosts
+        async for locs in sitemaps.discover(
+            self._sitemap_body,
+            list(dict.fromkeys(roots)),
+            parse_with=self._parse_sitemap,
+            cross_submitted=submitted.__contains__,
+            reports=reports,
+        ):
             for loc in locs:
                 url = self._rewritten(urls.normalize(loc))
                 if url is not None and self.scope.allows(url) and urls.trap_reason(url) is None:
                     seeds[url] = None
             if len(seeds) >= limit:
                 break
-        self.log.info("sitemaps read", urls=len(seeds))
+        for report in reports:
+            if report.error is not None:
+                self.log.info("sitemap not fully read", sitemap=report.url, status=report.status, error=report.error)
+        self.log.info("sitemaps read", urls=len(seeds), files=len(reports))
         return list(seeds)[:limit]
 
     # --- the loop ----------------------------------------------------------------------------
@@ -283,7 +320,8 @@ class Crawl:
             async with job.pool.acquire() as conn:
                 self.counters.pages_discovered = await frontier.count(conn, job.crawl_id)
         if await self.loop():
-            await self.finish()
+            # A pause or cancel during the site-wide audit stops it at once (its pool task is killed).
+            await _unless_stopped(job, self.finish())
 
     async def loop(self) -> bool:
         """Crawl until the frontier is exhausted (True) or ``job.stop`` is set (False).
@@ -354,6 +392,12 @@ class Crawl:
         if self.job.stop_reason == "shutdown" and self.batch.waiting:
             await self.flush(force_progress=True)  # keep what was done; the next worker resumes
 
+    async def _audit(self, function: Callable[..., Any], *args: Any) -> Any:
+        """An audit pass in the CPU pool, with room for a whole site (not one page's bounds)."""
+        return await self.job.cpu.run_bounded(
+            function, args, timeout=AUDIT_TASK_SECONDS, memory_mb=max(self.job.cpu.memory_mb, AUDIT_TASK_MEMORY_MB)
+        )
+
     async def finish(self) -> None:
         """The frontier is exhausted: a last progress event, then the site-wide audit."""
         await self.flush(force_progress=True)
@@ -361,19 +405,19 @@ class Crawl:
             # The crawl just wrote thousands of rows; the site-wide audit's joins get nested-loop
             # plans from stale statistics (measured: 75 s instead of 0.2 s on a 2,000-page crawl).
             await conn.execute(_ANALYZE)
-        # One connection reads (the rules stream their rows), the other appends each bounded event in a
-        # short transaction as it comes: memory stays flat, and the queue row is locked only for an
-        # append, so the audit's queries do not hold back heartbeats and cancels.
+        # One connection reads (the rules stream their rows; no transaction is held while a CPU pass
+        # runs in the pool), the other appends each bounded event in a short transaction as it comes:
+        # memory stays flat, and the queue row is locked only for an append, so the audit's queries
+        # do not hold back heartbeats and cancels.
         async with self.job.pool.acquire() as reader, self.job.pool.acquire() as writer:
-            async for event in audit.site_events(reader, self.job.crawl_id, self.settings.thresholds):
-                async with writer.transaction():
-                    await append(writer, self.job, [event])
+            events = audit.site_events(reader, self.job.crawl_id, self.settings.thresholds, offload=self._audit)
+            try:
+                async for event in events:
+                    async with writer.transaction():
+                        await append(writer, self.job, [event])
+            except cpupool.TaskFailed as exc:
+                raise CrawlError(f"the site-wide audit could not finish: a pass {exc.reason}") from exc
         self.log.info("crawl finished", pages=self.counters.pages_crawled, rate=self.counters.rate)
-
-
-def _failed(got: fetcher.Fetched, reason: str) -> fetcher.Fetched:
-    got.error, got.body = reason, b""
-    return got
 
 
 async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:

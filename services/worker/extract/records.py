@@ -10,9 +10,11 @@ search engines read them: ``headlinks``), then indexability.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
@@ -20,6 +22,7 @@ from services.worker.fetch import charset, urlrules, urls
 from services.worker.fetch.fetcher import Fetched
 from shared import extractor
 from shared.audit import directives
+from shared.model.crawlrules import UrlRules
 from shared.model.extraction import ExtractionRule
 from shared.model.pages import CookieFlags, PageRecord
 
@@ -161,6 +164,50 @@ def _apply_url_rules(page: PageRecord, leads: list[str], rewriter: urlrules.Rewr
     return [rewrite(url).url for url in leads]
 
 
+def failed(fetched: Fetched, reason: str) -> Fetched:
+    """The fetch as a failure with ``reason``: the record keeps status and headers, and parses nothing."""
+    fetched.error, fetched.body = reason, b""
+    return fetched
+
+
+@functools.lru_cache(maxsize=16)
+def _rewriter(url_rules: str) -> urlrules.Rewriter:
+    """A crawl's URL rules compiled once per pool process (keyed by their JSON)."""
+    return urlrules.Rewriter(UrlRules.model_validate_json(url_rules))
+
+
+def build_isolated(
+    entry: Entry,
+    fetched: Fetched,
+    start_url: str,
+    include_subdomains: bool,
+    url_rules: str = "{}",
+    rules: Sequence[ExtractionRule] = (),
+) -> tuple[dict[str, Any], list[str]]:
+    """``build`` as a CPU-pool task: picklable arguments in, the record and its leads out (never a DOM).
+
+    The record travels as plain data (``model_dump``): unpickling a pydantic model of 5,000 links
+    costs the receiving loop ten times what validating the plain data does (``received``). The crawl
+    scope is rebuilt from its two picklable parts (``is_internal`` needs no more), the URL rules from
+    their JSON (compiled once per process); an extraction that raises is that page's recorded error,
+    not a failed task.
+    """
+    is_internal = urls.Scope(start_url, include_subdomains=include_subdomains).is_internal
+    rewriter = _rewriter(url_rules)
+    try:
+        page, leads = build(entry, fetched, is_internal, rewriter, rules)
+    except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
+        reason = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+        page, leads = build(entry, failed(fetched, reason), is_internal, rewriter)
+    return page.model_dump(), leads
+
+
+def received(built: tuple[dict[str, Any], list[str]]) -> tuple[PageRecord, list[str]]:
+    """What ``build_isolated`` sent, as the record again."""
+    data, leads = built
+    return PageRecord.model_validate(data), leads
+
+
 def build(
     entry: Entry,
     fetched: Fetched,
@@ -180,7 +227,7 @@ def build(
     # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
     header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
     canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
-    if fetched.body and not fetched.error and not fetched.chain and fetched.is_html:
+    if fetched.needs_parsing():
         text, page.charset = charset.decode(fetched.body, fetched.content_type)
         found = extract.extract(text, fetched.final_url, is_internal)
         leads += _content(page, found)
