@@ -9,7 +9,7 @@ from prometheus_client import Gauge
 
 from services.api import auth, openapi, problems, security, static
 from services.api.livestream import LiveHub
-from services.api.routes import crawls, events, pages, reports, schedules, session
+from services.api.routes import crawls, events, pages, reports, robots, schedules, session
 from services.api.routing import register
 from shared.eventlog.projections import parsequeue
 from shared.platform import service
@@ -31,7 +31,16 @@ def create_app(settings: Settings) -> web.Application:
     # Live routes first: /api/crawls/events must not be taken for a crawl id.
     register(
         app,
-        [events.routes, session.routes, crawls.routes, pages.routes, reports.routes, schedules.routes, openapi.routes],
+        [
+            events.routes,
+            session.routes,
+            crawls.routes,
+            pages.routes,
+            reports.routes,
+            robots.routes,
+            schedules.routes,
+            openapi.routes,
+        ],
     )
     static.setup(app)
     return app

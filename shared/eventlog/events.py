@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
 from shared.model.resources import ResourceCheck
+from shared.model.sitefiles import SiteFile
 
 # NOTIFY channels. Payloads stay tiny: ids, never data.
 WORK_CHANNEL = "parsequeue"  # work became available: workers wake and try one claim
@@ -142,6 +143,14 @@ class IssuesDetected(Event):
     crawl_id: uuid.UUID
     issues: list[dict[str, Any]] = Field(description="{page_id, code, severity, details}")
     replace_codes: list[str] = Field(default_factory=list, description="codes whose old rows these replace")
+
+
+class SiteFilesRead(Event):
+    """What the crawl read at a host's well-known addresses (robots.txt, llms.txt); a file of an
+    origin replaces the one stored before for that origin and kind."""
+
+    crawl_id: uuid.UUID
+    files: list[SiteFile]
 
 
 class CrawlCompleted(Event):

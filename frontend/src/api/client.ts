@@ -14,6 +14,7 @@ import type {
   PageQuery,
   Paginated,
   Problem,
+  RobotsReport,
   Schedule,
   ScheduleInput,
   SchedulePreview,
@@ -135,6 +136,8 @@ export const api: Api = {
     ),
   catalogue: (lang: string, signal?: AbortSignal) =>
     request<{ items: CatalogueEntry[] }>("GET", `/api/issues/catalogue${query({ lang })}`, undefined, signal).then((b) => b.items),
+  robots: (crawlId: string, signal?: AbortSignal) =>
+    request<RobotsReport>("GET", `/api/crawls/${enc(crawlId)}/robots`, undefined, signal),
 
   compare: (crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal) =>
     request<Comparison>(
@@ -172,6 +175,7 @@ export interface Api {
   issueSummary(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueSummary[]>;
   issueUrls(crawlId: string, code: string, lang: string, cursor?: string | null, signal?: AbortSignal): Promise<Paginated<IssueUrl>>;
   catalogue(lang: string, signal?: AbortSignal): Promise<CatalogueEntry[]>;
+  robots(crawlId: string, signal?: AbortSignal): Promise<RobotsReport>;
   compare(crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal): Promise<Comparison>;
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
   createSchedule(input: ScheduleInput): Promise<Schedule>;

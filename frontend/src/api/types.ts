@@ -86,3 +86,7 @@ export type FieldError = S["FieldError"];
 
 /** RFC 9457 problem details as the client meets them (a broken answer may lack any field but the status). */
 export type Problem = Partial<S["ProblemDocument"]> & { status: number };
+
+/** robots.txt, llms.txt and the AI crawler verdicts of a crawl (GET /api/crawls/{id}/robots). */
+export type RobotsReport = S["RobotsReport"];
+export type AiCrawlerVerdict = S["AiCrawlerVerdict"];

@@ -220,6 +220,27 @@ export const en = {
   "field.error": "Error",
   "field.redirect_chain": "Redirects",
   "field.blocked_by_robots": "Blocked by robots.txt",
+  // robots.txt card of the crawl overview (features/overview/RobotsReport.tsx)
+  "robots.title": "robots.txt and AI crawlers",
+  "robots.aiTitle": "What robots.txt tells AI crawlers",
+  "robots.crawler": "Crawler",
+  "robots.operator": "Operator",
+  "robots.purpose": "Purpose",
+  "robots.verdict": "robots.txt",
+  "robots.purpose.training": "model training",
+  "robots.purpose.search": "AI search",
+  "robots.purpose.user": "user requests",
+  "robots.verdict.allowed": "allowed",
+  "robots.verdict.partly blocked": "partly blocked",
+  "robots.verdict.blocked": "blocked",
+  "robots.viaStar": "rules for *",
+  "robots.read": "robots.txt read: {problems, plural, =0 {no syntax problems} one {# syntax problem} other {# syntax problems}}, {sitemaps, plural, =0 {no sitemap named} one {# sitemap named} other {# sitemaps named}}.",
+  "robots.missing": "No robots.txt (it answered {status}): every crawler may fetch everything.",
+  "robots.unavailable": "robots.txt was unavailable ({reason}): crawlers, this one included, treat the whole site as disallowed.",
+  "robots.notConsulted": "robots.txt was not consulted (the crawl was set to ignore it).",
+  "robots.llmsNone": "No /llms.txt.",
+  "robots.llmsOk": "/llms.txt follows the llmstxt.org format.",
+  "robots.llmsInvalid": "/llms.txt exists but does not follow the llmstxt.org format ({n, plural, one {# problem} other {# problems}}).",
 } as const;
 
 export type MessageKey = keyof typeof en;

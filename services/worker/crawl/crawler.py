@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from services.worker.crawl import batches, frontier, politeness, resources
+from services.worker.crawl import batches, frontier, politeness, resources, sitefiles
 from services.worker.extract import records
 from services.worker.fetch import fetcher, sitemaps, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
+from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
 
 log = structlog.get_logger(__name__)
@@ -94,6 +95,7 @@ class Crawl:
         self.log = log.bind(crawl_id=str(job.crawl_id), attempt=job.attempt)
         self.politeness = politeness.Politeness(session, job.settings, self.log)
         self.checker = resources.ResourceChecker(session, self.politeness, job.settings, self.log)
+        self.sitemap_answers: sitefiles.SitemapAnswers = {}  # what each sitemap URL answered (the report)
 
     # --- one URL -----------------------------------------------------------------------------
 
@@ -165,6 +167,7 @@ class Crawl:
             max_redirects=5,
             body_after_redirects=True,
         )
+        self.sitemap_answers[url] = (got.status, got.error)
         return got.status, got.body, got.error
 
     async def seed(self, start: str) -> None:
@@ -185,11 +188,13 @@ class Crawl:
                     frontier.Discovered(url=u, depth=frontier.SITEMAP_DEPTH, referrer=None, in_sitemap=True)
                     for u in sitemap_urls
                 )
+        files = await sitefiles.read(self.session, self.politeness, start, self.sitemap_answers)
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
             await frontier.add(conn, self.job.crawl_id, found, room=limit, cache=self.cache)
             if sitemap_urls:  # the start URL may be listed too
                 await frontier.mark_in_sitemap(conn, self.job.crawl_id, sitemap_urls[:1000])
+            await append(conn, self.job, [ev.SiteFilesRead(crawl_id=self.job.crawl_id, files=files)])
 
     async def sitemap_seeds(self, start: str, limit: int) -> list[str]:
         rules = await self.politeness.robots_for(start)

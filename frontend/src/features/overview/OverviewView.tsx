@@ -17,6 +17,7 @@ import { useI18n } from "../../i18n";
 import { asText, formatDate, formatDuration, formatNumber } from "../../lib/format";
 import { sortIssues } from "../../lib/issues";
 import { ExportButtons } from "./ExportButtons";
+import { RobotsReport } from "./RobotsReport";
 import { depthBars, responseTimeBars, severityBars, statsQuery, statusBars } from "./stats";
 
 /** How often, at most, the charts are redrawn while the crawl runs. */
@@ -181,6 +182,7 @@ export function OverviewView() {
         <Stat label={t("overview.finished")} value={formatDate(data.finished_at, locale)} />
       </div>
       <Charts crawl={data} />
+      <RobotsReport crawlId={data.id} />
       <CrawlSettingsSummary crawl={data} />
       <ComparePicker crawl={data} />
       <ExportButtons crawlId={data.id} />
