@@ -721,6 +721,18 @@ _EXACTNESS_ENTRIES = [
         "затем краткое описание и текст без заголовков, далее разделы H2 со списками ссылок "
         "(- [название](url): пояснение). Читающие его ИИ-инструменты могут понять файл неверно.",
         "Перепишите /llms.txt по формату: первым идёт один H1, разделы H2 содержат только элементы списка ссылок.")),
+    _e("search_page_indexable", "warning", "page", None,
+       ("Internal search results page is indexable",
+        "The page is the site's own search results (its address says so: /search, search.html, ?s=, ?q=) and "
+        "search engines may index it. Such pages are endless variations of other pages' content; Google asks "
+        "sites to keep them out of its index. (They are not reported as thin content.)",
+        "Add <meta name=\"robots\" content=\"noindex\"> to search result pages, or disallow them in robots.txt."),
+       ("Страница внутреннего поиска индексируется",
+        "Это страница результатов поиска по сайту (это видно по адресу: /search, search.html, ?s=, ?q=), и "
+        "поисковики могут её проиндексировать. Такие страницы — бесконечные вариации чужого содержимого; Google "
+        "просит не допускать их в индекс. (Малым объёмом текста они не считаются.)",
+        "Добавьте страницам результатов поиска <meta name=\"robots\" content=\"noindex\"> или закройте их в "
+        "robots.txt.")),
 ]  # fmt: skip
 # --- end of exactness block ---------------------------------------------------------------------
 

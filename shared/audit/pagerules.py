@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from shared.audit import canonicals, catalogue, directives, hreflang
+from shared.audit import canonicals, catalogue, directives, hreflang, searchpages
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord
 
@@ -137,7 +137,11 @@ def _head_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
 def _body_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     # An empty page (no words at all) is ``empty_page`` (shared/audit/rules/content.py), not thin.
-    if page.indexable and page.word_count and page.word_count < t.thin_content_words:
+    if searchpages.is_search_page(page.url):
+        # Internal search results are not thin content to pad: they should not be indexed at all.
+        if page.indexable:
+            out.append(_issue(page, "search_page_indexable", word_count=page.word_count))
+    elif page.indexable and page.word_count and page.word_count < t.thin_content_words:
         out.append(_issue(page, "thin_content", word_count=page.word_count))
     if page.images_missing_alt > 0:
         out.append(_issue(page, "image_missing_alt", count=page.images_missing_alt))

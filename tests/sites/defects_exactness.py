@@ -23,6 +23,7 @@ def build(site: Site, page: Page, expected: dict[str, set[str]], home_links: lis
     _canonicals(site, page, expected, home_links)
     _hreflang(site, page, expected, home_links)
     _site_files(site, expected)
+    _search_pages(page)
 
 
 def robots_txt(site: Site) -> str:
@@ -146,3 +147,11 @@ def _hreflang(site: Site, page: Page, expected: dict[str, set[str]], home_links:
             ("x-default", "/hreflang-to-non-canonical"),
         ],
     )
+
+
+def _search_pages(page: Page) -> None:
+    # Internal search results: short, but not thin content; indexable is the problem, noindex is right.
+    few = "Results for tea: green tea, black tea, tea kettles and tea cups."
+    page("/search.html", {"search_page_indexable"}, body=few)
+    page("/find/search", {"noindex"}, body=few, robots="noindex, follow")
+    page("/research", set())  # "search" inside a word is not a search page
