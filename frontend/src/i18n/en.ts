@@ -220,6 +220,8 @@ export const en = {
   "field.error": "Error",
   "field.redirect_chain": "Redirects",
   "field.blocked_by_robots": "Blocked by robots.txt",
+  "issues.siteWide": "site-wide",
+  "issues.siteWideHint": "On at least 90 % of the pages: one template problem, counted once.",
   // robots.txt card of the crawl overview (features/overview/RobotsReport.tsx)
   "robots.title": "robots.txt and AI crawlers",
   "robots.aiTitle": "What robots.txt tells AI crawlers",

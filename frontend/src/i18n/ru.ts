@@ -222,6 +222,8 @@ export const ru: Record<MessageKey, string> = {
   "field.error": "Ошибка",
   "field.redirect_chain": "Редиректы",
   "field.blocked_by_robots": "Закрыто в robots.txt",
+  "issues.siteWide": "на всём сайте",
+  "issues.siteWideHint": "Не менее чем на 90 % страниц: одна проблема шаблона, считается один раз.",
   // robots.txt card of the crawl overview (features/overview/RobotsReport.tsx)
   "robots.title": "robots.txt и ИИ-роботы",
   "robots.aiTitle": "Что robots.txt разрешает ИИ-роботам",

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import asyncpg
 
 from services.api.reports.errors import CrawlNotFound, InvalidReportRequest
-from shared.audit import audit, catalogue
+from shared.audit import audit, catalogue, problems
 
 MAX_LIMIT = 1000
 
@@ -48,11 +48,12 @@ async def summary(
     row = await _require_crawl(conn, crawl_id)
     thresholds = audit.thresholds_of(row["thresholds"])
     counts = {r["code"]: r["count"] for r in await conn.fetch(_COUNTS, crawl_id)}
+    wide = problems.site_wide(counts, await problems.content_pages(conn, crawl_id))
     rows = []
     for entry in catalogue.CATALOGUE.values():
         count = counts.get(entry.code, 0)
         if count or include_zero:
-            rows.append({**entry.as_dict(lang, thresholds), "count": count})
+            rows.append({**entry.as_dict(lang, thresholds), "count": count, "site_wide": entry.code in wide})
     rows.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], -r["count"], r["code"]))
     return rows
 

@@ -88,9 +88,16 @@ function issueColumns(t: Translate, locale: string, selected: string | null, sel
       sortable: true,
       sortValue: (i) => i.title || i.code,
       cell: (i) => (
-        <button type="button" className="link-button" aria-pressed={i.code === selected} onClick={() => select(i.code === selected ? null : i.code)}>
-          {i.title || i.code}
-        </button>
+        <>
+          <button type="button" className="link-button" aria-pressed={i.code === selected} onClick={() => select(i.code === selected ? null : i.code)}>
+            {i.title || i.code}
+          </button>
+          {i.site_wide && (
+            <span className="badge site-wide" title={t("issues.siteWideHint")} data-testid={`site-wide-${i.code}`}>
+              {t("issues.siteWide")}
+            </span>
+          )}
+        </>
       ),
     },
     { id: "count", header: t("issues.count"), width: 80, grow: 0, numeric: true, sortable: true, sortValue: (i) => i.count, cell: (i) => formatNumber(i.count, locale) },
