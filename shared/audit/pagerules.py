@@ -87,7 +87,7 @@ def _response_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
             out.append(_issue(page, "redirect_chain", hops=hops, final_url=page.final_url))
     elif page.status_code is not None and 400 <= page.status_code < 500:
         out.append(_issue(page, "status_4xx", status_code=page.status_code))
-    elif page.status_code is not None and page.status_code >= 500:
+    elif page.status_code is not None and 500 <= page.status_code < 600:
         out.append(_issue(page, "status_5xx", status_code=page.status_code))
     if page.error and not loop:
         out.append(_issue(page, "fetch_failed", error=page.error))
