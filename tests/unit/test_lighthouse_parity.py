@@ -37,8 +37,8 @@ def _page(*, url: str = PAGE_URL, head: str = "", body: str = "", headers: list[
           status: int = 200) -> PageRecord:  # fmt: skip
     """The record our crawler makes of this answer (extraction and record building, no network)."""
     html = f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
-    got = fetcher.Fetched(url=url, final_url=url, status=status, body=html.encode(),
-                          headers=CIMultiDict([("Content-Type", "text/html; charset=utf-8"), *(headers or [])]))  # fmt: skip
+    all_headers = CIMultiDict([("Content-Type", "text/html; charset=utf-8"), *(headers or [])])
+    got = fetcher.Fetched(url=url, final_url=url, status=status, body=html.encode(), headers=all_headers)
     page, _ = records.build(Entry(id=1, url=url, depth=1, referrer=None, in_sitemap=False), got, lambda u: True)
     return page
 
