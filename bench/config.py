@@ -67,6 +67,8 @@ class BenchConfig:
     )
     # The same for every crawler: requests in flight against the one host, no politeness delay.
     crawl_concurrency: int = field(default_factory=lambda: _int("BENCH_CONCURRENCY", 16))
+    # Synthetic pages (issue 13) for the near-duplicate pass: "100,000 pages in seconds".
+    near_duplicate_pages: int = field(default_factory=lambda: _int("BENCH_NEAR_DUP_PAGES", 100_000))
     # Jobs each queue worker runs at once (PgQueuer's batch size, procrastinate's and our concurrency).
     queue_concurrency: int = field(default_factory=lambda: _int("BENCH_QUEUE_CONCURRENCY", 10))
     # A job not claimed within this many seconds counts as a lost wake-up (its real latency is kept).
@@ -76,7 +78,7 @@ class BenchConfig:
     crawl_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_CRAWL_TIMEOUT_SECONDS", 900.0))
     parts: frozenset[str] = field(
         default_factory=lambda: frozenset(
-            p.strip() for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory").split(",") if p.strip()
+            p.strip() for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory,audit").split(",") if p.strip()
         )
     )
     work_dir: Path = field(default_factory=lambda: _path("BENCH_WORK_DIR", BENCH_DIR / "work"))
