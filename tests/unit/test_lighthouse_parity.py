@@ -159,6 +159,17 @@ def _difference(case: dict[str, Any], ours: bool) -> str | None:
         )
     ):
         return "Google reads ISO 639-1 + ISO 15924 + ISO 3166-1 (en-UK, fil, iw fail); Lighthouse any IANA language"
+    if (
+        audit == "is-crawlable"
+        and ours
+        and any(
+            re.match(r"\s*([A-Za-z_-]+)\s*:", h["value"])
+            and h["value"].split(":")[0].strip() != "Googlebot"
+            and h["value"].split(":")[0].strip().lower() == "googlebot"
+            for h in case["input"].get("headers") or []
+        )
+    ):
+        return "Google reads the crawler named in X-Robots-Tag case-insensitively (googlebot: applies to Googlebot)"
     if audit == "image-alt" and ours and re.search(r"<img(?![^>]*\balt=)[^>]*>", html):
         return "an image without an alt attribute is reported whatever its ARIA name or title: Google Images reads alt"
     if audit == "image-alt" and not ours and re.search(r'<img[^>]*\balt="\s+"', html):
