@@ -178,7 +178,9 @@ def evaluate(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
     if answered_200(page):
         found = robots_rules(page)
         if found.noindex(page.crawled_at):
-            out.append(_issue(page, "noindex"))
+            # the details say when an unavailable_after date, not a noindex, is the reason
+            expired = {} if found.noindex() else {"unavailable_after": found.unavailable_after.isoformat()}  # type: ignore[union-attr]
+            out.append(_issue(page, "noindex", **expired))
             if page.in_sitemap:
                 out.append(_issue(page, "sitemap_noindex"))
         if found.nofollow:

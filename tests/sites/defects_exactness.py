@@ -24,6 +24,9 @@ def build(site: Site, page: Page, expected: dict[str, set[str]], home_links: lis
     _hreflang(site, page, expected, home_links)
     _site_files(site, expected)
     _search_pages(page)
+    # unavailable_after in the past makes a page noindex (Google drops it then); a future date does not.
+    page("/unavailable-after", {"noindex"}, robots="unavailable_after: 25 Jun 2010 15:00:00 GMT")
+    page("/unavailable-later", set(), robots="unavailable_after: 2099-01-01T00:00:00Z")
 
 
 def robots_txt(site: Site) -> str:

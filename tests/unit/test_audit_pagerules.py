@@ -280,6 +280,12 @@ def test_single_redirect_is_not_a_chain_nor_a_loop() -> None:
     }
 
 
+def test_unavailable_after_in_the_past_is_noindex_with_its_date() -> None:
+    (issue,) = audit.page_issues(clean(meta_robots="unavailable_after: 25 Jun 2010 15:00:00 PST", indexable=False), T)
+    assert issue["code"] == "noindex" and issue["details"] == {"unavailable_after": "2010-06-25T15:00:00-08:00"}
+    assert codes(clean(x_robots_tag="unavailable_after: 2099-06-25T15:00:00Z")) == set()
+
+
 def test_robots_none_means_noindex_and_nofollow() -> None:
     assert codes(clean(meta_robots="NONE", indexable=False)) == {"noindex", "nofollow_page"}
 
