@@ -79,10 +79,8 @@ def _indexability(page: PageRecord, is_html: bool) -> tuple[bool, str | None]:
         return False, f"status {page.status_code}"
     if not is_html:
         return False, "not HTML"
-    found = directives.of(page.meta_robots, page.x_robots_tag)
-    if found.noindex(page.crawled_at):
-        # unavailable_after in the past takes the page out of search just as noindex does
-        return False, "noindex" if found.noindex() else "unavailable_after passed"
+    if directives.of(page.meta_robots, page.x_robots_tag).noindex(page.crawled_at):
+        return False, "noindex"  # unavailable_after in the past included (the details say so)
     if page.canonical and page.canonical not in (page.url, page.final_url):
         return False, "canonicalised"
     return True, None

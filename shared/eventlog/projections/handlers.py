@@ -16,7 +16,9 @@ from shared.eventlog.projections import crawls, issues, pages, parsequeue, resou
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
-PROJECTOR = Projector(tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues", "resources", "site_files"))
+PROJECTOR = Projector(
+    tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues", "resources", "site_files")
+)
 handles = PROJECTOR.handles
 
 # The audit's codes that name a page's closest duplicate in their details (``duplicate_of``).
