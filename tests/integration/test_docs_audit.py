@@ -135,11 +135,18 @@ PYTHON_CODES = {
     "broken_internal_link", "canonical_invalid", "h1_duplicate", "h1_multiple", "http_page", "large_page",
     "meta_description_missing", "robots_txt_missing", "search_page_indexable", "status_4xx", "thin_content",
     "title_duplicate", "title_too_long", "title_too_short", "url_underscore", "url_uppercase",
+    # the check families of issue 13 (docs/AUDIT.md says why each is right here)
+    "image_missing_dimensions", "link_href_empty", "link_href_not_encoded", "link_text_non_descriptive",
+    "links_too_many", "open_graph_missing", "pagination_broken", "render_blocking_script", "twitter_card_missing",
+    "x_content_type_options_missing", "x_frame_options_missing",
 }  # fmt: skip
 POSTGRES_CODES = {
     "canonical_missing", "dead_end_page", "h1_missing", "html_lang_missing", "http_page", "meta_description_missing",
     "near_duplicate_content", "robots_txt_missing", "thin_content", "title_duplicate", "title_too_long",
     "title_too_short", "viewport_missing",
+    # the check families of issue 13
+    "favicon_missing", "link_text_empty", "links_too_many", "open_graph_missing", "twitter_card_missing",
+    "x_content_type_options_missing", "x_frame_options_missing",
 }  # fmt: skip
 
 

@@ -48,7 +48,10 @@ _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 _LINK_PARAM = re.compile(r""";\s*([A-Za-z*-]+)\s*=\s*(?:"([^"]*)"|([^;,\s]*))""")
 _OG_KEYS = ("og:title", "og:description", "og:image", "og:type", "og:url", "og:site_name")
 _TWITTER_KEYS = ("twitter:card", "twitter:title", "twitter:description", "twitter:image", "twitter:site")
-_DOCTYPE = re.compile(r"^(?:\ufeff)?\s*(?:<!--.*?-->\s*)*<!doctype\s", re.IGNORECASE | re.DOTALL)
+# An XHTML page may start with its XML declaration (the PostgreSQL docs do): the doctype follows it.
+_DOCTYPE = re.compile(
+    r"^(?:\ufeff)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.*?-->\s*)*<!doctype\s", re.IGNORECASE | re.DOTALL
+)
 MAX_EXCERPT = 300
 MAX_FORMS = 20
 
