@@ -23,7 +23,7 @@ def _path(name: str, default: Path) -> Path:
     return Path(os.environ.get(name) or default).resolve()
 
 
-DEFAULT_PARTS = "latency,drain,crawl,linkscore,memory"
+DEFAULT_PARTS = "latency,drain,crawl,linkscore,audit,memory"
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class BenchConfig:
     )
     # The same for every crawler: requests in flight against the one host, no politeness delay.
     crawl_concurrency: int = field(default_factory=lambda: _int("BENCH_CONCURRENCY", 16))
+    # Synthetic pages (issue 13) for the near-duplicate pass: "100,000 pages in seconds".
+    near_duplicate_pages: int = field(default_factory=lambda: _int("BENCH_NEAR_DUP_PAGES", 100_000))
     # Jobs each queue worker runs at once (PgQueuer's batch size, procrastinate's and our concurrency).
     queue_concurrency: int = field(default_factory=lambda: _int("BENCH_QUEUE_CONCURRENCY", 10))
     # A job not claimed within this many seconds counts as a lost wake-up (its real latency is kept).

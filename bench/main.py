@@ -11,11 +11,13 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from bench import audit as bench_audit
 from bench import machine, nginx, ours_services, postgres, processes, report, site, stats
 from bench.config import REPO_DIR, BenchConfig, SiteShape
 
@@ -31,6 +33,12 @@ def _empty_results() -> dict[str, Any]:
         "queue_throughput_jobs_s": {"ours": None, "pgqueuer": None, "procrastinate": None},
         "crawl_pages_s": {"ours": None, "scrapy": None, "ceiling": None},
         "worker_peak_rss_mb": {"20k": None, "100k": None},
+        "audit": {
+            "ms_per_1000_pages": None,
+            "near_duplicates_seconds": None,
+            "minhash_precision": None,
+            "minhash_recall": None,
+        },  # fmt: skip
     }
 
 
@@ -174,10 +182,26 @@ class Run:
                 timeout=self.cfg.crawl_timeout_seconds,
                 profile=self.cfg.profile,
             )
+            if label == "20k" and "audit" in self.cfg.parts:
+                # Every rule again on the crawl just stored: the audit's time per 1,000 pages.
+                timing = await self.timed("audit reaudit", bench_audit.reaudit(dsn, uuid.UUID(out["crawl_id"])))
+                if timing is not None:
+                    self.results["audit"]["ms_per_1000_pages"] = timing["ms_per_1000_pages"]
+                    self.details["audit_reaudit"] = timing
         self.details["crawls"][f"ours_{label}"] = out
         log.info("crawl done", crawler=f"ours {label}", pages_per_second=out["pages_per_second"],
                  peak_rss_mb=out["peak_rss_mb"], pages=out["pages"])  # fmt: skip
         return out
+
+    async def near_duplicates(self) -> None:
+        """The near-duplicate pass at ``near_duplicate_pages`` and MinHash quality on 10,000 pages."""
+        out = await asyncio.to_thread(bench_audit.near_duplicates, self.cfg.near_duplicate_pages)
+        self.results["audit"]["near_duplicates_seconds"] = out["seconds"]
+        quality = await asyncio.to_thread(bench_audit.quality, min(10_000, self.cfg.near_duplicate_pages))
+        self.results["audit"]["minhash_precision"] = quality["precision"]
+        self.results["audit"]["minhash_recall"] = quality["recall"]
+        self.details["audit_near_duplicates"] = {**out, "quality": quality}
+        log.info("near duplicates done", result=out, quality=quality)
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -234,6 +258,8 @@ class Run:
                     await self.timed("crawl scrapy", self.scrapy(base, cfg.crawl_site))
             if "linkscore" in cfg.parts:
                 await self.timed("link score 1m links", self.link_score())
+            if "audit" in cfg.parts:
+                await self.timed("audit near duplicates", self.near_duplicates())
             if "memory" in cfg.parts:
                 memory_site = await asyncio.to_thread(site.ensure, cfg.work_dir, cfg.memory_site, cfg.seed)
                 with nginx.serving(nginx_exe, memory_site, cfg.work_dir / "nginx") as base:

@@ -209,6 +209,7 @@ async def crawl(
         raise RuntimeError(f"{label} crawl ended {row['status']}: {row['error']}")
     seconds = (row["finished_at"] - row["started_at"]).total_seconds()
     return {
+        "crawl_id": str(crawl_id),
         "pages": row["pages_crawled"],
         "pages_stored": stored,
         "links_stored": links,

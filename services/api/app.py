@@ -9,7 +9,19 @@ from prometheus_client import Gauge
 
 from services.api import auth, openapi, problems, security, static
 from services.api.livestream import LiveHub
-from services.api.routes import alerts, crawls, events, links, pages, reports, schedules, session, sites, structure
+from services.api.routes import (
+    alerts,
+    crawls,
+    events,
+    links,
+    pages,
+    reports,
+    robots,
+    schedules,
+    session,
+    sites,
+    structure,
+)
 from services.api.routing import register
 from shared import vault
 from shared.eventlog.projections import parsequeue
@@ -40,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
             links.routes,
             structure.routes,
             reports.routes,
+            robots.routes,
             schedules.routes,
             sites.routes,
             alerts.routes,

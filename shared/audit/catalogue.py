@@ -661,6 +661,92 @@ _EXACTNESS_ENTRIES = [
         "Альтернативная версия канонизирована на другой URL. Поисковики ожидают в hreflang канонические адреса; "
         "разметка между неканоническими URL игнорируется.",
         "Указывайте в hreflang канонический URL каждой языковой версии.")),
+    _e("robots_txt_missing", "notice", "site", None,
+       ("No robots.txt",
+        "/robots.txt answers 4xx (401 and 403 included, 429 excepted): search engines read that as \"no "
+        "restrictions\" and crawl everything. Often fine, but a site usually wants a robots.txt at least to name "
+        "its sitemaps.",
+        "Serve a /robots.txt (plain text, UTF-8) with your rules and a Sitemap: line; an empty one allows all."),
+       ("Нет robots.txt",
+        "/robots.txt отвечает 4xx (включая 401 и 403, кроме 429): поисковики считают, что ограничений нет, и "
+        "обходят всё. Это допустимо, но обычно robots.txt нужен хотя бы для указания sitemap.",
+        "Разместите /robots.txt (простой текст, UTF-8) с правилами и строкой Sitemap:; пустой файл разрешает всё.")),
+    _e("robots_txt_unavailable", "error", "site", None,
+       ("robots.txt unavailable (5xx, 429 or no answer)",
+        "/robots.txt answered 5xx or 429, or did not answer at all. Search engines then treat the whole site as "
+        "disallowed: Google stops crawling it, and after a long outage drops it from the index. This crawl did "
+        "the same: the details say how many URLs were not fetched because of it and whether it recovered.",
+        "Make /robots.txt answer 200 (or 404 if you have none) reliably, including under load and from crawler "
+        "IP ranges; check the firewall, CDN and rate limits."),
+       ("robots.txt недоступен (5xx, 429 или нет ответа)",
+        "/robots.txt ответил 5xx или 429 либо не ответил вовсе. Поисковики тогда считают закрытым весь сайт: "
+        "Google прекращает обход, а при долгом сбое убирает сайт из индекса. Этот обход поступил так же: в деталях "
+        "указано, сколько URL не загружено из-за этого и восстановился ли файл.",
+        "Добейтесь, чтобы /robots.txt стабильно отвечал 200 (или 404, если файла нет), в том числе под нагрузкой "
+        "и для IP поисковых роботов; проверьте файрвол, CDN и ограничения частоты запросов.")),
+    _e("robots_txt_invalid", "warning", "site", None,
+       ("robots.txt has syntax errors",
+        "Lines of robots.txt that crawlers cannot read as intended: no colon, an unknown directive (typos such as "
+        "\"Disalow\" included), a rule before any User-agent, a pattern that does not start with / or *, a $ "
+        "inside a pattern, an empty User-agent. Crawlers ignore or misread such lines (the checks of Lighthouse's "
+        "robots-txt audit).",
+        "Fix or delete each listed line; test the file with a robots.txt tester."),
+       ("Ошибки синтаксиса в robots.txt",
+        "Строки robots.txt, которые роботы не прочитают как задумано: нет двоеточия, неизвестная директива "
+        "(в том числе опечатки вроде \"Disalow\"), правило до любой строки User-agent, шаблон не с / или *, $ "
+        "внутри шаблона, пустой User-agent. Роботы игнорируют или неверно понимают такие строки (проверки "
+        "аудита robots-txt в Lighthouse).",
+        "Исправьте или удалите каждую указанную строку; проверьте файл валидатором robots.txt.")),
+    _e("robots_txt_sitemap_invalid", "warning", "site", None,
+       ("Invalid Sitemap line in robots.txt",
+        "A Sitemap: line of robots.txt is not an absolute http(s) URL (a relative path, another scheme, or "
+        "empty). Search engines need the full URL and ignore the line.",
+        "Write each Sitemap: line as an absolute URL, e.g. Sitemap: https://example.com/sitemap.xml."),
+       ("Некорректная строка Sitemap в robots.txt",
+        "Строка Sitemap: в robots.txt — не абсолютный http(s)-URL (относительный путь, другая схема или пусто). "
+        "Поисковикам нужен полный адрес, такую строку они игнорируют.",
+        "Укажите каждый Sitemap: абсолютным URL, например Sitemap: https://example.com/sitemap.xml.")),
+    _e("robots_txt_sitemap_unreachable", "warning", "site", None,
+       ("Sitemap named in robots.txt cannot be read",
+        "A sitemap named by a Sitemap: line of robots.txt answered an error or did not answer, so its URLs are "
+        "not submitted to search engines through it.",
+        "Publish the sitemap at that URL (answering 200) or correct the Sitemap: line."),
+       ("Sitemap из robots.txt недоступен",
+        "Sitemap, указанный в строке Sitemap: файла robots.txt, ответил ошибкой или не ответил, и его URL не "
+        "передаются поисковикам.",
+        "Опубликуйте sitemap по этому адресу (с ответом 200) или исправьте строку Sitemap:.")),
+    _e("robots_txt_too_large", "warning", "site", None,
+       ("robots.txt over 500 KiB",
+        "robots.txt is larger than 500 KiB (512,000 bytes). Google reads only the first 500 KiB and ignores the "
+        "rest, so rules past that point have no effect (this crawl read it the same way).",
+        "Shorten robots.txt: merge rules with wildcards, drop rules for pages that no longer exist."),
+       ("robots.txt больше 500 КиБ",
+        "robots.txt больше 500 КиБ (512 000 байт). Google читает только первые 500 КиБ и игнорирует остальное, "
+        "поэтому правила дальше этой границы не действуют (этот обход читал файл так же).",
+        "Сократите robots.txt: объедините правила шаблонами, удалите правила для несуществующих страниц.")),
+    _e("llms_txt_invalid", "notice", "site", None,
+       ("llms.txt does not follow the format",
+        "The site has an /llms.txt, but it does not follow the llmstxt.org format: it must start with an H1 title "
+        "(# Name), may have a summary and text without headings, then H2 sections that are lists of links "
+        "(- [name](url): notes). AI tools that read it may misread the file.",
+        "Rewrite /llms.txt to the format: one H1 first, H2 sections containing only link list items."),
+       ("llms.txt не соответствует формату",
+        "На сайте есть /llms.txt, но он не соответствует формату llmstxt.org: сначала заголовок H1 (# Название), "
+        "затем краткое описание и текст без заголовков, далее разделы H2 со списками ссылок "
+        "(- [название](url): пояснение). Читающие его ИИ-инструменты могут понять файл неверно.",
+        "Перепишите /llms.txt по формату: первым идёт один H1, разделы H2 содержат только элементы списка ссылок.")),
+    _e("search_page_indexable", "warning", "page", None,
+       ("Internal search results page is indexable",
+        "The page is the site's own search results (its address says so: /search, search.html, ?s=, ?q=) and "
+        "search engines may index it. Such pages are endless variations of other pages' content; Google asks "
+        "sites to keep them out of its index. (They are not reported as thin content.)",
+        "Add <meta name=\"robots\" content=\"noindex\"> to search result pages, or disallow them in robots.txt."),
+       ("Страница внутреннего поиска индексируется",
+        "Это страница результатов поиска по сайту (это видно по адресу: /search, search.html, ?s=, ?q=), и "
+        "поисковики могут её проиндексировать. Такие страницы — бесконечные вариации чужого содержимого; Google "
+        "просит не допускать их в индекс. (Малым объёмом текста они не считаются.)",
+        "Добавьте страницам результатов поиска <meta name=\"robots\" content=\"noindex\"> или закройте их в "
+        "robots.txt.")),
 ]  # fmt: skip
 # --- end of exactness block ---------------------------------------------------------------------
 

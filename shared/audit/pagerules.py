@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from shared.audit import canonicals, catalogue, directives, hreflang
+from shared.audit import canonicals, catalogue, directives, hreflang, searchpages
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord
 
@@ -87,7 +87,7 @@ def _response_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
             out.append(_issue(page, "redirect_chain", hops=hops, final_url=page.final_url))
     elif page.status_code is not None and 400 <= page.status_code < 500:
         out.append(_issue(page, "status_4xx", status_code=page.status_code))
-    elif page.status_code is not None and page.status_code >= 500:
+    elif page.status_code is not None and 500 <= page.status_code < 600:
         out.append(_issue(page, "status_5xx", status_code=page.status_code))
     if page.error and not loop:
         out.append(_issue(page, "fetch_failed", error=page.error))
@@ -137,7 +137,11 @@ def _head_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
 def _body_rules(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     # An empty page (no words at all) is ``empty_page`` (shared/audit/rules/content.py), not thin.
-    if page.indexable and page.word_count and page.word_count < t.thin_content_words:
+    if searchpages.is_search_page(page.url):
+        # Internal search results are not thin content to pad: they should not be indexed at all.
+        if page.indexable:
+            out.append(_issue(page, "search_page_indexable", word_count=page.word_count))
+    elif page.indexable and page.word_count and page.word_count < t.thin_content_words:
         out.append(_issue(page, "thin_content", word_count=page.word_count))
     if page.images_missing_alt > 0:
         out.append(_issue(page, "image_missing_alt", count=page.images_missing_alt))
@@ -174,7 +178,9 @@ def evaluate(page: PageRecord, thresholds: Thresholds) -> list[dict[str, Any]]:
     if answered_200(page):
         found = robots_rules(page)
         if found.noindex(page.crawled_at):
-            out.append(_issue(page, "noindex"))
+            # the details say when an unavailable_after date, not a noindex, is the reason
+            expired = {} if found.noindex() else {"unavailable_after": found.unavailable_after.isoformat()}  # type: ignore[union-attr]
+            out.append(_issue(page, "noindex", **expired))
             if page.in_sitemap:
                 out.append(_issue(page, "sitemap_noindex"))
         if found.nofollow:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from shared.audit import canonicals, catalogue, duplicates, hreflang, queries
+from shared.audit import canonicals, catalogue, duplicates, hreflang, queries, sitefiles
 from shared.model.crawlsettings import Thresholds
 
 MAX_DETAIL_ITEMS = 10  # a page's details list this many examples, plus the total count
@@ -203,4 +203,5 @@ async def evaluate(
     out += await hreflang.site_rules(conn, crawl_id)
     out += await duplicate_issues(conn, crawl_id, thresholds, offload)
     out += await structure_issues(conn, crawl_id)
+    out += await sitefiles.site_rules(conn, crawl_id)
     return out

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
 from shared.model.resources import ResourceCheck
+from shared.model.sitefiles import SiteFile
 from shared.model.sites import SiteSettings
 
 # NOTIFY channels. Payloads stay tiny: ids, never data.
@@ -322,13 +323,14 @@ class SiteDeleted(Event):
 
 
 class SiteFilesRead(Event):
-    """What the crawl found at the site's robots.txt and sitemaps when it started (for alerts and diffs)."""
+    """What the crawl read at a host's well-known addresses when it started: robots.txt and llms.txt
+    (``files``: answer, problems, ``Sitemap:`` lines, AI crawler verdicts; robots.txt's text for
+    diffs), and how many URLs the sitemaps listed. The audit and the robots report read the files
+    (``site_files``); alerts diff robots.txt and the sitemap count between crawls (``crawl_files``).
+    A file of an origin replaces the one stored before for that origin and kind."""
 
     crawl_id: uuid.UUID
-    robots_url: str | None = None
-    robots_status: int | None = None
-    robots_txt: str | None = Field(default=None, description="the first 500 KiB, decoded as UTF-8")
-    robots_error: str | None = None
+    files: list[SiteFile] = Field(default_factory=list)
     sitemap_urls: int | None = Field(default=None, description="URLs the sitemaps listed (None: not read)")
 
 

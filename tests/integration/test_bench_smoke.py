@@ -63,6 +63,7 @@ def bench_run(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> d
         "BENCH_LOST_AFTER_SECONDS": "5",
         "BENCH_JOB_TIMEOUT_SECONDS": "10",
         "BENCH_CRAWL_TIMEOUT_SECONDS": "90",
+        "BENCH_NEAR_DUP_PAGES": "400",
     }
     if peers_problem is None:
         command = ["bash", "bench/run.sh"]
@@ -90,6 +91,7 @@ def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
         "queue_throughput_jobs_s",
         "crawl_pages_s",
         "worker_peak_rss_mb",
+        "audit",
     }
     machine = results["machine"]
     assert machine["cores"] >= 1 and machine["memory_mb"] > 0 and machine["postgres_version"]
@@ -104,8 +106,13 @@ def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
     assert details["crawls"]["ours_100k"]["pages_stored"] == MEMORY_PAGES
     assert results["crawl_pages_s"]["ours"] > 0 and results["crawl_pages_s"]["ceiling"] > 0
     assert 0 < results["worker_peak_rss_mb"]["20k"] < 2000 and 0 < results["worker_peak_rss_mb"]["100k"] < 2000
+    audit = results["audit"]  # issue 13: re-audit per 1,000 pages, the near-duplicate pass, MinHash quality
+    assert audit["ms_per_1000_pages"] > 0 and details["audit_reaudit"]["pages"] == PAGES
+    assert audit["near_duplicates_seconds"] >= 0 and details["audit_near_duplicates"]["pages"] == 400
+    assert 0.9 <= audit["minhash_precision"] <= 1 and 0.9 <= audit["minhash_recall"] <= 1
     docs = bench_run["docs"]
     assert "<!-- bench:results:start" in docs and "| ours (event store → worker claim loop) |" in docs
+    assert "**Audit** (issue 13):" in docs and "near_duplicates_in_seconds_not_minutes" in docs
     assert set(details["goals"]) >= {"drain_at_least_1.2x_pgqueuer", "crawl_at_least_2x_scrapy"}
 
 

@@ -63,6 +63,7 @@ async def test_second_crawl_diff_is_exactly_what_changed(pool: asyncpg.Pool, sit
     site: Site = await site_factory()
     defects_checks.serve_assets(site)
     page = functools.partial(clean_page, base=site.url(""))
+    site.page("/robots.txt", "User-agent: *\nDisallow:\n", content_type="text/plain")  # a clean site has one
     site.page("/", page("/", "Home of the comparison test site", ["/a", "/b", "/c"]))
     site.page("/a", page("/a", "Alpha: the first article of the site", ["/"]))
     site.page("/b", page("/b", "Beta: the second article of the site", ["/", "/e"]))

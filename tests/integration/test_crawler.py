@@ -102,9 +102,9 @@ async def test_politeness_crawl_delay_concurrency_and_user_agent(pool: asyncpg.P
     await crawl(pool, url=site.url("/"), concurrency=4, use_sitemaps=False, user_agent="TestBot/2.0")
     pages_requested = [r for r in site.requests if r.path != "/robots.txt"]
     gaps = [b.at - a.at for a, b in zip(pages_requested, pages_requested[1:], strict=False)]
-    # the pages and the icon they load (the resource checker passes the same host gate): crawl-delay
-    # wins over max_rps=1000 for both
-    assert sorted(r.path for r in pages_requested) == ["/", "/favicon.ico", "/p0", "/p1", "/p2", "/p3"]
+    # the pages, the icon they load (the resource checker passes the same host gate) and /llms.txt read
+    # when the crawl began: crawl-delay wins over max_rps=1000 for all of them
+    assert sorted(r.path for r in pages_requested) == ["/", "/favicon.ico", "/llms.txt", "/p0", "/p1", "/p2", "/p3"]
     assert min(gaps) >= 0.2
     assert {r.headers["User-Agent"] for r in site.requests} == {"TestBot/2.0"}
 

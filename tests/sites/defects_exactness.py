@@ -13,10 +13,47 @@ from tests.sites.server import Site
 Page = Callable[..., None]
 
 
+# Codes a site can show only once (its one robots.txt answers 4xx or 5xx): checked on sites of their
+# own (``robots_variants``), not on the defect site.
+ELSEWHERE = frozenset({"robots_txt_missing", "robots_txt_unavailable"})
+
+
 def build(site: Site, page: Page, expected: dict[str, set[str]], home_links: list[str]) -> None:
     """Add the pages (and their expected codes) to the defect site."""
     _canonicals(site, page, expected, home_links)
     _hreflang(site, page, expected, home_links)
+    _site_files(site, expected)
+    _search_pages(page)
+    # unavailable_after in the past makes a page noindex (Google drops it then); a future date does not.
+    page("/unavailable-after", {"noindex"}, robots="unavailable_after: 25 Jun 2010 15:00:00 GMT")
+    page("/unavailable-later", set(), robots="unavailable_after: 2099-01-01T00:00:00Z")
+
+
+def robots_txt(site: Site) -> str:
+    """The defect site's robots.txt: the rules the site needs, then one of each defect.
+
+    A typo Google still reads (``Disalow``), a relative and an unreachable ``Sitemap:`` line, GPTBot
+    shut out (the AI crawler report), and padding past 500 KiB (only the head is read).
+    """
+    rules = (
+        f"User-agent: *\nDisallow: /private/\nDisalow: /typo-rule\nSitemap: {site.url('/sitemap.xml')}\n"
+        f"Sitemap: /relative-sitemap.xml\nSitemap: {site.url('/missing-sitemap.xml')}\n\n"
+        "User-agent: GPTBot\nDisallow: /\n\n"
+    )
+    padding = "# " + "-" * 97 + "\n"  # 100 bytes a line
+    return rules + padding * 5200
+
+
+def _site_files(site: Site, expected: dict[str, set[str]]) -> None:
+    # Replaces the robots.txt defects.build set: the same rules plus the robots.txt defects.
+    site.page("/robots.txt", robots_txt(site), content_type="text/plain")
+    # An llms.txt without its H1 title, and a section line that is no link list item.
+    site.page("/llms.txt", "Tea shop\n\n## Guides\nSee the guides.\n- [Brewing](/brewing)\n",
+              content_type="text/plain; charset=utf-8")  # fmt: skip
+    expected.setdefault("/", set()).update(
+        {"robots_txt_invalid", "robots_txt_sitemap_invalid", "robots_txt_sitemap_unreachable",
+         "robots_txt_too_large", "llms_txt_invalid"}
+    )  # fmt: skip
 
 
 def _canonicals(site: Site, page: Page, expected: dict[str, set[str]], home_links: list[str]) -> None:
@@ -113,3 +150,11 @@ def _hreflang(site: Site, page: Page, expected: dict[str, set[str]], home_links:
             ("x-default", "/hreflang-to-non-canonical"),
         ],
     )
+
+
+def _search_pages(page: Page) -> None:
+    # Internal search results: short, but not thin content; indexable is the problem, noindex is right.
+    few = "Results for tea: green tea, black tea, tea kettles and tea cups."
+    page("/search.html", {"search_page_indexable"}, body=few)
+    page("/find/search", {"noindex"}, body=few, robots="noindex, follow")
+    page("/research", set())  # "search" inside a word is not a search page

@@ -175,7 +175,25 @@ FIRES += [
     ("hreflang_duplicate_language", {"hreflang": [*_ALTS, Hreflang(lang="RU", url=EN, href=EN)]}, set()),
     ("hreflang_outside_head", {"hreflang_outside_head": 2}, set()),
     ("hreflang_invalid_code", {"hreflang": [*_ALTS, Hreflang(lang=" en", url=EN, href=EN)]}, set()),
+    # internal search results: not thin, but they should not be indexable
+    ("search_page_indexable", {"url": "https://example.com/search.html", "word_count": 12,
+                               "canonical": "https://example.com/search.html", "hreflang": []}, set()),
+    ("search_page_indexable", {"url": "https://example.com/?s=tea", "word_count": 900, "canonical": None,
+                               "canonicals": [], "hreflang": []}, {"canonical_missing"}),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "search"),
+    [("https://e.com/search", True), ("https://e.com/search/", True), ("https://e.com/docs/search.html", True),
+     ("https://e.com/?s=tea", True), ("https://e.com/catalog?q=tea&page=2", True), ("https://e.com/поиск", True),
+     ("https://e.com/research", False), ("https://e.com/search-engine-optimisation", False),
+     ("https://e.com/?page=2", False), ("https://e.com/searching/tips", False)],
+)  # fmt: skip
+def test_internal_search_pages_are_recognised_by_their_address(url: str, search: bool) -> None:
+    from shared.audit import searchpages
+
+    assert searchpages.is_search_page(url) is search
 
 
 @pytest.mark.parametrize(("code", "change", "companions"), FIRES, ids=[c for c, _, _ in FIRES])
@@ -223,6 +241,9 @@ QUIET: list[tuple[str, dict[str, Any]]] = [
     ("http resources on an http page", {"url": "http://example.com/clean-page", "canonical": None, "canonicals":
                                         ["http://example.com/clean-page"], "mixed_content_count": 2}),
     ("thin but noindex", {"word_count": 10, "meta_robots": "noindex", "indexable": False}),
+    ("a noindex search page is neither thin nor a problem", {"url": "https://example.com/search?q=tea",
+                                                            "word_count": 10, "meta_robots": "noindex",
+                                                            "indexable": False}),
 ]  # fmt: skip
 
 
@@ -261,6 +282,12 @@ def test_single_redirect_is_not_a_chain_nor_a_loop() -> None:
     assert codes(clean(**{**_REDIRECT, "redirect_chain": three_hops}), Thresholds(redirect_chain_hops=4)) == {
         "status_3xx"
     }
+
+
+def test_unavailable_after_in_the_past_is_noindex_with_its_date() -> None:
+    (issue,) = audit.page_issues(clean(meta_robots="unavailable_after: 25 Jun 2010 15:00:00 PST", indexable=False), T)
+    assert issue["code"] == "noindex" and issue["details"] == {"unavailable_after": "2010-06-25T15:00:00-08:00"}
+    assert codes(clean(x_robots_tag="unavailable_after: 2099-06-25T15:00:00Z")) == set()
 
 
 def test_robots_none_means_noindex_and_nofollow() -> None:

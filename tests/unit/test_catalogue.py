@@ -45,6 +45,9 @@ ADDED_EXACTNESS = {
     "hreflang_missing_self_reference": "warning", "hreflang_relative_url": "warning",
     "hreflang_missing_href": "warning", "hreflang_duplicate_language": "warning",
     "hreflang_outside_head": "warning", "hreflang_to_noindex": "warning", "hreflang_to_non_canonical": "warning",
+    "robots_txt_missing": "notice", "robots_txt_unavailable": "error", "robots_txt_invalid": "warning",
+    "robots_txt_sitemap_invalid": "warning", "robots_txt_sitemap_unreachable": "warning",
+    "robots_txt_too_large": "warning", "llms_txt_invalid": "notice", "search_page_indexable": "warning",
 }  # fmt: skip
 ADDED = {**ADDED_EXACTNESS, **{code: sev for code, sev, *_ in checks_texts.ENTRIES}, "extraction_failed": "notice"}
 

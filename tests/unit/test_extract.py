@@ -75,6 +75,22 @@ def test_canonical_and_hreflang_count_only_in_the_head() -> None:
     assert out.hreflang_outside_head == 1
 
 
+def test_description_counts_only_in_the_head_robots_meta_anywhere() -> None:
+    html = """<html><head><title>t</title></head><body><meta name="description" content="in body">
+      <meta name="robots" content="noindex"></body></html>"""
+    out = extract.extract(html, URL, _internal)
+    assert out.meta_description is None and out.meta_robots == "noindex"
+
+
+def test_an_xml_declaration_before_the_doctype_is_no_missing_doctype() -> None:
+    xhtml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 '
+        'Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"><html></html>'
+    )
+    assert extract.extract(xhtml, URL, _internal).has_doctype
+    assert not extract.extract('<?xml version="1.0"?><html></html>', URL, _internal).has_doctype
+
+
 def test_base_href_resolves_links_and_a_bad_base_is_ignored() -> None:
     out = extract.extract('<base href="/root/"><a href="x">x</a>', URL, _internal)
     assert out.links[0].url == "https://site.test/root/x" and out.base_href == "/root/"

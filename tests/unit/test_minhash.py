@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench import synthetic
 from shared.audit import minhash
-from tests.sites import synthetic
 
 
 def _sketch(words: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,7 @@ import type {
   PageQuery,
   Paginated,
   Problem,
+  RobotsReport,
   Schedule,
   ScheduleInput,
   SchedulePreview,
@@ -167,6 +168,8 @@ export const api: Api = {
     request<Progress>("GET", `/api/crawls/${enc(crawlId)}/progress`, undefined, signal),
   catalogue: (lang: string, signal?: AbortSignal) =>
     request<{ items: CatalogueEntry[] }>("GET", `/api/issues/catalogue${query({ lang })}`, undefined, signal).then((b) => b.items),
+  robots: (crawlId: string, signal?: AbortSignal) =>
+    request<RobotsReport>("GET", `/api/crawls/${enc(crawlId)}/robots`, undefined, signal),
 
   compare: (crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal) =>
     request<Comparison>(
@@ -233,6 +236,7 @@ export interface Api {
   graph(crawlId: string, limit: number, signal?: AbortSignal): Promise<Graph>;
   progress(crawlId: string, signal?: AbortSignal): Promise<Progress>;
   catalogue(lang: string, signal?: AbortSignal): Promise<CatalogueEntry[]>;
+  robots(crawlId: string, signal?: AbortSignal): Promise<RobotsReport>;
   compare(crawlId: string, otherId: string, page?: { kind: CompareKind; cursor?: string | null }, signal?: AbortSignal): Promise<Comparison>;
   listSchedules(signal?: AbortSignal): Promise<Schedule[]>;
   createSchedule(input: ScheduleInput): Promise<Schedule>;

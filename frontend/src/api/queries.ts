@@ -22,6 +22,7 @@ export const keys = {
   compare: (crawlId: string, otherId: string) => [...keys.crawl(crawlId), "compare", otherId] as const,
   compareRows: (crawlId: string, otherId: string, kind: string) => [...keys.compare(crawlId, otherId), kind] as const,
   catalogue: (lang: string) => ["catalogue", lang] as const,
+  robots: (crawlId: string) => [...keys.crawl(crawlId), "robots"] as const,
   schedules: () => ["schedules"] as const,
   sites: () => ["sites"] as const,
   site: (id: string) => ["sites", "one", id] as const,

@@ -892,6 +892,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AiCrawlerVerdict
+         * @description What robots.txt says to one AI crawler.
+         */
+        AiCrawlerVerdict: {
+            /**
+             * Group
+             * @description the group it obeys: its own, the * group, or none
+             * @enum {string}
+             */
+            group: "own" | "*" | "none";
+            /**
+             * Line
+             * @description the robots.txt line that blocks the home page
+             * @default null
+             */
+            line?: number | null;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Operator */
+            operator: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "training" | "search" | "user";
+            /** Token */
+            token: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "allowed" | "partly blocked" | "blocked";
+        };
         /** Alert */
         Alert: {
             /**
@@ -1760,6 +1797,18 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** FileProblem */
+        FileProblem: {
+            /** Line */
+            line: number;
+            /** Message */
+            message: string;
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+        };
         /** Graph */
         Graph: {
             /**
@@ -1899,6 +1948,13 @@ export interface components {
              */
             next_cursor?: string | null;
             /**
+             * Problems
+             * @description distinct problems per severity: a site-wide code counts once, every other one per page
+             */
+            problems: {
+                [key: string]: number;
+            };
+            /**
              * Totals
              * @description issue rows per severity
              */
@@ -1932,6 +1988,12 @@ export interface components {
              * @enum {string}
              */
             severity: "error" | "warning" | "notice";
+            /**
+             * Site Wide
+             * @description fires on at least 90 % of the crawl's HTML pages (and at least 10 of them): one template problem, counted once in `problems`
+             * @default false
+             */
+            site_wide?: boolean;
             /**
              * Threshold
              * @description the crawl setting (under `thresholds`) that tunes this rule
@@ -3219,6 +3281,27 @@ export interface components {
             /** Status Code */
             status_code: number | null;
         };
+        /**
+         * RobotsReport
+         * @description robots.txt and llms.txt of the crawl's start origin, read when the crawl began.
+         */
+        RobotsReport: {
+            /**
+             * Ai Crawlers
+             * @description what robots.txt says to each AI crawler: allowed, partly blocked (some paths), blocked (the home page)
+             */
+            ai_crawlers: components["schemas"]["AiCrawlerVerdict"][];
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            llms_txt: components["schemas"]["SiteFile"] | null;
+            /** Origin */
+            origin: string;
+            /** @description null until the crawl has read it */
+            robots_txt: components["schemas"]["SiteFile"] | null;
+        };
         /** Rule */
         Rule: {
             /** Channels */
@@ -3569,6 +3652,99 @@ export interface components {
              */
             url: string;
         };
+        /**
+         * SiteFile
+         * @description robots.txt or llms.txt of one origin, as the crawl found it.
+         */
+        SiteFile: {
+            /** Ai Crawlers */
+            ai_crawlers?: components["schemas"]["AiCrawlerVerdict"][];
+            /**
+             * Content Type
+             * @default null
+             */
+            content_type?: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Exists
+             * @default false
+             */
+            exists?: boolean;
+            /**
+             * Failures
+             * @description answers that were 5xx, 429 or no answer at all
+             * @default 0
+             */
+            failures?: number;
+            /**
+             * Final Url
+             * @default null
+             */
+            final_url?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "robots.txt" | "llms.txt";
+            /**
+             * Links
+             * @default 0
+             */
+            links?: number;
+            /** Origin */
+            origin: string;
+            /**
+             * Outcome
+             * @default null
+             */
+            outcome?: ("rules" | "missing" | "unavailable" | "not consulted") | null;
+            /**
+             * Problem Count
+             * @default 0
+             */
+            problem_count?: number;
+            /** Problems */
+            problems?: components["schemas"]["FileProblem"][];
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /** Sitemaps */
+            sitemaps?: components["schemas"]["SitemapAnswer"][];
+            /**
+             * Size Bytes
+             * @default null
+             */
+            size_bytes?: number | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: number | null;
+            /**
+             * Text
+             * @description robots.txt as read (its first 500 KiB), for diffs; not kept in site_files
+             * @default null
+             */
+            text?: string | null;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Truncated
+             * @default false
+             */
+            truncated?: boolean;
+            /** Url */
+            url: string;
+        };
         /** SiteList */
         SiteList: {
             /** Items */
@@ -3611,6 +3787,35 @@ export interface components {
              * @default 20
              */
             retention?: number;
+        };
+        /**
+         * SitemapAnswer
+         * @description A ``Sitemap:`` line of robots.txt and what its URL answered (None: not fetched).
+         */
+        SitemapAnswer: {
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Fetched
+             * @default false
+             */
+            fetched?: boolean;
+            /**
+             * Status
+             * @default null
+             */
+            status?: number | null;
+            /**
+             * Url
+             * @description the absolute http(s) URL, None when the line is not one
+             * @default null
+             */
+            url?: string | null;
+            /** Value */
+            value: string;
         };
         /**
          * StructuredItem
@@ -4562,7 +4767,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
+                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -4627,7 +4832,7 @@ export interface operations {
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code (or custom_search:<rule name>) */
-                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
+                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
                 /** @description text search in URL and title */
                 q?: string;
                 sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";

@@ -128,3 +128,7 @@ export type AlertRuleInput = S["RuleCreate"];
 export type RuleKind = S["Rule"]["kind"];
 export type Alert = S["Alert"];
 export type Delivery = S["Delivery"];
+
+/** robots.txt, llms.txt and the AI crawler verdicts of a crawl (GET /api/crawls/{id}/robots). */
+export type RobotsReport = S["RobotsReport"];
+export type AiCrawlerVerdict = S["AiCrawlerVerdict"];

@@ -9,23 +9,12 @@ export function sortIssues(issues: IssueSummary[]): IssueSummary[] {
 }
 
 /**
- * A code on at least this share of the crawled pages is a template problem: one fix (in the
- * template) for all of them, so it is shown once, as a site-wide finding with its page count
- * (issue 13's rule; the audit's own site-wide summary replaces this once the api sends it).
+ * What to fix first: site-wide problems (the audit marks a code on at least 90 % of the crawl's
+ * HTML pages, and 10 or more, as one template problem: `site_wide`), most pages first, then the
+ * others, the most severe first and, within a severity, the ones on the most pages.
  */
-export const SITE_WIDE_SHARE = 0.9;
-const SITE_WIDE_MIN_PAGES = 10;
-
-export function isSiteWide(issue: IssueSummary, pages: number): boolean {
-  return pages >= SITE_WIDE_MIN_PAGES && issue.count >= SITE_WIDE_SHARE * pages;
-}
-
-/**
- * What to fix first: site-wide problems (one fix each, most pages first), then the others, the
- * most severe first and, within a severity, the ones on the most pages.
- */
-export function fixOrder(issues: IssueSummary[], pages: number): { siteWide: IssueSummary[]; rest: IssueSummary[] } {
-  const siteWide = issues.filter((i) => isSiteWide(i, pages)).sort((a, b) => b.count - a.count || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-  const rest = sortIssues(issues.filter((i) => !isSiteWide(i, pages)));
+export function fixOrder(issues: IssueSummary[]): { siteWide: IssueSummary[]; rest: IssueSummary[] } {
+  const siteWide = issues.filter((i) => i.site_wide).sort((a, b) => b.count - a.count || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const rest = sortIssues(issues.filter((i) => !i.site_wide));
   return { siteWide, rest };
 }

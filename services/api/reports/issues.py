@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import asyncpg
 
-from shared.audit import audit, catalogue, evidence
+from shared.audit import audit, catalogue, evidence, problems
 from shared.reports.errors import CrawlNotFound, InvalidReportRequest
 
 MAX_LIMIT = 1000
@@ -64,16 +64,17 @@ async def summary(
     thresholds = audit.thresholds_of(row["thresholds"])
     stored = await conn.fetch(_COUNTS, crawl_id)
     counts = {r["code"]: r["count"] for r in stored}
+    wide = problems.site_wide(counts, await problems.content_pages(conn, crawl_id))
     rows = []
     for entry in catalogue.CATALOGUE.values():
         count = counts.get(entry.code, 0)
         if count or include_zero:
-            rows.append({**entry.as_dict(lang, thresholds), "count": count,
+            rows.append({**entry.as_dict(lang, thresholds), "count": count, "site_wide": entry.code in wide,
                          "evidence": evidence.spec_of(entry.code).as_dict()})  # fmt: skip
     for r in stored:  # the crawl's own custom searches, each under its rule's name
         custom = None if r["code"] in catalogue.CATALOGUE else catalogue.lookup(r["code"], r["severity"])
         if custom is not None:
-            rows.append({**custom.as_dict(lang, thresholds), "count": r["count"],
+            rows.append({**custom.as_dict(lang, thresholds), "count": r["count"], "site_wide": custom.code in wide,
                          "evidence": evidence.spec_of(custom.code).as_dict()})  # fmt: skip
     rows.sort(key=lambda r: (catalogue.SEVERITY_ORDER[r["severity"]], -r["count"], r["code"]))
     return rows

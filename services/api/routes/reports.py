@@ -70,6 +70,11 @@ class IssueSummaryRow(BaseModel):
     code: str
     severity: Severity
     count: int = Field(description="pages (or URLs) with this issue")
+    site_wide: bool = Field(
+        default=False,
+        description="fires on at least 90 % of the crawl's HTML pages (and at least 10 of them): one template "
+        "problem, counted once in `problems`",
+    )
     title: str
     explanation: str
     fix: str
@@ -94,6 +99,9 @@ class IssueSummary(BaseModel):
 
     crawl_id: uuid.UUID
     totals: dict[str, int] = Field(description="issue rows per severity")
+    problems: dict[str, int] = Field(
+        description="distinct problems per severity: a site-wide code counts once, every other one per page"
+    )
     items: list[IssueSummaryRow]
     urls: list[IssueUrl] | None = None
     next_cursor: str | None = None
@@ -154,12 +162,15 @@ async def crawl_issues(request: web.Request, query: IssuesQuery) -> web.Response
             )
     items = [IssueSummaryRow.model_validate(r) for r in rows if query.severity in (None, r["severity"])]
     totals = {"error": 0, "warning": 0, "notice": 0}
+    distinct = {"error": 0, "warning": 0, "notice": 0}
     for row in items:
         totals[row.severity] += row.count
+        distinct[row.severity] += 1 if row.site_wide else row.count
     return dump(
         IssueSummary(
             crawl_id=crawl_id,
             totals=totals,
+            problems=distinct,
             items=items,
             urls=[IssueUrl.model_validate(u) for u in urls] if urls is not None else None,
             next_cursor=encode_text_cursor(_GROUP_SEPARATOR.join(next_url)) if next_url else None,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from services.worker.crawl import batches, frontier, politeness, resources
+from services.worker.crawl import batches, frontier, politeness, resources, sitefiles
 from services.worker.extract import records
 from services.worker.fetch import fetcher, sitemaps, urlrules, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
@@ -101,6 +101,7 @@ class Crawl:
         self.log = log.bind(crawl_id=str(job.crawl_id), attempt=job.attempt)
         self.politeness = politeness.Politeness(session, job.settings, self.log)
         self.checker = resources.ResourceChecker(session, self.politeness, job.settings, self.log)
+        self.sitemap_answers: sitefiles.SitemapAnswers = {}  # what each sitemap URL answered (the report)
 
     # --- one URL -----------------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class Crawl:
             max_redirects=5,
             body_after_redirects=True,
         )
+        self.sitemap_answers[url] = (got.status, got.error)
         return got.status, got.body, got.error
 
     async def _parse_sitemap(self, body: bytes) -> sitemaps.Parsed:
@@ -214,14 +216,15 @@ class Crawl:
                     frontier.Discovered(url=u, depth=frontier.SITEMAP_DEPTH, referrer=None, in_sitemap=True)
                     for u in sitemap_urls
                 )
-        files = await self.site_files(start, len(sitemap_urls) if sitemap_urls or self._read_sitemaps else None)
+        files = await sitefiles.read(self.session, self.politeness, start, self.sitemap_answers)
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
             await frontier.add(conn, self.job.crawl_id, found, room=limit, cache=self.cache)
             if sitemap_urls:  # the start URL may be listed too
                 await frontier.mark_in_sitemap(conn, self.job.crawl_id, sitemap_urls[:1000])
-            if files is not None:
-                await append(conn, self.job, [files])
+            sitemap_count = len(sitemap_urls) if self._read_sitemaps else None
+            await append(conn, self.job, [ev.SiteFilesRead(crawl_id=self.job.crawl_id, files=files,
+                                                           sitemap_urls=sitemap_count)])  # fmt: skip
 
     @property
     def _read_sitemaps(self) -> bool:
@@ -230,22 +233,6 @@ class Crawl:
             and self.settings.use_sitemaps
             and (self.settings.max_depth is None or self.settings.max_depth >= 1)
         )
-
-    async def site_files(self, start: str, sitemap_count: int | None) -> ev.SiteFilesRead | None:
-        """What robots.txt said and how many URLs the sitemaps gave, kept per crawl (alerts diff them)."""
-        if self.settings.mode != "spider":
-            return None
-        parts = urlsplit(start)
-        robots_url = None
-        status = text = error = None
-        if self.settings.respect_robots:
-            rules = await self.politeness.robots_for(start)
-            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-            status, text, error = rules.status, rules.text, rules.error
-        return ev.SiteFilesRead(
-            crawl_id=self.job.crawl_id, robots_url=robots_url, robots_status=status, robots_txt=text,
-            robots_error=error, sitemap_urls=sitemap_count,
-        )  # fmt: skip
 
     def _rewritten(self, url: str | None) -> str | None:
         """A seed URL after the crawl's URL rules (links are rewritten where they are extracted)."""

@@ -82,9 +82,11 @@ class Politeness:
         self.robots: dict[str, _RobotsState] = {}
         self.gates: dict[str, HostGate] = {}
 
-    def known_robots(self) -> dict[str, robots.Robots]:
-        """The latest robots.txt answer of every host asked so far, by origin."""
-        return {origin: state.rules for origin, state in self.robots.items() if state.rules is not None}
+    def robots_failures(self, url: str) -> int:
+        """How many times robots.txt of ``url``'s host answered 5xx, 429 or not at all in this attempt."""
+        parts = urlsplit(url)
+        state = self.robots.get(f"{parts.scheme}://{parts.netloc}")
+        return state.failures if state is not None else 0
 
     async def robots_for(self, url: str) -> robots.Robots:
         """The robots rules of ``url``'s host, fetched once per host per attempt.

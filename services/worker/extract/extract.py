@@ -48,7 +48,10 @@ _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 _LINK_PARAM = re.compile(r""";\s*([A-Za-z*-]+)\s*=\s*(?:"([^"]*)"|([^;,\s]*))""")
 _OG_KEYS = ("og:title", "og:description", "og:image", "og:type", "og:url", "og:site_name")
 _TWITTER_KEYS = ("twitter:card", "twitter:title", "twitter:description", "twitter:image", "twitter:site")
-_DOCTYPE = re.compile(r"^(?:\ufeff)?\s*(?:<!--.*?-->\s*)*<!doctype\s", re.IGNORECASE | re.DOTALL)
+# An XHTML page may start with its XML declaration (the PostgreSQL docs do): the doctype follows it.
+_DOCTYPE = re.compile(
+    r"^(?:\ufeff)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.*?-->\s*)*<!doctype\s", re.IGNORECASE | re.DOTALL
+)
 MAX_EXCERPT = 300
 MAX_FORMS = 20
 
@@ -212,11 +215,14 @@ def _meta(tree: LexborHTMLParser, out: Extracted) -> None:
     """Description, robots (``robots`` and ``googlebot`` tags), viewport, Open Graph, refresh."""
     robots: list[str] = []
     googlebot: list[str] = []
+    # The description counts in <head> only (a <meta> after an <img> there is in the body for parsers,
+    # as for Lighthouse); robots meta counts anywhere, as Google reads it in <body> too.
+    in_head = {node.mem_id for node in tree.head.css("meta")} if tree.head is not None else set()
     for meta in tree.css("meta"):
         attrs = meta.attributes
         content = attrs.get("content") or ""
         name = (attrs.get("name") or "").strip().lower()
-        if name == "description" and out.meta_description is None:
+        if name == "description" and out.meta_description is None and meta.mem_id in in_head:
             out.meta_description = clean(content)
         elif name == "robots":
             robots.append(content)

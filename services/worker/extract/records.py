@@ -85,7 +85,7 @@ def _indexability(page: PageRecord, is_html: bool) -> tuple[bool, str | None]:
     if not is_html:
         return False, "not HTML"
     if directives.of(page.meta_robots, page.x_robots_tag).noindex(page.crawled_at):
-        return False, "noindex"
+        return False, "noindex"  # unavailable_after in the past included (the details say so)
     if page.canonical and page.canonical not in (page.url, page.final_url):
         return False, "canonicalised"
     return True, None

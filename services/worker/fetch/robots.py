@@ -34,7 +34,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
+
+from shared.audit import aicrawlers
+from shared.model.sitefiles import AiCrawlerVerdict
 
 MAX_ROBOTS_BYTES = 512_000  # Google: "content which is after the maximum file size [500 KiB] is ignored"
 MAX_LINE_BYTES = 2083 * 8 - 1  # the reference keeps this much of a line
@@ -366,3 +370,29 @@ def from_response(
     if status is not None and error is None:
         rules.text = body[:MAX_ROBOTS_BYTES].decode("utf-8", "replace")
     return rules
+
+
+def ai_verdicts(rules: Robots, origin: str) -> list[AiCrawlerVerdict]:
+    """What robots.txt says to each AI crawler of ``aicrawlers.CRAWLERS``, for the site ``origin``.
+
+    ``blocked``: the home page is disallowed; ``partly blocked``: it is allowed but rules of the
+    crawler's group disallow something; ``allowed``: nothing is disallowed. No robots.txt (4xx)
+    allows everyone; one that is unavailable (5xx) blocks everyone, as it does our crawler.
+    """
+    out = []
+    for crawler in aicrawlers.CRAWLERS:
+        line: int | None = None
+        verdict: Literal["allowed", "partly blocked", "blocked"]
+        group: Literal["own", "*", "none"]
+        if rules.parsed is None:
+            verdict, group = ("allowed" if rules.allow_all else "blocked"), "none"
+        else:
+            groups, own = rules.parsed.groups_for(crawler.token)
+            home = rules.parsed.verdict(origin + "/", crawler.token)
+            disallows = any(not rule.allow for g in groups for rule in g.rules)
+            verdict = "blocked" if not home.allowed else ("partly blocked" if disallows else "allowed")
+            line = home.rule.line if home.rule is not None and not home.allowed else None
+            group = "own" if own else ("*" if groups else "none")
+        out.append(AiCrawlerVerdict(token=crawler.token, operator=crawler.operator, purpose=crawler.purpose,
+                                    verdict=verdict, group=group, line=line, note=crawler.note))  # fmt: skip
+    return out

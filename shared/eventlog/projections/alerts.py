@@ -57,13 +57,16 @@ async def _site_rules_deleted(conn: asyncpg.Connection, item: Recorded) -> None:
 @handles(ev.SiteFilesRead)
 async def _site_files(conn: asyncpg.Connection, item: Recorded) -> None:
     d: ev.SiteFilesRead = item.data  # type: ignore[assignment]
+    # The start origin's robots.txt (the first one read), unless the crawl did not consult it.
+    robots = next((f for f in d.files if f.kind == "robots.txt" and f.outcome != "not consulted"), None)
     await conn.execute(
         """INSERT INTO crawl_files (crawl_id, robots_url, robots_status, robots_txt, robots_error, sitemap_urls)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (crawl_id) DO UPDATE SET robots_url = EXCLUDED.robots_url,
                robots_status = EXCLUDED.robots_status, robots_txt = EXCLUDED.robots_txt,
                robots_error = EXCLUDED.robots_error, sitemap_urls = EXCLUDED.sitemap_urls""",
-        d.crawl_id, d.robots_url, d.robots_status, d.robots_txt, d.robots_error, d.sitemap_urls,
+        d.crawl_id, *((robots.url, robots.status, robots.text, robots.error) if robots else (None,) * 4),
+        d.sitemap_urls,
     )  # fmt: skip
 
 

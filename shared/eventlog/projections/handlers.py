@@ -21,12 +21,15 @@ from shared.eventlog.projections import (
     resources,
     retention,
     schedules,
+    sitefiles,
     sites,
 )
 from shared.eventlog.projector import Projector
 
 # Tables rebuilt from the log (the frontier is the worker's working set, not a projection).
-PROJECTOR = Projector(tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues", "resources"))
+PROJECTOR = Projector(
+    tables=("crawls", "parsequeue", "schedules", "pages", "links", "issues", "resources", "site_files")
+)
 handles = PROJECTOR.handles
 
 # The audit's codes that name a page's closest duplicate in their details (``duplicate_of``).
@@ -170,6 +173,12 @@ async def _closest_duplicates(conn: asyncpg.Connection, item: Recorded) -> None:
     ]
     if matches:
         await pages.set_duplicates(conn, data.crawl_id, matches)
+
+
+@handles(ev.SiteFilesRead)
+async def _site_files_read(conn: asyncpg.Connection, item: Recorded) -> None:
+    data: ev.SiteFilesRead = item.data  # type: ignore[assignment]
+    await sitefiles.store(conn, data.crawl_id, data.files)
 
 
 # --- schedules -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useParams } from "react-router";
 import { api } from "../../api/client";
-import { crawlQuery, issueSummaryQuery, keys } from "../../api/queries";
+import { issueSummaryQuery, keys } from "../../api/queries";
 import type { IssueSummary, Severity } from "../../api/types";
 import { SeverityBadge } from "../../components/crawl/badges";
 import { EvidenceTable } from "../../components/evidence/Evidence";
@@ -13,7 +13,7 @@ import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useSearchParamsUpdate } from "../../hooks/useSearchParamsUpdate";
 import { useI18n, type Translate } from "../../i18n";
 import { formatNumber } from "../../lib/format";
-import { SEVERITIES, SEVERITY_ORDER, isSiteWide, sortIssues } from "../../lib/issues";
+import { SEVERITIES, SEVERITY_ORDER, sortIssues } from "../../lib/issues";
 
 function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary }) {
   const { t, lang } = useI18n();
@@ -60,7 +60,7 @@ function IssueUrls({ crawlId, issue }: { crawlId: string; issue: IssueSummary })
   );
 }
 
-function issueColumns(t: Translate, locale: string, selected: string | null, select: (code: string | null) => void, pages: number): Column<IssueSummary>[] {
+function issueColumns(t: Translate, locale: string, selected: string | null, select: (code: string | null) => void): Column<IssueSummary>[] {
   return [
     {
       id: "severity",
@@ -83,9 +83,9 @@ function issueColumns(t: Translate, locale: string, selected: string | null, sel
           <button type="button" className="link-button" aria-pressed={i.code === selected} onClick={() => select(i.code === selected ? null : i.code)}>
             {i.title || i.code}
           </button>
-          {isSiteWide(i, pages) && (
-            <span className="badge site-wide" data-testid="site-wide-badge">
-              {t("evidence.siteWide")}
+          {i.site_wide && (
+            <span className="badge site-wide" title={t("issues.siteWideHint")} data-testid={`site-wide-${i.code}`}>
+              {t("issues.siteWide")}
             </span>
           )}
         </>
@@ -100,7 +100,6 @@ export function IssuesView() {
   const { t, locale, lang } = useI18n();
   const [params, update] = useSearchParamsUpdate();
   const summary = useQuery(issueSummaryQuery(crawlId, lang));
-  const crawl = useQuery(crawlQuery(crawlId));
   useDocumentTitle(t("issues.title"));
   const code = params.get("code");
 
@@ -141,7 +140,7 @@ export function IssuesView() {
           <DataTable
             className="issues-table"
             label={t("issues.title")}
-            columns={issueColumns(t, locale, code, (next) => update({ code: next }), crawl.data?.pages_crawled ?? 0)}
+            columns={issueColumns(t, locale, code, (next) => update({ code: next }))}
             rows={issues}
             rowKey={(i) => i.code}
             rowProps={(i) => ({ "data-testid": "issue-row", "data-code": i.code, className: i.code === code ? "selected" : undefined })}

@@ -11,7 +11,7 @@ describe("issues", () => {
       if (url.pathname === `/api/crawls/${C}`) return json(crawlFixture);
       if (url.pathname !== `/api/crawls/${C}/issues`) return undefined;
       const items = [
-        { code: "title_too_short", severity: "notice", count: 9, title: "Title too short", explanation: "Short.", fix: "Lengthen it.", evidence: { family: "length", columns: ["value", "length"], unit: null } },
+        { code: "title_too_short", severity: "notice", count: 9, site_wide: true, title: "Title too short", explanation: "Short.", fix: "Lengthen it.", evidence: { family: "length", columns: ["value", "length"], unit: null } },
         { code: "status_4xx", severity: "error", count: 2, title: "Client error", explanation: "Broken.", fix: "Fix the link.", evidence: { family: "response", columns: ["status", "reason"], unit: null } },
       ];
       const urls =
@@ -21,6 +21,9 @@ describe("issues", () => {
     renderAt(`/crawls/${C}/issues`);
     const rows = await screen.findAllByTestId("issue-row");
     expect(rows.map((r) => r.dataset.code)).toEqual(["status_4xx", "title_too_short"]);
+    // a code on (nearly) every page is one template problem: marked site-wide
+    expect(within(rows[1]!).getByTestId("site-wide-title_too_short")).toHaveTextContent("site-wide");
+    expect(within(rows[0]!).queryByTestId("site-wide-status_4xx")).not.toBeInTheDocument();
     await userEvent.click(within(rows[0]!).getByRole("button", { name: "Client error" }));
     const detail = await screen.findByTestId("issue-detail");
     expect(within(detail).getByTestId("issue-fix")).toHaveTextContent("Fix the link.");

@@ -18,6 +18,7 @@ import { asText, formatDate, formatDuration, formatNumber } from "../../lib/form
 import { fixOrder } from "../../lib/issues";
 import { ExportButtons } from "./ExportButtons";
 import { LiveProgress } from "./LiveProgress";
+import { RobotsReport } from "./RobotsReport";
 import { depthBars, responseTimeBars, severityBars, statsQuery, statusBars } from "./stats";
 
 /** How often, at most, the charts are redrawn while the crawl runs. */
@@ -63,7 +64,7 @@ function Charts({ crawl }: { crawl: Crawl }) {
   if (!stats.data) return <Loading />;
   const { pages, truncated, issues } = stats.data;
   if (!pages.length) return <Empty>{t("overview.noData")}</Empty>;
-  const { siteWide, rest } = fixOrder(issues, crawl.pages_crawled);
+  const { siteWide, rest } = fixOrder(issues);
   const top = rest.slice(0, 6);
   return (
     <>
@@ -201,6 +202,7 @@ export function OverviewView() {
       </div>
       {!FINAL.has(data.status) && <LiveProgress crawlId={data.id} live={data.status === "running" || data.status === "queued"} queued={Math.max(0, data.pages_discovered - data.pages_crawled)} />}
       <Charts crawl={data} />
+      <RobotsReport crawlId={data.id} />
       <CrawlSettingsSummary crawl={data} />
       <ComparePicker crawl={data} />
       <ExportButtons crawlId={data.id} />

@@ -4,6 +4,7 @@ import { stubEventSource } from "../../test/eventSource";
 import { crawlFixture, json, pageFixture, renderAt, stubFetch } from "../../test/render";
 
 const C = crawlFixture.id;
+const NOT_READ = { crawl_id: C, origin: "https://example.com", robots_txt: null, llms_txt: null, ai_crawlers: [] };
 
 describe("overview", () => {
   it("shows key numbers and the four charts from the pages and issues", async () => {
@@ -12,6 +13,7 @@ describe("overview", () => {
       if (url.pathname === `/api/crawls/${C}/pages`) return json({ items: [pageFixture(1), pageFixture(2, { status_code: 404, depth: 2, response_time_ms: 900 }), pageFixture(3)], total: 3, next_cursor: null });
       if (url.pathname === `/api/crawls/${C}/issues`) return json({ crawl_id: C, totals: { error: 1, warning: 0, notice: 1 }, items: [{ code: "status_4xx", severity: "error", count: 1, title: "x", explanation: "", fix: "" }], next_cursor: null });
       if (url.pathname === "/api/crawls") return json({ items: [crawlFixture], next_cursor: null });
+      if (url.pathname === `/api/crawls/${C}/robots`) return json(NOT_READ);
       return undefined;
     });
     renderAt(`/crawls/${C}`);
@@ -35,6 +37,7 @@ describe("a running crawl", () => {
       if (url.pathname === `/api/crawls/${C}/pages`) return json({ items: [pageFixture(1)], total: 1, next_cursor: null });
       if (url.pathname === `/api/crawls/${C}/issues`) return json({ crawl_id: C, totals: {}, items: [], next_cursor: null });
       if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      if (url.pathname === `/api/crawls/${C}/robots`) return json(NOT_READ);
       return undefined;
     });
     renderAt(`/crawls/${C}`);

@@ -1,4 +1,4 @@
-"""Synthetic page texts with known near-duplicate structure (tests and ``make bench``).
+"""Synthetic page texts with known near-duplicate structure (``make bench`` and the MinHash tests).
 
 ``pair_at(jaccard)`` builds two word lists whose 3-shingle sets have exactly that Jaccard
 similarity; ``corpus(n)`` builds ``n`` pages in clusters of edited copies, with the exact answer:
