@@ -65,6 +65,19 @@ class BenchConfig:
             max_links=_int("BENCH_MEMORY_MAX_LINKS", 20),
         )
     )
+    # Rendered crawls (issue 17): the same kind of pages as the throughput site, fewer of them (a
+    # rendered page costs a browser context, its script and its data request).
+    render_site: SiteShape = field(
+        default_factory=lambda: SiteShape(
+            pages=_int("BENCH_RENDER_PAGES", 1000),
+            min_kb=_int("BENCH_PAGE_MIN_KB", 30),
+            max_kb=_int("BENCH_PAGE_MAX_KB", 80),
+            min_links=_int("BENCH_MIN_LINKS", 50),
+            max_links=_int("BENCH_MAX_LINKS", 150),
+        )
+    )
+    # Pages one worker renders at once (RENDER_CONCURRENCY); the default is the product's.
+    render_concurrency: int = field(default_factory=lambda: _int("BENCH_RENDER_CONCURRENCY", 2))
     # The same for every crawler: requests in flight against the one host, no politeness delay.
     crawl_concurrency: int = field(default_factory=lambda: _int("BENCH_CONCURRENCY", 16))
     # Jobs each queue worker runs at once (PgQueuer's batch size, procrastinate's and our concurrency).
@@ -76,7 +89,9 @@ class BenchConfig:
     crawl_timeout_seconds: float = field(default_factory=lambda: _float("BENCH_CRAWL_TIMEOUT_SECONDS", 900.0))
     parts: frozenset[str] = field(
         default_factory=lambda: frozenset(
-            p.strip() for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory").split(",") if p.strip()
+            p.strip()
+            for p in os.environ.get("BENCH_PARTS", "latency,drain,crawl,memory,render").split(",")
+            if p.strip()
         )
     )
     work_dir: Path = field(default_factory=lambda: _path("BENCH_WORK_DIR", BENCH_DIR / "work"))

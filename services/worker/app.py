@@ -16,7 +16,7 @@ import contextlib
 import importlib
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import structlog
@@ -32,6 +32,9 @@ from shared.platform import database, service
 from shared.platform import logging as logs
 from shared.platform.listener import Listener
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from services.worker.render.browser import Browser
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +55,8 @@ class Worker:
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool, metrics: service.Metrics, job_body: JobBody) -> None:
         self.settings = settings
+        # Started on the first page a rendering crawl asks for; shared by every crawl of this worker.
+        self.browser = _browser(settings)
         self.pool = pool
         self.metrics = metrics
         self.job_body = job_body
@@ -187,6 +192,7 @@ class Worker:
             pool=self.pool,
             config=self.settings,
             metrics=self.metrics,
+            browser=self.browser,
         )
         self.jobs[job.crawl_id] = job
         self.metrics.jobs_running.set(len(self.jobs))
@@ -304,8 +310,26 @@ class Worker:
             # The bodies get stop_grace_seconds; the terminal appends a little more on top.
             await asyncio.wait(tasks, timeout=self.settings.stop_grace_seconds + 20)
         await self.listener.stop()
+        if self.browser is not None:
+            await self.browser.close()
         for task in list(self._background):
             task.cancel()
+
+    async def refresh_metrics(self) -> None:
+        """Queue gauges, and the browser's, read when Prometheus scrapes."""
+        if self.browser is not None:
+            self.metrics.browser_memory.set(self.browser.memory_bytes)
+            self.metrics.browser_launches.set(self.browser.launches)
+
+
+def _browser(settings: Settings) -> Browser | None:
+    """The worker's Chromium (not started yet), or None when Playwright is not installed: rendering
+    crawls then fail with that reason, raw crawls run as ever (the api's image has no browser)."""
+    try:
+        from services.worker.render.browser import Browser
+    except ImportError:
+        return None
+    return Browser(settings)
 
 
 WORKER = web.AppKey("worker", Worker)
@@ -314,7 +338,13 @@ WORKER = web.AppKey("worker", Worker)
 def create_app(settings: Settings, job_body: JobBody | None = None) -> web.Application:
     """The worker: ``/health`` (database, LISTEN), ``/metrics``, and the claim loop."""
     app = service.base_app(settings, "worker")
-    app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
+
+    async def refresh() -> None:
+        if WORKER in app:
+            await app[WORKER].refresh_metrics()
+        await service.refresh_queue_gauges(app, parsequeue.counts)
+
+    app[service.METRICS_REFRESH] = refresh
     body = job_body or resolve_job_body(settings)
     app.cleanup_ctx.append(_worker_ctx(body))
     return app

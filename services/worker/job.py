@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 
@@ -22,6 +22,9 @@ from shared.eventlog.projections import parsequeue
 from shared.model.crawlsettings import CrawlSettings
 from shared.platform.service import Metrics
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from services.worker.render.browser import Browser
 
 StopReason = Literal["paused", "cancelled", "shutdown", "lease_lost"]
 
@@ -50,6 +53,7 @@ class CrawlJob:
     metrics: Metrics
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: StopReason | None = None
+    browser: Browser | None = None  # the worker's Chromium, for crawls with render: "chromium"
 
     def request_stop(self, reason: StopReason) -> None:
         if self.stop_reason is None:

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import netguard
+
 
 def _default_log_format() -> str:
     return "console" if sys.stderr.isatty() else "json"
@@ -29,6 +31,11 @@ class Settings(BaseSettings):
     )
     api_token: str | None = Field(default=None, description="Secret that unlocks the API; generated when unset")
     allow_private_networks: bool = Field(default=False)
+    private_network_allowlist: str = Field(
+        default="",
+        description="addresses or CIDR networks (comma separated) the crawler may reach although they are not "
+        "public, while ALLOW_PRIVATE_NETWORKS stays false: an intranet host, never the whole private range",
+    )
     log_format: Literal["json", "console"] = Field(default_factory=_default_log_format)  # type: ignore[arg-type]
     log_level: str = "info"
 
@@ -44,6 +51,19 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(default=10.0, gt=0)
     stop_grace_seconds: float = Field(
         default=10.0, gt=0, description="how long a stopping crawl may take to return before it is cancelled"
+    )
+    # Rendering (crawls with render: "chromium"): one headless Chromium per worker, started on demand.
+    chromium_path: str = Field(default="/usr/bin/chromium", description="the Chromium executable (Debian's package)")
+    render_concurrency: int = Field(default=2, ge=1, le=32, description="pages one worker renders at once")
+    render_restart_pages: int = Field(default=500, ge=1, description="restart the browser after this many pages")
+    render_max_memory_mb: int = Field(
+        default=1024, ge=256, description="restart the browser when its processes together use more memory (PSS)"
+    )
+    render_process_memory_mb: int = Field(
+        default=768, ge=128, description="memory one browser process (a page's renderer) may allocate"
+    )
+    render_sandbox: bool = Field(
+        default=False, description="run Chromium's own sandbox (needs user namespaces, which containers usually deny)"
     )
     worker_job_body: str = Field(
         default="", description="'module:function' run instead of the crawler (tests and experiments)"
@@ -74,6 +94,17 @@ class Settings(BaseSettings):
     login_window_seconds: float = Field(default=900.0, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, description="comment line sent to idle live streams")
     sse_queue_size: int = Field(default=1000, ge=1, description="events buffered per slow live-stream client")
+
+    @field_validator("private_network_allowlist")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        netguard.parse_networks(value)  # a bad entry is a start-up error naming it, not a silent hole
+        return value
+
+    @property
+    def private_allowlist(self) -> tuple[netguard.Network, ...]:
+        """``private_network_allowlist`` parsed."""
+        return netguard.parse_networks(self.private_network_allowlist)
 
     @field_validator("database_url")
     @classmethod

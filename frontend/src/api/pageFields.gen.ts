@@ -37,6 +37,7 @@ export const PAGE_FIELDS = [
   { name: "structured_data_types", kind: "array", nullable: false },
   { name: "in_sitemap", kind: "boolean", nullable: false },
   { name: "crawled_at", kind: "date-time", nullable: false },
+  { name: "rendered", kind: "object", nullable: true },
 ] as const;
 
 /** The fields GET /api/crawls/{id}/pages can sort by. */

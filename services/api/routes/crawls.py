@@ -115,7 +115,7 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
         return
     urls = [settings.url] if settings.mode == "spider" else settings.urls[:20]
     for field, url in (("url" if settings.mode == "spider" else "urls", u) for u in urls):
-        reason = await netguard.check_url(url, allow_private=False, timeout=5.0)
+        reason = await netguard.check_url(url, allow_private=False, allowlist=config.private_allowlist, timeout=5.0)
         if reason is not None:
             raise Problem(422, f"{url} cannot be crawled: {reason}.", errors=[{"field": field, "message": reason}])
 

@@ -11,21 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
 
 from services.worker.crawl import batches, frontier, politeness, resources
-from services.worker.extract import records
+from services.worker.extract import extract, records
 from services.worker.fetch import fetcher, sitemaps, urls
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
 from shared import netguard
 from shared.audit import audit
 from shared.model.pages import PageRecord
+
+if TYPE_CHECKING:  # Playwright is imported only by crawls that render (the "render" extra)
+    from services.worker.render.browser import Browser
+    from services.worker.render.session import RenderSession
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +81,7 @@ class Work:
 class Crawl:
     """One attempt at one crawl."""
 
-    def __init__(self, job: CrawlJob, session: aiohttp.ClientSession) -> None:
+    def __init__(self, job: CrawlJob, session: aiohttp.ClientSession, browser: Browser | None = None) -> None:
         self.job = job
         self.settings = job.settings
         self.session = session
@@ -94,6 +98,11 @@ class Crawl:
         self.log = log.bind(crawl_id=str(job.crawl_id), attempt=job.attempt)
         self.politeness = politeness.Politeness(session, job.settings, self.log)
         self.checker = resources.ResourceChecker(session, self.politeness, job.settings, self.log)
+        self.rendering: RenderSession | None = None
+        if browser is not None:
+            from services.worker.render.session import RenderSession
+
+            self.rendering = RenderSession(browser, session, self.politeness, job.settings, job.config)
 
     # --- one URL -----------------------------------------------------------------------------
 
@@ -127,6 +136,8 @@ class Crawl:
         except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
             self.log.exception("extraction failed", url=entry.url)
             page, leads = records.build(entry, _failed(got, f"extraction failed: {exc}"), self.scope.is_internal)
+        if self.rendering is not None and page.status_code == 200 and records.renderable(got):
+            leads += await self.render(page, got)
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
 
@@ -136,6 +147,20 @@ class Crawl:
             self.batch.add_resources([await self.checker.check(url)])
         finally:
             self.checker.running -= 1
+
+    async def render(self, page: PageRecord, got: fetcher.Fetched) -> list[str]:
+        """Render the page from its raw bytes; the rendered DOM is extracted like the raw one."""
+        assert self.rendering is not None
+        rendering = await self.rendering.render(got)
+        found = None
+        if rendering.html is not None:
+            try:
+                found = extract.extract(rendering.html, got.final_url, self.scope.is_internal)
+            except Exception as exc:  # as for the raw HTML: a recorded outcome
+                self.log.exception("extraction of the rendered page failed", url=page.url)
+                rendering.error, rendering.html = f"extraction of the rendered DOM failed: {exc}", None
+        self.job.metrics.pages_rendered.labels(outcome="failed" if found is None else "rendered").inc()
+        return records.with_rendering(page, got, rendering, found)
 
     def discoveries(self, page: PageRecord, leads: list[str], entry: frontier.Entry) -> list[frontier.Discovered]:
         if self.settings.mode != "spider":
@@ -225,7 +250,9 @@ class Crawl:
         start = urls.normalize(self.settings.url)
         if start is None:
             raise CrawlError(f"the start URL {self.settings.url!r} is not a valid http(s) URL")
-        reason = await netguard.check_url(start, allow_private=job.config.allow_private_networks)
+        reason = await netguard.check_url(
+            start, allow_private=job.config.allow_private_networks, allowlist=job.config.private_allowlist
+        )
         if reason is not None:
             # A name that does not resolve may resolve later (DNS hiccup); a private address will not.
             transient = "does not resolve" in reason
@@ -350,13 +377,43 @@ async def run_crawl(job: CrawlJob) -> None:
     async with fetcher.new_session(
         user_agent=job.settings.user_agent,
         allow_private=job.config.allow_private_networks,
+        allowlist=job.config.private_allowlist,
         limit=limit,
         timeout=job.settings.timeout_seconds,
     ) as session:
         try:
-            await Crawl(job, session).run()
+            async with _browser_for(job) as browser:
+                await Crawl(job, session, browser).run()
         except LeaseLost:
             log.warning("lease lost, stopping", crawl_id=str(job.crawl_id), reason=job.stop_reason)
+
+
+@contextlib.asynccontextmanager
+async def _browser_for(job: CrawlJob) -> AsyncIterator[Browser | None]:
+    """The worker's browser for a rendering crawl (one of the crawl's own if the worker has none)."""
+    if job.settings.render == "off":
+        yield None
+        return
+    try:
+        from services.worker.render import browser as chromium
+    except ImportError as exc:
+        raise CrawlError(
+            f"rendering needs Chromium, and this worker lacks Playwright ({exc}); install the 'render' extra "
+            "or run the worker image (docs/DEPLOY.md)"
+        ) from exc
+    own = chromium.Browser(job.config) if job.browser is None else None
+    browser = job.browser or own
+    assert browser is not None
+    try:
+        try:
+            await browser.ensure_started()
+        except chromium.BrowserUnavailable as exc:
+            # A crawl that renders fails at once, with the reason, when there is nothing to render in.
+            raise CrawlError(f"rendering needs Chromium: {exc}", retryable=not exc.missing) from exc
+        yield browser
+    finally:
+        if own is not None:
+            await own.close()
 
 
 async def _unless_stopped(job: CrawlJob, work: Coroutine[Any, Any, None]) -> bool:

@@ -13,14 +13,19 @@ import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
 from services.worker.fetch import charset, urls
 from services.worker.fetch.fetcher import Fetched
 from shared.audit import directives
-from shared.model.pages import CookieFlags, PageRecord
+from shared.model.pages import CookieFlags, PageRecord, RawSignals, RenderedPage, RenderedRequest
 
+if TYPE_CHECKING:  # the renderer imports Playwright; extraction (and its worker processes) need not
+    from services.worker.render.renderer import Rendering
+
+MAX_RENDERED_ONLY_URLS = 20
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
 # Response headers the security checks read, kept as sent (lower-cased names, values trimmed).
 SECURITY_HEADERS = ("strict-transport-security", "x-content-type-options", "content-security-policy",
@@ -141,21 +146,24 @@ def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
     return leads
 
 
-def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
-    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
-    page = _response(entry, fetched)
-    leads: list[str] = []
-    if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
-        leads.append(fetched.final_url)  # the redirect target is a page of its own
-    # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
+def renderable(fetched: Fetched) -> bool:
+    """An HTML answer with its body: what is extracted (and, in a crawl that renders, rendered)."""
+    return bool(fetched.body) and not fetched.error and not fetched.chain and fetched.is_html
+
+
+def _signals(page: PageRecord, fetched: Fetched, found: extract.Extracted | None) -> list[str]:
+    """The HTML's signals (if any) and the ``Link`` header's on ``page``; the URLs they lead to.
+
+    Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
+    """
     header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
     canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
-    if fetched.body and not fetched.error and not fetched.chain and fetched.is_html:
-        text, page.charset = charset.decode(fetched.body, fetched.content_type)
-        found = extract.extract(text, fetched.final_url, is_internal)
+    leads: list[str] = []
+    if found is not None:
         leads += _content(page, found)
         canonical_links += found.canonical_links
         page.hreflang += found.hreflang
+        leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
         page.charset_declared = charset.declared(fetched.body, fetched.content_type)
         leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
     page.canonical_links = canonical_links
@@ -163,7 +171,71 @@ def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) ->
     page.canonical_raw = counted[0].href if counted else None
     page.canonicals = list(dict.fromkeys(link.url for link in counted if link.url))
     page.canonical = page.canonicals[0] if page.canonicals else None
+    return leads
+
+
+def build(entry: Entry, fetched: Fetched, is_internal: Callable[[str], bool]) -> tuple[PageRecord, list[str]]:
+    """The record of a fetched URL and the URLs it leads to (links, canonical, hreflang, redirect)."""
+    page = _response(entry, fetched)
+    leads: list[str] = []
+    if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
+        leads.append(fetched.final_url)  # the redirect target is a page of its own
+    if renderable(fetched):
+        text, page.charset = charset.decode(fetched.body, fetched.content_type)
+        page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        leads += _signals(page, fetched, extract.extract(text, fetched.final_url, is_internal))
+    else:
+        _signals(page, fetched, None)
     leads.extend(page.canonicals)
     leads.extend(h.url for h in page.hreflang if h.url)
     page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
     return page, leads
+
+
+def with_rendering(
+    page: PageRecord, fetched: Fetched, rendering: Rendering, found: extract.Extracted | None
+) -> list[str]:
+    """Make ``page`` (built from the raw HTML) the rendered page; the further URLs it leads to.
+
+    The rendered DOM's signals (``found``, the same extractor's) replace the raw ones, which go to
+    ``page.rendered.raw`` for the comparison; status, headers, redirects, size and charset stay the
+    raw response's. A render that failed (``found`` is None) leaves the raw page and records why.
+    """
+    raw = RawSignals(
+        title=page.title, meta_description=page.meta_description, canonical=page.canonical,
+        meta_robots=page.meta_robots, h1=page.h1, word_count=page.word_count,
+        outlinks_count=page.outlinks_count, external_links_count=page.external_links_count,
+    )  # fmt: skip
+    info = RenderedPage(
+        raw=raw,
+        render_error=rendering.error,
+        render_time_ms=rendering.time_ms,
+        requests=rendering.requests,
+        bytes=rendering.bytes,
+        console_errors=rendering.console_errors,
+        failed_requests=[RenderedRequest(url=f.url, resource_type=f.resource_type, reason=f.reason,
+                                         blocked=f.blocked, robots=f.robots) for f in rendering.failed_requests],
+    )  # fmt: skip
+    page.rendered = info
+    leads: list[str] = []
+    if rendering.navigated_to is not None:
+        target = urls.normalize(rendering.navigated_to, fetched.final_url)
+        if target is not None:
+            leads.append(target)  # a redirect done by script: search engines follow it too
+    if found is None:
+        return leads
+    raw_links = {link.url for link in page.links}
+    raw_noindex = directives.of(page.meta_robots, None).noindex(page.crawled_at)
+    leads += _signals(page, fetched, found)
+    leads += page.canonicals
+    leads += [h.url for h in page.hreflang if h.url]
+    only = [link.url for link in page.links if link.url not in raw_links]
+    info.title, info.meta_description, info.canonical = page.title, page.meta_description, page.canonical
+    info.meta_robots, info.h1, info.word_count = page.meta_robots, page.h1, page.word_count
+    info.outlinks_count, info.external_links_count = page.outlinks_count, page.external_links_count
+    info.rendered_only_links, info.rendered_only_link_urls = len(only), only[:MAX_RENDERED_ONLY_URLS]
+    page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
+    if raw_noindex and page.indexable:
+        # Google does not render a page whose HTML says noindex: a script removing it changes nothing.
+        page.indexable, page.indexability_reason = False, "noindex"
+    return leads

@@ -10,7 +10,7 @@ import asyncio
 import ssl
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -150,15 +150,17 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     return b"".join(parts)
 
 
-def new_session(*, user_agent: str, allow_private: bool, limit: int, timeout: float) -> aiohttp.ClientSession:
+def new_session(
+    *, user_agent: str, allow_private: bool, limit: int, timeout: float, allowlist: netguard.Allowlist = ()
+) -> aiohttp.ClientSession:
     """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding.
 
     Certificates are verified against the system's trust store as it is when the session opens (so
     OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR point a crawl at another CA bundle, e.g. a company's).
     """
     connector = netguard.GuardedConnector(
-        allow_private=allow_private, limit=limit, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True,
-        ssl=ssl.create_default_context(),
+        allow_private=allow_private, allowlist=allowlist, limit=limit, limit_per_host=0, ttl_dns_cache=300,
+        enable_cleanup_closed=True, ssl=ssl.create_default_context(),
     )  # fmt: skip
     return aiohttp.ClientSession(
         connector=connector,
@@ -239,8 +241,12 @@ async def fetch(
     max_redirects: int = MAX_REDIRECTS,
     body_after_redirects: bool = False,
     truncate: bool = False,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    data: bytes | None = None,
 ) -> Fetched:
-    """GET ``url``, following redirects one hop at a time (each hop checked by ``follow``).
+    """GET ``url`` (or ``method`` with ``headers`` and ``data``: a rendered page's requests),
+    following redirects one hop at a time (each hop checked by ``follow``).
 
     ``read_body(result)`` decides from the final status and headers whether the body is read
     (default: HTML only). A page that redirected is recorded without its target's body (the
@@ -256,7 +262,9 @@ async def fetch(
     try:
         while True:
             hop_started = time.perf_counter()
-            async with session.get(URL(current, encoded=True), allow_redirects=False) as response:
+            async with session.request(
+                method, URL(current, encoded=True), headers=headers, data=data, allow_redirects=False
+            ) as response:
                 if result.ttfb_ms is None:
                     result.ttfb_ms = (time.perf_counter() - hop_started) * 1000
                 result.final_url = current
@@ -270,7 +278,11 @@ async def fetch(
                     if target is None:
                         break
                     visited.add(target)
+                    if headers is not None and urls.host_of(target) != urls.host_of(current):
+                        headers = None  # a page's own headers (Authorization...) stay with its host
                     current = target
+                    if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                        method, data = "GET", None  # as browsers do
                     continue
                 if result.chain:
                     result.chain.append(RedirectHop(url=current, status_code=response.status))

@@ -1,4 +1,4 @@
-/** /crawls/{id}/pages/{page_id}: every field, the redirect chain, links in and out, and issues. */
+/** /crawls/{id}/pages/{page_id}: every field, raw versus rendered, the redirect chain, links in and out, and issues. */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
@@ -13,9 +13,10 @@ import { useDocumentTitle } from "../../hooks/useDocumentTitle";
 import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { en } from "../../i18n/en";
 import { asText, detailsText, fieldOf, formatDate, formatNumber } from "../../lib/format";
+import { RenderedComparison } from "./RenderedComparison";
 
 /** Shown in their own sections, or internal. */
-const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links"]);
+const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links", "rendered"]);
 /** The page schema's fields in the api's order (generated from the OpenAPI document). */
 const FIELDS: string[] = PAGE_FIELDS.map((f) => f.name).filter((name) => !SHOWN_ELSEWHERE.has(name));
 
@@ -152,6 +153,8 @@ export function PageView() {
           </ul>
         )}
       </section>
+
+      {p.rendered && <RenderedComparison rendered={p.rendered} />}
 
       <section aria-labelledby="page-redirects">
         <h2 id="page-redirects">{t("page.redirects")}</h2>
