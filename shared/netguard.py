@@ -17,31 +17,23 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from shared.platform.settings import Network, parse_networks
+
+__all__ = ["AddressRefused", "Allowlist", "GuardedConnector", "Network", "address_reason", "check_url",
+           "parse_networks", "refusal_of", "resolve"]  # fmt: skip
+
 # 100.64.0.0/10 (carrier-grade NAT) is not "private" to the ipaddress module, but it is not the
 # public internet either; cloud metadata services sometimes live there.
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
 
-Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
-# Networks an operator lets through although they are not public (``PRIVATE_NETWORK_ALLOWLIST``).
+# Networks an operator lets through although they are not public (``PRIVATE_NETWORK_ALLOWLIST``,
+# parsed by ``shared.platform.settings.parse_networks``, re-exported here for the guard's callers).
 Allowlist: TypeAlias = Sequence[Network]
 
 
 class AddressRefused(OSError):
     """A connection was refused because its address is not on the public internet."""
-
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """Comma-separated addresses or CIDR networks (``10.0.0.0/8, 192.168.1.5``); ValueError names a bad one."""
-    networks = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as exc:
-            raise ValueError(f"{item!r} is not an IP address or network: {exc}") from None
-    return tuple(networks)
 
 
 def address_reason(address: str, allowlist: Allowlist = ()) -> str | None:

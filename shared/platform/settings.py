@@ -5,6 +5,7 @@ No other module reads ``os.environ``; services receive a ``Settings`` instance.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -13,7 +14,20 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared import netguard
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.0/8, 192.168.1.5``); ValueError names a bad one."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{item!r} is not an IP address or network: {exc}") from None
+    return tuple(networks)
 
 
 def _default_log_format() -> str:
@@ -98,13 +112,13 @@ class Settings(BaseSettings):
     @field_validator("private_network_allowlist")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
-        netguard.parse_networks(value)  # a bad entry is a start-up error naming it, not a silent hole
+        parse_networks(value)  # a bad entry is a start-up error naming it, not a silent hole
         return value
 
     @property
-    def private_allowlist(self) -> tuple[netguard.Network, ...]:
+    def private_allowlist(self) -> tuple[Network, ...]:
         """``private_network_allowlist`` parsed."""
-        return netguard.parse_networks(self.private_network_allowlist)
+        return parse_networks(self.private_network_allowlist)
 
     @field_validator("database_url")
     @classmethod

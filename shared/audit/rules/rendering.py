@@ -7,9 +7,10 @@ the comparison with the raw HTML, the render's error, console errors and refused
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from shared.audit import pagerules
+from shared.audit import directives, pagerules
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord, RenderedPage
 
@@ -26,13 +27,10 @@ def _same_text(a: str | None, b: str | None) -> bool:
     return " ".join((a or "").split()) == " ".join((b or "").split())
 
 
-def _robots(meta: str | None) -> set[str]:
-    """Directives of one robots meta value (``none`` expanded), as ``pagerules.directives`` reads them."""
-    found = {t.rsplit(":", 1)[-1] for t in pagerules._DIRECTIVE_SPLIT.split((meta or "").lower()) if t}
-    found.discard("")
-    if "none" in found:
-        found |= {"noindex", "nofollow"}
-    return found
+def _robots(meta: str | None, at: datetime) -> tuple[bool, frozenset[str]]:
+    """Whether a robots meta value says noindex (as the audit reads it), and its rules' names."""
+    rules = directives.of(meta)
+    return rules.noindex(at), rules.names
 
 
 def _changes(page: PageRecord, r: RenderedPage, t: Thresholds) -> list[dict[str, Any]]:
@@ -53,10 +51,13 @@ def _changes(page: PageRecord, r: RenderedPage, t: Thresholds) -> list[dict[str,
         out.append(_issue(page, "js_meta_description_changed", raw=raw.meta_description, rendered=r.meta_description))
     if (raw.canonical or None) != (r.canonical or None):
         out.append(_issue(page, "js_canonical_changed", raw=raw.canonical, rendered=r.canonical))
-    before, after = _robots(raw.meta_robots), _robots(r.meta_robots)
-    if ("noindex" in before) != ("noindex" in after):
+    (raw_noindex, before), (noindex, after) = (
+        _robots(raw.meta_robots, page.crawled_at),
+        _robots(r.meta_robots, page.crawled_at),
+    )
+    if raw_noindex != noindex:
         out.append(_issue(page, "js_noindex_changed", raw=raw.meta_robots, rendered=r.meta_robots,
-                          change="added" if "noindex" in after else "removed"))  # fmt: skip
+                          change="added" if noindex else "removed"))  # fmt: skip
     elif before != after:
         out.append(_issue(page, "js_meta_robots_changed", raw=raw.meta_robots, rendered=r.meta_robots))
     return out
