@@ -27,11 +27,24 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
+# The worker image is built with CHROMIUM=true (docker-compose.yml): Debian's Chromium and the
+# "render" extra (Playwright) for crawls with render: "chromium". The api, scheduler and migrate
+# image goes without both (about 450 MB). Chromium is not pinned on purpose: every build takes
+# Debian's current security release of it.
+ARG CHROMIUM=false
+# hadolint ignore=DL3008
+RUN if [ "$CHROMIUM" = "true" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends chromium fonts-liberation fonts-noto-core \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 # Runtime dependencies come from pyproject.toml's [project] dependencies (the single source of
-# truth); installing only them keeps this layer cached until the dependency list changes. The
-# code itself runs from /app (python -m services.api), so the package is not installed twice.
+# truth), plus the "render" extra in the worker image; installing only them keeps this layer cached
+# until the dependency list changes. The code itself runs from /app (python -m services.api), so
+# the package is not installed twice.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write(chr(10).join(deps))" \
+RUN python -c "import os, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; deps = p['dependencies'] + (p['optional-dependencies']['render'] if os.environ.get('CHROMIUM') == 'true' else []); open('/tmp/requirements.txt', 'w').write(chr(10).join(deps))" \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-python test-frontend test-e2e lint bench install frontend clean
+.PHONY: run dev test test-python test-frontend test-e2e lint bench install frontend clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,15 @@ frontend: frontend/node_modules/.installed
 FRONTEND_BUILD := $(if $(wildcard frontend/package.json),frontend,)
 FRONTEND_DEPS := $(if $(wildcard frontend/package.json),frontend/node_modules/.installed,)
 
-run: install $(FRONTEND_BUILD)
+# Debian's Chromium renders crawls with render: "chromium" (and drives the e2e tests): installed
+# by scripts/install-system-deps.sh, a no-op when it is there.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+run: install system-deps $(FRONTEND_BUILD)
 	$(PY) -m scripts.supervisor
 
-dev: install $(FRONTEND_DEPS)
+dev: install system-deps $(FRONTEND_DEPS)
 	$(PY) -m scripts.supervisor --dev
 
 lint: install
@@ -39,7 +44,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test-python: install
+test-python: install system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test: install
@@ -48,11 +53,10 @@ test: install
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm run --silent lint && npm run --silent typecheck && npx vitest run
 
-test-e2e: install frontend
-	bash scripts/install-system-deps.sh
+test-e2e: install frontend system-deps
 	node --test --test-reporter=spec tests/e2e/
 
-bench: install
+bench: install system-deps
 	bash bench/run.sh
 
 clean:

@@ -23,7 +23,7 @@ def _path(name: str, default: Path) -> Path:
     return Path(os.environ.get(name) or default).resolve()
 
 
-DEFAULT_PARTS = "latency,drain,crawl,linkscore,audit,memory"
+DEFAULT_PARTS = "latency,drain,crawl,linkscore,audit,render,memory"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,19 @@ class BenchConfig:
             max_links=_int("BENCH_MEMORY_MAX_LINKS", 20),
         )
     )
+    # Rendered crawls (issue 17): the same kind of pages as the throughput site, fewer of them (a
+    # rendered page costs a browser context, its script and its data request).
+    render_site: SiteShape = field(
+        default_factory=lambda: SiteShape(
+            pages=_int("BENCH_RENDER_PAGES", 1000),
+            min_kb=_int("BENCH_PAGE_MIN_KB", 30),
+            max_kb=_int("BENCH_PAGE_MAX_KB", 80),
+            min_links=_int("BENCH_MIN_LINKS", 50),
+            max_links=_int("BENCH_MAX_LINKS", 150),
+        )
+    )
+    # Pages one worker renders at once (RENDER_CONCURRENCY); the default is the product's.
+    render_concurrency: int = field(default_factory=lambda: _int("BENCH_RENDER_CONCURRENCY", 2))
     # The same for every crawler: requests in flight against the one host, no politeness delay.
     crawl_concurrency: int = field(default_factory=lambda: _int("BENCH_CONCURRENCY", 16))
     # Synthetic pages (issue 13) for the near-duplicate pass: "100,000 pages in seconds".

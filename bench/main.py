@@ -39,6 +39,15 @@ def _empty_results() -> dict[str, Any]:
             "minhash_precision": None,
             "minhash_recall": None,
         },  # fmt: skip
+        "render": {
+            "pages": None,
+            "rendered_pages_s": None,
+            "raw_pages_s": None,
+            "slowdown_x": None,
+            "browser_peak_mb": None,
+            "driver_peak_mb": None,
+            "worker_peak_rss_mb": None,
+        },
     }
 
 
@@ -169,7 +178,9 @@ class Run:
         self.details["crawls"]["scrapy"] = out
         log.info("crawl done", crawler="scrapy", result=out)
 
-    async def ours_crawl(self, admin: str, base: str, shape: SiteShape, label: str) -> dict[str, Any]:
+    async def ours_crawl(
+        self, admin: str, base: str, shape: SiteShape, label: str, *, render: bool = False
+    ) -> dict[str, Any]:
         async with postgres.database(admin, f"crawl_{label}") as dsn:
             out = await ours_services.crawl(
                 self.cfg.ours_python,
@@ -181,6 +192,8 @@ class Run:
                 self.cfg.crawl_concurrency,
                 timeout=self.cfg.crawl_timeout_seconds,
                 profile=self.cfg.profile,
+                render=render,
+                worker_env={"RENDER_CONCURRENCY": str(self.cfg.render_concurrency)} if render else None,
             )
             if label == "20k" and "audit" in self.cfg.parts:
                 # Every rule again on the crawl just stored: the audit's time per 1,000 pages.
@@ -225,6 +238,8 @@ class Run:
             "crawl_concurrency": cfg.crawl_concurrency,
             "crawl_site": cfg.crawl_site.__dict__,
             "memory_site": cfg.memory_site.__dict__,
+            "render_site": cfg.render_site.__dict__,
+            "render_concurrency": cfg.render_concurrency,
             "parts": sorted(cfg.parts),
         }
         self.details["part_seconds"] = {}
@@ -266,7 +281,33 @@ class Run:
                     out = await self.timed("crawl ours 100k", self.ours_crawl(admin, base, cfg.memory_site, "100k"))
                 if out is not None:
                     self.results["worker_peak_rss_mb"]["100k"] = out["peak_rss_mb"]
+            if "render" in cfg.parts:
+                await self.timed("render", self.render(admin, nginx_exe))
         self.write()
+
+    async def render(self, admin: str, nginx_exe: str) -> None:
+        """The same pages crawled raw (static HTML) and rendered (built by a script in Chromium)."""
+        cfg = self.cfg
+        shape = cfg.render_site
+        static = await asyncio.to_thread(site.ensure, cfg.work_dir, shape, cfg.seed)
+        scripted = await asyncio.to_thread(site.ensure_js, cfg.work_dir, shape, cfg.seed)
+        with nginx.serving(nginx_exe, static, cfg.work_dir / "nginx") as base:
+            raw = await self.ours_crawl(admin, base, shape, "render_raw")
+        with nginx.serving(nginx_exe, scripted, cfg.work_dir / "nginx") as base:
+            rendered = await self.ours_crawl(admin, base, shape, "rendered", render=True)
+        if rendered["rendered"] != rendered["pages"] or rendered["extracted"]["title"] != shape.pages:
+            raise RuntimeError(f"the rendered crawl did not render every page: {rendered}")
+        self.results["render"] = {
+            "pages": rendered["pages"],
+            "rendered_pages_s": rendered["pages_per_second"],
+            "raw_pages_s": raw["pages_per_second"],
+            "slowdown_x": round(raw["pages_per_second"] / rendered["pages_per_second"], 1)
+            if rendered["pages_per_second"]
+            else None,
+            "browser_peak_mb": rendered["browser_peak_mb"],
+            "driver_peak_mb": rendered["driver_peak_mb"],
+            "worker_peak_rss_mb": rendered["peak_rss_mb"],
+        }
 
     async def timed(self, name: str, work: Any) -> Any:
         """Run one part, note its wall time, and write the results so far (a cut-short run keeps them).

@@ -33,6 +33,10 @@ API_TOKEN = "bench-" + "0" * 40
 _CRAWL_ROW = """SELECT status, error, pages_crawled, pages_discovered, created_at, started_at, finished_at
                 FROM crawls WHERE id = $1"""
 _TERMINAL = ("completed", "failed", "cancelled")
+_RENDERED = """SELECT count(rendered) AS rendered,
+                      count(*) FILTER (WHERE rendered->>'render_error' IS NOT NULL) AS failed,
+                      avg((rendered->>'render_time_ms')::float8) AS mean_render_ms
+               FROM pages WHERE crawl_id = $1"""
 _EXTRACTED = """SELECT count(title) AS title, count(meta_description) AS description,
                        count(*) FILTER (WHERE cardinality(h1) > 0) AS h1, count(canonical) AS canonical
                 FROM pages WHERE crawl_id = $1"""
@@ -162,8 +166,14 @@ async def crawl(
     *,
     timeout: float,
     profile: bool = False,
+    render: bool = False,
+    worker_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One crawl of the site by a fresh worker process: pages/s and the worker's peak RSS."""
+    """One crawl of the site by a fresh worker process: pages/s and the worker's peak RSS.
+
+    With ``render``, every page is rendered in the worker's Chromium too; the browser's and its
+    driver's peak memory (PSS of the worker's descendants, sampled every second) come back as well.
+    """
     database.migrate(dsn)
     settings = CrawlSettings(
         url=start_url,
@@ -172,12 +182,14 @@ async def crawl(
         max_rps=1000,
         respect_robots=True,
         use_sitemaps=False,
+        render="chromium" if render else "off",
     )
     crawl_id = uuid.uuid4()
     conn = await database.connect(dsn)
     samples: list[tuple[float, float, int]] = []
+    browser_peak = {"chromium": 0.0, "driver": 0.0}
     try:
-        with service(python, "worker", dsn, work / f"{label}-worker.log") as (proc, _):
+        with service(python, "worker", dsn, work / f"{label}-worker.log", **(worker_env or {})) as (proc, _):
             profiler = _profiler(proc.pid, work / f"{label}-worker.pyspy.txt") if profile else None
             started = time.monotonic()
             await streams.append(
@@ -194,6 +206,9 @@ async def crawl(
                 samples.append(
                     (round(time.monotonic() - started, 1), round(processes.rss_mb(proc.pid), 1), row["pages_crawled"])
                 )
+                if render:
+                    now = await asyncio.to_thread(processes.descendants_pss_mb, proc.pid)
+                    browser_peak = {k: max(v, now[k]) for k, v in browser_peak.items()}
                 if time.monotonic() - started > timeout:
                     raise TimeoutError(f"{label} crawl not finished after {timeout} s: {dict(row)}")
             peak = processes.peak_rss_mb(proc.pid)
@@ -203,13 +218,24 @@ async def crawl(
         links = await conn.fetchval("SELECT count(*) FROM links WHERE crawl_id = $1", crawl_id)
         # The fields Scrapy extracts too, as stored: proof the speed came with the extraction.
         extracted = await conn.fetchrow(_EXTRACTED, crawl_id)
+        renders = await conn.fetchrow(_RENDERED, crawl_id)
     finally:
         await conn.close()
     if row["status"] != "completed":
         raise RuntimeError(f"{label} crawl ended {row['status']}: {row['error']}")
     seconds = (row["finished_at"] - row["started_at"]).total_seconds()
+    rendering = {}
+    if render:
+        rendering = {
+            "rendered": renders["rendered"],
+            "render_failed": renders["failed"],
+            "mean_render_ms": round(renders["mean_render_ms"] or 0.0, 1),
+            "browser_peak_mb": round(browser_peak["chromium"], 1),
+            "driver_peak_mb": round(browser_peak["driver"], 1),
+        }
     return {
         "crawl_id": str(crawl_id),
+        **rendering,
         "pages": row["pages_crawled"],
         "pages_stored": stored,
         "links_stored": links,

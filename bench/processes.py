@@ -69,6 +69,35 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def descendants_pss_mb(pid: int) -> dict[str, float]:
+    """Memory (PSS, MB) of ``pid``'s descendants, by kind: ``chromium`` (the browser and its
+    renderers, zygotes, GPU and utility processes) and ``driver`` (Playwright's node process)."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, bytes] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+            names[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0", 1)[0]
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    out = {"chromium": 0.0, "driver": 0.0}
+    stack = list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        stack.extend(children.get(child, []))
+        kind = "driver" if names.get(child, b"").endswith(b"/node") else "chromium"
+        try:
+            for line in Path(f"/proc/{child}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    out[kind] += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return out
+
+
 def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
     """Ask a child to stop, then kill it if it does not; never leaves it running."""
     if proc.poll() is not None:

@@ -195,6 +195,30 @@ def table(results: dict[str, Any], details: dict[str, Any]) -> str:
         f"once a fifth of the pages were stored and {_fmt(big.get('rss_at_end_mb'), ' MB')} at the end "
         f"({_fmt(big.get('pages_per_second'))} pages/s on that lighter site). For comparison, Scrapy's peak RSS "
         f"on the {site.get('pages')}-page crawl: {_fmt(scrapy.get('peak_rss_mb'), ' MB')}.",
+    ]
+    render = results.get("render") or {}
+    rendered = details.get("crawls", {}).get("ours_rendered") or {}
+    raw = details.get("crawls", {}).get("ours_render_raw") or {}
+    shape = sizes.get("render_site") or {}
+    lines += [
+        "",
+        f"**Rendered crawl** (issue 17): {shape.get('pages')} pages ({shape.get('min_kb')}–{shape.get('max_kb')} KB, "
+        f"{shape.get('min_links')}–{shape.get('max_links')} links), once as static HTML crawled raw, once as a "
+        "script-built site (every page the same shell; its script fetches the page's data and builds title, "
+        "description, canonical, text and links) rendered in headless Chromium, "
+        f"{sizes.get('render_concurrency')} pages rendering at once, "
+        f"{sizes.get('crawl_concurrency')} requests at once:",
+        "",
+        "| crawl | pages/s | worker peak RSS | Chromium peak (PSS, all its processes) | driver peak |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| raw, static HTML | {_fmt(render.get('raw_pages_s'))} | {_fmt(raw.get('peak_rss_mb'), ' MB')} | — | — |",
+        f"| rendered, script-built | {_fmt(render.get('rendered_pages_s'))} "
+        f"| {_fmt(render.get('worker_peak_rss_mb'), ' MB')} | {_fmt(render.get('browser_peak_mb'), ' MB')} "
+        f"| {_fmt(render.get('driver_peak_mb'), ' MB')} |",
+        "",
+        f"Rendering took {_fmt(render.get('slowdown_x'), '×')} the raw crawl's time per page; a page rendered in "
+        f"{_fmt(rendered.get('mean_render_ms'), ' ms')} on average; {_fmt(rendered.get('render_failed'))} of "
+        f"{_fmt(rendered.get('rendered'))} renders failed.",
         "",
         *_audit_lines(results, details),
         "",

@@ -19,7 +19,7 @@ fi
 if [ ! -f "$STAMP" ] || [ bench/requirements.txt -nt "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "bench: installing the peers and the project into $VENV" >&2
   test -x $VENV/bin/python || "${PYTHON:-python3}" -m venv $VENV
-  $VENV/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt -e '.[embedded]'
+  $VENV/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt -e '.[embedded,render]'
   touch "$STAMP"
 fi
 if [ -n "${BENCH_SETUP_ONLY:-}" ]; then

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import time
 from pathlib import Path
@@ -119,6 +120,74 @@ def ensure(root: Path, shape: SiteShape, seed: int) -> Path:
                                      '<body><a href="/p/0.html">Start</a></body></html>\n')  # fmt: skip
     (site / "stats.json").write_text(json.dumps({"bytes": total, "seconds": round(time.monotonic() - started, 1)}))
     marker.write_text(json.dumps(wanted))  # last: a half-written site is regenerated next time
+    return site
+
+
+# The JavaScript variant: one shell for every page; a script fetches the page's data and builds it.
+_JS_SHELL = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n<title>Loading</title>\n'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    '<link rel="stylesheet" href="/static/site.css">\n<script src="/static/app.js" defer></script>\n'
+    '</head>\n<body><div id="app">Loading</div></body></html>\n'
+)
+_JS_APP = """(function () {
+  var n = location.pathname.replace(/^\\/p\\//, "").replace(/\\.html$/, "");
+  fetch("/data/" + n + ".json").then(function (r) { return r.json(); }).then(function (page) {
+    document.title = page.title;
+    var description = document.createElement("meta");
+    description.name = "description"; description.content = page.description;
+    document.head.appendChild(description);
+    var canonical = document.createElement("link");
+    canonical.rel = "canonical"; canonical.href = page.canonical;
+    document.head.appendChild(canonical);
+    document.body.innerHTML = page.body;
+  });
+})();
+"""
+_TITLE = re.compile(r"<title>(.*?)</title>")
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)">')
+_BODY = re.compile(r"<body>\n(.*)</body>", re.DOTALL)
+
+
+def ensure_js(root: Path, shape: SiteShape, seed: int) -> Path:
+    """The JavaScript variant of ``ensure``'s site: the same pages, built in the browser.
+
+    Every ``/p/<n>.html`` is the same shell (a title of "Loading", no description, canonical,
+    heading, text or link); ``/static/app.js`` fetches ``/data/<n>.json`` and builds the page from
+    it, as a single-page application without server rendering does. A raw crawl sees one shell.
+    """
+    site = root / f"site-js-{shape.label()}-s{seed}"
+    marker = site / _MARKER
+    wanted = {"shape": shape.__dict__, "seed": seed, "version": 1, "variant": "js"}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return site
+    if site.exists():
+        shutil.rmtree(site)
+    started = time.monotonic()
+    (site / "p").mkdir(parents=True)
+    (site / "data").mkdir()
+    (site / "static").mkdir()
+    rng = random.Random(seed)
+    words = _vocabulary(rng)
+    paragraphs = _paragraphs(rng, words)
+    total = 0
+    for i in range(shape.pages):
+        html = _page(i, shape, rng, words, paragraphs)
+        data = {
+            "title": _TITLE.search(html).group(1),  # type: ignore[union-attr]
+            "description": _DESCRIPTION.search(html).group(1),  # type: ignore[union-attr]
+            "canonical": f"/p/{i}.html",
+            "body": _BODY.search(html).group(1),  # type: ignore[union-attr]
+        }
+        body = json.dumps(data)
+        total += len(body) + len(_JS_SHELL)
+        (site / "p" / f"{i}.html").write_text(_JS_SHELL, encoding="utf-8")
+        (site / "data" / f"{i}.json").write_text(body, encoding="utf-8")
+    (site / "static" / "app.js").write_text(_JS_APP)
+    (site / "static" / "site.css").write_text("body { font-family: sans-serif; max-width: 60rem; }\n")
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (site / "stats.json").write_text(json.dumps({"bytes": total, "seconds": round(time.monotonic() - started, 1)}))
+    marker.write_text(json.dumps(wanted))
     return site
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests and benchmarks need, from Debian: idempotent, and a no-op when present.
-# Chromium drives the end-to-end tests (playwright-core cannot download browsers here).
+# Chromium renders crawls with render: "chromium" (`make run`) and drives the end-to-end tests
+# (neither Playwright for Python nor playwright-core downloads a browser here).
 # Without root we cannot apt-get; we say what is missing and let the caller decide.
 set -euo pipefail
 

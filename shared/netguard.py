@@ -12,26 +12,38 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import aiohttp
+
+from shared.platform.settings import Network, parse_networks
+
+__all__ = ["AddressRefused", "Allowlist", "GuardedConnector", "Network", "address_reason", "check_url",
+           "parse_networks", "refusal_of", "resolve"]  # fmt: skip
 
 # 100.64.0.0/10 (carrier-grade NAT) is not "private" to the ipaddress module, but it is not the
 # public internet either; cloud metadata services sometimes live there.
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
 
+# Networks an operator lets through although they are not public (``PRIVATE_NETWORK_ALLOWLIST``,
+# parsed by ``shared.platform.settings.parse_networks``, re-exported here for the guard's callers).
+Allowlist: TypeAlias = Sequence[Network]
+
+
 class AddressRefused(OSError):
     """A connection was refused because its address is not on the public internet."""
 
 
-def address_reason(address: str) -> str | None:
-    """Why ``address`` (an IP literal) must not be crawled, or None when it is public."""
+def address_reason(address: str, allowlist: Allowlist = ()) -> str | None:
+    """Why ``address`` (an IP literal) must not be crawled, or None when it is public (or allow-listed)."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return f"{address!r} is not an IP address"
+    if any(ip.version == net.version and ip in net for net in allowlist):
+        return None
     if isinstance(ip, ipaddress.IPv6Address):
         # ::ffff:127.0.0.1 and 64:ff9b::7f00:1 reach IPv4 hosts: judge the IPv4 address.
         if ip.ipv4_mapped is not None:
@@ -40,6 +52,8 @@ def address_reason(address: str) -> str | None:
             ip = ip.sixtofour
         elif ip in ipaddress.ip_network("64:ff9b::/96"):
             ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if any(ip.version == net.version and ip in net for net in allowlist):
+            return None
     checks = (
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
@@ -71,7 +85,9 @@ async def resolve(host: str, port: int = 80) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-async def check_url(url: str, *, allow_private: bool = False, timeout: float = 10.0) -> str | None:
+async def check_url(
+    url: str, *, allow_private: bool = False, allowlist: Allowlist = (), timeout: float = 10.0
+) -> str | None:
     """Why ``url`` must not be crawled (a sentence for the user), or None when it may be.
 
     Resolves the host: decimal, octal and hex IPv4 spellings and IPv6-mapped addresses are
@@ -89,7 +105,7 @@ async def check_url(url: str, *, allow_private: bool = False, timeout: float = 1
     if not addresses:
         return f"the host {host!r} does not resolve"
     for address in addresses:
-        reason = address_reason(address)
+        reason = address_reason(address, allowlist)
         if reason is not None:
             return f"the host {host!r} resolves to {reason}; crawling private networks is not allowed"
     return None
@@ -104,8 +120,9 @@ class TargetGuard:
     (docs/SECURITY.md). Verdicts are kept for ``ttl`` seconds per host.
     """
 
-    def __init__(self, *, allow_private: bool = False, ttl: float = 300.0) -> None:
+    def __init__(self, *, allow_private: bool = False, allowlist: Allowlist = (), ttl: float = 300.0) -> None:
         self.allow_private = allow_private
+        self.allowlist = tuple(allowlist)
         self.ttl = ttl
         self._verdicts: dict[str, tuple[float, str | None]] = {}
 
@@ -117,7 +134,7 @@ class TargetGuard:
             loop = asyncio.get_running_loop()
             seen = self._verdicts.get(host)
             if seen is None or seen[0] < loop.time():
-                reason = await check_url(str(request.url))
+                reason = await check_url(str(request.url), allowlist=self.allowlist)
                 seen = self._verdicts[host] = (loop.time() + self.ttl, reason)
             if seen[1] is not None:
                 raise AddressRefused(f"refused {host}: {seen[1]}")
@@ -127,9 +144,10 @@ class TargetGuard:
 class GuardedConnector(aiohttp.TCPConnector):
     """A TCP connector that refuses to connect to non-public addresses, after DNS, every time."""
 
-    def __init__(self, *args: Any, allow_private: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allow_private: bool = False, allowlist: Allowlist = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._allow_private = allow_private
+        self._allowlist = tuple(allowlist)
 
     async def _resolve_host(self, host: str, port: int, traces: Sequence[Any] | None = None) -> list[Any]:
         results = await super()._resolve_host(host, port, traces=traces)  # type: ignore[arg-type]
@@ -138,7 +156,7 @@ class GuardedConnector(aiohttp.TCPConnector):
         allowed = []
         reason = None
         for result in results:
-            reason_here = address_reason(str(result["host"]))
+            reason_here = address_reason(str(result["host"]), self._allowlist)
             if reason_here is None:
                 allowed.append(result)
             else:

@@ -16,6 +16,12 @@ import asyncpg
 import pytest
 
 from shared.platform import database, embedded
+from tests.integration.renderharness import (  # noqa: F401  (the rendering tests' fixtures)
+    make_renderer,
+    render_pool,
+    render_sites,
+    shared_browser,
+)
 from tests.sites.server import site_factory  # noqa: F401  (the local test-site fixture)
 
 TEMPLATE = "seo_test_template"

@@ -16,7 +16,7 @@ import contextlib
 import importlib
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import structlog
@@ -34,6 +34,9 @@ from shared.platform import logging as logs
 from shared.platform.cpupool import CpuPool
 from shared.platform.listener import Listener
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from services.worker.render.browser import Browser
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +59,8 @@ class Worker:
         self, settings: Settings, pool: asyncpg.Pool, metrics: service.Metrics, job_body: JobBody, cpu: CpuPool
     ) -> None:
         self.settings = settings
+        # Started on the first page a rendering crawl asks for; shared by every crawl of this worker.
+        self.browser = _browser(settings)
         self.pool = pool
         self.cpu = cpu
         self.metrics = metrics
@@ -193,6 +198,7 @@ class Worker:
             config=self.settings,
             metrics=self.metrics,
             cpu=self.cpu,
+            browser=self.browser,
         )
         self.jobs[job.crawl_id] = job
         self.metrics.jobs_running.set(len(self.jobs))
@@ -310,8 +316,26 @@ class Worker:
             # The bodies get stop_grace_seconds; the terminal appends a little more on top.
             await asyncio.wait(tasks, timeout=self.settings.stop_grace_seconds + 20)
         await self.listener.stop()
+        if self.browser is not None:
+            await self.browser.close()
         for task in list(self._background):
             task.cancel()
+
+    async def refresh_metrics(self) -> None:
+        """Queue gauges, and the browser's, read when Prometheus scrapes."""
+        if self.browser is not None:
+            self.metrics.browser_memory.set(self.browser.memory_bytes)
+            self.metrics.browser_launches.set(self.browser.launches)
+
+
+def _browser(settings: Settings) -> Browser | None:
+    """The worker's Chromium (not started yet), or None when Playwright is not installed: rendering
+    crawls then fail with that reason, raw crawls run as ever (the api's image has no browser)."""
+    try:
+        from services.worker.render.browser import Browser
+    except ImportError:
+        return None
+    return Browser(settings)
 
 
 WORKER = web.AppKey("worker", Worker)
@@ -355,6 +379,7 @@ async def _refresh_gauges(app: web.Application) -> None:
         metrics.cpu_busy.set(stats.busy)
         metrics.cpu_queued.set(stats.queued)
         metrics.cpu_tasks_failed.set(stats.failed)
+        await worker.refresh_metrics()
     await service.refresh_queue_gauges(app, parsequeue.counts)
 
 

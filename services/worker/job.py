@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 
@@ -23,6 +23,9 @@ from shared.model.crawlsettings import CrawlSettings
 from shared.platform.cpupool import CpuPool
 from shared.platform.service import Metrics
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from services.worker.render.browser import Browser
 
 StopReason = Literal["paused", "cancelled", "shutdown", "lease_lost"]
 
@@ -52,6 +55,7 @@ class CrawlJob:
     cpu: CpuPool  # where parsing, extraction and audit passes run: never on the event loop
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: StopReason | None = None
+    browser: Browser | None = None  # the worker's Chromium, for crawls with render: "chromium"
 
     def request_stop(self, reason: StopReason) -> None:
         if self.stop_reason is None:

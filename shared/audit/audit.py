@@ -9,7 +9,8 @@ Used by operators (``seo admin reaudit ID``):
   can change without recrawling.
 
 Issues are dicts ``{"page_id", "code", "severity", "details"}``; the issues projection stores
-one row per (crawl, code, page). Rules live in ``pagerules`` and ``siterules`` beside this module.
+one row per (crawl, code, page). Rules live in ``pagerules`` and ``siterules`` beside this module,
+and in ``rules/`` (the check families, rendering included, run by ``rules.registry``).
 """
 
 from __future__ import annotations

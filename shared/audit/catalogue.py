@@ -771,12 +771,130 @@ _EXTRACTION_ENTRIES = [
         "или берите меньше совпадений.")),
 ]  # fmt: skip
 
+# Rendering (crawls with render: "chromium"): what scripts change, and whether the page renders at all.
+_RENDERING = [
+    _e("render_failed", "error", "page", None,
+       ("Page could not be rendered",
+        "The headless browser could not finish the page: it timed out, crashed, ran out of memory, tried to "
+        "navigate away or went past a limit (requests, bytes). The audit judged the raw HTML instead; search "
+        "engines that render may see a broken page or nothing.",
+        "Open the page with the browser's developer tools: fix script errors, requests that never finish and "
+        "redirects done by script; the details name the reason."),
+       ("Страницу не удалось отрисовать",
+        "Браузер не смог отрисовать страницу: истёк тайм-аут, процесс упал или исчерпал память, скрипт увёл "
+        "на другой адрес или страница превысила лимит запросов или объёма. Аудит проверил исходный HTML; "
+        "поисковики, которые выполняют JavaScript, могут увидеть сломанную или пустую страницу.",
+        "Откройте страницу с инструментами разработчика: исправьте ошибки скриптов, бесконечные запросы и "
+        "перенаправления скриптом; причина указана в подробностях.")),
+    _e("render_blank_page", "error", "page", "blank_page_words",
+       ("Rendered page is nearly empty",
+        "After its scripts ran, the page has fewer words than the threshold: the application shell never "
+        "rendered its content (a failed data request, a script error, content that waits for a click). Search "
+        "engines index what they see, and here they see next to nothing.",
+        "Render the content on the server (SSR, static generation) or make the client render it on load "
+        "without interaction; check the page's console errors and failed requests."),
+       ("Отрисованная страница почти пустая",
+        "После выполнения скриптов на странице меньше слов, чем порог: оболочка приложения так и не показала "
+        "содержимое (упал запрос данных, ошибка скрипта, контент ждёт клика). Поисковик индексирует то, что "
+        "видит, а видит он почти ничего.",
+        "Отдавайте содержимое с сервера (SSR, статическая генерация) или показывайте его при загрузке без "
+        "действий пользователя; проверьте ошибки консоли и неудачные запросы страницы.")),
+    _e("js_content_added", "warning", "page", "js_content_share",
+       ("Content mostly added by JavaScript",
+        "Most of the page's words exist only after scripts run. Search engines that render see them later "
+        "(rendering is queued), and crawlers that do not render (some search engines, social previews, AI "
+        "crawlers) never see them.",
+        "Serve the main content in the HTML: server-side rendering, static generation or pre-rendering."),
+       ("Контент в основном добавлен JavaScript",
+        "Большая часть текста страницы появляется только после выполнения скриптов. Поисковики, которые "
+        "отрисовывают страницы, увидят его позже (отрисовка идёт в очереди), а роботы без отрисовки "
+        "(часть поисковиков, превью в соцсетях, ИИ-краулеры) не увидят вовсе.",
+        "Отдавайте основной контент в HTML: серверный рендеринг, статическая генерация или пре-рендеринг.")),
+    _e("js_links_only_rendered", "warning", "page", None,
+       ("Links only in the rendered page",
+        "Some links exist only after scripts run. Search engines find them only when they render the page, "
+        "later than links in the HTML, and crawlers that do not render never follow them.",
+        "Put navigation and important links in the server's HTML as <a href> elements."),
+       ("Ссылки есть только после отрисовки",
+        "Часть ссылок появляется только после выполнения скриптов. Поисковики находят их лишь при отрисовке, "
+        "позже ссылок из HTML, а роботы без отрисовки не переходят по ним совсем.",
+        "Выводите навигацию и важные ссылки в HTML с сервера, обычными элементами <a href>.")),
+    _e("js_title_changed", "warning", "page", None,
+       ("Title changed by JavaScript",
+        "The <title> after rendering differs from the one in the HTML. Search engines may use either, and "
+        "previews that read only the HTML show the other one.",
+        "Serve the final title in the HTML; let scripts leave it alone."),
+       ("Title изменён JavaScript",
+        "После отрисовки <title> отличается от title в HTML. Поисковик может взять любой из них, а превью, "
+        "которые читают только HTML, покажут другой.",
+        "Отдавайте окончательный title в HTML и не меняйте его скриптами.")),
+    _e("js_meta_description_changed", "notice", "page", None,
+       ("Meta description changed by JavaScript",
+        "The meta description after rendering differs from the one in the HTML; snippets and previews may "
+        "show either.",
+        "Serve the final description in the HTML."),
+       ("Meta description изменён JavaScript",
+        "После отрисовки meta description отличается от описания в HTML; сниппеты и превью могут показать "
+        "любое из них.",
+        "Отдавайте окончательное описание в HTML.")),
+    _e("js_canonical_changed", "warning", "page", None,
+       ("Canonical changed by JavaScript",
+        "The canonical URL after rendering differs from the HTML's (added, removed or changed). Search engines "
+        "get two conflicting signals and may ignore both.",
+        "Serve one canonical in the HTML and do not change it with scripts."),
+       ("Canonical изменён JavaScript",
+        "После отрисовки canonical отличается от указанного в HTML (добавлен, удалён или изменён). Поисковик "
+        "получает противоречивые сигналы и может проигнорировать оба.",
+        "Указывайте один canonical в HTML и не меняйте его скриптами.")),
+    _e("js_meta_robots_changed", "warning", "page", None,
+       ("Meta robots changed by JavaScript",
+        "The robots meta tag after rendering differs from the HTML's (index or noindex is the same, other "
+        "directives such as nofollow or max-snippet differ). Search engines read the HTML first and may act on "
+        "it before rendering.",
+        "Serve the final robots directives in the HTML."),
+       ("Meta robots изменён JavaScript",
+        "После отрисовки meta robots отличается от HTML (index/noindex тот же, но другие директивы, например "
+        "nofollow или max-snippet, отличаются). Поисковик сначала читает HTML и может действовать по нему "
+        "до отрисовки.",
+        "Отдавайте окончательные директивы robots в HTML.")),
+    _e("js_noindex_changed", "error", "page", None,
+       ("Noindex added or removed by JavaScript",
+        "A noindex is in the HTML and not in the rendered page, or the other way round. Google does not render "
+        "a page whose HTML says noindex, so a script removing it never runs for Google; a noindex added by "
+        "script may keep the page out of the index, or not, depending on the search engine.",
+        "Decide whether the page should be indexed and say so in the HTML; never toggle noindex with scripts."),
+       ("Noindex добавлен или убран JavaScript",
+        "Noindex есть в HTML, но не в отрисованной странице, или наоборот. Google не отрисовывает страницу с "
+        "noindex в HTML, поэтому скрипт, убирающий его, для Google не выполнится; noindex, добавленный "
+        "скриптом, в зависимости от поисковика может исключить страницу из индекса, а может и нет.",
+        "Решите, должна ли страница индексироваться, и укажите это в HTML; не переключайте noindex скриптами.")),
+    _e("js_errors", "warning", "page", None,
+       ("JavaScript errors on load",
+        "Scripts threw uncaught errors or logged errors while the page loaded. Content or links that depend on "
+        "them may be missing for search engines as well as for visitors.",
+        "Open the browser console on the page and fix the errors listed in the details."),
+       ("Ошибки JavaScript при загрузке",
+        "Во время загрузки скрипты выбросили необработанные исключения или вывели ошибки в консоль. Зависящие "
+        "от них контент и ссылки могут не появиться ни у посетителей, ни у поисковиков.",
+        "Откройте консоль браузера на странице и исправьте ошибки, перечисленные в подробностях.")),
+    _e("render_resources_blocked", "warning", "page", None,
+       ("Resources for rendering blocked by robots.txt",
+        "robots.txt disallows scripts, styles or data requests the page loads. Search engines render the page "
+        "without them and may see it broken or empty.",
+        "Allow the resources the page needs (the details list them) in robots.txt."),
+       ("Ресурсы для отрисовки закрыты в robots.txt",
+        "robots.txt запрещает скрипты, стили или запросы данных, которые загружает страница. Поисковик "
+        "отрисует её без них и может увидеть сломанной или пустой.",
+        "Разрешите в robots.txt ресурсы, нужные странице (они перечислены в подробностях).")),
+]  # fmt: skip
+
 CATALOGUE: dict[str, IssueType] = {
-    entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES, *_CHECKS_ENTRIES, *_EXTRACTION_ENTRIES]
+    entry.code: entry for entry in [*_ENTRIES, *_EXACTNESS_ENTRIES, *_CHECKS_ENTRIES, *_EXTRACTION_ENTRIES, *_RENDERING]
 }
 CODES: tuple[str, ...] = tuple(CATALOGUE)
 PAGE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "page")
 SITE_CODES: tuple[str, ...] = tuple(c for c, e in CATALOGUE.items() if e.scope == "site")
+RENDER_CODES: tuple[str, ...] = tuple(e.code for e in _RENDERING)  # only crawls that render raise them
 
 
 def custom_search(code: str, severity: Severity = "warning") -> IssueType:

@@ -114,6 +114,8 @@ class Thresholds(BaseModel):
     image_max_bytes: int = Field(default=300_000, ge=1, le=INT4_MAX)
     page_weight_max_bytes: int = Field(default=4_096_000, ge=1, le=INT4_MAX)
     link_score_min: float = Field(default=15, ge=0, le=100)
+    js_content_share: float = Field(default=0.5, gt=0, le=1)
+    blank_page_words: int = Field(default=10, ge=0, le=INT4_MAX)
 
 
 class CrawlSettings(BaseModel):
@@ -149,6 +151,17 @@ class CrawlSettings(BaseModel):
         default=True, description="request every image, stylesheet, script and icon pages load (once per URL per crawl)"
     )
     check_external_links: bool = Field(default=False, description="request external link targets (once per URL)")
+    render: Literal["off", "chromium"] = Field(
+        default="off",
+        description="`chromium`: every HTML page is also rendered in headless Chromium; the audit judges the "
+        "rendered page and links found only in it are followed",
+    )
+    render_timeout_seconds: float = Field(default=20.0, gt=0, le=120, description="time one page may take to render")
+    render_max_requests: int = Field(default=300, ge=1, le=5000, description="requests one rendered page may make")
+    render_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=64 * 1024, le=200 * 1024 * 1024, description="bytes one rendered page may load"
+    )
+    render_load_media: bool = Field(default=False, description="download images, media and fonts while rendering")
     thresholds: Thresholds = Field(default_factory=Thresholds)
     url_rules: crawlrules.UrlRules = Field(default_factory=crawlrules.UrlRules)
     extraction: Annotated[list[extractionrules.ExtractionRule], AfterValidator(extractionrules.unique_names)] = Field(

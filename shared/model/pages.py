@@ -93,6 +93,57 @@ class PaginationLink(BaseModel):
     url: str
 
 
+class RenderedRequest(BaseModel):
+    """A request the page made while rendering that got no answer: refused by the crawler, or failed."""
+
+    url: str
+    resource_type: str = Field(default="", description="script, stylesheet, xhr, fetch, document, websocket...")
+    reason: str
+    blocked: bool = Field(
+        default=False, description="refused by the crawler (SSRF guard, robots.txt, a limit, the render policy)"
+    )
+    robots: bool = Field(default=False, description="refused because robots.txt disallows it")
+
+
+class RawSignals(BaseModel):
+    """The raw HTML's values of what scripts may change: the left side of the raw/rendered comparison."""
+
+    title: str | None = None
+    meta_description: str | None = None
+    canonical: str | None = None
+    meta_robots: str | None = None
+    h1: list[str] = Field(default_factory=list)
+    word_count: int | None = None
+    outlinks_count: int = 0
+    external_links_count: int = 0
+
+
+class RenderedPage(BaseModel):
+    """What headless Chromium made of the page, beside the raw HTML's values (crawls with rendering).
+
+    The page record's own fields hold the rendered values (what the audit judges) when the render
+    succeeded, the raw ones when it failed (``render_error``).
+    """
+
+    title: str | None = None
+    meta_description: str | None = None
+    canonical: str | None = None
+    meta_robots: str | None = None
+    h1: list[str] = Field(default_factory=list)
+    word_count: int | None = None
+    outlinks_count: int = 0
+    external_links_count: int = 0
+    rendered_only_links: int = Field(default=0, description="links in the rendered DOM and not in the raw HTML")
+    rendered_only_link_urls: list[str] = Field(default_factory=list, description="the first 20 of them")
+    raw: RawSignals = Field(default_factory=RawSignals)
+    render_error: str | None = Field(default=None, description="why the page could not be rendered")
+    render_time_ms: float | None = None
+    requests: int = Field(default=0, description="requests the page made while rendering")
+    bytes: int = Field(default=0, description="bytes it loaded, the HTML included")
+    console_errors: list[str] = Field(default_factory=list, description="uncaught exceptions and console errors")
+    failed_requests: list[RenderedRequest] = Field(default_factory=list)
+
+
 class PublicPage(BaseModel):
     """What users see of a page: CONTRACT.md's page record fields, plus its id, any fetch error and the robots block."""
 
@@ -144,6 +195,9 @@ class PublicPage(BaseModel):
         default_factory=dict, description="rule name → why the rule fell short on this page (skipped, cut, stopped)"
     )
     crawled_at: datetime
+    rendered: RenderedPage | None = Field(
+        default=None, description="crawls that render: what Chromium made of the page beside the raw HTML's values"
+    )
 
 
 class PageRecord(PublicPage):
@@ -207,6 +261,18 @@ def _is_model_list(annotation: Any) -> bool:
 
 MODEL_LIST_COLUMNS: frozenset[str] = frozenset(
     name for name in RECORD_COLUMNS if _is_model_list(PageRecord.model_fields[name].annotation)
+)
+
+
+def _is_model(annotation: Any) -> bool:
+    return any(isinstance(t, type) and issubclass(t, BaseModel) for t in (get_args(annotation) or (annotation,)))
+
+
+# Fields holding one model (or None), stored as a JSON object: ``rendered``.
+MODEL_COLUMNS: frozenset[str] = frozenset(
+    name
+    for name in RECORD_COLUMNS
+    if name not in MODEL_LIST_COLUMNS and _is_model(PageRecord.model_fields[name].annotation)
 )
 
 # Every column of ``pages``: the stored record and what the projection adds.

@@ -48,6 +48,13 @@ class Metrics:
             registry=r,
         )
         self.pages_crawled = Counter("seo_pages_crawled", "Pages fetched and stored", registry=r)
+        self.pages_rendered = Counter(
+            "seo_pages_rendered", "Pages rendered in Chromium, by outcome (rendered, failed)", ["outcome"], registry=r
+        )
+        self.browser_memory = Gauge(
+            "seo_browser_memory_bytes", "Memory (PSS) of the worker's Chromium processes together", registry=r
+        )
+        self.browser_launches = Gauge("seo_browser_launches", "Times this worker started Chromium", registry=r)
         self.notifications = Counter("seo_notifications", "Notifications received", ["channel"], registry=r)
         self.listen_reconnects = Counter("seo_listen_reconnects", "LISTEN connection re-established", registry=r)
         self.claim_queries = Counter(

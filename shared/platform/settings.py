@@ -5,6 +5,7 @@ No other module reads ``os.environ``; services receive a ``Settings`` instance.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -14,6 +15,21 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_API_TOKEN_LENGTH = 32
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.0/8, 192.168.1.5``); ValueError names a bad one."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{item!r} is not an IP address or network: {exc}") from None
+    return tuple(networks)
 
 
 def _default_log_format() -> str:
@@ -34,6 +50,11 @@ class Settings(BaseSettings):
         description=f"Secret that unlocks the API (at least {MIN_API_TOKEN_LENGTH} characters); generated when unset",
     )
     allow_private_networks: bool = Field(default=False)
+    private_network_allowlist: str = Field(
+        default="",
+        description="addresses or CIDR networks (comma separated) the crawler may reach although they are not "
+        "public, while ALLOW_PRIVATE_NETWORKS stays false: an intranet host, never the whole private range",
+    )
     log_format: Literal["json", "console"] = Field(default_factory=_default_log_format)  # type: ignore[arg-type]
     log_level: str = "info"
 
@@ -72,6 +93,19 @@ class Settings(BaseSettings):
         default=60.0,
         ge=0,
         description="a service whose event loop stops answering for this long exits (and is restarted); 0: off",
+    )
+    # Rendering (crawls with render: "chromium"): one headless Chromium per worker, started on demand.
+    chromium_path: str = Field(default="/usr/bin/chromium", description="the Chromium executable (Debian's package)")
+    render_concurrency: int = Field(default=2, ge=1, le=32, description="pages one worker renders at once")
+    render_restart_pages: int = Field(default=500, ge=1, description="restart the browser after this many pages")
+    render_max_memory_mb: int = Field(
+        default=1024, ge=256, description="restart the browser when its processes together use more memory (PSS)"
+    )
+    render_process_memory_mb: int = Field(
+        default=768, ge=128, description="memory one browser process (a page's renderer) may allocate"
+    )
+    render_sandbox: bool = Field(
+        default=False, description="run Chromium's own sandbox (needs user namespaces, which containers usually deny)"
     )
     worker_job_body: str = Field(
         default="", description="'module:function' run instead of the crawler (tests and experiments)"
@@ -135,6 +169,17 @@ class Settings(BaseSettings):
                 "and the api generates one on its first start"
             )
         return value
+
+    @field_validator("private_network_allowlist")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)  # a bad entry is a start-up error naming it, not a silent hole
+        return value
+
+    @property
+    def private_allowlist(self) -> tuple[Network, ...]:
+        """``private_network_allowlist`` parsed."""
+        return parse_networks(self.private_network_allowlist)
 
     @field_validator("database_url")
     @classmethod

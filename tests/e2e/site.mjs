@@ -13,6 +13,19 @@ const page = ({ title, h1, body = "", links = [], lang = "en", description = "A 
 const escape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const words = (n) => Array.from({ length: n }, (_, i) => `word${i % 50}`).join(" ");
 
+// A single-page application under /app/: every route answers the same shell, and the script builds
+// the title, the menu and the text (a raw crawl sees "Loading" and no link; a rendered one sees it all).
+const SPA_ROUTES = { "/app/": "Tea shop, rendered by a script", "/app/about": "About the shop, also built by the script" };
+const SPA_SHELL = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loading</title><script src="/app/app.js" defer></script></head><body><div id="root"></div></body></html>`;
+const SPA_SCRIPT = `const routes = ${JSON.stringify(SPA_ROUTES)};
+document.title = routes[location.pathname];
+const root = document.getElementById("root");
+for (const [href, title] of Object.entries(routes)) {
+  const a = document.createElement("a"); a.href = href; a.textContent = title; root.appendChild(a);
+}
+const h1 = document.createElement("h1"); h1.textContent = routes[location.pathname]; root.appendChild(h1);
+const p = document.createElement("p"); p.textContent = ${JSON.stringify(words(220))}; root.appendChild(p);`;
+
 export function createSite() {
   const site = { version: 1, server: null, url: "", delayMs: 300 };
   const pages = () => {
@@ -33,6 +46,8 @@ export function createSite() {
     const path = new URL(req.url, "http://x").pathname;
     if (path === "/robots.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("User-agent: *\nAllow: /\n");
     if (path === "/moved") return res.writeHead(301, { Location: "/a" }).end();
+    if (path === "/app/app.js") return res.writeHead(200, { "Content-Type": "application/javascript" }).end(SPA_SCRIPT);
+    if (path in SPA_ROUTES) return res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(SPA_SHELL);
     const html = pages()[path];
     if (!html) return res.writeHead(404, { "Content-Type": "text/html" }).end("<title>Not found</title><h1>404</h1>");
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(html);

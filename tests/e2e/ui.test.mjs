@@ -430,6 +430,35 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     await shot("progress-running", page);
   });
 
+  it("renders a JavaScript site from the form and shows raw beside rendered on a page", async () => {
+    await page.goto(ui("/crawls"));
+    await page.locator("#crawl-url").fill(`${site.url}app/`);
+    await page.getByLabel("Render JavaScript (headless Chromium)").check();
+    await page.getByRole("button", { name: "Start crawl" }).click();
+    const row = page.getByTestId("crawl-row").filter({ hasText: `${site.url}app/` });
+    await row.getByRole("link", { name: `${site.url}app/` }).click();
+    await page.waitForURL(/\/crawls\/[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).pathname.split("/").pop();
+    crawlIds.push(id);
+    await waitCompleted();
+    const crawl = await (await page.request.get(ui(`/api/crawls/${id}`))).json();
+    assert.equal(crawl.settings.render, "chromium");
+    // The menu exists only after the script ran: the rendered crawl found the second route through it.
+    await page.goto(ui(`/crawls/${id}/pages?q=about`));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length === 1);
+    await page.getByTestId("page-row").click();
+    const comparison = page.getByTestId("rendered-comparison");
+    await comparison.waitFor();
+    const title = comparison.locator('[data-signal="title"]');
+    assert.match(await title.innerText(), /Loading[\s\S]*About the shop, also built by the script/);
+    assert.match(await title.innerText(), /changed by JavaScript/);
+    assert.equal(await page.getByTestId("page-title").innerText(), "About the shop, also built by the script");
+    assert.equal(await comparison.getByTestId("rendered-only-links").locator("li").count(), 2);
+    const codes = await page.getByTestId("page-issue").evaluateAll((items) => items.map((item) => item.dataset.code));
+    assert.ok(codes.includes("js_links_only_rendered"), codes.join("\n"));
+    await shot("page-rendered");
+  });
+
   it("creates a schedule with next runs in words, and deletes it", async () => {
     await page.goto(ui("/schedules"));
     await page.getByText("No schedules yet.").waitFor();

@@ -10,6 +10,7 @@ import asyncpg
 
 from services.worker.crawl.crawler import run_crawl
 from services.worker.job import CrawlJob
+from services.worker.render.browser import Browser
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import CrawlSettings
@@ -24,9 +25,13 @@ CPU = cpupool.CpuPool(2, timeout_seconds=30)
 
 
 async def request_crawl(
-    pool: asyncpg.Pool, *, attempt: int = 1, worker: str = WORKER, site_id: uuid.UUID | None = None, **settings: Any
-) -> CrawlJob:
-    """Append CrawlRequested (of `site_id`, if given) and CrawlStarted (the claim); return the claim loop's job."""
+    pool: asyncpg.Pool, *, attempt: int = 1, worker: str = WORKER, site_id: uuid.UUID | None = None,
+    browser: Browser | None = None, config: Settings | None = None, **settings: Any,
+) -> CrawlJob:  # fmt: skip
+    """Append CrawlRequested (of `site_id`, if given) and CrawlStarted (the claim); return the claim loop's job.
+
+    ``browser``: the worker's Chromium for a rendering crawl; ``config``: the worker's settings.
+    """
     crawl_id = uuid.uuid4()
     crawl_settings = CrawlSettings.model_validate({"max_rps": 1000, "concurrency": 8, **settings})
     async with pool.acquire() as conn:
@@ -36,12 +41,13 @@ async def request_crawl(
             [ev.CrawlRequested(crawl_id=crawl_id, settings=crawl_settings, site_id=site_id)],
             expected_version=eventstore.NO_STREAM,
         )
-    return await start_attempt(pool, crawl_id, crawl_settings, attempt=attempt, worker=worker)
+    return await start_attempt(pool, crawl_id, crawl_settings, attempt=attempt, worker=worker, browser=browser,
+                               config=config)  # fmt: skip
 
 
 async def start_attempt(
     pool: asyncpg.Pool, crawl_id: uuid.UUID, settings: CrawlSettings, *, attempt: int, worker: str = WORKER,
-    allow_private: bool = True,
+    allow_private: bool = True, browser: Browser | None = None, config: Settings | None = None,
 ) -> CrawlJob:  # fmt: skip
     async with pool.acquire() as conn:
         await streams.append(
@@ -62,9 +68,10 @@ async def start_attempt(
         attempt=attempt,
         worker_id=worker,
         pool=pool,
-        config=Settings(allow_private_networks=allow_private),
+        config=config or Settings(allow_private_networks=allow_private),
         metrics=Metrics(),
         cpu=CPU,
+        browser=browser,
     )
 
 

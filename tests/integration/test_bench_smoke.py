@@ -22,6 +22,7 @@ pytestmark = pytest.mark.timeout(420)
 REPO = Path(__file__).resolve().parents[2]
 PAGES = 40
 MEMORY_PAGES = 60
+RENDER_PAGES = 8
 
 
 def _setup_peers_venv() -> str | None:
@@ -58,6 +59,7 @@ def bench_run(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> d
         "BENCH_JOBS": "40",
         "BENCH_PAGES": str(PAGES),
         "BENCH_MEMORY_PAGES": str(MEMORY_PAGES),
+        "BENCH_RENDER_PAGES": str(RENDER_PAGES),
         "BENCH_CONCURRENCY": "4",
         # A lost wake-up without a fallback poll is never claimed: the job timeout catches it.
         "BENCH_LOST_AFTER_SECONDS": "5",
@@ -92,6 +94,7 @@ def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
         "crawl_pages_s",
         "worker_peak_rss_mb",
         "audit",
+        "render",
     }
     machine = results["machine"]
     assert machine["cores"] >= 1 and machine["memory_mb"] > 0 and machine["postgres_version"]
@@ -110,7 +113,17 @@ def test_our_parts_measure_and_report(bench_run: dict[str, Any]) -> None:
     assert audit["ms_per_1000_pages"] > 0 and details["audit_reaudit"]["pages"] == PAGES
     assert audit["near_duplicates_seconds"] >= 0 and details["audit_near_duplicates"]["pages"] == 400
     assert 0.9 <= audit["minhash_precision"] <= 1 and 0.9 <= audit["minhash_recall"] <= 1
+    render = results["render"]
+    assert render["pages"] == RENDER_PAGES and render["rendered_pages_s"] > 0 and render["raw_pages_s"] > 0
+    assert render["slowdown_x"] > 1  # a rendered page costs more than a raw one
+    assert 0 < render["browser_peak_mb"] < 2000 and render["driver_peak_mb"] > 0
+    rendered = details["crawls"]["ours_rendered"]
+    assert rendered["rendered"] == RENDER_PAGES and rendered["render_failed"] == 0
+    # Every field the script builds was there when the page was taken: nothing was snapshotted early.
+    assert rendered["extracted"] == {"title": RENDER_PAGES, "description": RENDER_PAGES, "h1": RENDER_PAGES,
+                                     "canonical": RENDER_PAGES}  # fmt: skip
     docs = bench_run["docs"]
+    assert "**Rendered crawl** (issue 17)" in docs
     assert "<!-- bench:results:start" in docs and "| ours (event store → worker claim loop) |" in docs
     assert "**Audit** (issue 13):" in docs and "near_duplicates_in_seconds_not_minutes" in docs
     assert set(details["goals"]) >= {"drain_at_least_1.2x_pgqueuer", "crawl_at_least_2x_scrapy"}

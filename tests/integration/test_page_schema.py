@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Union, get_args, get_origin
 
 import asyncpg
+from pydantic import BaseModel
 
 from services.api.reports import exports
 from services.api.routes.pages import Page
@@ -29,7 +30,10 @@ from shared.model.pages import (
     PageResource,
     PaginationLink,
     PublicPage,
+    RawSignals,
     RedirectHop,
+    RenderedPage,
+    RenderedRequest,
     StructuredItem,
 )
 from shared.reports import compare
@@ -55,7 +59,7 @@ def _stored_as(annotation: Any) -> tuple[set[str], bool]:
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
         return ({"ARRAY"} if item is str else {"jsonb"}), nullable
-    if get_origin(annotation) is dict:
+    if get_origin(annotation) is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return {"jsonb"}, nullable
     return _COLUMN_TYPES[annotation], nullable
 
@@ -124,6 +128,9 @@ async def test_a_record_stored_and_read_back_is_the_same_record(pool: asyncpg.Po
         extraction_errors={"slow": "stopped after 5 s"},
         links=[Link(url="https://site.example/x", anchor="x", rel="nofollow", internal=True,
                     original_url="https://site.example/x?utm_source=a", url_rules=["strip_params:utm_*"])],
+        rendered=RenderedPage(title="t", word_count=5, raw=RawSignals(title="Loading", h1=["h"]), render_time_ms=1.5,
+                              failed_requests=[RenderedRequest(url="https://site.example/app.js", reason="disallowed",
+                                                               blocked=True, robots=True)]),
     )  # fmt: skip
     defaults = PageRecord(id=0, url="", crawled_at=record.crawled_at)
     assert all(getattr(record, n) != getattr(defaults, n) for n in PageRecord.model_fields if n != "crawled_at")

@@ -26,13 +26,18 @@ CONTRACT = {
     "viewport_missing": "notice", "http_page": "warning", "mixed_content": "warning", "url_uppercase": "notice",
     "url_underscore": "notice", "url_too_long": "notice", "large_page": "notice",
     "low_link_score": "warning",
+    # Issue 17, rendering (tests/unit/test_audit_rendering.py names them one by one).
+    "render_failed": "error", "render_blank_page": "error", "js_content_added": "warning",
+    "js_links_only_rendered": "warning", "js_title_changed": "warning", "js_meta_description_changed": "notice",
+    "js_canonical_changed": "warning", "js_meta_robots_changed": "warning", "js_noindex_changed": "error",
+    "js_errors": "warning", "render_resources_blocked": "warning",
 }  # fmt: skip
 
 DEFAULTS = {
     "title_too_short": 30, "title_too_long": 60, "meta_description_too_short": 70,
     "meta_description_too_long": 160, "slow_response": 800, "thin_content": 200,
     "near_duplicate_content": 0.9, "deep_page": 4, "url_too_long": 115, "large_page": 2 * 1024 * 1024,
-    "redirect_chain": 2, "low_link_score": 15,
+    "redirect_chain": 2, "low_link_score": 15, "js_content_added": 0.5, "render_blank_page": 10,
 }  # fmt: skip
 
 

@@ -148,3 +148,21 @@ def test_make_run_supervises_the_same_entry_points_compose_runs(main: dict[str, 
 
     supervised = {p.name: p.argv for p in supervisor.programs_for({}, python="python")}
     assert supervised == {name: composefile.command(main["services"][name]) for name in APP_SERVICES}
+
+
+def test_workers_are_built_with_chromium_and_the_rest_without(main: dict[str, Any]) -> None:
+    """Any worker may claim a crawl with render: "chromium", so every worker image can render."""
+    remote = composefile.render(
+        composefile.load(ROOT / "docker-compose.worker.yml"), {"DATABASE_URL": "postgresql://x"}
+    )
+    for worker in (main["services"]["worker"], remote["services"]["worker"]):
+        assert worker["build"]["args"] == {"CHROMIUM": "true"}
+        assert worker["image"] == "seo-crawler-worker:latest"
+        browser_mb = int(worker["environment"]["RENDER_MAX_MEMORY_MB"])
+        # Chromium's bound leaves room for its driver (about 120 MB) and the crawler (about 250 MB).
+        assert _memory_bytes(worker["deploy"]["resources"]["limits"]["memory"]) >= (browser_mb + 370) * 1024**2
+    for name in ("api", "scheduler", "migrate"):
+        assert "args" not in main["services"][name]["build"] and main["services"][name]["image"] == "seo-crawler:latest"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG CHROMIUM=false" in dockerfile and "apt-get install -y --no-install-recommends chromium" in dockerfile
+    assert "['optional-dependencies']['render'] if os.environ.get('CHROMIUM') == 'true'" in dockerfile

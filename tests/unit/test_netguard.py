@@ -53,3 +53,34 @@ async def test_connector_refuses_loopback_on_connect(site_factory) -> None:  # t
     connector = netguard.GuardedConnector(allow_private=True)
     async with aiohttp.ClientSession(connector=connector) as session, session.get(site.url("/")) as response:
         assert response.status == 200
+
+
+def test_allowlist_lets_only_the_named_networks_through() -> None:
+    allow = netguard.parse_networks("127.0.0.1, 10.1.0.0/16")
+    assert netguard.address_reason("127.0.0.1", allow) is None
+    assert netguard.address_reason("::ffff:127.0.0.1", allow) is None  # the same host, mapped
+    assert netguard.address_reason("10.1.200.3", allow) is None
+    # Everything else non-public stays refused: another loopback address, metadata, the rest of 10/8.
+    for other in ("127.0.0.2", "169.254.169.254", "10.2.0.1", "::1"):
+        assert netguard.address_reason(other, allow) is not None, other
+
+
+def test_allowlist_entries_are_checked() -> None:
+    assert netguard.parse_networks(" ") == ()
+    with pytest.raises(ValueError, match="'10.0.0.300'"):
+        netguard.parse_networks("127.0.0.1,10.0.0.300")
+
+
+async def test_connector_allowlist_reaches_the_listed_address_only(site_factory) -> None:  # type: ignore[no-untyped-def]
+    import aiohttp
+
+    site = await site_factory()
+    site.page("/", "hello")
+    connector = netguard.GuardedConnector(allowlist=netguard.parse_networks("127.0.0.1"))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(site.url("/")) as response:
+            assert response.status == 200
+        with pytest.raises(aiohttp.ClientError) as caught:
+            await session.get(site.url("/").replace("127.0.0.1", "127.0.0.2"))
+        assert "127.0.0.2 is a loopback address" in (netguard.refusal_of(caught.value) or "")
+    assert site.hits("/") == 1

@@ -39,6 +39,7 @@ export const PAGE_FIELDS = [
   { name: "extracted", kind: "object", nullable: false },
   { name: "extraction_errors", kind: "object", nullable: false },
   { name: "crawled_at", kind: "date-time", nullable: false },
+  { name: "rendered", kind: "object", nullable: true },
   { name: "link_score", kind: "number", nullable: true },
   { name: "issues_count", kind: "integer", nullable: false },
   { name: "top_issue", kind: "string", nullable: true },

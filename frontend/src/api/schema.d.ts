@@ -1411,6 +1411,37 @@ export interface components {
              */
             proxy?: string | null;
             /**
+             * Render
+             * @description `chromium`: every HTML page is also rendered in headless Chromium; the audit judges the rendered page and links found only in it are followed
+             * @default off
+             * @enum {string}
+             */
+            render?: "off" | "chromium";
+            /**
+             * Render Load Media
+             * @description download images, media and fonts while rendering
+             * @default false
+             */
+            render_load_media?: boolean;
+            /**
+             * Render Max Bytes
+             * @description bytes one rendered page may load
+             * @default 20971520
+             */
+            render_max_bytes?: number;
+            /**
+             * Render Max Requests
+             * @description requests one rendered page may make
+             * @default 300
+             */
+            render_max_requests?: number;
+            /**
+             * Render Timeout Seconds
+             * @description time one page may take to render
+             * @default 20
+             */
+            render_timeout_seconds?: number;
+            /**
              * Respect Robots
              * @default true
              */
@@ -2824,6 +2855,8 @@ export interface components {
              * @description empty unless the URL redirected; then every response in order, starting with the URL itself and ending with the final URL's own answer (absent when the chain stopped: a loop, too many hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)
              */
             redirect_chain: components["schemas"]["RedirectHop"][];
+            /** @description crawls that render: what Chromium made of the page beside the raw HTML's values */
+            rendered: components["schemas"]["RenderedPage"] | null;
             /** Response Time Ms */
             response_time_ms: number | null;
             /** Size Bytes */
@@ -2951,6 +2984,8 @@ export interface components {
              * @description empty unless the URL redirected; then every response in order, starting with the URL itself and ending with the final URL's own answer (absent when the chain stopped: a loop, too many hops, a non-HTTP or out-of-scope target; final_url then names where it pointed)
              */
             redirect_chain: components["schemas"]["RedirectHop"][];
+            /** @description crawls that render: what Chromium made of the page beside the raw HTML's values */
+            rendered: components["schemas"]["RenderedPage"] | null;
             /** Response Time Ms */
             response_time_ms: number | null;
             /** Size Bytes */
@@ -3205,10 +3240,169 @@ export interface components {
              */
             pages_per_second: number;
         };
+        /**
+         * RawSignals
+         * @description The raw HTML's values of what scripts may change: the left side of the raw/rendered comparison.
+         */
+        RawSignals: {
+            /**
+             * Canonical
+             * @default null
+             */
+            canonical?: string | null;
+            /**
+             * External Links Count
+             * @default 0
+             */
+            external_links_count?: number;
+            /** H1 */
+            h1?: string[];
+            /**
+             * Meta Description
+             * @default null
+             */
+            meta_description?: string | null;
+            /**
+             * Meta Robots
+             * @default null
+             */
+            meta_robots?: string | null;
+            /**
+             * Outlinks Count
+             * @default 0
+             */
+            outlinks_count?: number;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Word Count
+             * @default null
+             */
+            word_count?: number | null;
+        };
         /** RedirectHop */
         RedirectHop: {
             /** Status Code */
             status_code: number;
+            /** Url */
+            url: string;
+        };
+        /**
+         * RenderedPage
+         * @description What headless Chromium made of the page, beside the raw HTML's values (crawls with rendering).
+         *
+         *     The page record's own fields hold the rendered values (what the audit judges) when the render
+         *     succeeded, the raw ones when it failed (``render_error``).
+         */
+        RenderedPage: {
+            /**
+             * Bytes
+             * @description bytes it loaded, the HTML included
+             * @default 0
+             */
+            bytes?: number;
+            /**
+             * Canonical
+             * @default null
+             */
+            canonical?: string | null;
+            /**
+             * Console Errors
+             * @description uncaught exceptions and console errors
+             */
+            console_errors?: string[];
+            /**
+             * External Links Count
+             * @default 0
+             */
+            external_links_count?: number;
+            /** Failed Requests */
+            failed_requests?: components["schemas"]["RenderedRequest"][];
+            /** H1 */
+            h1?: string[];
+            /**
+             * Meta Description
+             * @default null
+             */
+            meta_description?: string | null;
+            /**
+             * Meta Robots
+             * @default null
+             */
+            meta_robots?: string | null;
+            /**
+             * Outlinks Count
+             * @default 0
+             */
+            outlinks_count?: number;
+            raw?: components["schemas"]["RawSignals"];
+            /**
+             * Render Error
+             * @description why the page could not be rendered
+             * @default null
+             */
+            render_error?: string | null;
+            /**
+             * Render Time Ms
+             * @default null
+             */
+            render_time_ms?: number | null;
+            /**
+             * Rendered Only Link Urls
+             * @description the first 20 of them
+             */
+            rendered_only_link_urls?: string[];
+            /**
+             * Rendered Only Links
+             * @description links in the rendered DOM and not in the raw HTML
+             * @default 0
+             */
+            rendered_only_links?: number;
+            /**
+             * Requests
+             * @description requests the page made while rendering
+             * @default 0
+             */
+            requests?: number;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Word Count
+             * @default null
+             */
+            word_count?: number | null;
+        };
+        /**
+         * RenderedRequest
+         * @description A request the page made while rendering that got no answer: refused by the crawler, or failed.
+         */
+        RenderedRequest: {
+            /**
+             * Blocked
+             * @description refused by the crawler (SSRF guard, robots.txt, a limit, the render policy)
+             * @default false
+             */
+            blocked?: boolean;
+            /** Reason */
+            reason: string;
+            /**
+             * Resource Type
+             * @description script, stylesheet, xhr, fetch, document, websocket...
+             * @default
+             */
+            resource_type?: string;
+            /**
+             * Robots
+             * @description refused because robots.txt disallows it
+             * @default false
+             */
+            robots?: boolean;
             /** Url */
             url: string;
         };
@@ -3502,6 +3696,37 @@ export interface components {
              * @default null
              */
             proxy?: string | null;
+            /**
+             * Render
+             * @description `chromium`: every HTML page is also rendered in headless Chromium; the audit judges the rendered page and links found only in it are followed
+             * @default off
+             * @enum {string}
+             */
+            render?: "off" | "chromium";
+            /**
+             * Render Load Media
+             * @description download images, media and fonts while rendering
+             * @default false
+             */
+            render_load_media?: boolean;
+            /**
+             * Render Max Bytes
+             * @description bytes one rendered page may load
+             * @default 20971520
+             */
+            render_max_bytes?: number;
+            /**
+             * Render Max Requests
+             * @description requests one rendered page may make
+             * @default 300
+             */
+            render_max_requests?: number;
+            /**
+             * Render Timeout Seconds
+             * @description time one page may take to render
+             * @default 20
+             */
+            render_timeout_seconds?: number;
             /**
              * Respect Robots
              * @default true
@@ -3853,6 +4078,11 @@ export interface components {
          */
         Thresholds: {
             /**
+             * Blank Page Words
+             * @default 10
+             */
+            blank_page_words?: number;
+            /**
              * Deep Page Depth
              * @default 4
              */
@@ -3862,6 +4092,11 @@ export interface components {
              * @default 300000
              */
             image_max_bytes?: number;
+            /**
+             * Js Content Share
+             * @default 0.5
+             */
+            js_content_share?: number;
             /**
              * Large Page Bytes
              * @default 2097152
@@ -4767,7 +5002,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
+                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -4832,7 +5067,7 @@ export interface operations {
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code (or custom_search:<rule name>) */
-                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed") | string | null;
+                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
                 /** @description text search in URL and title */
                 q?: string;
                 sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";

@@ -12,6 +12,12 @@ export function formatDate(iso: string | null | undefined, locale: string): stri
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
+/** A byte count in the locale's units: "950 B", "12 kB", "3.4 MB". */
+export function formatBytes(value: number, locale: string): string {
+  const [amount, unit] = value >= 1e6 ? [value / 1e6, "megabyte"] : value >= 1e3 ? [value / 1e3, "kilobyte"] : [value, "byte"];
+  return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: 1 }).format(amount);
+}
+
 /** "1 h 2 min", "3 min 4 s", "12 s" from two ISO times (the end defaults to now). */
 export function formatDuration(startIso: string | null | undefined, endIso: string | null | undefined, locale: string): string {
   if (!startIso) return "—";

@@ -193,7 +193,7 @@ async def ssrf_check(request: web.Request, settings: CrawlSettings) -> None:
     if settings.proxy is not None:
         checks.append(("proxy", settings.proxy))  # a proxy on a private network would reach it for us
     for field, url in checks:
-        reason = await netguard.check_url(url, allow_private=False, timeout=5.0)
+        reason = await netguard.check_url(url, allow_private=False, allowlist=config.private_allowlist, timeout=5.0)
         if reason is not None:
             raise Problem(422, f"{url} cannot be crawled: {reason}.", errors=[{"field": field, "message": reason}])
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -28,6 +28,10 @@ from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
 from shared.platform import cpupool
+
+if TYPE_CHECKING:  # Playwright is imported only by crawls that render (the "render" extra)
+    from services.worker.render.browser import Browser
+    from services.worker.render.session import RenderSession
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +86,7 @@ class Work:
 class Crawl:
     """One attempt at one crawl."""
 
-    def __init__(self, job: CrawlJob, session: aiohttp.ClientSession) -> None:
+    def __init__(self, job: CrawlJob, session: aiohttp.ClientSession, browser: Browser | None = None) -> None:
         self.job = job
         self.settings = job.settings
         self.session = session
@@ -102,6 +106,11 @@ class Crawl:
         self.politeness = politeness.Politeness(session, job.settings, self.log)
         self.checker = resources.ResourceChecker(session, self.politeness, job.settings, self.log)
         self.sitemap_answers: sitefiles.SitemapAnswers = {}  # what each sitemap URL answered (the report)
+        self.rendering: RenderSession | None = None
+        if browser is not None:
+            from services.worker.render.session import RenderSession
+
+            self.rendering = RenderSession(browser, session, self.politeness, job.settings, job.config)
 
     # --- one URL -----------------------------------------------------------------------------
 
@@ -132,6 +141,9 @@ class Crawl:
                 recheck_slow_ms=self.settings.thresholds.slow_response_ms,
             )
         page, leads = await self.record(entry, got)
+        if self.rendering is not None and page.status_code == 200 and got.needs_parsing():
+            page, rendered_leads = await self.render(page, got)
+            leads += rendered_leads
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
 
@@ -159,6 +171,24 @@ class Crawl:
             self.log.warning("extraction stopped", url=entry.url, reason=exc.reason)
             failed = records.failed(got, f"extraction {exc.reason}")
             return records.build(entry, failed, self.scope.is_internal, self.rewriter)
+
+    async def render(self, page: PageRecord, got: fetcher.Fetched) -> tuple[PageRecord, list[str]]:
+        """Render the page from its raw bytes; the rendered DOM is extracted like the raw one, in the CPU pool."""
+        assert self.rendering is not None
+        rendering = await self.rendering.render(got)
+        try:
+            built = await self.job.cpu.run(
+                records.render_isolated, page.model_dump(), got.portable(), rendering, self.scope.start_url,
+                self.scope.include_subdomains, self._url_rules, tuple(self.settings.extraction),
+            )  # fmt: skip
+            page, leads = records.received(built)
+        except cpupool.TaskFailed as exc:
+            self.log.warning("extraction of the rendered page stopped", url=page.url, reason=exc.reason)
+            rendering.error, rendering.html = f"extraction of the rendered DOM {exc.reason}", None
+            leads = records.with_rendering(page, got, rendering, None)  # no DOM to parse: the raw page stays
+        failed = page.rendered is None or page.rendered.render_error is not None
+        self.job.metrics.pages_rendered.labels(outcome="failed" if failed else "rendered").inc()
+        return page, leads
 
     def discoveries(self, page: PageRecord, leads: list[str], entry: frontier.Entry) -> list[frontier.Discovered]:
         if self.settings.mode != "spider":
@@ -283,7 +313,9 @@ class Crawl:
         start = self._rewritten(urls.normalize(self.settings.url))
         if start is None:
             raise CrawlError(f"the start URL {self.settings.url!r} is not a valid http(s) URL")
-        reason = await netguard.check_url(start, allow_private=job.config.allow_private_networks)
+        reason = await netguard.check_url(
+            start, allow_private=job.config.allow_private_networks, allowlist=job.config.private_allowlist
+        )
         if reason is not None:
             # A name that does not resolve may resolve later (DNS hiccup); a private address will not.
             transient = "does not resolve" in reason
@@ -421,14 +453,44 @@ async def run_crawl(job: CrawlJob) -> None:
     async with fetcher.new_session(
         user_agent=job.settings.user_agent,
         allow_private=job.config.allow_private_networks,
+        allowlist=job.config.private_allowlist,
         limit=limit,
         timeout=job.settings.timeout_seconds,
         proxy=job.settings.proxy,
     ) as session:
         try:
-            await Crawl(job, session).run()
+            async with _browser_for(job) as browser:
+                await Crawl(job, session, browser).run()
         except LeaseLost:
             log.warning("lease lost, stopping", crawl_id=str(job.crawl_id), reason=job.stop_reason)
+
+
+@contextlib.asynccontextmanager
+async def _browser_for(job: CrawlJob) -> AsyncIterator[Browser | None]:
+    """The worker's browser for a rendering crawl (one of the crawl's own if the worker has none)."""
+    if job.settings.render == "off":
+        yield None
+        return
+    try:
+        from services.worker.render import browser as chromium
+    except ImportError as exc:
+        raise CrawlError(
+            f"rendering needs Chromium, and this worker lacks Playwright ({exc}); install the 'render' extra "
+            "or run the worker image (docs/DEPLOY.md)"
+        ) from exc
+    own = chromium.Browser(job.config) if job.browser is None else None
+    browser = job.browser or own
+    assert browser is not None
+    try:
+        try:
+            await browser.ensure_started()
+        except chromium.BrowserUnavailable as exc:
+            # A crawl that renders fails at once, with the reason, when there is nothing to render in.
+            raise CrawlError(f"rendering needs Chromium: {exc}", retryable=not exc.missing) from exc
+        yield browser
+    finally:
+        if own is not None:
+            await own.close()
 
 
 async def _unless_stopped(job: CrawlJob, work: Coroutine[Any, Any, None]) -> bool:

@@ -125,6 +125,26 @@ class Politeness:
                 self.log.info("robots.txt read", origin=origin, rules=rules.reason, outcome=rules.outcome,
                               crawl_delay=rules.crawl_delay, failures=state.failures)  # fmt: skip
 
+    async def robots_now(self, url: str) -> robots.Robots:
+        """The robots rules of ``url``'s host as known now, asking once if never asked: no waiting
+        for the retries of an unavailable robots.txt (the requests of a rendered page cannot wait;
+        while it is unavailable they are refused). Page fetches use ``robots_for``."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        state = self.robots.setdefault(origin, _RobotsState())
+        if state.rules is not None:
+            return state.rules
+        async with state.lock:
+            if state.rules is None:
+                rules = await self._read_robots(origin)
+                if rules.outcome == "unavailable":
+                    state.failures += 1
+                    state.retry_at = asyncio.get_running_loop().time() + ROBOTS_RETRY_DELAYS[0]
+                state.rules = rules
+                self.log.info("robots.txt read", origin=origin, rules=rules.reason, outcome=rules.outcome,
+                              crawl_delay=rules.crawl_delay, failures=state.failures)  # fmt: skip
+            return state.rules
+
     async def _read_robots(self, origin: str) -> robots.Robots:
         if not self.settings.respect_robots:
             return robots.allow_all(self.token, "robots.txt not consulted", outcome="not consulted")

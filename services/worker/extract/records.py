@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
@@ -24,8 +24,12 @@ from shared import extractor
 from shared.audit import directives
 from shared.model.crawlrules import UrlRules
 from shared.model.extraction import ExtractionRule
-from shared.model.pages import CookieFlags, PageRecord
+from shared.model.pages import CookieFlags, PageRecord, RawSignals, RenderedPage, RenderedRequest
 
+if TYPE_CHECKING:  # the renderer imports Playwright; extraction (and its worker processes) need not
+    from services.worker.render.renderer import Rendering
+
+MAX_RENDERED_ONLY_URLS = 20
 _REFRESH_URL = re.compile(r"url\s*=\s*(.+)$", re.IGNORECASE)
 # Response headers the security checks read, kept as sent (lower-cased names, values trimmed).
 SECURITY_HEADERS = ("strict-transport-security", "x-content-type-options", "content-security-policy",
@@ -203,9 +207,31 @@ def build_isolated(
 
 
 def received(built: tuple[dict[str, Any], list[str]]) -> tuple[PageRecord, list[str]]:
-    """What ``build_isolated`` sent, as the record again."""
+    """What ``build_isolated`` (or ``render_isolated``) sent, as the record again."""
     data, leads = built
     return PageRecord.model_validate(data), leads
+
+
+def _signals(page: PageRecord, fetched: Fetched, found: extract.Extracted | None) -> list[str]:
+    """The HTML's signals (if any) and the ``Link`` header's on ``page``; the URLs they lead to.
+
+    Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
+    """
+    header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
+    canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
+    leads: list[str] = []
+    if found is not None:
+        leads += _content(page, found)
+        canonical_links += found.canonical_links
+        page.hreflang += found.hreflang
+        page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
+    page.canonical_links = canonical_links
+    counted = [link for link in canonical_links if link.source != "body"]
+    page.canonical_raw = counted[0].href if counted else None
+    page.canonicals = list(dict.fromkeys(link.url for link in counted if link.url))
+    page.canonical = page.canonicals[0] if page.canonicals else None
+    return leads
 
 
 def build(
@@ -224,28 +250,100 @@ def build(
     leads: list[str] = []
     if fetched.final_url != entry.url and fetched.status is not None and not fetched.error:
         leads.append(fetched.final_url)  # the redirect target is a page of its own
-    # Canonical and hreflang count from the HTTP Link header and <head> only (headlinks).
-    header = headlinks.from_header(extract.link_header(",".join(fetched.headers.getall("Link", []))), fetched.final_url)
-    canonical_links, page.hreflang = list(header.canonical_links), list(header.hreflang)
     if fetched.needs_parsing():
         text, page.charset = charset.decode(fetched.body, fetched.content_type)
-        found = extract.extract(text, fetched.final_url, is_internal)
-        leads += _content(page, found)
-        canonical_links += found.canonical_links
-        page.hreflang += found.hreflang
-        page.charset_declared = charset.declared(fetched.body, fetched.content_type)
+        leads += _signals(page, fetched, extract.extract(text, fetched.final_url, is_internal))
         if rules:
             custom = extractor.run(text, list(rules))
             page.extracted, page.extraction_errors = custom.values, custom.errors
-        leads.extend(p.url for p in found.pagination)  # pagination targets are pages to check
-    page.canonical_links = canonical_links
-    counted = [link for link in canonical_links if link.source != "body"]
-    page.canonical_raw = counted[0].href if counted else None
-    page.canonicals = list(dict.fromkeys(link.url for link in counted if link.url))
-    page.canonical = page.canonicals[0] if page.canonicals else None
+    else:
+        _signals(page, fetched, None)
     leads.extend(page.canonicals)
     leads.extend(h.url for h in page.hreflang if h.url)
     page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
     if rewriter is not None and rewriter.active:
         leads = _apply_url_rules(page, leads, rewriter)
     return page, leads
+
+
+def render_isolated(
+    page_data: dict[str, Any],
+    fetched: Fetched,
+    rendering: Rendering,
+    start_url: str,
+    include_subdomains: bool,
+    url_rules: str = "{}",
+    rules: Sequence[ExtractionRule] = (),
+) -> tuple[dict[str, Any], list[str]]:
+    """``with_rendering`` as a CPU-pool task: the rendered DOM is parsed off the event loop, like the raw
+    HTML (``build_isolated``); the crawl's extraction rules run on the rendered HTML, and its URL rules
+    on the rendered links. An extraction that raises is the render's recorded error."""
+    page = PageRecord.model_validate(page_data)
+    is_internal = urls.Scope(start_url, include_subdomains=include_subdomains).is_internal
+    found = None
+    if rendering.html is not None:
+        try:
+            found = extract.extract(rendering.html, fetched.final_url, is_internal)
+        except Exception as exc:  # as for the raw HTML: a recorded outcome
+            reason = f"extraction of the rendered DOM failed: {type(exc).__name__}: {exc}"[:500]
+            rendering.error, rendering.html = reason, None
+    leads = with_rendering(page, fetched, rendering, found, _rewriter(url_rules))
+    if found is not None and rules and rendering.html is not None:
+        custom = extractor.run(rendering.html, list(rules))
+        page.extracted, page.extraction_errors = custom.values, custom.errors
+    return page.model_dump(), leads
+
+
+def with_rendering(
+    page: PageRecord,
+    fetched: Fetched,
+    rendering: Rendering,
+    found: extract.Extracted | None,
+    rewriter: urlrules.Rewriter | None = None,
+) -> list[str]:
+    """Make ``page`` (built from the raw HTML) the rendered page; the further URLs it leads to.
+
+    The rendered DOM's signals (``found``, the same extractor's) replace the raw ones, which go to
+    ``page.rendered.raw`` for the comparison; status, headers, redirects, size and charset stay the
+    raw response's. A render that failed (``found`` is None) leaves the raw page and records why.
+    """
+    raw = RawSignals(
+        title=page.title, meta_description=page.meta_description, canonical=page.canonical,
+        meta_robots=page.meta_robots, h1=page.h1, word_count=page.word_count,
+        outlinks_count=page.outlinks_count, external_links_count=page.external_links_count,
+    )  # fmt: skip
+    info = RenderedPage(
+        raw=raw,
+        render_error=rendering.error,
+        render_time_ms=rendering.time_ms,
+        requests=rendering.requests,
+        bytes=rendering.bytes,
+        console_errors=rendering.console_errors,
+        failed_requests=[RenderedRequest(url=f.url, resource_type=f.resource_type, reason=f.reason,
+                                         blocked=f.blocked, robots=f.robots) for f in rendering.failed_requests],
+    )  # fmt: skip
+    page.rendered = info
+    leads: list[str] = []
+    if rendering.navigated_to is not None:
+        target = urls.normalize(rendering.navigated_to, fetched.final_url)
+        if target is not None:
+            leads.append(target)  # a redirect done by script: search engines follow it too
+    if found is None:
+        return leads
+    raw_links = {link.url for link in page.links}
+    raw_noindex = directives.of(page.meta_robots, None).noindex(page.crawled_at)
+    leads += _signals(page, fetched, found)
+    leads += page.canonicals
+    leads += [h.url for h in page.hreflang if h.url]
+    if rewriter is not None and rewriter.active:  # the raw links were rewritten too: compare like with like
+        leads = _apply_url_rules(page, leads, rewriter)
+    only = [link.url for link in page.links if link.url not in raw_links]
+    info.title, info.meta_description, info.canonical = page.title, page.meta_description, page.canonical
+    info.meta_robots, info.h1, info.word_count = page.meta_robots, page.h1, page.word_count
+    info.outlinks_count, info.external_links_count = page.outlinks_count, page.external_links_count
+    info.rendered_only_links, info.rendered_only_link_urls = len(only), only[:MAX_RENDERED_ONLY_URLS]
+    page.indexable, page.indexability_reason = _indexability(page, fetched.is_html)
+    if raw_noindex and page.indexable:
+        # Google does not render a page whose HTML says noindex: a script removing it changes nothing.
+        page.indexable, page.indexability_reason = False, "noindex"
+    return leads

@@ -11,7 +11,7 @@ import dataclasses
 import ssl
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,7 +209,13 @@ def timing_trace() -> aiohttp.TraceConfig:
 
 
 def new_session(
-    *, user_agent: str, allow_private: bool, limit: int, timeout: float, proxy: str | None = None
+    *,
+    user_agent: str,
+    allow_private: bool,
+    limit: int,
+    timeout: float,
+    proxy: str | None = None,
+    allowlist: netguard.Allowlist = (),
 ) -> aiohttp.ClientSession:
     """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding.
 
@@ -223,7 +229,7 @@ def new_session(
     middlewares: list[aiohttp.ClientMiddlewareType] = []
     session_proxy = None
     if proxy is not None:
-        middlewares.append(netguard.TargetGuard(allow_private=allow_private))
+        middlewares.append(netguard.TargetGuard(allow_private=allow_private, allowlist=allowlist))
     if proxy is not None and proxy.lower().startswith("socks"):
         # socks5h: the proxy resolves names (rdns); socks5: we resolve and send it the address.
         scheme, rest = proxy.split("://", 1)
@@ -231,7 +237,9 @@ def new_session(
             "socks5://" + rest, rdns=scheme.lower() == "socks5h", **options
         )
     else:
-        connector = netguard.GuardedConnector(allow_private=allow_private, ttl_dns_cache=300, **options)
+        connector = netguard.GuardedConnector(
+            allow_private=allow_private, allowlist=allowlist, ttl_dns_cache=300, **options
+        )
         session_proxy = proxy
     return aiohttp.ClientSession(
         connector=connector,
@@ -316,8 +324,12 @@ async def fetch(
     body_after_redirects: bool = False,
     truncate: bool = False,
     recheck_slow_ms: float | None = None,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    data: bytes | None = None,
 ) -> Fetched:
-    """GET ``url``, following redirects one hop at a time (each hop checked by ``follow``).
+    """GET ``url`` (or ``method`` with ``headers`` and ``data``: a rendered page's requests),
+    following redirects one hop at a time (each hop checked by ``follow``).
 
     ``read_body(result)`` decides from the final status and headers whether the body is read
     (default: HTML only). A page that redirected is recorded without its target's body (the
@@ -340,9 +352,10 @@ async def fetch(
     try:
         while True:
             stamps = _Stamps()
-            async with session.get(
-                URL(current, encoded=True), allow_redirects=False, trace_request_ctx=stamps
-            ) as response:
+            async with session.request(
+                method, URL(current, encoded=True), headers=headers, data=data, allow_redirects=False,
+                trace_request_ctx=stamps,
+            ) as response:  # fmt: skip
                 first_byte = stamps.seconds()
                 measured = measured and first_byte is not None
                 if result.ttfb_ms is None:
@@ -358,8 +371,12 @@ async def fetch(
                     if target is None:
                         break
                     visited.add(target)
+                    if headers is not None and urls.host_of(target) != urls.host_of(current):
+                        headers = None  # a page's own headers (Authorization...) stay with its host
                     current = target
                     spent += _hop_seconds(stamps)
+                    if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                        method, data = "GET", None  # as browsers do
                     continue
                 if result.chain:
                     result.chain.append(RedirectHop(url=current, status_code=response.status))

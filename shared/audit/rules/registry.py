@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from shared.audit import pagerules
-from shared.audit.rules import content, links, resources, security, structured
+from shared.audit.rules import content, links, rendering, resources, security, structured
 from shared.model.crawlsettings import Thresholds
 from shared.model.pages import PageRecord
 
@@ -25,6 +25,7 @@ def page_issues(page: PageRecord, t: Thresholds) -> list[dict[str, Any]]:
     out += security.evaluate(page, t)
     out += structured.evaluate(page, t)
     out += resources.evaluate(page, t)
+    out += rendering.evaluate(page, t)
     return out
 
 

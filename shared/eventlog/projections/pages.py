@@ -50,9 +50,14 @@ def _row(page: PageRecord, crawl_id: uuid.UUID) -> tuple[Any, ...]:
     """
     return (crawl_id, *(
         [m.model_dump() for m in getattr(page, column)] if column in schema.MODEL_LIST_COLUMNS
+        else _dumped(getattr(page, column)) if column in schema.MODEL_COLUMNS
         else getattr(page, column)
         for column in schema.RECORD_COLUMNS
     ))  # fmt: skip
+
+
+def _dumped(value: Any) -> Any:
+    return value.model_dump() if value is not None else None
 
 
 async def store(conn: asyncpg.Connection, crawl_id: uuid.UUID, records: Sequence[PageRecord]) -> int:

@@ -1,4 +1,4 @@
-/** The new-crawl form: spider or list mode, limits, include/exclude, rate and user agent. */
+/** The new-crawl form: spider or list mode, JavaScript rendering, limits, include/exclude, rate and user agent. */
 import { useState, type FormEvent, type ReactNode } from "react";
 import { api, ApiError } from "../../api/client";
 import type { Crawl } from "../../api/types";
@@ -78,6 +78,11 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
           <textarea id="crawl-urls" name="urls" rows={5} value={values.urls} onChange={(e) => set("urls", e.target.value)} {...aria("urls")} />
         </Field>
       )}
+      <label className="check">
+        <input type="checkbox" name="render" checked={values.render} onChange={(e) => set("render", e.target.checked)} />
+        {t("form.render")}
+      </label>
+      <p className="muted hint">{t("form.renderHint")}</p>
       <details className="advanced" open={Boolean(errors.max_pages || errors.max_depth || errors.include || errors.exclude || errors.max_rps || errors.concurrency || errors.user_agent) || undefined}>
         <summary>{t("form.advanced")}</summary>
         <div className="grid-2">

@@ -15,6 +15,8 @@ export interface CrawlFormValues {
   user_agent: string;
   respect_robots: boolean;
   use_sitemaps: boolean;
+  /** Render every HTML page in headless Chromium as well (render: "chromium"). */
+  render: boolean;
 }
 
 export const initialValues: CrawlFormValues = {
@@ -30,6 +32,7 @@ export const initialValues: CrawlFormValues = {
   user_agent: "",
   respect_robots: true,
   use_sitemaps: true,
+  render: false,
 };
 
 export type FormErrors = Partial<Record<keyof CrawlFormValues | "form", string>>;
@@ -91,6 +94,7 @@ export function toSettings(values: CrawlFormValues): CrawlSettings {
     respect_robots: values.respect_robots,
     use_sitemaps: values.use_sitemaps,
   };
+  if (values.render) body.render = "chromium";
   if (values.mode === "list") body.urls = lines(values.urls);
   else body.url = values.url.trim();
   if (values.user_agent.trim()) body.user_agent = values.user_agent.trim();

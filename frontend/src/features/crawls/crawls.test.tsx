@@ -62,6 +62,26 @@ describe("new crawl form", () => {
     expect(sent).toMatchObject({ mode: "list", urls: ["https://a.example/", "https://a.example/b"] });
     expect(sent).not.toHaveProperty("url");
   });
+
+  it("asks for JavaScript rendering when the box is ticked, and not otherwise", async () => {
+    const sent: unknown[] = [];
+    routes((body) => {
+      sent.push(body);
+      return json({ ...crawlFixture, status: "queued", pages_crawled: 0 }, 201);
+    });
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.type(screen.getByLabelText("Start URL"), "https://spa.example/");
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    await userEvent.type(screen.getByLabelText("Start URL"), "https://spa.example/");
+    await userEvent.click(screen.getByLabelText("Render JavaScript (headless Chromium)"));
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    await waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[0]).toMatchObject({ url: "https://spa.example/" });
+    expect(sent[0]).not.toHaveProperty("render"); // the api's default: off
+    expect(sent[1]).toMatchObject({ url: "https://spa.example/", render: "chromium" });
+  });
 });
 
 describe("language", () => {

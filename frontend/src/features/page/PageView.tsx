@@ -1,7 +1,8 @@
 /**
  * /crawls/{id}/pages/{page_id}: the page's key SEO fields and its issues first (one compact line
- * each, expand for why and how to fix, with the evidence), then its links (paged on the server),
- * its redirect chain and crawl path, and every field at the end.
+ * each, expand for why and how to fix, with the evidence), raw versus rendered for a crawl that
+ * renders, then its links (paged on the server), its redirect chain and crawl path, and every
+ * field at the end.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
@@ -18,9 +19,10 @@ import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { en } from "../../i18n/en";
 import { asText, formatDate, formatNumber } from "../../lib/format";
 import { Inlinks, Outlinks } from "./LinkLists";
+import { RenderedComparison } from "./RenderedComparison";
 
 /** Shown in their own sections, or internal. */
-const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links"]);
+const SHOWN_ELSEWHERE = new Set(["id", "crawl_id", "inlinks", "outlinks", "issues", "redirect_chain", "links", "rendered"]);
 /** The page schema's fields in the api's order (generated from the OpenAPI document). */
 const FIELDS: string[] = PAGE_FIELDS.map((f) => f.name).filter((name) => !SHOWN_ELSEWHERE.has(name));
 
@@ -224,6 +226,8 @@ export function PageView() {
           )}
         </section>
       </div>
+
+      {p.rendered && <RenderedComparison rendered={p.rendered} />}
 
       {p.redirect_chain?.length ? (
         <section aria-labelledby="page-redirects">

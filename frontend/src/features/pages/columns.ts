@@ -19,8 +19,8 @@ export interface PageColumn {
   sortable: boolean;
 }
 
-/** Fields that are no column: the record's id is internal. */
-const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id"]);
+/** Fields that are no column: the record's id is internal; `rendered` is the page view's comparison. */
+const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id", "rendered"]);
 const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200, object: 240 };
 const WIDTHS: Partial<Record<PageField, number>> = {
   url: 340,
