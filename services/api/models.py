@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
+
+from shared.audit import catalogue
 
 
 def iso_time(value: datetime) -> str:
@@ -104,4 +107,30 @@ def storable_text(value: str | None) -> str | None:
 
 
 # A crawl's custom search rule reports under custom_search:<rule name> (shared.model.extraction).
-CustomSearchCode = Annotated[str, Field(pattern=r"^custom_search:[^\x00-\x1f\x7f:]{1,64}$")]
+CUSTOM_SEARCH_PATTERN = r"^custom_search:[^\x00-\x1f\x7f:]{1,64}$"
+_CUSTOM_SEARCH = re.compile(CUSTOM_SEARCH_PATTERN)
+
+
+def _issue_code(value: str) -> str:
+    if value in catalogue.CATALOGUE or _CUSTOM_SEARCH.match(value):
+        return value
+    raise ValueError(
+        "is no issue code: one of the catalogue's (GET /api/issues/catalogue) or a crawl's custom search "
+        "(custom_search:<rule name>)"
+    )
+
+
+# An issue code in a query: the catalogue's stable codes (CONTRACT.md) or a crawl's custom search.
+# One validator, so a wrong code is one error naming the field (a union would name each member).
+IssueCode = Annotated[
+    str,
+    AfterValidator(_issue_code),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": list(catalogue.CODES)},
+                {"type": "string", "pattern": CUSTOM_SEARCH_PATTERN},
+            ]
+        }
+    ),  # fmt: skip
+]

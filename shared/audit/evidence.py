@@ -269,6 +269,41 @@ def _https_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row
     return [{"target": details.get("https_url"), "status": None, "reason": None}]
 
 
+def _file_response_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
+    """robots.txt's answer: its status and why it counts as missing or unavailable."""
+    reason = details.get("error") or details.get("reason")
+    not_fetched = details.get("urls_not_fetched")
+    if not_fetched:
+        reason = f"{reason or 'unavailable'}; {not_fetched} URLs not fetched"
+    return [{"status": details.get("status_code"), "reason": reason}]
+
+
+def _problem_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
+    """A file's problems, each with its line (robots.txt, llms.txt)."""
+    rows: list[Row] = []
+    for p in _items(details, "problems"):
+        if isinstance(p, Mapping):
+            text = f" {p['text']}" if p.get("text") else ""
+            rows.append({"value": f"line {p.get('line')}:{text} — {p.get('message')}", "field": None})
+    return rows
+
+
+def _sitemap_line_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
+    """``Sitemap:`` lines of robots.txt: as written (invalid ones) or with what their URL answered."""
+    rows: list[Row] = []
+    for s in _items(details, "sitemaps"):
+        if isinstance(s, Mapping):
+            rows.append({"target": s.get("url") or s.get("value"), "anchor": None,
+                         "status": s.get("status_code"), "occurrences": 1})  # fmt: skip
+    return rows
+
+
+def _rule_reason_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
+    """Custom extraction rules that fell short on the page, each with why."""
+    rules = [r for r in _items(details, "rules") if isinstance(r, Mapping)]
+    return [{"value": f"{r.get('rule')}: {r.get('reason')}", "field": "extraction_errors"} for r in rules]
+
+
 _LINKS = ("target", "anchor", "status", "occurrences")
 _REDIRECT = ("chain", "target", "status", "measure")
 _LENGTH = ("value", "length")
@@ -400,6 +435,29 @@ SPECS: dict[str, Evidence] = {
     "rich_result_missing_required": _e("list", ("value", "field"), _values_rows("items")),
     "rich_result_missing_recommended": _e("list", ("value", "field"), _values_rows("items")),
     "rich_result_retired": _e("list", ("value", "field"), _values_rows("items")),
+    # robots.txt, llms.txt and internal search (issue 13)
+    "robots_txt_missing": _e("response", ("status", "reason"), _file_response_rows),
+    "robots_txt_unavailable": _e("response", ("status", "reason"), _file_response_rows),
+    "robots_txt_invalid": _e("list", ("value", "field"), _problem_rows),
+    "robots_txt_sitemap_invalid": _e("links", _LINKS, _sitemap_line_rows),
+    "robots_txt_sitemap_unreachable": _e("links", _LINKS, _sitemap_line_rows),
+    "robots_txt_too_large": _e("measure", ("measure",), _measure_rows("size_bytes"), unit="bytes"),
+    "llms_txt_invalid": _e("list", ("value", "field"), _problem_rows),
+    "search_page_indexable": _e("fact", _FACT, _fact_rows("url")),
+    # custom extraction (issue 18)
+    "extraction_failed": _e("list", ("value", "field"), _rule_reason_rows),
+    # rendering (issue 17): what scripts changed, raw beside rendered
+    "render_failed": _e("response", ("status", "reason"), _response_rows),
+    "render_blank_page": _e("measure", ("measure",), _measure_rows("word_count"), unit="words"),
+    "js_content_added": _e("measure", ("measure",), _measure_rows("word_count"), unit="words"),
+    "js_links_only_rendered": _e("links", _LINKS, _link_rows),
+    "js_title_changed": _e("list", ("value", "field"), _values_rows("raw", "rendered")),
+    "js_meta_description_changed": _e("list", ("value", "field"), _values_rows("raw", "rendered")),
+    "js_canonical_changed": _e("list", ("value", "field"), _values_rows("raw", "rendered")),
+    "js_meta_robots_changed": _e("list", ("value", "field"), _values_rows("raw", "rendered")),
+    "js_noindex_changed": _e("list", ("value", "field"), _values_rows("raw", "rendered", "change")),
+    "js_errors": _e("list", ("value", "field"), _values_rows("errors")),
+    "render_resources_blocked": _e("links", _LINKS, _link_rows),
 }
 
 # What a code nobody described yet (a finding stored by a newer or older rule set) reads as.

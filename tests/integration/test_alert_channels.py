@@ -11,7 +11,7 @@ from services.api.app import create_app
 from shared.platform.settings import Settings
 from tests.integration.receivers import BOT_TOKEN, SLACK_PATH, WEBHOOK_SECRET, channel_bodies, running_receivers
 
-TOKEN = "test-token-channels"
+TOKEN = "test-token-channels-0123456789abcdef0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SECRET_KEY = "a-test-secret-key-of-enough-length"
 SMTP_PASSWORD = "smtp-password-never-shown"

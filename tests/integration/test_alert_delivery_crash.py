@@ -19,7 +19,7 @@ from shared.eventlog import eventstore, streams
 from tests.integration.receivers import channel_bodies, running_receivers
 from tests.integration.service_support import serve, service_env, settings_for, start_service, wait_until
 
-TOKEN = "test-token-delivery-crash"
+TOKEN = "test-token-delivery-crash-0123456789abcdef0123456789"
 SECRET_KEY = "crash-test-secret-key-0123456789"
 LEASE = "2"
 

@@ -25,7 +25,7 @@ from tests.integration.service_support import serve, settings_for, wait_until
 from tests.integration.test_compare import clean_page
 from tests.sites import Site
 
-TOKEN = "test-token-alert-scenario"
+TOKEN = "test-token-alert-scenario-0123456789abcdef0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROBOTS = "User-agent: *\nDisallow: /private\n"
 
@@ -144,7 +144,7 @@ async def test_site_changes_raise_exactly_the_expected_alerts_each_delivered_onc
             assert "+Disallow: /tmp" in by_kind["robots_changed"]["evidence"]["diff"]
             async with http.get(f"{api}/api/crawls/{second}/robots") as resp:
                 robots = await resp.json()
-            assert robots["body"] == ROBOTS + "Disallow: /tmp\n" and robots["status_code"] == 200
+            assert robots["body"] == ROBOTS + "Disallow: /tmp\n" and robots["robots_txt"]["status"] == 200
             assert robots["previous_crawl_id"] == str(first) and "+Disallow: /tmp" in robots["diff"]
             assert by_kind["new_issues"]["evidence"]["items"] == [
                 {"url": site.url("/a"), "code": "status_5xx", "severity": "error"}

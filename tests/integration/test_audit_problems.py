@@ -9,7 +9,7 @@ from shared.platform.settings import Settings
 from tests.integration.crawlharness import crawl
 from tests.sites import Site, defects
 
-TOKEN = "test-token-problems"
+TOKEN = "test-token-problems-0123456789abcdef0123456789"
 
 
 async def test_a_tag_missing_on_every_page_is_one_problem(

@@ -12,7 +12,7 @@ from shared.platform.settings import Settings
 from tests.integration.crawlharness import crawl
 from tests.sites import Site, defects
 
-TOKEN = "test-token-robots"
+TOKEN = "test-token-robots-0123456789abcdef0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROBOTS_CODES = {"robots_txt_missing", "robots_txt_unavailable", "robots_txt_invalid", "robots_txt_sitemap_invalid",
                 "robots_txt_sitemap_unreachable", "robots_txt_too_large", "llms_txt_invalid"}  # fmt: skip

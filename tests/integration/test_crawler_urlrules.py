@@ -20,7 +20,7 @@ from shared.platform.settings import Settings
 from tests.integration.crawlharness import crawl, pages
 from tests.sites import Site
 
-TOKEN = "test-token-urlrules"
+TOKEN = "test-token-urlrules-0123456789abcdef0123456789"
 
 
 async def test_url_rules_collapse_tracking_variants_to_one_page(

@@ -16,7 +16,7 @@ from shared.reports import compare
 from tests.integration.crawlharness import crawl, pages
 from tests.sites import Site
 
-TOKEN = "test-token-extraction"
+TOKEN = "test-token-extraction-0123456789abcdef0123456789"
 
 # Prices in the markup real shops use: a class, microdata, a data attribute, JSON in a script.
 PRODUCTS = {

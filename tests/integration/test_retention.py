@@ -19,7 +19,7 @@ from tests.integration.test_compare import clean_page
 from tests.integration.test_sites import snapshot
 from tests.sites import Site
 
-TOKEN = "test-token-retention"
+TOKEN = "test-token-retention-0123456789abcdef0123456789"
 TABLES = ("sites", "crawls", "crawl_summaries", "crawl_purges", "retention_checks", "pages", "links", "issues")
 
 

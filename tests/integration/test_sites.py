@@ -16,7 +16,7 @@ from tests.integration.crawlharness import WORKER, crawl
 from tests.integration.test_compare import clean_page
 from tests.sites import Site
 
-TOKEN = "test-token-sites"
+TOKEN = "test-token-sites-0123456789abcdef0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PROJECTED = ("sites", "crawls", "crawl_summaries", "schedules")
 

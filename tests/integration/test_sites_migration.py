@@ -18,7 +18,9 @@ from shared.model.pages import PageRecord
 from shared.platform import database
 from tests.integration.test_sites import snapshot
 
-SITES_MIGRATION = "0160.sites"
+# Sites and what needs them; every other migration (earlier or later, e.g. page columns the core
+# projections write) is applied first, so the database is the one an upgrade finds.
+SITES_MIGRATIONS = ("0160.sites", "0161.alerts", "0162.retention")
 
 
 def _projections_before_sites() -> eventstore.EventStore:
@@ -39,7 +41,7 @@ def _migrate_before_sites(dsn: str) -> None:
     try:
         migrations = read_migrations(str(database.MIGRATIONS_DIR))
         with backend.lock():
-            backend.apply_migrations(backend.to_apply(migrations.filter(lambda m: m.id < SITES_MIGRATION)))
+            backend.apply_migrations(backend.to_apply(migrations.filter(lambda m: m.id not in SITES_MIGRATIONS)))
     finally:
         backend.connection.close()
 

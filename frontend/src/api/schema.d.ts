@@ -480,9 +480,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * robots.txt as a crawl read it
-         * @description The body and status of robots.txt when the crawl started, the sitemap URL count, and the diff from the
-         *         site's previous completed crawl.
+         * robots.txt, AI crawlers and llms.txt of a crawl
+         * @description What the crawl read in robots.txt (answer, syntax problems, Sitemap lines and their answers, size),
+         *         which AI crawlers (GPTBot, ClaudeBot, PerplexityBot, Google-Extended, ...) it allows or blocks, and
+         *         whether /llms.txt exists and follows the llmstxt.org format; robots.txt's text and its diff from the site's
+         *         previous completed crawl.
          */
         get: operations["crawl_robots"];
         put?: never;
@@ -1330,6 +1332,37 @@ export interface components {
             pages_per_second?: number;
         };
         /**
+         * CrawlPurged
+         * @description Retention deleted the crawl's pages, links, issues, frontier and page events; its summary stays.
+         *
+         *     The crawl's counters as they were are carried here, so a rebuild (which no longer sees the
+         *     deleted page events) gives the crawl row the same values as the live projection.
+         */
+        CrawlPurged: {
+            /**
+             * Bytes Freed
+             * @description stored size of the deleted rows and events (pg_column_size)
+             */
+            bytes_freed: number;
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Errors Count */
+            errors_count: number;
+            /** Events Deleted */
+            events_deleted: number;
+            /** Issues Count */
+            issues_count: number;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /** Pages Discovered */
+            pages_discovered: number;
+            /** Rows Deleted */
+            rows_deleted: number;
+        };
+        /**
          * CrawlReleased
          * @description A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
          */
@@ -1543,6 +1576,56 @@ export interface components {
             lease_expires_at: string;
             /** Worker Id */
             worker_id: string;
+        };
+        /**
+         * CrawlSummarized
+         * @description The completed crawl's figures for the trends, kept when retention drops its pages.
+         *
+         *     Computed once by ``crawl_summary()`` (migration 0160) from the crawl's pages and issues, in the
+         *     transaction that completes the crawl; carried in the event so a rebuild never recomputes it
+         *     from pages that retention may have deleted since.
+         */
+        CrawlSummarized: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /**
+             * Errors
+             * @description issue rows of error severity
+             */
+            errors: number;
+            /**
+             * Health Score
+             * @description 0-100; null when no page was in scope
+             */
+            health_score: number | null;
+            /** Indexable Pages */
+            indexable_pages: number;
+            /** Notices */
+            notices: number;
+            /** Pages Crawled */
+            pages_crawled: number;
+            /**
+             * Pages In Scope
+             * @description internal HTML pages that count for the health score
+             */
+            pages_in_scope: number;
+            /** Pages With Errors */
+            pages_with_errors: number;
+            /**
+             * Response Time P50
+             * @default null
+             */
+            response_time_p50?: number | null;
+            /**
+             * Response Time P95
+             * @default null
+             */
+            response_time_p95?: number | null;
+            /** Warnings */
+            warnings: number;
         };
         /**
          * CrawlSummary
@@ -2390,6 +2473,40 @@ export interface components {
             version: number;
         };
         /**
+         * LiveCrawlPurged
+         * @description `event: CrawlPurged`: Retention deleted the crawl's pages, links, issues, frontier and page events; its summary stays.
+         */
+        LiveCrawlPurged: {
+            data: components["schemas"]["CrawlPurged"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlPurged";
+            /** Version */
+            version: number;
+        };
+        /**
          * LiveCrawlReleased
          * @description `event: CrawlReleased`: A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
          */
@@ -2560,6 +2677,40 @@ export interface components {
             version: number;
         };
         /**
+         * LiveCrawlSummarized
+         * @description `event: CrawlSummarized`: The completed crawl's figures for the trends, kept when retention drops its pages.
+         */
+        LiveCrawlSummarized: {
+            data: components["schemas"]["CrawlSummarized"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "CrawlSummarized";
+            /** Version */
+            version: number;
+        };
+        /**
          * LiveIssuesDetected
          * @description `event: IssuesDetected`: Audit findings for pages of a crawl (page-level while crawling, site-wide at the end).
          */
@@ -2726,6 +2877,40 @@ export interface components {
              * @constant
              */
             type: "ResourcesChecked";
+            /** Version */
+            version: number;
+        };
+        /**
+         * LiveSiteFilesRead
+         * @description `event: SiteFilesRead`: What the crawl read at a host's well-known addresses when it started: robots.txt and llms.txt
+         */
+        LiveSiteFilesRead: {
+            data: components["schemas"]["SiteFilesReadData"];
+            /**
+             * Metadata
+             * @description correlation and causation ids, actor
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Position
+             * @description the event's position in the log (also the message's `id`)
+             */
+            position: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "SiteFilesRead";
             /** Version */
             version: number;
         };
@@ -3441,11 +3626,19 @@ export interface components {
              */
             replacement?: string;
         };
-        /** RobotsFile */
-        RobotsFile: {
+        /**
+         * RobotsReport
+         * @description robots.txt and llms.txt of the crawl's start origin, read when the crawl began.
+         */
+        RobotsReport: {
+            /**
+             * Ai Crawlers
+             * @description what robots.txt says to each AI crawler: allowed, partly blocked (some paths), blocked (the home page)
+             */
+            ai_crawlers: components["schemas"]["AiCrawlerVerdict"][];
             /**
              * Body
-             * @description robots.txt as the crawl read it (first 500 KiB)
+             * @description robots.txt as the crawl read it (its first 500 KiB)
              */
             body: string | null;
             /**
@@ -3458,43 +3651,21 @@ export interface components {
              * @description unified diff from the previous crawl's robots.txt (null: none to compare)
              */
             diff: string | null;
-            /** Error */
-            error: string | null;
+            llms_txt: components["schemas"]["SiteFile"] | null;
+            /** Origin */
+            origin: string;
             /**
              * Previous Crawl Id
              * @description the site's completed crawl before this one
              */
             previous_crawl_id: string | null;
-            /** Robots Url */
-            robots_url: string | null;
-            /**
-             * Sitemap Urls
-             * @description URLs the crawl took from the sitemaps
-             */
-            sitemap_urls: number | null;
-            /** Status Code */
-            status_code: number | null;
-        };
-        /**
-         * RobotsReport
-         * @description robots.txt and llms.txt of the crawl's start origin, read when the crawl began.
-         */
-        RobotsReport: {
-            /**
-             * Ai Crawlers
-             * @description what robots.txt says to each AI crawler: allowed, partly blocked (some paths), blocked (the home page)
-             */
-            ai_crawlers: components["schemas"]["AiCrawlerVerdict"][];
-            /**
-             * Crawl Id
-             * Format: uuid
-             */
-            crawl_id: string;
-            llms_txt: components["schemas"]["SiteFile"] | null;
-            /** Origin */
-            origin: string;
             /** @description null until the crawl has read it */
             robots_txt: components["schemas"]["SiteFile"] | null;
+            /**
+             * Sitemap Urls
+             * @description URLs the crawl took from the sitemaps (null: not read)
+             */
+            sitemap_urls: number | null;
         };
         /** Rule */
         Rule: {
@@ -3969,6 +4140,34 @@ export interface components {
             truncated?: boolean;
             /** Url */
             url: string;
+        };
+        /** SiteFileSummary */
+        SiteFileSummary: {
+            /** Exists */
+            exists: boolean;
+            /** Kind */
+            kind: string;
+            /** Origin */
+            origin: string;
+            /** Problem Count */
+            problem_count: number;
+            /** Status */
+            status: number | null;
+        };
+        /**
+         * SiteFilesReadData
+         * @description robots.txt and llms.txt as read, in short (the report is at /robots).
+         */
+        SiteFilesReadData: {
+            /**
+             * Crawl Id
+             * Format: uuid
+             */
+            crawl_id: string;
+            /** Files */
+            files: components["schemas"]["SiteFileSummary"][];
+            /** Sitemap Urls */
+            sitemap_urls: number | null;
         };
         /** SiteList */
         SiteList: {
@@ -5469,13 +5668,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description robots.txt as a crawl read it */
+            /** @description robots.txt, AI crawlers and llms.txt of a crawl */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RobotsFile"];
+                    "application/json": components["schemas"]["RobotsReport"];
                 };
             };
             /** @description Missing or wrong credentials (the same answer for either). */

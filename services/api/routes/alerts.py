@@ -1,4 +1,4 @@
-"""Alert routes: delivery channels (secrets write-only), alert rules per site, the alert history, robots.txt per crawl.
+"""Alert routes: delivery channels (secrets write-only), alert rules per site, the alert history.
 
 Channel secrets go to the vault in the transaction that appends ``ChannelCreated`` (which carries
 only their reference); no answer, log line or event ever holds them.
@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.api.models import Timestamp, uuid_cursor
 from services.api.problems import Problem, validation_problem
-from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routes.sites import SITE_ID, site_id_of
 from services.api.routing import RouteTable, dump
 from shared import netguard, vault
@@ -34,7 +33,6 @@ from shared.model.alerts import (
 from shared.notify import messages, senders
 from shared.platform.service import METRICS, POOL, SETTINGS
 from shared.platform.settings import Settings
-from shared.reports import compare
 
 routes = RouteTable("alerts")
 
@@ -138,17 +136,6 @@ class AlertQuery(BaseModel):
     cursor: str | None = uuid_cursor()
 
 
-class RobotsFile(BaseModel):
-    crawl_id: uuid.UUID
-    robots_url: str | None
-    status_code: int | None
-    body: str | None = Field(description="robots.txt as the crawl read it (first 500 KiB)")
-    error: str | None
-    sitemap_urls: int | None = Field(description="URLs the crawl took from the sitemaps")
-    previous_crawl_id: uuid.UUID | None = Field(description="the site's completed crawl before this one")
-    diff: str | None = Field(description="unified diff from the previous crawl's robots.txt (null: none to compare)")
-
-
 _CHANNEL_COLUMNS = "id, type, name, language, config, secret_ref, created_at"
 _CHANNELS = f"SELECT {_CHANNEL_COLUMNS} FROM channels ORDER BY lower(name), id"
 _CHANNEL = f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE id = $1"
@@ -172,13 +159,6 @@ SELECT d.id, d.alert_id, d.channel_id, c.name AS channel_name, c.type AS channel
 FROM deliveries d LEFT JOIN channels c ON c.id = d.channel_id
 WHERE d.alert_id = ANY($1::uuid[]) ORDER BY c.name, d.id
 """
-_ROBOTS = """
-SELECT f.crawl_id, f.robots_url, f.robots_status, f.robots_txt, f.robots_error, f.sitemap_urls,
-       (SELECT p.id FROM crawls p WHERE p.site_id = c.site_id AND p.status = 'completed'
-          AND p.created_at < c.created_at ORDER BY p.created_at DESC LIMIT 1) AS previous_crawl_id
-FROM crawls c LEFT JOIN crawl_files f ON f.crawl_id = c.id WHERE c.id = $1
-"""
-_ROBOTS_TEXT = "SELECT robots_txt, robots_status FROM crawl_files WHERE crawl_id = $1"
 
 
 def _channel(row: asyncpg.Record) -> Channel:
@@ -436,27 +416,3 @@ async def list_alerts(request: web.Request, query: AlertQuery) -> web.Response:
         )  # fmt: skip
     next_cursor = str(page[-1]["id"]) if len(rows) > query.limit else None
     return dump(AlertList(items=items, next_cursor=next_cursor))
-
-
-@routes.operation(
-    "GET", "/api/crawls/{crawl_id}/robots", summary="robots.txt as a crawl read it", response=RobotsFile,
-    errors=(404,), path_params=CRAWL_ID,
-)  # fmt: skip
-async def crawl_robots(request: web.Request) -> web.Response:
-    """The body and status of robots.txt when the crawl started, the sitemap URL count, and the diff from the
-    site's previous completed crawl."""
-    crawl_id = crawl_id_of(request)
-    async with request.app[POOL].acquire() as conn:
-        await require_crawl(conn, crawl_id)
-        row = await conn.fetchrow(_ROBOTS, crawl_id)
-        previous = await conn.fetchrow(_ROBOTS_TEXT, row["previous_crawl_id"]) if row["previous_crawl_id"] else None
-    diff = None
-    if previous is not None and row["robots_status"] is not None:
-        diff = compare.robots_diff(previous["robots_txt"], row["robots_txt"])
-    return dump(
-        RobotsFile(
-            crawl_id=crawl_id, robots_url=row["robots_url"], status_code=row["robots_status"], body=row["robots_txt"],
-            error=row["robots_error"], sitemap_urls=row["sitemap_urls"], previous_crawl_id=row["previous_crawl_id"],
-            diff=diff,
-        )
-    )  # fmt: skip

@@ -104,6 +104,22 @@ class ResourcesCheckedData(BaseModel):
     failed_count: int = Field(description="answered 4xx/5xx or failed")
 
 
+class SiteFileSummary(BaseModel):
+    kind: str
+    origin: str
+    status: int | None
+    exists: bool
+    problem_count: int
+
+
+class SiteFilesReadData(BaseModel):
+    """robots.txt and llms.txt as read, in short (the report is at /robots)."""
+
+    crawl_id: uuid.UUID
+    files: list[SiteFileSummary]
+    sitemap_urls: int | None
+
+
 class CrawlRequestedData(BaseModel):
     """A new crawl, its settings as GET /api/crawls/{id} shows them (no list-mode URLs: their count)."""
 
@@ -116,7 +132,8 @@ class CrawlRequestedData(BaseModel):
 CRAWL_EVENT_TYPES = (
     ev.CrawlRequested, ev.CrawlStarted, ev.CrawlProgressed, ev.PagesCrawled, ev.IssuesDetected, ev.CrawlCompleted,
     ev.CrawlFailed, ev.CrawlAttemptFailed, ev.CrawlRequeued, ev.CrawlReleased, ev.LeaseExpired, ev.CrawlPaused,
-    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked, ev.LinkScoresComputed,
+    ev.CrawlResumed, ev.CrawlCancelled, ev.ResourcesChecked, ev.LinkScoresComputed, ev.SiteFilesRead,
+    ev.CrawlSummarized, ev.CrawlPurged,
 )  # fmt: skip
 _DATA: dict[type[ev.Event], type[BaseModel]] = {
     ev.CrawlRequested: CrawlRequestedData,
@@ -124,6 +141,7 @@ _DATA: dict[type[ev.Event], type[BaseModel]] = {
     ev.IssuesDetected: IssuesDetectedData,
     ev.ResourcesChecked: ResourcesCheckedData,
     ev.LinkScoresComputed: LinkScoresComputedData,
+    ev.SiteFilesRead: SiteFilesReadData,
 }
 
 
@@ -163,7 +181,7 @@ _MISSED = "SELECT count(*) FROM (SELECT 1 FROM events WHERE stream_id = $1 AND p
 
 def summary(item: Recorded) -> dict[str, Any]:
     """The event as streamed: page batches, issue lists and resource checks shrink to counts (pages: /pages)."""
-    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked", "LinkScoresComputed"):
+    if item.type in ("PagesCrawled", "IssuesDetected", "ResourcesChecked", "LinkScoresComputed", "SiteFilesRead"):
         return _light(item)
     body: dict[str, Any] = {
         "position": item.position,
@@ -231,6 +249,13 @@ def _light(item: Recorded) -> dict[str, Any]:
     elif isinstance(item.data, ev.LinkScoresComputed):  # up to 50,000 scores: the count is what a client needs
         data = {"crawl_id": str(item.data.crawl_id), "scores_count": len(item.data.page_ids),
                 "replace": item.data.replace}  # fmt: skip
+    elif isinstance(item.data, ev.SiteFilesRead):  # robots.txt's text may be 500 KiB: the report has it
+        data = {
+            "crawl_id": str(item.data.crawl_id),
+            "files": [{"kind": f.kind, "origin": f.origin, "status": f.status, "exists": f.exists,
+                       "problem_count": f.problem_count} for f in item.data.files],
+            "sitemap_urls": item.data.sitemap_urls,
+        }  # fmt: skip
     else:  # pragma: no cover - only the types above come here
         data = item.data.model_dump(mode="json")
     return {

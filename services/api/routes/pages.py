@@ -8,13 +8,12 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import CustomSearchCode, Timestamp, id_cursor
+from services.api.models import IssueCode, Timestamp, id_cursor
 from services.api.problems import Problem
 from services.api.reports import issues
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routes.reports import EvidenceFamily, EvidenceRow, EvidenceUnit
 from services.api.routing import RouteTable, dump
-from shared.audit import catalogue
 from shared.model.pages import API_COMPUTED, PageProjection, PublicPage, StructuredItem
 from shared.platform.service import POOL
 
@@ -114,9 +113,7 @@ class PagesQuery(BaseModel):
         default=None, pattern=r"^([1-5][0-9][0-9]|[1-5]xx|error)$", description="`404`, a class like `4xx`, or `error`"
     )
     indexable: bool | None = None
-    issue: Literal[catalogue.CODES] | CustomSearchCode | None = Field(  # type: ignore[valid-type]
-        default=None, description="an issue code (or custom_search:<rule name>)"
-    )
+    issue: IssueCode | None = Field(default=None, description="an issue code (or custom_search:<rule name>)")
     q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
     sort: Sort = "id"
     order: Literal["asc", "desc"] = "asc"

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.models import CustomSearchCode, decode_text_cursor, encode_text_cursor, text_cursor
+from services.api.models import IssueCode, decode_text_cursor, encode_text_cursor, text_cursor
 from services.api.problems import Problem
 from services.api.reports import exports, issues, urlrules
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of
@@ -29,8 +29,6 @@ routes = RouteTable("reports")
 
 Severity = Literal["error", "warning", "notice"]
 Language = Literal["en", "ru"]
-CatalogueCode = Literal[catalogue.CODES]  # type: ignore[valid-type]  # the stable codes of CONTRACT.md
-IssueCode = CatalogueCode | CustomSearchCode
 
 
 EvidenceFamily = Literal[evidence.FAMILIES]  # type: ignore[valid-type]

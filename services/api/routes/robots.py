@@ -27,6 +27,10 @@ class RobotsReport(BaseModel):
         description="what robots.txt says to each AI crawler: allowed, partly blocked (some paths), blocked "
         "(the home page)"
     )
+    body: str | None = Field(description="robots.txt as the crawl read it (its first 500 KiB)")
+    sitemap_urls: int | None = Field(description="URLs the crawl took from the sitemaps (null: not read)")
+    previous_crawl_id: uuid.UUID | None = Field(description="the site's completed crawl before this one")
+    diff: str | None = Field(description="unified diff from the previous crawl's robots.txt (null: none to compare)")
 
 
 @routes.operation(
@@ -40,7 +44,8 @@ class RobotsReport(BaseModel):
 async def crawl_robots(request: web.Request) -> web.Response:
     """What the crawl read in robots.txt (answer, syntax problems, Sitemap lines and their answers, size),
     which AI crawlers (GPTBot, ClaudeBot, PerplexityBot, Google-Extended, ...) it allows or blocks, and
-    whether /llms.txt exists and follows the llmstxt.org format."""
+    whether /llms.txt exists and follows the llmstxt.org format; robots.txt's text and its diff from the site's
+    previous completed crawl."""
     crawl_id = crawl_id_of(request)
     async with request.app[POOL].acquire() as conn:
         found = await robots.report(conn, crawl_id)
