@@ -246,19 +246,42 @@ async def test_every_message_matches_its_documented_schema(dsn: str, pool, aioht
         ev.CrawlPaused(crawl_id=crawl_id),
         ev.CrawlResumed(crawl_id=crawl_id),
         ev.SiteFilesRead(
-            crawl_id=crawl_id, sitemap_urls=0,
-            files=[SiteFile(kind="robots.txt", origin="https://example.com", url="https://example.com/robots.txt",
-                            status=200, exists=True, outcome="rules", text="User-agent: *\nDisallow:\n")],
+            crawl_id=crawl_id,
+            sitemap_urls=0,
+            files=[
+                SiteFile(
+                    kind="robots.txt",
+                    origin="https://example.com",
+                    url="https://example.com/robots.txt",
+                    status=200,
+                    exists=True,
+                    outcome="rules",
+                    text="User-agent: *\nDisallow:\n",
+                )
+            ],
         ),  # fmt: skip
         ev.LinkScoresComputed(crawl_id=crawl_id, page_ids=[1], scores=[100.0], replace=True),
         ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=1),
         ev.CrawlSummarized(
-            crawl_id=crawl_id, health_score=100.0, pages_crawled=1, pages_in_scope=1, pages_with_errors=0, errors=0,
-            warnings=1, notices=0, indexable_pages=1,
+            crawl_id=crawl_id,
+            health_score=100.0,
+            pages_crawled=1,
+            pages_in_scope=1,
+            pages_with_errors=0,
+            errors=0,
+            warnings=1,
+            notices=0,
+            indexable_pages=1,
         ),  # fmt: skip
         ev.CrawlPurged(
-            crawl_id=crawl_id, bytes_freed=1, rows_deleted=1, events_deleted=0, pages_crawled=1, pages_discovered=1,
-            issues_count=1, errors_count=0,
+            crawl_id=crawl_id,
+            bytes_freed=1,
+            rows_deleted=1,
+            events_deleted=0,
+            pages_crawled=1,
+            pages_discovered=1,
+            issues_count=1,
+            errors_count=0,
         ),  # fmt: skip
     ]
     for event in lifecycle:
