@@ -2,20 +2,28 @@
 
 They teach the generator the document's two custom string formats (``cron`` and
 ``iana-time-zone``: the document names them, JSON Schema cannot spell them out) and apply the one
-rule no schema can state: the start URL of a spider crawl must pass its own `include` and
-`exclude` patterns. Only generated *positive* bodies are touched, and they stay schema-valid; the
-rules themselves have tests of their own (tests/unit/test_patterns.py, test_api_input.py).
+rules no schema can state: the start URL of a spider crawl must pass its own `include` and
+`exclude` patterns; an extraction rule's CSS or XPath must parse; a new site's origin must be new
+and a site keeps its origin; a channel's config depends on its type; an alert rule's params depend
+on its kind and its channels must exist. Only generated *positive* bodies are touched, and they
+stay schema-valid; the rules themselves have tests of their own (tests/unit/test_patterns.py,
+test_api_input.py, test_extraction.py, test_sites.py, test_alert_channels.py).
 """
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from shared.model import patterns
+from shared.model.crawlsettings import CrawlSettings
+from shared.model.extraction import ExtractionRule
+from shared.model.sites import CRAWL_DEFAULT_FIELDS
 
 _FIELDS = {  # per cron field: (lowest, highest)
     "minute": (0, 59),
@@ -55,6 +63,55 @@ def _passes(settings: dict[str, Any], url: str | None) -> None:
         settings.pop("exclude", None)
 
 
+def _extraction(settings: dict[str, Any]) -> None:
+    """Keep the extraction rules whose expressions compile (a CSS or XPath syntax error is a 422)."""
+    rules = settings.get("extraction")
+    if isinstance(rules, list):
+        kept = []
+        for rule in rules:
+            try:
+                ExtractionRule.model_validate(rule)
+            except ValidationError:
+                continue
+            kept.append(rule)
+        names = [r.get("name") for r in kept]
+        settings["extraction"] = [r for i, r in enumerate(kept) if r.get("name") not in names[:i]]
+
+
+# A valid config per channel type (a schema cannot say which fields each type needs).
+CHANNEL_CONFIGS: dict[str, dict[str, Any]] = {
+    "webhook": {"url": "https://hooks.example/alerts", "secret": "s" * 20},
+    "slack": {"webhook_url": "https://hooks.slack.example/services/T0/B0/x"},
+    "telegram": {"bot_token": "123456:test-token", "chat_id": "1"},
+    "email": {"host": "smtp.example", "port": 587, "security": "starttls", "from": "seo@example.com",
+              "to": ["ops@example.com"]},
+}  # fmt: skip
+# Params every rule kind accepts (the kinds without defaults need these).
+RULE_PARAMS: dict[str, dict[str, Any]] = {
+    "issue_count_up": {"code": "status_4xx", "min_increase": 1},
+    "field_changed": {"field": "title"},
+    "watch_urls": {"urls": ["https://shop.example/"]},
+}
+
+
+def _site_settings(settings: Any) -> None:
+    """A site's crawl defaults: the fields a crawl takes, each valid as a crawl's would be."""
+    if not isinstance(settings, dict):
+        return
+    crawl = settings.get("crawl")
+    if isinstance(crawl, dict):
+        kept = {}
+        for key, value in crawl.items():
+            if key not in CRAWL_DEFAULT_FIELDS or key in ("include", "exclude"):
+                continue
+            try:
+                CrawlSettings.model_validate({key: value, "url": "https://example.com/"})
+            except ValidationError:
+                continue
+            kept[key] = value
+        settings["crawl"] = kept
+
+
 @schemathesis.hook
 def map_case(ctx: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
     body = case.body
@@ -64,6 +121,19 @@ def map_case(ctx: schemathesis.HookContext, case: schemathesis.Case) -> schemath
     label = f"{case.operation.method.upper()} {case.operation.path}"
     if label == "POST /api/crawls":
         _passes(body, body.get("url"))
+        _extraction(body)
     elif label == "POST /api/schedules" and isinstance(body.get("settings"), dict):
         _passes(body["settings"], body.get("url"))
+        _extraction(body["settings"])
+    elif label == "POST /api/sites":
+        body["url"] = f"https://site-{uuid.uuid4().hex[:12]}.example/"  # a new origin
+        _site_settings(body.get("settings"))
+    elif label == "PATCH /api/sites/{site_id}":
+        body.pop("url", None)  # a site keeps its origin; its tests move it within
+        _site_settings(body.get("settings"))
+    elif label == "POST /api/channels" and body.get("type") in CHANNEL_CONFIGS:
+        body["config"] = dict(CHANNEL_CONFIGS[body["type"]])
+    elif label == "POST /api/sites/{site_id}/alert-rules":
+        body["params"] = dict(RULE_PARAMS.get(str(body.get("kind")), {}))
+        body["channels"] = []  # the seeded channel may be deleted by then; channels are checked in their tests
     return case

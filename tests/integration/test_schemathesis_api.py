@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -36,15 +37,6 @@ from tests.integration.apiserver import running_api
 TOKEN = "test-token-schemathesis-0123456789abcdef0123"
 REPO = Path(__file__).resolve().parents[2]
 STREAMS = r"/events$"
-# Operations whose bodies have rules JSON Schema cannot say (a site's URL must not be a site already,
-# a channel's settings depend on its type and are tried, an alert rule names channels that must
-# exist): a schema-valid body may rightly be a 422 naming the field, so schemathesis's
-# positive_data_acceptance check is off for them (every other check runs). Their rules have tests
-# of their own (test_api_sites.py, test_api_alerts.py).
-SEMANTIC = (
-    ("POST", "/api/sites"), ("PATCH", "/api/sites/{site_id}"), ("POST", "/api/channels"),
-    ("POST", "/api/sites/{site_id}/alert-rules"),
-)  # fmt: skip
 
 
 async def _seed(dsn: str) -> dict[str, list[Any]]:
@@ -115,9 +107,6 @@ def _config(seeded: dict[str, list[Any]]) -> str:
     for method, path in (("POST", "/api/crawls"), ("POST", "/api/schedules")):
         lines += ["", "[[operations]]", f'include-method = "{method}"', f'include-path = "{path}"',
                   "phases.coverage.enabled = false"]  # fmt: skip
-    for method, path in SEMANTIC:
-        lines += ["", "[[operations]]", f'include-method = "{method}"', f'include-path = "{path}"',
-                  "checks.positive_data_acceptance.enabled = false"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -162,4 +151,9 @@ def test_api_conforms_to_its_document(live_api: tuple[str, dict[str, list[Any]]]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=230)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-20_000:]
-    assert "Stateful" in output and "No issues found" in output, output[-5000:]
+    # The summary line: no failures. A "missing test data" warning (an operation that kept answering
+    # 404 to the ids it was given) is about how far the run reached, not a defect of the api.
+    summary = re.search(r"^=+ (.*) in [0-9.]+s =+$", output, re.MULTILINE)
+    assert "Stateful" in output and summary is not None, output[-5000:]
+    only_coverage = summary.group(1) == "1 warning" and "Missing test data" in output
+    assert summary.group(1) == "No issues found" or only_coverage, output[-5000:]
