@@ -13,6 +13,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import {
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -150,7 +151,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const [ownSort, setOwnSort] = useState<SortState | null>(null);
   const [widths, setWidths] = useState<Record<string, number>>(() => readWidths(widthsKey));
 
-  useEffect(() => {
+  // A layout effect: stored before the new width is on screen, so a reload right after a drag keeps it.
+  useLayoutEffect(() => {
     if (!widthsKey) return;
     try {
       localStorage.setItem(`seo.widths.${widthsKey}`, JSON.stringify(widths));
