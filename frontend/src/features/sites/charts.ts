@@ -14,18 +14,52 @@ export interface Line {
 
 const SHOW_POINTS_UP_TO = 60;
 
-export function trendChart(times: number[], lines: Line[], height: number, xLabel: string, range?: [number, number]): BuildChart {
+const DAY = 86_400;
+
+/**
+ * The time axis' labels in the UI's locale (uPlot's own are English: "Nov 27", "8am"). The
+ * format follows the step between ticks, as uPlot's does: years, months, days, or hours (with the
+ * day under the first tick of each day). `increment` is uPlot's tick step, in seconds.
+ */
+export function timeAxisLabels(locale: string): (splits: number[], increment: number) => string[] {
+  const year = new Intl.DateTimeFormat(locale, { year: "numeric" });
+  const month = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric" });
+  const day = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
+  const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  return (splits, increment) =>
+    splits.map((seconds, i) => {
+      const date = new Date(seconds * 1000);
+      if (increment >= 365 * DAY) return year.format(date);
+      if (increment >= 28 * DAY) return month.format(date);
+      if (increment >= DAY) return day.format(date);
+      const before = i > 0 ? splits[i - 1] : undefined;
+      const previous = before === undefined ? null : new Date(before * 1000);
+      const newDay = previous === null || previous.toDateString() !== date.toDateString();
+      return newDay ? `${time.format(date)}\n${day.format(date)}` : time.format(date);
+    });
+}
+
+/** A point's time in the chart's legend (the tooltip), in the UI's locale. */
+export function timeValue(locale: string): (seconds: number | null | undefined) => string {
+  const full = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+  return (seconds) => (seconds === null || seconds === undefined ? "—" : full.format(new Date(seconds * 1000)));
+}
+
+export function trendChart(times: number[], lines: Line[], height: number, xLabel: string, locale: string, range?: [number, number]): BuildChart {
+  const labels = timeAxisLabels(locale);
+  const value = timeValue(locale);
   return (width, theme) => {
     const axis = { stroke: theme.text, font: theme.font, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid } };
+    const timeAxis = { ...axis, values: (_u: uPlot, splits: number[], _axis: number, _space: number, increment: number) => labels(splits, increment) };
     const options: uPlot.Options = {
       width,
       height,
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true }, y: range ? { range } : {} },
-      axes: [axis, { ...axis, size: 50 }],
+      axes: [timeAxis, { ...axis, size: 50 }],
       series: [
-        { label: xLabel },
+        { label: xLabel, value: (_u: uPlot, seconds: number | null) => value(seconds) },
         ...lines.map((line) => ({
           label: line.label,
           stroke: theme.tone(line.tone),
