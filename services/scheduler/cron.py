@@ -20,7 +20,7 @@ from croniter import croniter
 from shared.eventlog import crawlstream, eventstore, streams
 from shared.eventlog import events as ev
 from shared.eventlog.projections import schedules
-from shared.model.crawlsettings import CrawlSettings
+from shared.model.sites import schedule_settings
 
 log = structlog.get_logger(__name__)
 
@@ -86,10 +86,15 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
         if fire_time <= (row["last_fire_at"] or row["created_at"]):
             return None  # fired already (another scheduler, or before a restart)
         try:
-            settings = CrawlSettings.model_validate(row["settings"])
+            # The schedule's own fields over the site's defaults as they are now (the defaults may
+            # have changed since the schedule was made).
+            settings, problem = schedule_settings(row["settings"], row["own_settings"], row["crawl_defaults"])
         except Exception as exc:
             log.error("schedule's crawl settings are not valid", schedule_id=str(schedule_id), error=str(exc))
             return None
+        if problem is not None:
+            log.warning("the site's defaults do not fit the schedule; it runs with the settings it was made with",
+                        schedule_id=str(schedule_id), problem=problem)  # fmt: skip
         stream = ev.schedule_stream(schedule_id)
         version = await eventstore.stream_version(conn, stream)
         crawl_id = uuid.uuid4()

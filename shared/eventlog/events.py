@@ -266,6 +266,12 @@ class CrawlCancelled(Event):
 
 
 class ScheduleCreated(Event):
+    """A recurring crawl. ``settings`` are its crawl settings as they were when it was made (the site's
+    defaults then, with the request's own fields over them); ``own_settings`` are the request's own
+    fields alone: each run lays them over the site's defaults *as they are at that run*, so a later
+    change of the site's defaults reaches the schedule while its own fields still win. ``None`` (a
+    schedule made before schedules followed their site): every run uses ``settings``."""
+
     notify = (SCHEDULER_CHANNEL,)
     schedule_id: uuid.UUID
     url: str
@@ -273,6 +279,7 @@ class ScheduleCreated(Event):
     timezone: str
     settings: CrawlSettings
     site_id: uuid.UUID | None = None
+    own_settings: dict[str, Any] | None = None
 
 
 class ScheduleDeleted(Event):

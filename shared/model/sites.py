@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.model.crawlsettings import CrawlSettings
 
@@ -77,3 +77,21 @@ class SiteSettings(BaseModel):
 def crawl_settings_for(defaults: dict[str, Any], given: dict[str, Any]) -> CrawlSettings:
     """The settings of a crawl of a site: the site's defaults, then what the request said."""
     return CrawlSettings.model_validate({**defaults, **given})
+
+
+def schedule_settings(
+    stored: dict[str, Any], own: dict[str, Any] | None, defaults: dict[str, Any] | None
+) -> tuple[CrawlSettings, str | None]:
+    """A scheduled run's settings: the schedule's ``own`` fields over its site's ``defaults`` as they are
+    now. ``(settings, problem)``: a schedule made before schedules kept their own fields (``own`` is
+    None), or whose fields no longer fit the site's current defaults (``problem`` says why), runs with
+    the settings it was made with (``stored``)."""
+    if own is None:
+        return CrawlSettings.model_validate(stored), None
+    try:
+        return crawl_settings_for(defaults or {}, own), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        problem = f"{where}: {first.get('msg', exc)}" if where else str(first.get("msg", exc))
+        return CrawlSettings.model_validate(stored), problem

@@ -20,6 +20,7 @@ from services.api.routing import UUID_SEGMENT, RouteTable, dump
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.model.crawlsettings import MAX_URL_LENGTH, URL_PATTERN, CrawlSettings
+from shared.model.sites import schedule_settings
 from shared.platform.service import METRICS, POOL
 
 routes = RouteTable("schedules")
@@ -138,7 +139,14 @@ class Schedule(BaseModel):
     url: str
     cron: str
     timezone: str
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(
+        description="the settings its next crawl starts with: the site's default settings as they are now, with "
+        "the schedule's own settings over them"
+    )
+    own_settings: dict[str, Any] | None = Field(
+        description="the settings the schedule was created with; they win over the site's defaults (null: a "
+        "schedule made before schedules followed their site, whose crawls use `settings` as stored)"
+    )
     created_at: Timestamp
     last_fire_at: Timestamp | None
     last_crawl_id: uuid.UUID | None
@@ -150,10 +158,13 @@ class ScheduleList(BaseModel):
     items: list[Schedule]
 
 
-_COLUMNS = "id, url, cron, timezone, settings, created_at, last_fire_at, last_crawl_id, site_id"
-_GET = f"SELECT {_COLUMNS} FROM schedules WHERE id = $1"
-_LIST = f"""SELECT {_COLUMNS} FROM schedules WHERE ($1::uuid IS NULL OR site_id = $1)
-            ORDER BY created_at DESC, id DESC LIMIT 1000"""
+# The site's current defaults come along: a run lays the schedule's own settings over them.
+_COLUMNS = """s.id, s.url, s.cron, s.timezone, s.settings, s.own_settings, s.created_at, s.last_fire_at,
+              s.last_crawl_id, s.site_id, site.crawl_defaults"""
+_FROM = "schedules s LEFT JOIN sites site ON site.id = s.site_id"
+_GET = f"SELECT {_COLUMNS} FROM {_FROM} WHERE s.id = $1"
+_LIST = f"""SELECT {_COLUMNS} FROM {_FROM} WHERE ($1::uuid IS NULL OR s.site_id = $1)
+            ORDER BY s.created_at DESC, s.id DESC LIMIT 1000"""
 
 
 class ScheduleListQuery(BaseModel):
@@ -170,7 +181,12 @@ def next_fire_times(cron: str, timezone: str, after: datetime, count: int = NEXT
 
 
 def _schedule(row: asyncpg.Record, now: datetime) -> Schedule:
-    return Schedule(**dict(row), next_fire_times=next_fire_times(row["cron"], row["timezone"], now))
+    fields = dict(row)
+    settings, _ = schedule_settings(fields.pop("settings"), row["own_settings"], fields.pop("crawl_defaults"))
+    return Schedule(
+        **fields, settings=settings.model_dump(mode="json"),
+        next_fire_times=next_fire_times(row["cron"], row["timezone"], now),
+    )  # fmt: skip
 
 
 def schedule_id_of(request: web.Request) -> uuid.UUID:
@@ -217,7 +233,7 @@ async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Res
         final = sitelookup.settings_for_site(defaults, given) if defaults else settings
         event = ev.ScheduleCreated(
             schedule_id=schedule_id, url=final.url, cron=body.cron, timezone=body.timezone, settings=final,
-            site_id=site_id,
+            site_id=site_id, own_settings=given,
         )  # fmt: skip
         await streams.append(
             conn,

@@ -188,7 +188,8 @@ async def _site_files_read(conn: asyncpg.Connection, item: Recorded) -> None:
 async def _schedule_created(conn: asyncpg.Connection, item: Recorded) -> None:
     data: ev.ScheduleCreated = item.data  # type: ignore[assignment]
     await schedules.insert(conn, data.schedule_id, data.url, data.cron, data.timezone,
-                           data.settings.model_dump(mode="json"), item.recorded_at, item.version)  # fmt: skip
+                           data.settings.model_dump(mode="json"), item.recorded_at, item.version,
+                           data.own_settings)  # fmt: skip
 
 
 @handles(ev.ScheduleDeleted)

@@ -12,12 +12,16 @@ from typing import Any
 
 import asyncpg
 
-_INSERT = """INSERT INTO schedules (id, url, cron, timezone, settings, created_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+_INSERT = """INSERT INTO schedules (id, url, cron, timezone, settings, created_at, version, own_settings)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
 _DELETE = "DELETE FROM schedules WHERE id = $1"
 _FIRED = "UPDATE schedules SET last_fire_at = $2, last_crawl_id = $3, version = $4 WHERE id = $1"
 _ALL = "SELECT id, cron, timezone, created_at, last_fire_at FROM schedules"
-_LOCK = "SELECT cron, timezone, settings, created_at, last_fire_at, site_id FROM schedules WHERE id = $1 FOR UPDATE"
+# The site's defaults as they are now come along: a run lays the schedule's own settings over them.
+_LOCK = """SELECT s.cron, s.timezone, s.settings, s.own_settings, s.created_at, s.last_fire_at, s.site_id,
+                  site.crawl_defaults
+           FROM schedules s LEFT JOIN sites site ON site.id = s.site_id
+           WHERE s.id = $1 FOR UPDATE OF s"""
 
 
 async def insert(
@@ -29,8 +33,9 @@ async def insert(
     settings: dict[str, Any],
     at: datetime,
     version: int,
+    own_settings: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(_INSERT, schedule_id, url, cron, timezone, settings, at, version)
+    await conn.execute(_INSERT, schedule_id, url, cron, timezone, settings, at, version, own_settings)
 
 
 async def delete(conn: asyncpg.Connection, schedule_id: uuid.UUID) -> None:
@@ -50,8 +55,8 @@ async def every(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 
 async def lock(conn: asyncpg.Connection, schedule_id: uuid.UUID) -> asyncpg.Record | None:
-    """Lock a schedule for firing (inside a transaction): ``cron, timezone, settings, created_at,
-    last_fire_at``, or ``None`` when it was deleted."""
+    """Lock a schedule for firing (inside a transaction): ``cron, timezone, settings, own_settings,
+    created_at, last_fire_at, site_id`` and its site's ``crawl_defaults``, or ``None`` when it was deleted."""
     row: asyncpg.Record | None = await conn.fetchrow(_LOCK, schedule_id)
     return row
 
