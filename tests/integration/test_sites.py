@@ -10,7 +10,9 @@ import asyncpg
 from services.api.app import create_app
 from services.scheduler import cron
 from services.worker import queue
-from shared.eventlog import eventstore, rebuild
+from shared.eventlog import crawlstream, eventstore, rebuild, streams
+from shared.eventlog import events as ev
+from shared.model.crawlsettings import CrawlSettings
 from shared.platform.settings import Settings
 from tests.integration.crawlharness import WORKER, crawl
 from tests.integration.test_compare import clean_page
@@ -105,6 +107,47 @@ async def test_site_defaults_start_every_crawl_and_schedule_and_the_request_wins
     async with pool.acquire() as conn:
         types = [e.type for e in await eventstore.read_stream(conn, f"site-{site['id']}")]
     assert types == ["SiteCreated", "SiteSettingsChanged"]
+
+
+async def test_a_schedule_follows_later_changes_of_its_sites_defaults_and_its_own_settings_win(
+    dsn: str, pool: asyncpg.Pool, aiohttp_client: Any
+) -> None:
+    client = await _client(dsn, aiohttp_client)
+    body = {"url": "https://follow.example/", "settings": {"crawl": {"max_pages": 7, "max_rps": 2}}}
+    site = await (await client.post("/api/sites", json=body)).json()
+    resp = await client.post(
+        "/api/schedules", json={"url": "https://follow.example/", "cron": "0 3 * * *", "settings": {"max_rps": 4}}
+    )
+    schedule = await resp.json()
+    assert resp.status == 201, schedule
+    assert schedule["settings"]["max_pages"] == 7 and schedule["settings"]["max_rps"] == 4
+
+    # The site's defaults change after the schedule was made: its next crawl starts from the new ones,
+    # and the schedule's own max_rps still wins over the site's.
+    changed = {"settings": {"crawl": {"max_pages": 9, "max_rps": 1, "max_depth": 3}, "retention": 20}}
+    assert (await client.patch(f"/api/sites/{site['id']}", json=changed)).status == 200
+    shown = await (await client.get(f"/api/schedules/{schedule['id']}")).json()
+    assert shown["own_settings"] == {"max_rps": 4, "url": "https://follow.example/"}
+    assert (shown["settings"]["max_pages"], shown["settings"]["max_depth"], shown["settings"]["max_rps"]) == (9, 3, 4)
+    async with pool.acquire() as conn:
+        created = await conn.fetchval("SELECT created_at FROM schedules WHERE id = $1", uuid.UUID(schedule["id"]))
+        crawl_id = await cron.fire(conn, uuid.UUID(schedule["id"]), cron.next_fire("0 3 * * *", "UTC", created))
+        assert crawl_id is not None
+    started = await (await client.get(f"/api/crawls/{crawl_id}")).json()
+    assert started["settings"]["max_pages"] == 9 and started["settings"]["max_depth"] == 3
+    assert started["settings"]["max_rps"] == 4 and started["site_id"] == site["id"]
+
+    # Defaults that no longer fit the schedule (a start URL they exclude) leave it on the settings it was
+    # made with, rather than firing a crawl that cannot start.
+    misfit = {"settings": {"crawl": {"exclude": ["^https://follow"]}, "retention": 20}}
+    assert (await client.patch(f"/api/sites/{site['id']}", json=misfit)).status == 200
+    shown = await (await client.get(f"/api/schedules/{schedule['id']}")).json()
+    assert shown["settings"]["exclude"] == [] and shown["settings"]["max_pages"] == 7
+
+    async with pool.acquire() as conn:
+        live = await snapshot(conn)
+        await rebuild.rebuild(conn)
+        assert await snapshot(conn) == live
 
 
 async def test_bad_site_input_names_the_field(dsn: str, aiohttp_client: Any) -> None:
@@ -215,16 +258,56 @@ async def test_a_completed_crawl_gets_its_health_score_and_the_site_its_history(
         assert await snapshot(conn) == live
 
 
-async def test_deleting_a_site_deletes_its_schedules(dsn: str, pool: asyncpg.Pool, aiohttp_client: Any) -> None:
+async def test_deleting_a_site_deletes_its_schedules_and_rules_and_keeps_its_crawls_without_a_site(
+    dsn: str, pool: asyncpg.Pool, aiohttp_client: Any
+) -> None:
     client = await _client(dsn, aiohttp_client)
     schedule = await (
         await client.post("/api/schedules", json={"url": "https://gone.example/", "cron": "0 3 * * *"})
     ).json()
     site_id = schedule["site_id"]
+    crawled = await (await client.post("/api/crawls", json={"url": "https://gone.example/page"})).json()
+    assert crawled["site_id"] == site_id
+    rule = {"kind": "crawl_failed", "params": {}, "channels": []}
+    assert (await client.post(f"/api/sites/{site_id}/alert-rules", json=rule)).status == 201
+
     assert (await client.delete(f"/api/sites/{site_id}")).status == 204
     assert (await client.get(f"/api/sites/{site_id}")).status == 404
     assert (await client.get(f"/api/schedules/{schedule['id']}")).status == 404
     assert (await client.delete(f"/api/sites/{site_id}")).status == 404
     async with pool.acquire() as conn:
         types = [e.type for e in await eventstore.read_stream(conn, f"site-{site_id}")]
+        assert await conn.fetchval("SELECT count(*) FROM alert_rules WHERE site_id = $1", uuid.UUID(site_id)) == 0
     assert types == ["SiteCreated", "SiteDeleted"]
+    # The crawl stays, with no site: in the list, openable, not pointing at a site that is gone.
+    kept = await (await client.get(f"/api/crawls/{crawled['id']}")).json()
+    assert kept["site_id"] is None and kept["url"] == "https://gone.example/page"
+    listed = {c["id"]: c for c in (await (await client.get("/api/crawls")).json())["items"]}
+    assert listed[crawled["id"]]["site_id"] is None
+    assert (await (await client.get(f"/api/crawls?site_id={site_id}")).json())["items"] == []
+    # A later crawl of the origin makes a new site; the old crawl does not join it.
+    again = await (await client.post("/api/crawls", json={"url": "https://gone.example/"})).json()
+    assert again["site_id"] not in (None, site_id)
+    assert (await (await client.get(f"/api/crawls/{crawled['id']}")).json())["site_id"] is None
+
+    async with pool.acquire() as conn:
+        live = await snapshot(conn)
+        await rebuild.rebuild(conn)
+        assert await snapshot(conn) == live
+
+
+async def test_a_crawl_requested_while_its_site_is_deleted_belongs_to_no_site(dsn: str, pool: asyncpg.Pool) -> None:
+    site_id, crawl_id = uuid.uuid4(), uuid.uuid4()
+    async with pool.acquire() as conn:
+        created = ev.SiteCreated(site_id=site_id, origin="https://race.example", url="https://race.example/",
+                                 name="race.example")  # fmt: skip
+        await streams.append(conn, ev.site_stream(site_id), [created])
+        await streams.append(conn, ev.site_stream(site_id), [ev.SiteDeleted(site_id=site_id)])
+        # The api read the site before the delete committed: the crawl still names it.
+        settings = CrawlSettings(url="https://race.example/")
+        await crawlstream.start(conn, ev.CrawlRequested(crawl_id=crawl_id, settings=settings, site_id=site_id),
+                                actor="test")  # fmt: skip
+        assert await conn.fetchval("SELECT site_id FROM crawls WHERE id = $1", crawl_id) is None
+        live = await snapshot(conn)
+        await rebuild.rebuild(conn)
+        assert await snapshot(conn) == live

@@ -190,6 +190,7 @@ export const api: Api = {
   getSite: (id: string, signal?: AbortSignal) => request<Site>("GET", `/api/sites/${enc(id)}`, undefined, signal),
   createSite: (input: SiteCreateInput) => request<Site>("POST", "/api/sites", input),
   patchSite: (id: string, input: SitePatchInput) => request<Site>("PATCH", `/api/sites/${enc(id)}`, input),
+  deleteSite: (id: string) => request<unknown>("DELETE", `/api/sites/${enc(id)}`),
   siteHistory: (id: string, signal?: AbortSignal) =>
     request<{ items: HistoryRow[] }>("GET", `/api/sites/${enc(id)}/history`, undefined, signal).then((b) => b.items),
   siteCrawls: (id: string, signal?: AbortSignal) =>
@@ -246,6 +247,7 @@ export interface Api {
   getSite(id: string, signal?: AbortSignal): Promise<Site>;
   createSite(input: SiteCreateInput): Promise<Site>;
   patchSite(id: string, input: SitePatchInput): Promise<Site>;
+  deleteSite(id: string): Promise<unknown>;
   siteHistory(id: string, signal?: AbortSignal): Promise<HistoryRow[]>;
   siteCrawls(id: string, signal?: AbortSignal): Promise<Crawl[]>;
   siteSchedules(id: string, signal?: AbortSignal): Promise<Schedule[]>;

@@ -798,7 +798,9 @@ export interface paths {
         post?: never;
         /**
          * Delete a site
-         * @description Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled.
+         * @description Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled and
+         *         its alert rules are deleted. Its crawls stay, with their pages and issues, belonging to no site
+         *         (`site_id` null in the crawl list; retention no longer applies to them).
          */
         delete: operations["delete_site"];
         options?: never;
@@ -1195,7 +1197,7 @@ export interface components {
             };
             /**
              * Site Id
-             * @description the site (origin) the crawl belongs to
+             * @description the site (origin) the crawl belongs to (null: its site was deleted; the crawl stays)
              */
             site_id: string | null;
             /**
@@ -1679,7 +1681,7 @@ export interface components {
             schedule_id: string | null;
             /**
              * Site Id
-             * @description the site (origin) the crawl belongs to
+             * @description the site (origin) the crawl belongs to (null: its site was deleted; the crawl stays)
              */
             site_id: string | null;
             /**
@@ -3743,7 +3745,17 @@ export interface components {
              * @description the next 5 fire times, in UTC
              */
             next_fire_times: string[];
-            /** Settings */
+            /**
+             * Own Settings
+             * @description the settings the schedule was created with; they win over the site's defaults (null: a schedule made before schedules followed their site, whose crawls use `settings` as stored)
+             */
+            own_settings: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Settings
+             * @description the settings its next crawl starts with: the site's default settings as they are now, with the schedule's own settings over them
+             */
             settings: {
                 [key: string]: unknown;
             };

@@ -41,7 +41,9 @@ class CrawlSummary(BaseModel):
     attempts: int
     error: str | None
     schedule_id: uuid.UUID | None
-    site_id: uuid.UUID | None = Field(description="the site (origin) the crawl belongs to")
+    site_id: uuid.UUID | None = Field(
+        description="the site (origin) the crawl belongs to (null: its site was deleted; the crawl stays)"
+    )
     health_score: float | None = Field(description="0-100 once completed (docs/AUDIT.md, Health score)")
     created_at: Timestamp = Field(description="when CrawlRequested was recorded")
     started_at: Timestamp | None = Field(description="when a worker first claimed it")

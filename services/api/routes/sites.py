@@ -346,7 +346,9 @@ async def patch_site(request: web.Request, body: SitePatch) -> web.Response:
     "DELETE", "/api/sites/{site_id}", summary="Delete a site", status=204, errors=(404, 409), path_params=SITE_ID
 )
 async def delete_site(request: web.Request) -> web.Response:
-    """Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled."""
+    """Appends SiteDeleted (and ScheduleDeleted for each of its schedules): the site stops being crawled and
+    its alert rules are deleted. Its crawls stay, with their pages and issues, belonging to no site
+    (`site_id` null in the crawl list; retention no longer applies to them)."""
     site_id = site_id_of(request)
     stream = ev.site_stream(site_id)
     async with request.app[POOL].acquire() as conn:

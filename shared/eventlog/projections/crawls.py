@@ -122,7 +122,12 @@ async def completed(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime)
     await conn.execute(_COMPLETED, crawl_id, at)
 
 
-_SITE = "UPDATE crawls SET site_id = $2 WHERE id = ANY($1::uuid[])"
+# Only a site that exists: a crawl requested while its site was being deleted stays without one,
+# like the site's other crawls (the same on a rebuild: SiteDeleted comes later in the log and detaches it).
+_SITE = """UPDATE crawls SET site_id = $2 WHERE id = ANY($1::uuid[])
+           AND EXISTS (SELECT 1 FROM sites WHERE sites.id = $2)"""
+# A deleted site's crawls stay, without a site (the crawl list shows them; retention no longer applies).
+_LEAVE_SITE = "UPDATE crawls SET site_id = NULL WHERE site_id = $1"
 # Retention deleted the page events these counters came from: CrawlPurged carries them.
 _COUNTERS = """UPDATE crawls SET pages_crawled = $2, pages_discovered = $3, issues_count = $4, errors_count = $5
                WHERE id = $1"""
@@ -131,6 +136,11 @@ _COUNTERS = """UPDATE crawls SET pages_crawled = $2, pages_discovered = $3, issu
 async def belong_to_site(conn: asyncpg.Connection, crawl_ids: list[uuid.UUID], site_id: uuid.UUID) -> None:
     """The crawls belong to the site (CrawlRequested names it; SiteCreated adopts crawls made before sites)."""
     await conn.execute(_SITE, crawl_ids, site_id)
+
+
+async def leave_site(conn: asyncpg.Connection, site_id: uuid.UUID) -> None:
+    """The site was deleted: its crawls stay, belonging to no site."""
+    await conn.execute(_LEAVE_SITE, site_id)
 
 
 async def keep_counters(

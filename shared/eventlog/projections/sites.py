@@ -71,6 +71,9 @@ async def _site_changed(conn: asyncpg.Connection, item: Recorded) -> None:
 
 @handles(ev.SiteDeleted)
 async def _site_deleted(conn: asyncpg.Connection, item: Recorded) -> None:
+    # The crawls stay (with their pages, issues and summaries), belonging to no site: deleting a site
+    # stops its monitoring, it does not throw away what was crawled (docs/API.md, "Sites").
+    await crawls.leave_site(conn, item.data.site_id)  # type: ignore[attr-defined]
     await conn.execute(_DELETE_SITE, item.data.site_id)  # type: ignore[attr-defined]
 
 

@@ -83,7 +83,9 @@ export function AlertsView() {
           {alerts.data.map((alert) => (
             <li key={alert.id} className="card alert" data-testid="alert-row">
               <p className="muted">
-                {formatDate(alert.raised_at, locale)} · <Link to={`/sites/${alert.site_id}`}>{alert.site_name ?? alert.site_id}</Link>
+                {formatDate(alert.raised_at, locale)} ·{" "}
+                {/* A deleted site has no page (and no name) any more; its alerts stay in the history. */}
+                {alert.site_name ? <Link to={`/sites/${alert.site_id}`}>{alert.site_name}</Link> : <span className="muted">{t("alerts.deletedSite")}</span>}
               </p>
               <h2 className="alert-title">{alert.title}</h2>
               <Evidence alert={alert} />

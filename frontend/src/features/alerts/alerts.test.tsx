@@ -35,6 +35,18 @@ describe("alerts", () => {
     expect(calls.some((c) => c.url.pathname === "/api/alerts" && c.url.searchParams.get("site_id") === "s1")).toBe(true);
   });
 
+  it("keeps the alerts of a deleted site, saying so instead of linking to a page that is gone", async () => {
+    stubFetch((url) => {
+      if (url.pathname === "/api/sites") return json({ items: [] });
+      if (url.pathname === "/api/alerts") return json({ items: [{ ...alert, site_name: null }], next_cursor: null });
+      return undefined;
+    });
+    renderAt("/alerts");
+    const row = await screen.findByTestId("alert-row");
+    expect(row).toHaveTextContent("a deleted site");
+    expect(within(row).queryByRole("link", { name: "s1" })).toBeNull();
+  });
+
   it("creates a channel without echoing its secret, sends a test message and says how it went", async () => {
     let channels: unknown[] = [];
     const bodies: unknown[] = [];

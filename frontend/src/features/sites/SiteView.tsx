@@ -5,7 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { api, ApiError } from "../../api/client";
 import { keys } from "../../api/queries";
 import type { AlertRule, AlertRuleInput, HistoryRow, RuleKind, Site } from "../../api/types";
@@ -21,7 +21,7 @@ import { healthTone } from "./SitesView";
 const CHART_HEIGHT = 220;
 
 function Trends({ rows }: { rows: HistoryRow[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const times = rows.map((r) => Date.parse(r.finished_at ?? r.created_at) / 1000);
   const signature = rows.map((r) => r.crawl_id).join(",");
   const charts: { title: string; lines: Line[]; range?: [number, number] }[] = [
@@ -50,7 +50,7 @@ function Trends({ rows }: { rows: HistoryRow[] }) {
       {charts.map((chart) => (
         <figure className="card trend" key={chart.title} data-testid="trend-chart">
           <figcaption>{chart.title}</figcaption>
-          <UPlotChart build={trendChart(times, chart.lines, CHART_HEIGHT, t("alerts.raised"), chart.range)} signature={signature} height={CHART_HEIGHT + 40} />
+          <UPlotChart build={trendChart(times, chart.lines, CHART_HEIGHT, t("alerts.raised"), locale, chart.range)} signature={`${signature}:${locale}`} height={CHART_HEIGHT + 40} />
         </figure>
       ))}
     </div>
@@ -286,6 +286,36 @@ function Retention({ site }: { site: Site }) {
   );
 }
 
+/** Delete the site: its schedules and alert rules go, its crawls stay in the crawl list without a site. */
+function DeleteSite({ site, crawls }: { site: Site; crawls: number }) {
+  const { t } = useI18n();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const remove = useMutation({
+    mutationFn: () => api.deleteSite(site.id),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: keys.sites() });
+      await client.invalidateQueries({ queryKey: keys.crawls() });
+      navigate("/");
+    },
+  });
+  return (
+    <section className="card">
+      <button
+        type="button"
+        className="danger"
+        disabled={remove.isPending}
+        onClick={() => {
+          if (window.confirm(t("site.deleteConfirm", { name: site.name, n: crawls }))) remove.mutate();
+        }}
+      >
+        {t("site.delete")}
+      </button>
+      {remove.isError && <p className="form-error">{describeError(remove.error, t)}</p>}
+    </section>
+  );
+}
+
 export function SiteView() {
   const { siteId = "" } = useParams();
   const { t, locale } = useI18n();
@@ -340,6 +370,7 @@ export function SiteView() {
       </section>
       <Rules siteId={siteId} />
       <Retention site={s} />
+      <DeleteSite site={s} crawls={s.crawls_count} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { json, renderAt, stubFetch } from "../../test/render";
 
 const SITE = "44444444-4444-4444-8444-444444444444";
@@ -81,5 +81,33 @@ describe("sites", () => {
     await userEvent.click(screen.getByRole("button", { name: "Add rule" }));
     expect(await screen.findByTestId("rule-row")).toHaveTextContent("pages stopped answering 200");
     expect(posted).toEqual([{ kind: "pages_broken", params: { min_pages: 1 }, channels: ["ch1"] }]);
+  });
+
+  it("deletes a site after asking, saying that its crawls stay, and goes back to the dashboard", async () => {
+    const deleted: string[] = [];
+    stubFetch((url, init) => {
+      if (url.pathname === `/api/sites/${SITE}` && init?.method === "DELETE") {
+        deleted.push(url.pathname);
+        return new Response(null, { status: 204 });
+      }
+      if (url.pathname === `/api/sites/${SITE}`) return json(site);
+      if (url.pathname === `/api/sites/${SITE}/history`) return json({ site_id: SITE, items: history });
+      if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      if (url.pathname === "/api/schedules") return json({ items: [] });
+      if (url.pathname === "/api/channels") return json({ items: [] });
+      if (url.pathname === "/api/crawls/c2/compare/c1") return json({ before: "c1", after: "c2", site: "https://shop.example", pages: { added: 0, removed: 0, changed: 0 }, fields: {}, issues: { new: 0, fixed: 0, by_code: [] } });
+      if (url.pathname === `/api/sites/${SITE}/alert-rules`) return json({ items: [] });
+      if (url.pathname === "/api/sites") return json({ items: deleted.length ? [] : [site] });
+      return undefined;
+    });
+    const confirm = vi.spyOn(window, "confirm").mockReturnValueOnce(false).mockReturnValueOnce(true);
+    renderAt(`/sites/${SITE}`, "ru");
+    await userEvent.click(await screen.findByRole("button", { name: "Удалить сайт" }));
+    expect(confirm).toHaveBeenLastCalledWith(expect.stringContaining("Его 2 сканирования останутся в списке сканирований, без сайта."));
+    expect(deleted).toEqual([]); // the first answer was "no"
+    await userEvent.click(screen.getByRole("button", { name: "Удалить сайт" }));
+    await screen.findByText(/Сайтов пока нет/);
+    expect(deleted).toEqual([`/api/sites/${SITE}`]);
+    confirm.mockRestore();
   });
 });
