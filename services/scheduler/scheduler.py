@@ -64,6 +64,9 @@ class Scheduler:
         self.listener = Listener(settings.database_url, [ev.SCHEDULER_CHANNEL], self._on_notify, self._on_connect)
         self.ticks = 0
         self._task: asyncio.Task[None] | None = None
+        # After the database came back, no lease expires for one lease time: the workers could not
+        # heartbeat while it was away, and are not dead for that (issue 12: an outage uses up no attempt).
+        self.expiry_grace_until: datetime | None = None
 
     @property
     def is_leader(self) -> bool:
@@ -76,6 +79,7 @@ class Scheduler:
     async def _on_connect(self) -> None:
         if self.listener.reconnects:
             self.metrics.listen_reconnects.inc()
+            self.expiry_grace_until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
         self.wake.set()  # changes made while we were away were not announced to us: re-plan
 
     async def tick(self) -> TickResult:
@@ -100,7 +104,12 @@ class Scheduler:
                 return None
 
         max_attempts = self.settings.retry_max_attempts
-        result.expired = await duty("leases", reaper.expire_leases(self.pool, now, max_attempts, skipped=skipped)) or []
+        grace = self.expiry_grace_until
+        if grace is not None and now >= grace:
+            grace = self.expiry_grace_until = None
+        if grace is None:
+            expiring = reaper.expire_leases(self.pool, now, max_attempts, skipped=skipped)
+            result.expired = await duty("leases", expiring) or []
         result.requeued = await duty("retries", reaper.requeue_due_retries(self.pool, now, skipped=skipped)) or []
         fired = await duty("cron", cron.fire_due(self.pool, now, skipped=skipped))
         result.fired, next_fire = fired if fired is not None else ([], None)
@@ -110,6 +119,8 @@ class Scheduler:
         if skipped or retry_soon:
             soon = now + timedelta(seconds=BUSY_RETRY_SECONDS)
             next_queue = min(next_queue, soon) if next_queue is not None else soon
+        if grace is not None:  # leases that ran out meanwhile are looked at when the grace ends
+            next_queue = min(next_queue, grace) if next_queue is not None else grace
         self.metrics.lease_expiries.inc(len(result.expired))
         self.metrics.retries_requeued.inc(len(result.requeued))
         self.metrics.schedule_fires.inc(len(result.fired))

@@ -267,6 +267,13 @@ class Worker:
             raise
         except Exception as exc:
             if job.stop_reason is None:
+                if await database.lost_connection(exc, self.settings.database_url):
+                    # A restart or outage of Postgres is not the crawl's failure: hand it back once the
+                    # database answers again, without counting the attempt; it resumes from its frontier.
+                    reason = f"the database connection was lost mid-crawl ({type(exc).__name__}: {exc})"
+                    log.warning("database connection lost; the crawl is handed back", error=str(exc))
+                    self.metrics.crawls_interrupted.inc()
+                    return queue.Outcome("interrupted", reason)
                 log.exception("crawl raised an unexpected error")
                 return queue.Outcome("failed", f"internal error: {type(exc).__name__}: {exc}", retryable=True)
         if job.stop_reason is not None:
@@ -280,8 +287,11 @@ class Worker:
                     conn, job.crawl_id, job.attempt, outcome, worker_id=self.worker_id, settings=self.settings
                 )
 
+        # After a lost connection, wait for the database as long as the lease would have lasted (the
+        # scheduler gives a lease that long after its own reconnect before it expires it).
+        patience = 8 + int(self.settings.lease_seconds / 5) if outcome.kind == "interrupted" else 8
         try:
-            event = await database.retrying(append, what="terminal event")
+            event = await database.retrying(append, attempts=patience, what="terminal event")
         except crawlstream.CrawlStreamBusy as exc:
             # Every attempt raced another writer; the lease runs out and the reaper decides.
             log.warning("terminal append kept racing concurrent changes", error=str(exc))

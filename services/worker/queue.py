@@ -110,7 +110,8 @@ async def _fail_unrunnable(conn: asyncpg.Connection, crawl_id: uuid.UUID, worker
     await crawlstream.write(conn, crawl_id, if_ours, actor=crawlstream.worker_actor(worker_id))
 
 
-OutcomeKind = Literal["completed", "failed", "stopped", "released"]
+# released: handed back on shutdown; interrupted: the database went away mid-crawl. Neither counts.
+OutcomeKind = Literal["completed", "failed", "stopped", "released", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,9 @@ def terminal_event(
     if outcome.kind == "completed":
         return ev.CrawlCompleted(crawl_id=crawl_id, pages_crawled=pages_crawled)
     if outcome.kind == "released":
-        return ev.CrawlReleased(crawl_id=crawl_id, worker_id=worker_id)
+        return ev.CrawlReleased(crawl_id=crawl_id, worker_id=worker_id, reason="the worker stopped", attempt=attempt)
+    if outcome.kind == "interrupted":
+        return ev.CrawlReleased(crawl_id=crawl_id, worker_id=worker_id, reason=outcome.reason, attempt=attempt)
     if outcome.kind == "failed":
         reason = outcome.reason or "the crawl failed"
         if outcome.retryable and attempt < settings.retry_max_attempts:

@@ -232,11 +232,16 @@ class CrawlRequeued(Event):
 
 
 class CrawlReleased(Event):
-    """A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once."""
+    """A worker handed its unfinished crawl back, re-queued at once: the worker was stopping (SIGTERM), or
+    it lost its database connection mid-crawl (``reason`` says which). Neither is the crawl's fault, so
+    the attempt is not counted: the next claim is attempt ``attempt`` again (``None``: released
+    before releases said which attempt they gave back; that one stays counted)."""
 
     notify = (WORK_CHANNEL, SCHEDULER_CHANNEL)
     crawl_id: uuid.UUID
     worker_id: str
+    reason: str | None = None
+    attempt: int | None = None
 
 
 class LeaseExpired(Event):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,56 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncio.TimeoutError,
 )
+
+
+# Errors that only a connection to a server that went away (or is starting or stopping) raises.
+_SERVER_GONE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+
+
+async def reachable(dsn: str, *, timeout: float = 3.0) -> bool:
+    """Whether a new connection to the database can be opened now."""
+    try:
+        conn = await asyncpg.connect(dsn, timeout=timeout)
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError):
+        return False
+    await conn.close(timeout=timeout)
+    return True
+
+
+def _raised_by_the_driver(error: BaseException) -> bool:
+    """Whether ``error`` was raised while talking to Postgres (a frame of asyncpg on its traceback)."""
+    return any(
+        str(frame.f_globals.get("__name__", "")).startswith("asyncpg")
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
+
+
+async def lost_connection(exc: BaseException, dsn: str) -> bool:
+    """Whether ``exc`` means the database went away (a restart, an outage), not a fault of the caller.
+
+    What only a vanished server raises counts at once; a refused or reset connection, or a closed
+    one, counts when the driver raised it (not, say, an HTTP fetch); a timeout counts when the
+    database cannot be reached right now (a busy pool times out too).
+    """
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    timed_out = False
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, _SERVER_GONE):
+            return True
+        if isinstance(error, TimeoutError):
+            timed_out = True
+        elif isinstance(error, CONNECTION_ERRORS) and _raised_by_the_driver(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return timed_out and not await reachable(dsn)
 
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS

@@ -66,6 +66,9 @@ class Metrics:
             "seo_crawls_finished", "Crawls this worker stopped running, by outcome", ["outcome"], registry=r
         )
         self.leases_lost = Counter("seo_leases_lost", "Crawls whose lease this worker found taken", registry=r)
+        self.crawls_interrupted = Counter(
+            "seo_crawls_interrupted", "Crawl attempts handed back because the database connection was lost", registry=r
+        )
         self.retries_requeued = Counter("seo_retries_requeued", "Failed attempts re-queued when due", registry=r)
         self.schedule_fires = Counter("seo_schedule_fires", "Cron schedules fired", registry=r)
         self.scheduler_leader = Gauge("seo_scheduler_leader", "1 while this scheduler holds the lock", registry=r)

@@ -108,6 +108,8 @@ async def _crawl_attempt_failed(conn: asyncpg.Connection, item: Recorded) -> Non
 async def _crawl_requeued(conn: asyncpg.Connection, item: Recorded) -> None:
     crawl_id = item.data.crawl_id  # type: ignore[attr-defined]
     await parsequeue.requeue(conn, crawl_id, item.recorded_at)
+    if isinstance(item.data, ev.CrawlReleased) and item.data.attempt is not None:
+        await parsequeue.give_back(conn, crawl_id, max(item.data.attempt - 1, 0))
     await crawls.queued(conn, crawl_id)
 
 

@@ -51,6 +51,14 @@ async def requeue(conn: asyncpg.Connection, crawl_id: uuid.UUID, at: datetime) -
     await conn.execute(_REQUEUE, crawl_id, at)
 
 
+_GIVE_BACK = "UPDATE parsequeue SET attempts = $2 WHERE crawl_id = $1"
+
+
+async def give_back(conn: asyncpg.Connection, crawl_id: uuid.UUID, attempts: int) -> None:
+    """A released attempt does not count: the next claim is that attempt again."""
+    await conn.execute(_GIVE_BACK, crawl_id, attempts)
+
+
 async def hold(conn: asyncpg.Connection, crawl_id: uuid.UUID, until: datetime, attempts: int) -> None:
     """A failed attempt: unleased, and not claimable before ``until``."""
     await conn.execute(_HOLD, crawl_id, until, attempts)
