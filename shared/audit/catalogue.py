@@ -715,6 +715,23 @@ _EXACTNESS_ENTRIES = [
         "Sitemap, указанный в строке Sitemap: файла robots.txt, ответил ошибкой или не ответил, и его URL не "
         "передаются поисковикам.",
         "Опубликуйте sitemap по этому адресу (с ответом 200) или исправьте строку Sitemap:.")),
+    _e("sitemap_unreadable", "warning", "site", None,
+       ("Sitemap cannot be read",
+        "A sitemap the crawl found (at /sitemap.xml, in robots.txt or in a sitemap index) answered but could "
+        "not be read, or not wholly: it is not well-formed XML, declares a DTD, is over the protocol's limits "
+        "(50,000 URLs, 50 MB), is not a sitemap at all, or an index names a sitemap that does not answer or "
+        "is on another host. Search engines skip what they cannot read; the reason is in the details and in "
+        "the crawl's robots.txt report.",
+        "Fix the file so that it is a well-formed sitemap within the limits (split a large one with a sitemap "
+        "index), and list in an index only sitemaps of its own host that answer 200."),
+       ("Sitemap не читается",
+        "Sitemap, найденный сканированием (по адресу /sitemap.xml, в robots.txt или в индексе sitemap), "
+        "ответил, но прочитать его не удалось или удалось не полностью: это не корректный XML, в нём объявлен "
+        "DTD, он превышает лимиты протокола (50 000 URL, 50 МБ), это вообще не sitemap, или индекс ссылается "
+        "на sitemap, который не отвечает или лежит на другом хосте. Поисковики пропускают то, что не могут "
+        "прочитать; причина — в деталях и в отчёте о robots.txt сканирования.",
+        "Исправьте файл, чтобы он был корректным sitemap в пределах лимитов (большой разбейте индексом "
+        "sitemap), и указывайте в индексе только отвечающие 200 sitemap своего хоста.")),
     _e("robots_txt_too_large", "warning", "site", None,
        ("robots.txt over 500 KiB",
         "robots.txt is larger than 500 KiB (512,000 bytes). Google reads only the first 500 KiB and ignores the "

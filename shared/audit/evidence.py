@@ -298,6 +298,15 @@ def _sitemap_line_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> l
     return rows
 
 
+def _sitemap_file_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
+    """Sitemap files that could not be read, each with why."""
+    return [
+        {"value": f"{s.get('url')}: {s.get('error')}", "field": s.get("found_in")}
+        for s in _items(details, "sitemaps")
+        if isinstance(s, Mapping)
+    ]
+
+
 def _rule_reason_rows(details: Mapping[str, Any], page: Mapping[str, Any]) -> list[Row]:
     """Custom extraction rules that fell short on the page, each with why."""
     rules = [r for r in _items(details, "rules") if isinstance(r, Mapping)]
@@ -442,6 +451,7 @@ SPECS: dict[str, Evidence] = {
     "robots_txt_sitemap_invalid": _e("links", _LINKS, _sitemap_line_rows),
     "robots_txt_sitemap_unreachable": _e("links", _LINKS, _sitemap_line_rows),
     "robots_txt_too_large": _e("measure", ("measure",), _measure_rows("size_bytes"), unit="bytes"),
+    "sitemap_unreadable": _e("list", ("value", "field"), _sitemap_file_rows),
     "llms_txt_invalid": _e("list", ("value", "field"), _problem_rows),
     "search_page_indexable": _e("fact", _FACT, _fact_rows("url")),
     # custom extraction (issue 18)

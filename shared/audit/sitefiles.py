@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from shared.audit import catalogue
-from shared.model.sitefiles import SiteFile
+from shared.model.sitefiles import SiteFile, SitemapFile
 
 MAX_DETAIL_ITEMS = 20
 SITEMAP_PROBLEMS = frozenset({"Invalid sitemap URL", "Invalid sitemap URL protocol"})
@@ -60,7 +60,26 @@ def robots_rules(page_id: int, robots: SiteFile, blocked: int) -> list[dict[str,
                           sitemaps=failing[:MAX_DETAIL_ITEMS]))  # fmt: skip
     if robots.truncated:
         out.append(_issue(page_id, "robots_txt_too_large", url=robots.url, size_bytes=robots.size_bytes))
+    unreadable = [
+        {"url": f.url, "found_in": f.found_in, "index": f.index, "status_code": f.status, "error": f.error}
+        for f in robots.sitemap_files
+        if _unreadable(f)
+    ]
+    if unreadable:
+        out.append(_issue(page_id, "sitemap_unreadable", sitemaps=unreadable[:MAX_DETAIL_ITEMS],
+                          count=len(unreadable)))  # fmt: skip
     return out
+
+
+def _unreadable(sitemap: SitemapFile) -> bool:
+    """A sitemap that could not be read (wholly), not counting what other codes say: no sitemap at the
+    default address is no finding, and a robots.txt Sitemap: line without an answer is
+    ``robots_txt_sitemap_unreachable``."""
+    if sitemap.error is None:
+        return False
+    if sitemap.found_in == "index":
+        return True  # an index's child: unreachable, broken or on another host
+    return sitemap.status is not None and 200 <= sitemap.status < 300
 
 
 def llms_rules(page_id: int, llms: SiteFile) -> list[dict[str, Any]]:

@@ -27,6 +27,21 @@ class SitemapAnswer(BaseModel):
     fetched: bool = False
 
 
+class SitemapFile(BaseModel):
+    """One sitemap file the crawl read, how it found it, and what came of it (``error``: why it could not
+    be read, or not wholly: unreachable, not well-formed, over a limit, a DTD refused, ...)."""
+
+    url: str
+    found_in: Literal["robots.txt", "/sitemap.xml", "index"] = Field(
+        description="where the crawl learned of it: a Sitemap: line of robots.txt, the default address, or an index"
+    )
+    index: str | None = Field(default=None, description="the sitemap index that named it")
+    status: int | None = Field(default=None, description="what it answered (None: not fetched or no answer)")
+    kind: Literal["urlset", "index", "text"] | None = None
+    urls: int = Field(default=0, description="page URLs it listed (an index: 0)")
+    error: str | None = None
+
+
 class AiCrawlerVerdict(BaseModel):
     """What robots.txt says to one AI crawler."""
 
@@ -59,6 +74,9 @@ class SiteFile(BaseModel):
     truncated: bool = False
     failures: int = Field(default=0, description="answers that were 5xx, 429 or no answer at all")
     sitemaps: list[SitemapAnswer] = Field(default_factory=list)
+    sitemap_files: list[SitemapFile] = Field(
+        default_factory=list, description="every sitemap file the crawl read (robots.txt, /sitemap.xml, indexes)"
+    )
     ai_crawlers: list[AiCrawlerVerdict] = Field(default_factory=list)
     text: str | None = Field(
         default=None, description="robots.txt as read (its first 500 KiB), for diffs; not kept in site_files"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import time
 import uuid
@@ -223,6 +224,28 @@ async def test_hostile_sitemaps_are_read_safely_and_the_good_ones_still_count(st
         assert f"{stack.site}/sitemaps/photo.jpg" not in pages
         assert not any("/sitemaps/x" in url or "lol" in url for url in pages)
         await _nothing_lost_or_twice(conn, crawl)
+        # Each bad sitemap's real reason is recorded on the crawl, where the user sees it: the robots.txt
+        # report lists every sitemap read, and the audit reports the unreadable ones.
+        robots_url = f"{stack.api}/api/crawls/{crawl}/robots"
+        async with aiohttp.ClientSession() as http, http.get(robots_url, headers=HEADERS) as response:
+            assert response.status == 200, await response.text()
+            report = await response.json()
+        read = {f["url"].removeprefix(f"{stack.site}/sitemaps/"): f for f in report["sitemaps"]}
+        assert read["unclosed.xml"]["error"].startswith("not well-formed XML"), read["unclosed.xml"]
+        assert read["laughs.xml"]["error"].startswith("refused: the sitemap declares a DTD"), read["laughs.xml"]
+        assert "over" in read["bomb.xml.gz"]["error"], read["bomb.xml.gz"]
+        assert read["good.xml"]["error"] is None and read["good.xml"]["urls"] == 6
+        assert read["urls.txt"]["error"] is None and read["urls.txt"]["kind"] == "text"
+        listed = ("unclosed.xml", "laughs.xml", "bomb.xml.gz", "good.xml", "urls.txt")
+        assert {read[name]["found_in"] for name in listed} == {"robots.txt"}
+        details = await conn.fetchval(
+            "SELECT details FROM issues WHERE crawl_id = $1 AND code = 'sitemap_unreadable'", uuid.UUID(crawl)
+        )
+        unreadable = {
+            s["url"].removeprefix(f"{stack.site}/sitemaps/"): s["error"] for s in json.loads(details)["sitemaps"]
+        }
+        assert set(unreadable) == {"unclosed.xml", "laughs.xml", "bomb.xml.gz"}, unreadable
+        assert unreadable["laughs.xml"] == read["laughs.xml"]["error"]
     finally:
         await conn.close()
 

@@ -32,12 +32,14 @@ def build(site: Site, page: Page, expected: dict[str, set[str]], home_links: lis
 def robots_txt(site: Site) -> str:
     """The defect site's robots.txt: the rules the site needs, then one of each defect.
 
-    A typo Google still reads (``Disalow``), a relative and an unreachable ``Sitemap:`` line, GPTBot
+    A typo Google still reads (``Disalow``), a relative and an unreachable ``Sitemap:`` line, one that
+    answers with a broken sitemap, GPTBot
     shut out (the AI crawler report), and padding past 500 KiB (only the head is read).
     """
     rules = (
         f"User-agent: *\nDisallow: /private/\nDisalow: /typo-rule\nSitemap: {site.url('/sitemap.xml')}\n"
-        f"Sitemap: /relative-sitemap.xml\nSitemap: {site.url('/missing-sitemap.xml')}\n\n"
+        f"Sitemap: /relative-sitemap.xml\nSitemap: {site.url('/missing-sitemap.xml')}\n"
+        f"Sitemap: {site.url('/broken-sitemap.xml')}\n\n"
         "User-agent: GPTBot\nDisallow: /\n\n"
     )
     padding = "# " + "-" * 97 + "\n"  # 100 bytes a line
@@ -47,12 +49,14 @@ def robots_txt(site: Site) -> str:
 def _site_files(site: Site, expected: dict[str, set[str]]) -> None:
     # Replaces the robots.txt defects.build set: the same rules plus the robots.txt defects.
     site.page("/robots.txt", robots_txt(site), content_type="text/plain")
+    # A sitemap that answers 200 and is not well-formed XML (an unclosed <loc>): read, refused, reported.
+    site.page("/broken-sitemap.xml", "<urlset><url><loc>" + site.url("/clean-1"), content_type="application/xml")
     # An llms.txt without its H1 title, and a section line that is no link list item.
     site.page("/llms.txt", "Tea shop\n\n## Guides\nSee the guides.\n- [Brewing](/brewing)\n",
               content_type="text/plain; charset=utf-8")  # fmt: skip
     expected.setdefault("/", set()).update(
         {"robots_txt_invalid", "robots_txt_sitemap_invalid", "robots_txt_sitemap_unreachable",
-         "robots_txt_too_large", "llms_txt_invalid"}
+         "robots_txt_too_large", "llms_txt_invalid", "sitemap_unreadable"}
     )  # fmt: skip
 
 

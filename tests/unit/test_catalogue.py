@@ -52,7 +52,8 @@ ADDED_EXACTNESS = {
     "hreflang_outside_head": "warning", "hreflang_to_noindex": "warning", "hreflang_to_non_canonical": "warning",
     "robots_txt_missing": "notice", "robots_txt_unavailable": "error", "robots_txt_invalid": "warning",
     "robots_txt_sitemap_invalid": "warning", "robots_txt_sitemap_unreachable": "warning",
-    "robots_txt_too_large": "warning", "llms_txt_invalid": "notice", "search_page_indexable": "warning",
+    "robots_txt_too_large": "warning", "sitemap_unreadable": "warning", "llms_txt_invalid": "notice",
+    "search_page_indexable": "warning",
 }  # fmt: skip
 ADDED = {**ADDED_EXACTNESS, **{code: sev for code, sev, *_ in checks_texts.ENTRIES}, "extraction_failed": "notice"}
 

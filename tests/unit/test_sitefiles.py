@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.worker.fetch import llmstxt, robots
 from shared.audit import sitefiles
-from shared.model.sitefiles import FileProblem, SiteFile, SitemapAnswer
+from shared.model.sitefiles import FileProblem, SiteFile, SitemapAnswer, SitemapFile
 
 GOOD = b"""# Tea shop
 
@@ -91,6 +91,30 @@ def test_each_robots_code_fires_on_its_defect_only() -> None:
     unread = [SitemapAnswer(value="https://e.com/s.xml", url="https://e.com/s.xml")]  # not fetched: not judged
     assert _codes(_robots(sitemaps=unread)) == set()
     assert _codes(_robots(truncated=True, size_bytes=600_000)) == {"robots_txt_too_large"}
+
+
+def test_a_sitemap_that_answered_but_cannot_be_read_is_reported_with_its_reason() -> None:
+    def files(*items: dict[str, object]) -> list[SitemapFile]:
+        return [SitemapFile.model_validate({"url": "https://e.com/s.xml", "status": 200, **i}) for i in items]
+
+    broken = files({"found_in": "robots.txt", "error": "not well-formed XML (line 1): Premature end of data"})
+    (issue,) = sitefiles.robots_rules(1, _robots(sitemap_files=broken), 0)
+    assert issue["code"] == "sitemap_unreadable"
+    reason = "not well-formed XML (line 1): Premature end of data"
+    assert issue["details"]["sitemaps"] == [
+        {"url": "https://e.com/s.xml", "found_in": "robots.txt", "index": None, "status_code": 200, "error": reason}
+    ]
+    dtd = files({"found_in": "/sitemap.xml", "error": "refused: the sitemap declares a DTD (<!DOCTYPE>)"})
+    assert _codes(_robots(sitemap_files=dtd)) == {"sitemap_unreadable"}
+    child = files({"found_in": "index", "index": "https://e.com/i.xml", "status": None, "error": "no answer"})
+    assert _codes(_robots(sitemap_files=child)) == {"sitemap_unreadable"}
+    # No sitemap at the default address is no finding; a Sitemap: line without an answer has its own code.
+    quiet = files(
+        {"found_in": "/sitemap.xml", "status": 404, "error": "answered 404"},
+        {"found_in": "robots.txt", "status": 500, "error": "answered 500"},
+        {"found_in": "robots.txt"},
+    )
+    assert _codes(_robots(sitemap_files=quiet)) == set()
 
 
 def test_llms_code_needs_a_file_with_problems() -> None:

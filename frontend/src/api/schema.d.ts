@@ -483,8 +483,8 @@ export interface paths {
          * robots.txt, AI crawlers and llms.txt of a crawl
          * @description What the crawl read in robots.txt (answer, syntax problems, Sitemap lines and their answers, size),
          *         which AI crawlers (GPTBot, ClaudeBot, PerplexityBot, Google-Extended, ...) it allows or blocks, and
-         *         whether /llms.txt exists and follows the llmstxt.org format; robots.txt's text and its diff from the site's
-         *         previous completed crawl.
+         *         whether /llms.txt exists and follows the llmstxt.org format; every sitemap file read with the reason it
+         *         could not be read, if so; robots.txt's text and its diff from the site's previous completed crawl.
          */
         get: operations["crawl_robots"];
         put?: never;
@@ -1366,14 +1366,27 @@ export interface components {
         };
         /**
          * CrawlReleased
-         * @description A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
+         * @description A worker handed its unfinished crawl back, re-queued at once: the worker was stopping (SIGTERM), or
+         *     it lost its database connection mid-crawl (``reason`` says which). Neither is the crawl's fault, so
+         *     the attempt is not counted: the next claim is attempt ``attempt`` again (``None``: released
+         *     before releases said which attempt they gave back; that one stays counted).
          */
         CrawlReleased: {
+            /**
+             * Attempt
+             * @default null
+             */
+            attempt?: number | null;
             /**
              * Crawl Id
              * Format: uuid
              */
             crawl_id: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
             /** Worker Id */
             worker_id: string;
         };
@@ -2510,7 +2523,7 @@ export interface components {
         };
         /**
          * LiveCrawlReleased
-         * @description `event: CrawlReleased`: A stopping worker handed its unfinished crawl back (SIGTERM), re-queued at once.
+         * @description `event: CrawlReleased`: A worker handed its unfinished crawl back, re-queued at once: the worker was stopping (SIGTERM), or
          */
         LiveCrawlReleased: {
             data: components["schemas"]["CrawlReleased"];
@@ -3668,6 +3681,11 @@ export interface components {
              * @description URLs the crawl took from the sitemaps (null: not read)
              */
             sitemap_urls: number | null;
+            /**
+             * Sitemaps
+             * @description every sitemap file the crawl read (robots.txt's Sitemap: lines, /sitemap.xml, the children of indexes): what it answered, the URLs it gave, and why it could not be read (wholly), if so
+             */
+            sitemaps: components["schemas"]["SitemapFile"][];
         };
         /** Rule */
         Rule: {
@@ -4122,6 +4140,11 @@ export interface components {
              * @default null
              */
             reason?: string | null;
+            /**
+             * Sitemap Files
+             * @description every sitemap file the crawl read (robots.txt, /sitemap.xml, indexes)
+             */
+            sitemap_files?: components["schemas"]["SitemapFile"][];
             /** Sitemaps */
             sitemaps?: components["schemas"]["SitemapAnswer"][];
             /**
@@ -4252,6 +4275,49 @@ export interface components {
             url?: string | null;
             /** Value */
             value: string;
+        };
+        /**
+         * SitemapFile
+         * @description One sitemap file the crawl read, how it found it, and what came of it (``error``: why it could not
+         *     be read, or not wholly: unreachable, not well-formed, over a limit, a DTD refused, ...).
+         */
+        SitemapFile: {
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Found In
+             * @description where the crawl learned of it: a Sitemap: line of robots.txt, the default address, or an index
+             * @enum {string}
+             */
+            found_in: "robots.txt" | "/sitemap.xml" | "index";
+            /**
+             * Index
+             * @description the sitemap index that named it
+             * @default null
+             */
+            index?: string | null;
+            /**
+             * Kind
+             * @default null
+             */
+            kind?: ("urlset" | "index" | "text") | null;
+            /**
+             * Status
+             * @description what it answered (None: not fetched or no answer)
+             * @default null
+             */
+            status?: number | null;
+            /** Url */
+            url: string;
+            /**
+             * Urls
+             * @description page URLs it listed (an index: 0)
+             * @default 0
+             */
+            urls?: number;
         };
         /**
          * StructuredItem
@@ -5213,7 +5279,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description list the URLs with this code */
-                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
+                code?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "sitemap_unreadable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
                 severity?: "error" | "warning" | "notice";
                 /** @description also list codes that did not fire */
                 include_zero?: boolean;
@@ -5278,7 +5344,7 @@ export interface operations {
                 status_code?: string;
                 indexable?: boolean;
                 /** @description an issue code (or custom_search:<rule name>) */
-                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
+                issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "sitemap_unreadable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
                 /** @description text search in URL and title */
                 q?: string;
                 sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";

@@ -132,3 +132,4 @@ export type Delivery = S["Delivery"];
 /** robots.txt, llms.txt and the AI crawler verdicts of a crawl (GET /api/crawls/{id}/robots). */
 export type RobotsReport = S["RobotsReport"];
 export type AiCrawlerVerdict = S["AiCrawlerVerdict"];
+export type SitemapFile = S["SitemapFile"];

@@ -30,7 +30,7 @@ _PREVIOUS_TEXT = "SELECT robots_txt, robots_status FROM crawl_files WHERE crawl_
 
 
 async def report(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> dict[str, Any]:
-    """``{"crawl_id", "origin", "robots_txt", "llms_txt", "ai_crawlers", "body", "sitemap_urls",
+    """``{"crawl_id", "origin", "robots_txt", "llms_txt", "ai_crawlers", "body", "sitemap_urls", "sitemaps",
     "previous_crawl_id", "diff"}`` of the crawl's start origin."""
     url = await conn.fetchval(_CRAWL, crawl_id)
     if url is None:
@@ -54,6 +54,7 @@ async def report(conn: asyncpg.Connection, crawl_id: uuid.UUID) -> dict[str, Any
         "ai_crawlers": robots.ai_crawlers if robots else [],
         "body": text["robots_txt"],
         "sitemap_urls": text["sitemap_urls"],
+        "sitemaps": robots.sitemap_files if robots else [],
         "previous_crawl_id": text["previous_crawl_id"],
         "diff": diff,
     }

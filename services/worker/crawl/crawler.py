@@ -27,6 +27,7 @@ from shared import netguard
 from shared.audit import audit
 from shared.eventlog import events as ev
 from shared.model.pages import PageRecord
+from shared.model.sitefiles import SitemapFile
 from shared.platform import cpupool
 
 if TYPE_CHECKING:  # Playwright is imported only by crawls that render (the "render" extra)
@@ -106,6 +107,7 @@ class Crawl:
         self.politeness = politeness.Politeness(session, job.settings, self.log)
         self.checker = resources.ResourceChecker(session, self.politeness, job.settings, self.log)
         self.sitemap_answers: sitefiles.SitemapAnswers = {}  # what each sitemap URL answered (the report)
+        self.sitemap_files: list[SitemapFile] = []  # every sitemap file read and what came of it (the report)
         self.rendering: RenderSession | None = None
         if browser is not None:
             from services.worker.render.session import RenderSession
@@ -175,6 +177,7 @@ class Crawl:
     async def render(self, page: PageRecord, got: fetcher.Fetched) -> tuple[PageRecord, list[str]]:
         """Render the page from its raw bytes; the rendered DOM is extracted like the raw one, in the CPU pool."""
         assert self.rendering is not None
+        sketches = page._sketches  # near duplicates compare the raw HTML's text
         rendering = await self.rendering.render(got)
         try:
             built = await self.job.cpu.run(
@@ -186,6 +189,7 @@ class Crawl:
             self.log.warning("extraction of the rendered page stopped", url=page.url, reason=exc.reason)
             rendering.error, rendering.html = f"extraction of the rendered DOM {exc.reason}", None
             leads = records.with_rendering(page, got, rendering, None)  # no DOM to parse: the raw page stays
+        page._sketches = sketches
         failed = page.rendered is None or page.rendered.render_error is not None
         self.job.metrics.pages_rendered.labels(outcome="failed" if failed else "rendered").inc()
         return page, leads
@@ -246,7 +250,7 @@ class Crawl:
                     frontier.Discovered(url=u, depth=frontier.SITEMAP_DEPTH, referrer=None, in_sitemap=True)
                     for u in sitemap_urls
                 )
-        files = await sitefiles.read(self.session, self.politeness, start, self.sitemap_answers)
+        files = await sitefiles.read(self.session, self.politeness, start, self.sitemap_answers, self.sitemap_files)
         async with self.job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, self.job)
             await frontier.add(conn, self.job.crawl_id, found, room=limit, cache=self.cache)
@@ -271,8 +275,8 @@ class Crawl:
     async def sitemap_seeds(self, start: str, limit: int) -> list[str]:
         rules = await self.politeness.robots_for(start)
         parts = urlsplit(start)
-        roots = [u for u in (urls.normalize(s) for s in rules.sitemaps) if u is not None]
-        roots.append(f"{parts.scheme}://{parts.netloc}/sitemap.xml")
+        robots_roots = [u for u in (urls.normalize(s) for s in rules.sitemaps) if u is not None]
+        roots = [*robots_roots, f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
         seeds: dict[str, None] = {}
         reports: list[sitemaps.Report] = []
         submitted = set(roots)  # robots.txt's Sitemap: lines may name sitemaps on other hosts
@@ -292,6 +296,8 @@ class Crawl:
         for report in reports:
             if report.error is not None:
                 self.log.info("sitemap not fully read", sitemap=report.url, status=report.status, error=report.error)
+        # The reasons go into the crawl's robots.txt report (GET /api/crawls/{id}/robots) and its audit.
+        self.sitemap_files = sitefiles.sitemap_files(reports, set(robots_roots))
         self.log.info("sitemaps read", urls=len(seeds), files=len(reports))
         return list(seeds)[:limit]
 

@@ -6,19 +6,22 @@ problems, ``Sitemap:`` lines and what each answered, what it says to AI crawlers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from services.worker.fetch import fetcher, llmstxt, robots, urls
-from shared.model.sitefiles import FileProblem, SiteFile, SitemapAnswer
+from services.worker.fetch import fetcher, llmstxt, robots, sitemaps, urls
+from shared.model.sitefiles import FileProblem, SiteFile, SitemapAnswer, SitemapFile
 
 SitemapAnswers = dict[str, tuple[int | None, str | None]]  # sitemap URL -> (status, error) as fetched
 
 
-def robots_file(rules: robots.Robots, origin: str, failures: int, answers: SitemapAnswers) -> SiteFile:
-    """The report of one origin's robots.txt (``failures``: answers that were 5xx, 429 or none)."""
+def robots_file(
+    rules: robots.Robots, origin: str, failures: int, answers: SitemapAnswers, files: list[SitemapFile] | None = None
+) -> SiteFile:
+    """The report of one origin's robots.txt (``failures``: answers that were 5xx, 429 or none), with
+    every sitemap file the crawl read (``files``)."""
     parsed = rules.parsed
     sitemaps = []
     for value in parsed.sitemaps if parsed else []:
@@ -41,6 +44,7 @@ def robots_file(rules: robots.Robots, origin: str, failures: int, answers: Sitem
         truncated=bool(parsed and parsed.truncated),
         failures=failures,
         sitemaps=sitemaps,
+        sitemap_files=files or [],
         ai_crawlers=robots.ai_verdicts(rules, origin) if rules.outcome != "not consulted" else [],
         text=rules.text,
     )
@@ -75,10 +79,42 @@ async def llms_file(session: aiohttp.ClientSession, politeness: Any, origin: str
     )
 
 
-async def read(session: aiohttp.ClientSession, politeness: Any, start: str, answers: SitemapAnswers) -> list[SiteFile]:
-    """robots.txt and llms.txt of the start URL's origin."""
+def sitemap_files(reports: list[sitemaps.Report], from_robots: set[str]) -> list[SitemapFile]:
+    """What each sitemap file read gave, and how the crawl came to it (``from_robots``: robots.txt's)."""
+    out = []
+    for report in reports:
+        found_in: Literal["robots.txt", "/sitemap.xml", "index"]
+        if report.index is not None:
+            found_in = "index"
+        elif report.url in from_robots:
+            found_in = "robots.txt"
+        else:
+            found_in = "/sitemap.xml"
+        out.append(
+            SitemapFile(
+                url=report.url,
+                found_in=found_in,
+                index=report.index,
+                status=report.status,
+                kind=report.kind,
+                urls=report.urls,
+                error=report.error,
+            )  # fmt: skip
+        )
+    return out
+
+
+async def read(
+    session: aiohttp.ClientSession,
+    politeness: Any,
+    start: str,
+    answers: SitemapAnswers,
+    files: list[SitemapFile] | None = None,
+) -> list[SiteFile]:
+    """robots.txt (with the sitemap ``files`` read) and llms.txt of the start URL's origin."""
     parts = urlsplit(start)
     origin = f"{parts.scheme}://{parts.netloc}"
     rules = await politeness.robots_for(start)
     failures = politeness.robots_failures(start)
-    return [robots_file(rules, origin, failures, answers), await llms_file(session, politeness, origin, rules)]
+    robots_txt = robots_file(rules, origin, failures, answers, files)
+    return [robots_txt, await llms_file(session, politeness, origin, rules)]

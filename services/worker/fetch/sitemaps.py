@@ -64,6 +64,7 @@ class Report:
     status: int | None = None
     urls: int = 0
     error: str | None = None
+    index: str | None = None  # the index that named it (None: a root)
 
 
 def gunzip(body: bytes, cap: int = MAX_SITEMAP_BYTES) -> bytes:
@@ -226,11 +227,12 @@ async def discover(
             continue
         seen.add(url)
         if index is not None and _host(url) != _host(index) and not cross_submitted(url):
-            log.append(Report(url, error=f"not followed: the index {index} names a sitemap on another host"))
+            log.append(Report(url, error=f"not followed: the index {index} names a sitemap on another host",
+                              index=index))  # fmt: skip
             continue
         fetched += 1
         status, body, error = await fetch(url)
-        report = Report(url, status=status)
+        report = Report(url, status=status, index=index)
         log.append(report)
         if error is not None or status is None or not 200 <= status < 300:
             report.error = error or (f"answered {status}" if status is not None else "no answer")

@@ -2,7 +2,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { keys } from "../../api/queries";
-import type { AiCrawlerVerdict, RobotsReport as Report } from "../../api/types";
+import type { AiCrawlerVerdict, RobotsReport as Report, SitemapFile } from "../../api/types";
 import { DataTable, type Column } from "../../components/ui/DataTable";
 import { ErrorState } from "../../components/ui/states";
 import { useI18n, type Translate } from "../../i18n";
@@ -31,6 +31,22 @@ function columns(t: Translate): Column<AiCrawlerVerdict>[] {
   ];
 }
 
+/** Every sitemap file the crawl read: where it found it, what it answered, the URLs it gave, and why not. */
+function sitemapColumns(t: Translate, locale: string): Column<SitemapFile>[] {
+  return [
+    { id: "url", header: t("robots.sitemap"), cell: (f) => <span className="mono">{f.url}</span>, width: 320, sortValue: (f) => f.url },
+    { id: "found", header: t("robots.foundIn"), cell: (f) => (f.found_in === "index" ? t("robots.foundIn.index", { index: f.index ?? "" }) : f.found_in), width: 170 },
+    { id: "status", header: t("robots.answer"), cell: (f) => (f.status === null || f.status === undefined ? "—" : String(f.status)), width: 90, numeric: true },
+    { id: "urls", header: t("robots.sitemapUrls"), cell: (f) => new Intl.NumberFormat(locale).format(f.urls ?? 0), width: 90, numeric: true, sortValue: (f) => f.urls ?? 0 },
+    {
+      id: "error",
+      header: t("robots.sitemapProblem"),
+      cell: (f) => (f.error ? <span className="field-error" data-testid="sitemap-error">{f.error}</span> : t("robots.sitemapRead")),
+      width: 360,
+    },
+  ];
+}
+
 function robotsLine(report: Report, t: Translate): string {
   const file = report.robots_txt;
   if (!file) return "";
@@ -47,7 +63,7 @@ function llmsLine(report: Report, t: Translate): string {
 }
 
 export function RobotsReport({ crawlId }: { crawlId: string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const report = useQuery(robotsQuery(crawlId));
   if (report.isError) return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
   const data = report.data;
@@ -58,6 +74,11 @@ export function RobotsReport({ crawlId }: { crawlId: string }) {
       <p data-testid="robots-summary">{robotsLine(data, t)}</p>
       {data.ai_crawlers.length > 0 && (
         <DataTable className="compact" label={t("robots.aiTitle")} columns={columns(t)} rows={data.ai_crawlers} rowKey={(v) => v.token} />
+      )}
+      {(data.sitemaps ?? []).length > 0 && (
+        <div data-testid="sitemaps-read">
+          <DataTable className="compact" label={t("robots.sitemapsTitle")} columns={sitemapColumns(t, locale)} rows={data.sitemaps ?? []} rowKey={(f) => f.url} />
+        </div>
       )}
       <p data-testid="llms-summary">{llmsLine(data, t)}</p>
     </section>

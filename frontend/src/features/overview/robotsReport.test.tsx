@@ -25,6 +25,21 @@ function stub(report: unknown) {
 }
 
 describe("robots.txt card", () => {
+  it("lists every sitemap read with why it could not be read", async () => {
+    const sitemaps = [
+      { url: "https://example.com/sitemap.xml", found_in: "robots.txt", index: null, status: 200, kind: "urlset", urls: 120, error: null },
+      { url: "https://example.com/broken.xml", found_in: "robots.txt", index: null, status: 200, kind: "urlset", urls: 0, error: "not well-formed XML (line 1): Premature end of data" },
+      { url: "https://example.com/part-2.xml", found_in: "index", index: "https://example.com/index.xml", status: null, kind: null, urls: 0, error: "no answer" },
+    ];
+    stub({ ...REPORT, sitemaps });
+    renderAt(`/crawls/${C}`);
+    const table = await screen.findByTestId("sitemaps-read");
+    const errors = within(table).getAllByTestId("sitemap-error").map((e) => e.textContent);
+    expect(errors).toEqual(["not well-formed XML (line 1): Premature end of data", "no answer"]);
+    expect(table).toHaveTextContent("the index https://example.com/index.xml");
+    expect(table).toHaveTextContent("120");
+  });
+
   it("lists what robots.txt tells each AI crawler, and what was read, in the reader's language", async () => {
     stub(REPORT);
     renderAt(`/crawls/${C}`);
