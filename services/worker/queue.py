@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
+from services.worker.crawl import sketches
 from shared.eventlog import crawlstream, eventstore
 from shared.eventlog import events as ev
 from shared.eventlog.projections import parsequeue
@@ -177,6 +178,7 @@ async def finish(
         if event is None:
             return []
         if isinstance(event, ev.CrawlCompleted):
+            await sketches.drop(conn, crawl_id)  # the near-duplicate pass has run: working data goes
             # The figures for the site's trends, from the pages and issues as they stand at the end.
             return [event, await siteprojections.summary_of(conn, crawl_id)]
         return [event]

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class RedirectHop(BaseModel):
@@ -228,6 +228,10 @@ class PageRecord(PublicPage):
     pagination: list[PaginationLink] = Field(default_factory=list)
     twitter_card: dict[str, str] = Field(default_factory=dict)
     text_excerpt: str | None = None
+    # The MinHash signature and bottom-k sketch of the page's word 3-shingles, from extraction to the
+    # crawl's page_sketches (the near-duplicate pass reads them there): working data, never a field of
+    # the record, an event or an export.
+    _sketches: tuple[bytes, bytes] | None = PrivateAttr(default=None)
     lorem_ipsum: bool = False
     links: list[Link] = Field(default_factory=list)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from services.worker.extract import extract
-from shared.audit import duplicates
+from shared.audit import duplicates, minhash
 
 URL = "https://site.test/dir/page"
 
@@ -118,15 +120,22 @@ def test_fingerprints_follow_the_audits_definitions() -> None:
     out = extract.extract(f"<body><p>{text}</p></body>", URL, _internal)
     assert out.content_hash == duplicates.content_hash(text)  # the audit's exact-duplicate key
     assert out.simhash is not None and -(2**63) <= out.simhash < 2**63
+    # The near-duplicate sketches: the MinHash core's, of the same words the content hash reads.
+    assert out.sketches == minhash.sketches(extract.words_of(text))
     rng = random.Random(3)
     words = [f"w{rng.randrange(2000)}" for _ in range(600)]
     near = list(words)
     near[300] = "changed"
-    base = extract.simhash(words)
-    assert base == extract.simhash(list(words))
-    assert duplicates.similarity(base, extract.simhash(near)) >= 0.9  # the default near-duplicate threshold
+
+    def sketch(words: list[str]) -> np.ndarray:
+        found = extract.extract(f"<body><p>{' '.join(words)}</p></body>", URL, _internal).sketches
+        assert found is not None
+        return minhash.decode(found[1])
+
+    # one word of 600 changed: 3 of ~600 shingles swapped for 3 new ones, Jaccard 0.99
+    assert minhash.jaccard(sketch(words), sketch(near)) >= 0.98
     other = [f"w{rng.randrange(2000)}" for _ in range(600)]
-    assert duplicates.similarity(base, extract.simhash(other)) < 0.8
+    assert minhash.jaccard(sketch(words), sketch(other)) < 0.1
 
 
 def test_link_header_parsing() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from services.worker.crawl import frontier
+from services.worker.crawl import frontier, sketches
 from services.worker.job import CrawlJob, append, assert_lease
 from shared.audit import audit
 from shared.eventlog import events as ev
@@ -167,6 +167,7 @@ async def _write(
         added = await frontier.add(conn, job.crawl_id, found, room=room, cache=cache) if found else 0
         if pages:
             await frontier.mark_done(conn, [p.id for p in pages])
+            await sketches.add(conn, job.crawl_id, pages)
         discovered = counters.pages_discovered + added
         events: list[ev.Event] = []
         if pages:

@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.worker.extract import anchors, headlinks, resources, structured
 from services.worker.fetch import urls
-from shared.audit import directives
+from shared.audit import directives, minhash
 from shared.model.pages import AnchorProblem, Hreflang, Link, LinkElement, PageResource, PaginationLink, StructuredItem
 
 MAX_LINKS = 5000
@@ -76,6 +76,9 @@ class Extracted:
     word_count: int = 0
     content_hash: str | None = None
     simhash: int | None = None
+    # The MinHash signature and bottom-k sketch of the word 3-shingles (shared.audit.minhash): what the
+    # site-wide near-duplicate pass compares. Working data of the crawl, not a field of the record.
+    sketches: tuple[bytes, bytes] | None = None
     links: list[Link] = field(default_factory=list)
     images_count: int = 0
     images_missing_alt: int = 0
@@ -343,3 +346,4 @@ def _body_text(tree: LexborHTMLParser, out: Extracted) -> None:
     if words:
         out.content_hash = hashlib.sha1(b" ".join(words)).hexdigest()
         out.simhash = simhash(words)
+        out.sketches = minhash.sketches(words)

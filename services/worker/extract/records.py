@@ -138,6 +138,7 @@ def _content(page: PageRecord, found: extract.Extracted) -> list[str]:
     """Copy the HTML's signals into the record; returns the URLs they lead to (links, meta refresh)."""
     for name in _COPIED:
         setattr(page, name, getattr(found, name))
+    page._sketches = found.sketches
     page.title_length = len(found.title) if found.title is not None else None
     page.meta_description_length = len(found.meta_description) if found.meta_description is not None else None
     page.outlinks_count = sum(1 for link in found.links if link.internal)
@@ -203,13 +204,27 @@ def build_isolated(
     except Exception as exc:  # a parser surprise is a recorded outcome, not a dead crawl
         reason = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
         page, leads = build(entry, failed(fetched, reason), is_internal, rewriter)
-    return page.model_dump(), leads
+    return _portable(page), leads
+
+
+# The page's near-duplicate sketches travel beside its fields (they are no field of the record).
+_SKETCHES = "__sketches__"
+
+
+def _portable(page: PageRecord) -> dict[str, Any]:
+    data = page.model_dump()
+    if page._sketches is not None:
+        data[_SKETCHES] = page._sketches
+    return data
 
 
 def received(built: tuple[dict[str, Any], list[str]]) -> tuple[PageRecord, list[str]]:
     """What ``build_isolated`` (or ``render_isolated``) sent, as the record again."""
     data, leads = built
-    return PageRecord.model_validate(data), leads
+    sketches = data.pop(_SKETCHES, None)
+    page = PageRecord.model_validate(data)
+    page._sketches = sketches
+    return page, leads
 
 
 def _signals(page: PageRecord, fetched: Fetched, found: extract.Extracted | None) -> list[str]:

@@ -1,6 +1,7 @@
 """Retention: delete a crawl's page-level data (rows and page events) and say how many bytes that freed.
 
-``drop_crawl_data`` is the one place that deletes a crawl's pages, links, issues and frontier rows
+``drop_crawl_data`` is the one place that deletes a crawl's pages, links, issues, frontier rows and
+near-duplicate sketches (those of a crawl that did not complete)
 and the crawl's page events in the log (``PagesCrawled``, ``IssuesDetected``, ``CrawlProgressed``;
 the lifecycle events and the summary stay). Today it is plain ``DELETE``s; when the per-crawl
 tables are partitioned by crawl (issue 14) it becomes a ``DETACH`` + ``DROP`` of the crawl's
@@ -33,13 +34,14 @@ WITH page_rows AS (DELETE FROM pages WHERE crawl_id = $1 RETURNING pg_column_siz
      link_rows AS (DELETE FROM links WHERE crawl_id = $1 RETURNING pg_column_size(links.*) AS size),
      issue_rows AS (DELETE FROM issues WHERE crawl_id = $1 RETURNING pg_column_size(issues.*) AS size),
      frontier_rows AS (DELETE FROM frontier WHERE crawl_id = $1 RETURNING pg_column_size(frontier.*) AS size),
+     sketch_rows AS (DELETE FROM page_sketches WHERE crawl_id = $1 RETURNING pg_column_size(page_sketches.*) AS size),
      event_rows AS (DELETE FROM events WHERE stream_id = $2 AND type = ANY($3::text[])
                     RETURNING pg_column_size(events.*) AS size)
 SELECT (SELECT coalesce(sum(size), 0) FROM page_rows) + (SELECT coalesce(sum(size), 0) FROM link_rows)
        + (SELECT coalesce(sum(size), 0) FROM issue_rows) + (SELECT coalesce(sum(size), 0) FROM frontier_rows)
-       + (SELECT coalesce(sum(size), 0) FROM event_rows) AS bytes,
+       + (SELECT coalesce(sum(size), 0) FROM sketch_rows) + (SELECT coalesce(sum(size), 0) FROM event_rows) AS bytes,
        (SELECT count(*) FROM page_rows) + (SELECT count(*) FROM link_rows) + (SELECT count(*) FROM issue_rows)
-       + (SELECT count(*) FROM frontier_rows) AS rows,
+       + (SELECT count(*) FROM frontier_rows) + (SELECT count(*) FROM sketch_rows) AS rows,
        (SELECT count(*) FROM event_rows) AS events
 """
 
