@@ -26,6 +26,7 @@ OWNERS = {
     "schedules": "shared/eventlog/projections/schedules.py",
     "resources": "shared/eventlog/projections/resources.py",
     "frontier": "services/worker/crawl/frontier.py",
+    "page_sketches": "services/worker/crawl/sketches.py",
     "api_token": "services/api/auth.py",
     "api_sessions": "services/api/auth.py",
     "api_login_failures": "services/api/auth.py",
@@ -55,6 +56,7 @@ ALSO_WRITES = {
     ("shared/eventlog/projections/retention.py", "links"),
     ("shared/eventlog/projections/retention.py", "issues"),
     ("shared/eventlog/projections/retention.py", "frontier"),
+    ("shared/eventlog/projections/retention.py", "page_sketches"),
     ("shared/eventlog/projections/retention.py", "events"),
 }
 
@@ -103,10 +105,12 @@ def test_each_table_is_written_and_locked_by_its_owner_only() -> None:
             for table in tables & set(OWNERS):
                 if OWNERS[table] != module and (module, table) not in ALSO_WRITES:
                     strays.append(f"{module} writes or locks {table} (owned by {OWNERS[table]})")
-        if "copy_records_to_table" in path.read_text():  # COPY into links, the crawl's bulk write
-            seen.add("links")
-            if module != OWNERS["links"]:
-                strays.append(f"{module} copies rows into a table")
+        # COPY: the crawl's bulk writes, into links (pages' projection) and page_sketches (a page batch)
+        copied = set(re.findall(r'copy_records_to_table\(\s*"([a-z_]+)"', path.read_text()))
+        seen |= copied
+        for table in copied:
+            if OWNERS.get(table) != module:
+                strays.append(f"{module} copies rows into {table}")
     assert not strays, "\n".join(strays)
     assert seen >= set(OWNERS), f"no write found for {set(OWNERS) - seen}: the scan is broken"
 
