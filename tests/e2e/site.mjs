@@ -27,7 +27,8 @@ const h1 = document.createElement("h1"); h1.textContent = routes[location.pathna
 const p = document.createElement("p"); p.textContent = ${JSON.stringify(words(220))}; root.appendChild(p);`;
 
 export function createSite() {
-  const site = { version: 1, server: null, url: "", delayMs: 300 };
+  // `broken`: paths that answer 500 (a page that breaks between two crawls raises the alert rule).
+  const site = { version: 1, server: null, url: "", delayMs: 300, broken: new Set() };
   const pages = () => {
     const v2 = site.version === 2;
     const map = {
@@ -44,6 +45,7 @@ export function createSite() {
     // A little latency per page, so a crawl lasts long enough to be watched in progress.
     await new Promise((r) => setTimeout(r, site.delayMs));
     const path = new URL(req.url, "http://x").pathname;
+    if (site.broken.has(path)) return res.writeHead(500, { "Content-Type": "text/html" }).end("<title>Server error</title><h1>500</h1>");
     if (path === "/robots.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("User-agent: *\nAllow: /\n");
     if (path === "/moved") return res.writeHead(301, { Location: "/a" }).end();
     if (path === "/app/app.js") return res.writeHead(200, { "Content-Type": "application/javascript" }).end(SPA_SCRIPT);

@@ -590,13 +590,49 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
       assert.ok(!(await row.innerText()).includes("e2e-signing-secret"), "the secret is never shown again");
       await shot("channels");
 
-      // A rule on the site, sent through the channel, shown on the site page.
+      // A rule on the site (the form's default: pages that stopped answering 200), sent through the channel.
       await page.goto(ui(siteUrl));
       await page.getByLabel("Loopback hook").check();
       await page.getByRole("button", { name: "Add rule" }).click();
       await page.getByTestId("rule-row").first().waitFor();
+
+      // A crawl of the whole site as it is (the site's last crawl was of its /app/ alone), then page B
+      // breaks: the next crawl raises the alert, the worker delivers it to the webhook, and the history
+      // shows what fired, why, and the delivery's status.
+      const crawlSite = async () => {
+        const started = await page.request.post(ui("/api/crawls"), {
+          headers: { Authorization: `Bearer ${stack.token}` },
+          data: { url: site.url, max_rps: 50, concurrency: 4 },
+        });
+        assert.equal(started.status(), 201, await started.text());
+        await page.goto(ui(`/crawls/${(await started.json()).id}`));
+        await waitCompleted();
+      };
+      await crawlSite();
+      site.broken.add("/b");
+      try {
+        await crawlSite();
+      } finally {
+        site.broken.delete("/b");
+      }
       await page.goto(ui("/alerts"));
       await page.getByRole("heading", { name: "Alerts", level: 1 }).waitFor();
+      const alert = page.getByTestId("alert-row").filter({ hasText: "stopped answering 200" }).first();
+      await alert.waitFor({ timeout: CRAWL_TIMEOUT });
+      // The history is read once per visit: reload until the worker's delivery shows as delivered.
+      const deadline = Date.now() + CRAWL_TIMEOUT;
+      while (!/Loopback hook: delivered/.test(await alert.getByTestId("delivery").first().innerText())) {
+        assert.ok(Date.now() < deadline, `the delivery never showed as delivered: ${await alert.innerText()}`);
+        await page.waitForTimeout(500);
+        await page.reload();
+        await alert.waitFor();
+      }
+      await alert.getByText("Why").click();
+      assert.match(await alert.innerText(), new RegExp(`${site.url}b: 200 → 500`));
+      const raised = received.filter((r) => r.headers["x-seo-event"] === "alert.raised");
+      assert.equal(raised.length, 1, "the alert reached the webhook once");
+      assert.match(raised[0].headers["x-seo-signature"], /^sha256=[0-9a-f]{64}$/);
+      assert.equal(JSON.parse(raised[0].body).alert.kind, "pages_broken");
       await shot("alerts");
 
       for (const [lang, scheme] of [["ru", "dark"], ["ru", "light"], ["en", "dark"]]) {
