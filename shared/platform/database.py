@@ -76,6 +76,10 @@ async def lost_connection(exc: BaseException, dsn: str) -> bool:
             return True
         if isinstance(error, TimeoutError):
             timed_out = True
+        elif isinstance(error, asyncpg.exceptions.InterfaceError):
+            # The driver's misuse errors ("another operation is in progress") are ours to fix, not an outage.
+            if "closed" in str(error).lower():
+                return True
         elif isinstance(error, CONNECTION_ERRORS) and _raised_by_the_driver(error):
             return True
         error = error.__cause__ or error.__context__
