@@ -27,18 +27,19 @@ async def test_a_batch_claim_takes_the_oldest_first_and_a_rebuild_reproduces_its
     async with pool.acquire() as conn:
         claims = await queue.claim_many(conn, "worker-a", 30, limit=3)
         assert [c.crawl_id for c in claims if isinstance(c, queue.Claim)] == ids[:3]
-        # A second attempt (CrawlAttemptFailed, CrawlRequeued) shows attempts and started_at are kept right.
+        # Handed back (a stopping worker) and claimed again: started_at and the worker are kept right, and the
+        # released attempt is given back (a release is no failure of the crawl), the same on a rebuild.
         first = claims[0]
         assert isinstance(first, queue.Claim)
         await queue.finish(conn, first.crawl_id, 1, queue.Outcome("released"), worker_id="worker-a",
                            settings=Settings())  # fmt: skip
         again = await queue.claim_many(conn, "worker-b", 30, running=ids[3:], limit=5)
         assert [c.crawl_id for c in again if isinstance(c, queue.Claim)] == [first.crawl_id]
-        assert isinstance(again[0], queue.Claim) and again[0].attempt == 2
+        assert isinstance(again[0], queue.Claim) and again[0].attempt == 1
         live = await _rows(conn)
         running = {r["id"]: r for r in live["crawls"] if r["status"] == "running"}
         assert set(running) == set(ids[:3])
-        assert running[first.crawl_id]["worker_id"] == "worker-b" and running[first.crawl_id]["attempts"] == 2
+        assert running[first.crawl_id]["worker_id"] == "worker-b" and running[first.crawl_id]["attempts"] == 1
         assert running[first.crawl_id]["version"] == 4
         # The projection the claim wrote is what the CrawlStarted handler replays from the log.
         await rebuild.rebuild(conn)
@@ -47,7 +48,7 @@ async def test_a_batch_claim_takes_the_oldest_first_and_a_rebuild_reproduces_its
     assert [e.data for e in started] == [
         ev.CrawlStarted(crawl_id=first.crawl_id, worker_id="worker-a", attempt=1,
                         lease_expires_at=claims[0].lease_expires_at),  # type: ignore[union-attr]
-        ev.CrawlStarted(crawl_id=first.crawl_id, worker_id="worker-b", attempt=2,
+        ev.CrawlStarted(crawl_id=first.crawl_id, worker_id="worker-b", attempt=1,
                         lease_expires_at=again[0].lease_expires_at),
     ]  # fmt: skip
     assert started[1].metadata == ev.Metadata(correlation_id=str(first.crawl_id), actor="worker:worker-b")
