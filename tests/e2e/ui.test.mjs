@@ -757,6 +757,13 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     const first = await page.getByTestId("page-issue").first().boundingBox();
     assert.ok(first.y + first.height <= height, "the first issue is on the first screen");
     await shot("page-first-screen");
+    // further down, the crawl path: how the crawler first reached the page, link by link
+    const steps = page.getByTestId("crawl-path").locator("li");
+    await steps.first().waitFor();
+    assert.equal(await steps.count(), 2);
+    assert.equal(await steps.nth(0).innerText(), `200 ${bigSite.url} → Section 3`);
+    assert.equal(await steps.nth(0).getByRole("link").count(), 1, "an earlier step opens its page");
+    assert.match(await steps.nth(1).locator("strong").innerText(), /\/docs\/section-3\/$/);
   });
 
   it("pages a page's 1,000 links on the server, with counts that agree", async () => {
@@ -779,6 +786,29 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     assert.equal(Number((await page.locator('[data-testid="key-fields"] [data-field="inlinks_count"]').innerText()).replace(/\D/g, "")), record.inlinks_count);
     assert.equal(record.link_score, 100, "the page every page links to is the strongest");
     await shot("page-links");
+  });
+
+  it("shows the pages table's default columns on a laptop's screen, issue count and top issue included", async () => {
+    // the session cookie only: no column widths remembered from the resizing test
+    const { cookies } = await context.storageState();
+    const laptop = await browser.newContext({ storageState: { cookies, origins: [] }, viewport: { width: 1366, height: 768 }, locale: "en-GB" });
+    const tab = await laptop.newPage();
+    try {
+      await tab.goto(ui(`/crawls/${bigCrawlId}/pages?sort=issues_count&order=desc`));
+      await tab.getByTestId("page-row").first().waitFor();
+      const headers = await tab.locator(".dt-head-row .dt-cell").allInnerTexts();
+      assert.deepEqual(headers.map((h) => h.split("\n")[0].replace(/[▲▼]/g, "").trim()),
+        ["URL", "Status", "Indexable", "Title", "Meta description", "H1", "Words", "Inlinks", "Link score", "Issues", "Top issue"]);
+      const scroll = await tab.getByTestId("pages-scroll").evaluate((el) => el.scrollWidth - el.clientWidth);
+      assert.ok(scroll <= 1, `the default columns need ${scroll}px of sideways scrolling`);
+      const last = await tab.locator(".dt-head-row .dt-cell").last().boundingBox();
+      assert.ok(last.x + last.width <= 1366, "the top issue column is on screen");
+      const cells = await tab.getByTestId("page-row").first().locator(".dt-cell").allInnerTexts();
+      assert.ok(Number(cells[9].replace(/\D/g, "")) > 0 && cells[10].trim().length > 0, cells.join(" | "));
+      await tab.screenshot({ path: join(SHOTS, "pages-laptop.png") });
+    } finally {
+      await laptop.close();
+    }
   });
 
   it("draws the site's structure: the folder tree and the WebGL link graph", async () => {

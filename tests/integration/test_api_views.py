@@ -170,6 +170,12 @@ async def test_crawl_path_tree_graph_and_progress(dsn: str, pool, aiohttp_client
     assert by_name["docs"]["pages"] == 8 and by_name["docs"]["folder"] and by_name["docs"]["page_id"] is None
     assert by_name["gone"]["page_id"] == 10 and not by_name["gone"]["folder"] and by_name["gone"]["with_issues"] == 1
     assert by_name["/"]["page_id"] == 1 and by_name["docs"]["avg_depth"] == 1.88
+    # Site-wide problems (on nearly every page: one template fix) would put every folder at 100 %; the
+    # share counts the other issues: in docs/ only the hub's broken link to /gone.
+    summary = await (await client.get(f"{crawl}/issues")).json()
+    wide = {row["code"] for row in summary["items"] if row["site_wide"]}
+    assert {"meta_description_missing", "h1_missing"} <= wide, wide
+    assert by_name["docs"]["with_issues"] == 1
     docs = await (await client.get(f"{crawl}/structure", params={"path": f"{SITE}/docs/"})).json()
     assert sorted(n["name"] for n in docs["children"]) == ["/", "1", "2", "3", "4", "5", "6", "7"]
     resp = await client.get(f"{crawl}/structure", params={"path": f"{SITE}/docs"})

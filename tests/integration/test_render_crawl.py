@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import Counter
 from typing import Any
@@ -17,6 +18,7 @@ from services.worker.render.browser import Browser
 from shared.audit import catalogue
 from shared.eventlog import events as ev
 from shared.eventlog import streams
+from shared.platform import cpupool
 from shared.platform.settings import Settings
 from tests.integration.crawlharness import events_of, pages, request_crawl, start_attempt
 from tests.integration.renderharness import RENDER_LOOP, SITE_ONLY
@@ -141,6 +143,61 @@ async def test_hostile_pages_fail_alone_and_the_crawl_completes(render_pool, ren
         assert "render_failed" in codes[stored[site.url(path)]["id"]], path
     assert browser.peak_memory_bytes < 1200 * 2**20 + 400 * 2**20  # bounded, with one watchdog interval of slack
     assert elapsed < 60
+
+
+# One element with 100,000 attributes: a line of script that Chromium runs in under a second, and
+# lexbor spends minutes on the DOM it builds (quadratic in the attributes; tests/hostile has the
+# raw-HTML twin of this bomb).
+ATTRIBUTE_BOMB = (
+    "<title>attributes</title><div id='d'></div><script>document.getElementById('d').innerHTML = '<div ' +"
+    " Array.from({length: 100000}, (_, i) => 'a' + i + '=x').join(' ') + '>many</div>';</script>"
+)
+RENDER_TASK_SECONDS = 3
+
+
+async def test_a_hostile_rendered_dom_fails_its_own_page_in_the_cpu_pool_and_the_loop_keeps_time(  # type: ignore[no-untyped-def]
+    render_pool, render_sites, shared_browser
+):
+    """The rendered DOM is extracted in the CPU pool (records.render_isolated), bounded like raw HTML:
+    a DOM that would hold the parser for minutes fails its own page with the pool's reason, while the
+    worker's event loop keeps answering and the other pages render."""
+    site: Site = await render_sites()
+    site.page("/", '<title>home</title><a href="/attributes">attributes</a><a href="/fine">fine</a>')
+    site.page("/attributes", ATTRIBUTE_BOMB)
+    site.page("/fine", "<title>fine</title><script>document.title = 'rendered fine';</script>")
+    job = await request_crawl(render_pool, url=site.url("/"), render="chromium", render_timeout_seconds=8,
+                              browser=shared_browser)  # fmt: skip
+    cpu = cpupool.CpuPool(1, timeout_seconds=RENDER_TASK_SECONDS)
+    job = dataclasses.replace(job, cpu=cpu)
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:  # what /health and the lease heartbeat need: a loop that gets its turns
+        while not done.is_set():
+            started = time.monotonic()
+            await asyncio.sleep(0.05)
+            gaps.append(time.monotonic() - started)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await run_crawl(job)
+    finally:
+        done.set()
+        await ticker
+        await cpu.close()
+    stored = await pages(render_pool, job)
+    bomb = stored[site.url("/attributes")]
+    assert bomb["rendered"]["render_error"] == (
+        f"extraction of the rendered DOM took longer than {RENDER_TASK_SECONDS} s and was stopped"
+    )
+    assert bomb["title"] == "attributes" and bomb["status_code"] == 200  # the raw page stays the record
+    assert stored[site.url("/fine")]["title"] == "rendered fine"
+    assert stored[site.url("/fine")]["rendered"]["render_error"] is None
+    codes = await _codes(render_pool, job.crawl_id)
+    assert "render_failed" in codes[bomb["id"]]
+    # Parsed on the loop, the bomb would hold it for the whole parse (minutes); in the pool the loop
+    # only waits. The bound leaves room for a loaded machine's scheduling, not for a parse.
+    assert len(gaps) > 10 and max(gaps) < 2.0, f"the loop stalled for {max(gaps):.1f} s"
 
 
 async def _wait_for(predicate: Any, timeout: float = 20) -> None:

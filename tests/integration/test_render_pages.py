@@ -166,3 +166,37 @@ async def test_browser_bounds_memory_crashes_and_restarts(render_sites, make_ren
         assert browser.launches == 6
     finally:
         await browser.close()
+
+
+async def test_no_more_pages_render_at_once_than_the_workers_bound(render_sites, make_renderer) -> None:  # type: ignore[no-untyped-def]
+    """RENDER_CONCURRENCY (2 here) is how many pages one worker's browser renders at once, however many
+    the crawl asks for: five pages whose scripts each wait on the server never have three requests in it."""
+    site: Site = await render_sites()
+    in_flight, most = 0, 0
+    two_in = asyncio.Event()
+
+    async def hold(request: web.Request) -> web.StreamResponse:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            if in_flight == 2:
+                two_in.set()
+            await asyncio.wait_for(two_in.wait(), 10)  # the first page waits for a second one rendering beside it
+            await asyncio.sleep(0.3)  # room for a third, were the bound broken
+            return web.Response(text=request.query["page"])
+        finally:
+            in_flight -= 1
+
+    site.handler("/hold", hold)
+    for n in range(5):
+        site.page(f"/p{n}", shell(f"fetch('/hold?page={n}').then(r => r.text()).then(t => document.title = 'p' + t);"))
+    browser = Browser(browser_settings(render_concurrency=2))
+    try:
+        render = make_renderer(browser, render_timeout_seconds=20)
+        results = await asyncio.gather(*(render.render(site.url(f"/p{n}")) for n in range(5)))
+    finally:
+        await browser.close()
+    assert [r.error for r in results] == [None] * 5
+    assert [f"<title>p{n}</title>" in (r.html or "") for n, r in enumerate(results)] == [True] * 5
+    assert most == 2, f"{most} pages rendered at once"

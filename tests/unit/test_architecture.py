@@ -25,6 +25,7 @@ OWNERS = {
     "issues": "shared/eventlog/projections/issues.py",
     "schedules": "shared/eventlog/projections/schedules.py",
     "resources": "shared/eventlog/projections/resources.py",
+    "site_files": "shared/eventlog/projections/sitefiles.py",
     "frontier": "services/worker/crawl/frontier.py",
     "page_sketches": "services/worker/crawl/sketches.py",
     "api_token": "services/api/auth.py",
@@ -113,6 +114,22 @@ def test_each_table_is_written_and_locked_by_its_owner_only() -> None:
                 strays.append(f"{module} copies rows into {table}")
     assert not strays, "\n".join(strays)
     assert seen >= set(OWNERS), f"no write found for {set(OWNERS) - seen}: the scan is broken"
+
+
+def test_every_table_the_migrations_create_has_an_owner() -> None:
+    """A new table joins OWNERS (and the table of owners in docs/ARCHITECTURE.md) in the change that makes it."""
+    forward = [p.read_text() for p in (ROOT / "migrations").glob("*.sql") if not p.name.endswith(".rollback.sql")]
+
+    def named(statement: str) -> set[str]:
+        pattern = rf"\b{statement}\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([a-z_]+)"
+        return {name.lower() for text in forward for name in re.findall(pattern, text, re.IGNORECASE)}
+
+    created = named("CREATE") - named("DROP")  # a helper table a migration drops again is no table
+    assert created, "no CREATE TABLE found: the scan is broken"
+    assert created == set(OWNERS), f"tables without an owner: {created - set(OWNERS)}; gone: {set(OWNERS) - created}"
+    documented = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    missing = sorted(table for table in OWNERS if f"`{table}`" not in documented)
+    assert not missing, f"docs/ARCHITECTURE.md's table of owners lacks {missing}"
 
 
 def test_only_the_crawl_stream_writer_appends_to_a_crawl_stream() -> None:

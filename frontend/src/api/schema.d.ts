@@ -525,7 +525,8 @@ export interface paths {
         /**
          * The site as a tree of URL folders
          * @description One level of the tree under `path`: each folder (or page) with its page count, how many of
-         *         them have issues, their average depth and link score. Open a folder with its `path`.
+         *         them have issues (site-wide problems left out), their average depth and link score. Open a folder
+         *         with its `path`.
          */
         get: operations["crawl_structure"];
         put?: never;
@@ -4495,7 +4496,7 @@ export interface components {
             path: string;
             /**
              * With Issues
-             * @description of those, pages with at least one issue
+             * @description of those, pages with at least one issue that is not one of the crawl's site-wide problems (`site_wide` in the issue summary: a template finding on nearly every page, which would put every folder at 100 %)
              */
             with_issues: number;
         };

@@ -308,7 +308,7 @@ export const en = {
   "page.pathBroken": "The chain breaks here: the page that linked to it is not in the crawl.",
   "structure.title": "Site structure",
   "structure.tree": "Folders",
-  "structure.treeIntro": "The crawl's URLs by folder. Open a folder to see what is inside.",
+  "structure.treeIntro": "The crawl's URLs by folder. Open a folder to see what is inside. The share with issues leaves out site-wide problems: they are on nearly every page.",
   "structure.folder": "Folder or page",
   "structure.pages": "Pages",
   "structure.withIssues": "With issues",

@@ -310,7 +310,7 @@ export const ru: Record<MessageKey, string> = {
   "page.pathBroken": "Цепочка обрывается: ссылавшейся страницы нет в сканировании.",
   "structure.title": "Структура сайта",
   "structure.tree": "Папки",
-  "structure.treeIntro": "URL сканирования по папкам. Откройте папку, чтобы увидеть, что внутри.",
+  "structure.treeIntro": "URL сканирования по папкам. Откройте папку, чтобы увидеть, что внутри. Доля страниц с проблемами не учитывает проблемы всего сайта: они есть почти на каждой странице.",
   "structure.folder": "Папка или страница",
   "structure.pages": "Страниц",
   "structure.withIssues": "С проблемами",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.api.models import Timestamp, storable_text
 from services.api.routes.crawls import CRAWL_ID, crawl_id_of, require_crawl
 from services.api.routing import RouteTable, dump
+from shared.audit import problems
 from shared.eventlog import events as ev
 from shared.platform.service import POOL
 
@@ -46,7 +47,11 @@ class TreeNode(BaseModel):
     folder: bool = Field(description="it has pages below it")
     page_id: int | None = Field(description="the page at exactly this URL, when there is one")
     pages: int = Field(description="pages at or below it")
-    with_issues: int = Field(description="of those, pages with at least one issue")
+    with_issues: int = Field(
+        description="of those, pages with at least one issue that is not one of the crawl's site-wide problems "
+        "(`site_wide` in the issue summary: a template finding on nearly every page, which would put every folder "
+        "at 100 %)"
+    )
     avg_depth: float
     avg_link_score: float | None
 
@@ -61,11 +66,14 @@ class Tree(BaseModel):
 # One level: the pages under the prefix, grouped by their next path segment (the query string is
 # not part of the folder). At the top the group is the origin. The prefix is matched as text, so
 # the scan is the crawl's pages (an index range would need a C-collated index on every insert).
+# A page "has issues" when it has one that is not a site-wide problem ($4): those are on nearly
+# every page and would make every folder read 100 %.
 _LEVEL = """
 WITH scoped AS (
     SELECT p.id, p.url, p.depth, p.link_score,
            split_part(substr(p.url, length($2) + 1), '?', 1) AS rest,
-           EXISTS (SELECT 1 FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id) AS has_issues
+           EXISTS (SELECT 1 FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id
+                          AND i.code <> ALL($4::text[])) AS has_issues
     FROM pages p
     WHERE p.crawl_id = $1 AND left(p.url, length($2)) = $2
 ), grouped AS (
@@ -93,11 +101,13 @@ FROM grouped GROUP BY name ORDER BY count(*) DESC, name LIMIT $3
 )
 async def crawl_structure(request: web.Request, query: TreeQuery) -> web.Response:
     """One level of the tree under `path`: each folder (or page) with its page count, how many of
-    them have issues, their average depth and link score. Open a folder with its `path`."""
+    them have issues (site-wide problems left out), their average depth and link score. Open a folder
+    with its `path`."""
     crawl_id = crawl_id_of(request)
     async with request.app[POOL].acquire() as conn:
         await require_crawl(conn, crawl_id)
-        rows = await conn.fetch(_LEVEL, crawl_id, query.path, MAX_CHILDREN)
+        wide = (await problems.of_crawl(conn, crawl_id))["site_wide"]
+        rows = await conn.fetch(_LEVEL, crawl_id, query.path, MAX_CHILDREN, wide)
     children = []
     for r in rows:
         name = r["name"] or ""

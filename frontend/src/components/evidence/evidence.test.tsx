@@ -55,6 +55,18 @@ describe("evidence renderers", () => {
     expect(screen.getAllByRole("columnheader").map((h) => h.textContent?.trim())).toEqual(["Page", "Target", "Anchor text", "Status", "Links"]);
   });
 
+  it("links, in one line on the page: status, target and anchor; a link to nowhere by its anchor", () => {
+    const { container, unmount } = show(
+      <EvidenceSummary family="links" rows={[{ target: "https://example.com/gone", anchor: "Changelog", status: 404, occurrences: 2 }, { target: "https://example.com/old", status: 410 }]} />,
+    );
+    expect(container.textContent).toBe("404 https://example.com/gone Changelog and 1 more");
+    expect(container.querySelector("q")).toHaveTextContent("Changelog");
+    unmount();
+    const empty = show(<EvidenceSummary family="links" rows={[{ target: "", anchor: "Python Documentation contents", status: null, occurrences: 1 }]} />);
+    expect(empty.container.textContent).toBe("Python Documentation contents"); // not "— —"
+    expect(empty.container.querySelector("q")).toHaveTextContent("Python Documentation contents");
+  });
+
   it("group: each group once, with its shared value and its pages", () => {
     const shared = { value: "Same title", group_size: 3, target: "https://example.com/b" };
     table("group", [

@@ -119,12 +119,22 @@ export const FAMILIES: Record<EvidenceFamily, FamilyRenderer> = {
         sortValue: (i) => i.row.occurrences ?? 1,
       }),
     ],
+    // What the link's row has: its status when it was fetched, its target when it has one, its anchor
+    // text (an empty or "#" href has only the anchor: a line of dashes would say nothing).
     summary: (rows, ctx) => {
       const first = rows[0];
       if (!first) return null;
+      const status = first.status ?? null;
       return (
         <>
-          <HttpStatus code={first.status ?? null} /> <Url value={first.target} />
+          {status !== null && (
+            <>
+              <HttpStatus code={status} />{" "}
+            </>
+          )}
+          {first.target ? <Url value={first.target} /> : null}
+          {first.target && first.anchor ? " " : null}
+          {first.anchor || !first.target ? <Quoted value={first.anchor} /> : null}
           {rows.length > 1 && <span className="muted"> {ctx.t("evidence.more", { n: rows.length - 1 })}</span>}
         </>
       );

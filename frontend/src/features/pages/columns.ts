@@ -22,20 +22,26 @@ export interface PageColumn {
 /** Fields that are no column: the record's id is internal; `rendered` is the page view's comparison. */
 const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id", "rendered"]);
 const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200, object: 240 };
+// Least widths. The default columns together fit a 1366-pixel window (1440 in Russian, whose headers
+// are longer), so the issue count and the top issue show without scrolling sideways; spare width
+// goes to the text (GROW), and the pages view takes the window's whole width (styles.css), so a wide
+// screen shows more of each URL and title.
 const WIDTHS: Partial<Record<PageField, number>> = {
-  url: 340,
-  final_url: 300,
-  title: 260,
-  meta_description: 260,
-  canonical: 240,
-  h1: 220,
-  status_code: 80,
-  depth: 70,
+  url: 200,
+  final_url: 240,
+  title: 170,
+  meta_description: 150,
+  canonical: 220,
+  h1: 120,
+  status_code: 60,
+  indexable: 80,
+  word_count: 70,
+  depth: 60,
   content_hash: 160,
-  top_issue: 200,
-  issues_count: 80,
-  link_score: 90,
-  inlinks_count: 90,
+  top_issue: 130,
+  issues_count: 60,
+  link_score: 70,
+  inlinks_count: 70,
 };
 const GROW: Partial<Record<PageField, number>> = { url: 3, title: 2, meta_description: 2, h1: 1.5, final_url: 2, canonical: 2, top_issue: 1 };
 const SORTABLE: ReadonlySet<string> = new Set(PAGE_SORTS);
