@@ -17,7 +17,9 @@ machine-readable JSON. Exit codes: 0 done, 1 the crawl failed or was cancelled, 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import tomllib
 import urllib.error
@@ -214,8 +216,51 @@ def _url_rules(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any
     return rules or None
 
 
+def _pair(value: str, sep: str, what: str) -> tuple[str, str]:
+    name, found, rest = value.partition(sep)
+    if not found or not name.strip():
+        raise ApiError(f"{what} must be NAME{sep}VALUE")  # not the value: it may be a secret
+    return name.strip(), rest.strip() if sep == ":" else rest
+
+
+def _auth(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any] | None:
+    """``auth`` from the flags over the settings file's. Secrets can stay out of the shell's history:
+    ``--basic-auth USER`` takes the password from $SEO_AUTH_PASSWORD (or asks for it on a terminal)."""
+    auth = dict(given)
+    if args.basic_auth:
+        user, colon, password = args.basic_auth.partition(":")
+        if not colon:
+            password = os.environ.get("SEO_AUTH_PASSWORD") or (
+                getpass.getpass(f"Password for {user}: ") if sys.stdin.isatty() else ""
+            )
+        auth["basic"] = {"username": user, "password": password}
+    if args.header:
+        auth["headers"] = {**auth.get("headers", {}), **dict(_pair(h, ":", "--header") for h in args.header)}
+    if args.cookies:
+        auth["cookies"] = args.cookies
+    if args.login_url or args.login_field or args.login_success:
+        if not (args.login_url and args.login_field and args.login_success):
+            raise ApiError("a form login needs --login-url, --login-field (one per field) and --login-success")
+        fields = dict(_pair(f, "=", "--login-field") for f in args.login_field)
+        auth["form"] = {"url": args.login_url, "fields": fields, "success_text": args.login_success}
+    return auth or None
+
+
+def _extraction(args: argparse.Namespace, given: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    rules = list(given)
+    for name, kind, expression in args.extract or ():
+        rules.append({"name": name, "type": kind, "expression": expression})
+    return rules or None
+
+
 def cmd_crawl(client: Client, args: argparse.Namespace, console: Console) -> int:
     body: dict[str, Any] = {**_settings_file(args.settings), "url": args.url}
+    auth = _auth(args, body.get("auth") or {})
+    if auth is not None:
+        body["auth"] = auth
+    extraction = _extraction(args, body.get("extraction") or [])
+    if extraction is not None:
+        body["extraction"] = extraction
     for name in ("max_pages", "max_depth", "concurrency", "max_rps", "user_agent", "user_agent_preset", "proxy"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
@@ -541,6 +586,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rewrite URLs before crawling (\\1 for a group; repeatable)")  # fmt: skip
     crawl.add_argument("--settings", metavar="FILE.json",
                        help="more crawl settings as JSON (extraction, auth, ...); flags override it")  # fmt: skip
+    crawl.add_argument(
+        "--basic-auth",
+        metavar="USER[:PASSWORD]",
+        help="HTTP basic auth for the site (without :PASSWORD, $SEO_AUTH_PASSWORD or a prompt)",
+    )
+    crawl.add_argument(
+        "--header", action="append", metavar="'NAME: VALUE'", help="send this header to the site (repeatable)"
+    )
+    crawl.add_argument("--cookies", metavar="'a=1; b=2'", help="send these cookies to the site")
+    crawl.add_argument("--login-url", metavar="URL", help="form login: the login page (on the site's origin)")
+    crawl.add_argument(
+        "--login-field", action="append", metavar="NAME=VALUE", help="form login: a field to fill (repeatable)"
+    )
+    crawl.add_argument("--login-success", metavar="TEXT", help="form login: a text the page after logging in shows")
+    crawl.add_argument("--extract", nargs=3, action="append", metavar=("NAME", "TYPE", "EXPRESSION"),
+                       help="custom extraction: TYPE is css, xpath, regex or text (repeatable)")  # fmt: skip
     crawl.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching (repeatable)")
     crawl.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching (repeatable)")
     crawl.add_argument("--no-robots", action="store_true", help="ignore robots.txt")

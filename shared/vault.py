@@ -26,6 +26,7 @@ API (for every owner of secrets; ``purpose`` names the owner: ``"channel"``, ``"
     values = await read(conn, vault, ref)                   # {"token": "..."}; KeyError if forgotten
     await replace(conn, vault, ref, {"token": "..."})       # same ref, new values
     await forget(conn, ref)                                 # when the owner is deleted
+    new_ref = await copy(conn, ref, "crawl_auth")           # another owner's own copy (still encrypted)
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ _INSERT = "INSERT INTO vault_secrets (id, purpose, key_id, ciphertext) VALUES ($
 _READ = "SELECT ciphertext FROM vault_secrets WHERE id = $1"
 _REPLACE = "UPDATE vault_secrets SET key_id = $2, ciphertext = $3, updated_at = now() WHERE id = $1"
 _DELETE = "DELETE FROM vault_secrets WHERE id = $1"
+# A copy under a new reference, still encrypted (no key needed): each owner forgets its own.
+_COPY = """INSERT INTO vault_secrets (id, purpose, key_id, ciphertext)
+           SELECT $2, $3, key_id, ciphertext FROM vault_secrets WHERE id = $1 RETURNING id"""
 _ALL = "SELECT id, ciphertext FROM vault_secrets WHERE key_id <> $1 ORDER BY id FOR UPDATE"
 _BY_KEY = "SELECT key_id, count(*) AS n FROM vault_secrets GROUP BY key_id ORDER BY key_id"
 
@@ -151,6 +155,15 @@ async def replace(conn: asyncpg.Connection, vault: Vault, ref: uuid.UUID, values
 
 async def forget(conn: asyncpg.Connection, ref: uuid.UUID) -> None:
     await conn.execute(_DELETE, ref)
+
+
+async def copy(conn: asyncpg.Connection, ref: uuid.UUID, purpose: str) -> uuid.UUID:
+    """The same secret under a new reference (a crawl's own copy of its schedule's credentials), so that
+    each owner forgets its own. ``KeyError`` when ``ref`` was forgotten."""
+    new = uuid.uuid4()
+    if await conn.fetchval(_COPY, ref, new, purpose) is None:
+        raise KeyError(f"no secret {ref}")
+    return new
 
 
 async def rotate(conn: asyncpg.Connection, vault: Vault) -> int:

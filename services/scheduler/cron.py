@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 from croniter import croniter
 
+from shared import vault
 from shared.eventlog import crawlstream, eventstore, streams
 from shared.eventlog import events as ev
 from shared.eventlog.projections import schedules
@@ -25,6 +26,7 @@ from shared.model.sites import schedule_settings
 log = structlog.get_logger(__name__)
 
 ACTOR = "scheduler"
+CRAWL_AUTH = "crawl_auth"  # the vault purpose of crawl credentials
 
 
 def latest_fire(cron: str, timezone: str, now: datetime) -> datetime:
@@ -95,6 +97,13 @@ async def fire(conn: asyncpg.Connection, schedule_id: uuid.UUID, fire_time: date
         if problem is not None:
             log.warning("the site's defaults do not fit the schedule; it runs with the settings it was made with",
                         schedule_id=str(schedule_id), problem=problem)  # fmt: skip
+        if settings.auth is not None:
+            # The crawl's own copy of the credentials (the schedule's, or its site's): each owner forgets its own.
+            try:
+                ref = await vault.copy(conn, settings.auth.secret_ref, CRAWL_AUTH)
+                settings = settings.model_copy(update={"auth": settings.auth.model_copy(update={"secret_ref": ref})})
+            except KeyError:
+                log.error("the schedule's credentials are gone: its crawl will fail", schedule_id=str(schedule_id))
         stream = ev.schedule_stream(schedule_id)
         version = await eventstore.stream_version(conn, stream)
         crawl_id = uuid.uuid4()

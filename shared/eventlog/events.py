@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.model.crawlauth import holds_credentials
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.pages import PageRecord
 from shared.model.resources import ResourceCheck
@@ -286,6 +287,8 @@ class ScheduleCreated(Event):
     site_id: uuid.UUID | None = None
     own_settings: dict[str, Any] | None = None
 
+    _sealed = field_validator("own_settings")(classmethod(lambda cls, v: _own_sealed(v)))
+
 
 class ScheduleDeleted(Event):
     notify = (SCHEDULER_CHANNEL,)
@@ -299,6 +302,19 @@ class ScheduleFired(Event):
     schedule_id: uuid.UUID
     fire_time: datetime
     crawl_id: uuid.UUID
+
+
+def _own_sealed(own: dict[str, Any] | None) -> dict[str, Any] | None:
+    if own is not None and holds_credentials(own.get("auth")):
+        raise ValueError("credentials enter an event only as their vault reference (services.api.credentials.seal)")
+    return own
+
+
+def _no_clear_credentials(settings: SiteSettings) -> SiteSettings:
+    # A crawl's settings hold only a reference by type; a site's crawl defaults are free JSON, so say it here.
+    if holds_credentials(settings.crawl.get("auth")):
+        raise ValueError("credentials enter an event only as their vault reference (services.api.credentials.seal)")
+    return settings
 
 
 # --- sites -------------------------------------------------------------------------------------
@@ -319,6 +335,8 @@ class SiteCreated(Event):
     attach_crawls: list[uuid.UUID] = Field(default_factory=list)
     attach_schedules: list[uuid.UUID] = Field(default_factory=list)
 
+    _sealed = field_validator("settings")(classmethod(lambda cls, v: _no_clear_credentials(v)))
+
 
 class SiteSettingsChanged(Event):
     """The site's name, start URL or settings changed (the event carries all three as they are now)."""
@@ -327,6 +345,8 @@ class SiteSettingsChanged(Event):
     url: str
     name: str
     settings: SiteSettings
+
+    _sealed = field_validator("settings")(classmethod(lambda cls, v: _no_clear_credentials(v)))
 
 
 class SiteDeleted(Event):

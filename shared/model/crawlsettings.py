@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from shared.model import crawlrules, patterns
+from shared.model import crawlauth, crawlrules, patterns
 from shared.model import extraction as extractionrules
 from shared.model.userinput import HeaderValue, is_stored
 
@@ -170,6 +170,11 @@ class CrawlSettings(BaseModel):
         description="custom extraction and custom search rules; values land in each page's `extracted`",
     )
     proxy: crawlrules.ProxyUrl = None
+    auth: crawlauth.AuthReference | None = Field(
+        default=None,
+        description="the crawl's credentials as stored: their vault reference and which are set (never their "
+        "values). POST /api/crawls takes the credentials themselves (write-only)",
+    )
 
     @model_validator(mode="after")
     def _start_url(self, info: ValidationInfo) -> CrawlSettings:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.model import crawlauth
 from shared.model.crawlsettings import CrawlSettings
 
 DEFAULT_RETENTION = 20
@@ -70,13 +71,27 @@ class SiteSettings(BaseModel):
         if unknown:
             raise ValueError(f"crawl defaults cannot set {', '.join(unknown)}")
         # Validated as a whole crawl's settings would be, so a bad default fails here, not at crawl time.
-        CrawlSettings.model_validate({**value, "url": "https://example.com/"})
+        # Credentials (write-only) come as a request's `auth` does; the api seals them before storing.
+        if value.get("auth") is not None:
+            crawlauth.CrawlAuth.model_validate(value["auth"])
+        CrawlSettings.model_validate({**without_auth(value), "url": "https://example.com/"})
         return value
 
 
+def without_auth(crawl: dict[str, Any]) -> dict[str, Any]:
+    """Crawl defaults without their ``auth`` (handled on its own: credentials or a reference)."""
+    return {k: v for k, v in crawl.items() if k != "auth"}
+
+
 def crawl_settings_for(defaults: dict[str, Any], given: dict[str, Any]) -> CrawlSettings:
-    """The settings of a crawl of a site: the site's defaults, then what the request said."""
-    return CrawlSettings.model_validate({**defaults, **given})
+    """The settings of a crawl of a site: the site's defaults, then what the request said. A stored reference of
+    credentials (the site's, the schedule's own) is kept, and a crawl copies it (services.api.credentials,
+    services.scheduler.cron); anything else under ``auth`` (a request's credentials, a bare ``secret_ref``) is
+    left out for the caller to seal into the owner's own reference."""
+    merged = {**defaults, **given}
+    if merged.get("auth") is not None and not crawlauth.is_reference(merged["auth"]):
+        del merged["auth"]
+    return CrawlSettings.model_validate(merged)
 
 
 def schedule_settings(

@@ -3,7 +3,8 @@
 They teach the generator the document's two custom string formats (``cron`` and
 ``iana-time-zone``: the document names them, JSON Schema cannot spell them out) and apply the one
 rules no schema can state: the start URL of a spider crawl must pass its own `include` and
-`exclude` patterns; an extraction rule's CSS or XPath must parse; a new site's origin must be new
+`exclude` patterns; an extraction rule's CSS or XPath must parse; a login page is on the crawl's origin and a
+`secret_ref` must name stored credentials; a new site's origin must be new
 and a site keeps its origin; a channel's config depends on its type; an alert rule's params depend
 on its kind and its channels must exist. Only generated *positive* bodies are touched, and they
 stay schema-valid; the rules themselves have tests of their own (tests/unit/test_patterns.py,
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from shared.model import patterns
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.extraction import ExtractionRule
-from shared.model.sites import CRAWL_DEFAULT_FIELDS
+from shared.model.sites import CRAWL_DEFAULT_FIELDS, origin_of
 
 _FIELDS = {  # per cron field: (lowest, highest)
     "minute": (0, 59),
@@ -78,6 +79,20 @@ def _extraction(settings: dict[str, Any]) -> None:
         settings["extraction"] = [r for i, r in enumerate(kept) if r.get("name") not in names[:i]]
 
 
+def _auth(settings: dict[str, Any], url: Any) -> None:
+    """Credentials as the api takes them: a login page on the crawl's origin, no made-up `secret_ref` (an unknown
+    reference is a 422), at least one method (an empty `auth` is refused)."""
+    auth = settings.get("auth")
+    if not isinstance(auth, dict):
+        return
+    auth.pop("secret_ref", None)
+    form = auth.get("form")
+    if isinstance(form, dict) and isinstance(url, str):
+        form["url"] = origin_of(url) + "/login"
+    if not any(auth.get(m) is not None for m in ("basic", "headers", "cookies", "form")):
+        settings.pop("auth")
+
+
 # A valid config per channel type (a schema cannot say which fields each type needs).
 CHANNEL_CONFIGS: dict[str, dict[str, Any]] = {
     "webhook": {"url": "https://hooks.example/alerts", "secret": "s" * 20},
@@ -122,9 +137,11 @@ def map_case(ctx: schemathesis.HookContext, case: schemathesis.Case) -> schemath
     if label == "POST /api/crawls":
         _passes(body, body.get("url"))
         _extraction(body)
+        _auth(body, body.get("url") or (body.get("urls") or [None])[0])
     elif label == "POST /api/schedules" and isinstance(body.get("settings"), dict):
         _passes(body["settings"], body.get("url"))
         _extraction(body["settings"])
+        _auth(body["settings"], body.get("url"))
     elif label == "POST /api/sites":
         body["url"] = f"https://site-{uuid.uuid4().hex[:12]}.example/"  # a new origin
         _site_settings(body.get("settings"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import time
 from collections import Counter
@@ -12,12 +13,15 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from services.api import credentials
 from services.worker.crawl.crawler import run_crawl
 from services.worker.job import CrawlError
 from services.worker.render.browser import Browser
+from shared import vault
 from shared.audit import catalogue
 from shared.eventlog import events as ev
 from shared.eventlog import streams
+from shared.model.sites import origin_of
 from shared.platform import cpupool
 from shared.platform.settings import Settings
 from tests.integration.crawlharness import events_of, pages, request_crawl, start_attempt
@@ -25,6 +29,7 @@ from tests.integration.renderharness import RENDER_LOOP, SITE_ONLY
 from tests.sites import Site, spa
 
 pytestmark = RENDER_LOOP
+SECRET_KEY = "a-test-secret-key-for-rendering"
 
 
 async def _codes(pool: asyncpg.Pool, crawl_id: Any) -> dict[int, set[str]]:
@@ -269,3 +274,61 @@ async def test_a_rendering_crawl_without_chromium_fails_with_the_reason(render_p
     assert failed.value.reason.startswith("rendering needs Chromium: Chromium could not be started (/nonexistent/")
     assert not failed.value.retryable
     assert await pages(render_pool, job) == {}
+
+
+async def test_a_rendered_pages_requests_carry_the_credentials_to_its_own_origin_only(
+    render_pool, render_sites, shared_browser
+) -> None:  # type: ignore[no-untyped-def]
+    """The page's script asks its own origin (which wants the credentials) and a second origin (which gets none)."""
+    site: Site = await render_sites()
+    other: Site = await render_sites()
+    expected = "Basic " + base64.b64encode(b"auditor:render-secret-pw").decode()
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def allowed(request: web.Request) -> bool:
+        seen.append((request.path, request.headers.get("Authorization"), request.cookies.get("sid")))
+        return request.headers.get("Authorization") == expected and request.cookies.get("sid") == "render-cookie"
+
+    async def home(request: web.Request) -> web.StreamResponse:
+        if not allowed(request):
+            return web.Response(status=401, text="401")
+        script = (
+            f"fetch('/api/menu').then(r => r.json()).then(m => {{ for (const p of m) {{ const a = "
+            f"document.createElement('a'); a.href = p; a.textContent = p; document.body.append(a); }} }});"
+            f"fetch('{other.url('/api/partner.json')}').catch(() => {{}});"
+        )
+        return web.Response(text=f"<!doctype html><title>Home</title><body><script>{script}</script></body>",
+                            content_type="text/html")  # fmt: skip
+
+    async def menu(request: web.Request) -> web.StreamResponse:
+        if not allowed(request):
+            return web.Response(status=401, text="401")
+        return web.json_response(["/from-script"])
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        if not allowed(request):
+            return web.Response(status=401, text="401")
+        return web.Response(text="<title>Found by the script</title>", content_type="text/html")
+
+    site.handler("/", home)
+    site.handler("/api/menu", menu)
+    site.handler("/from-script", page)
+    other.page("/api/partner.json", "[]", content_type="application/json")
+    async with render_pool.acquire() as conn:
+        box = await vault.load(conn, SECRET_KEY)
+        given = {"basic": {"username": "auditor", "password": "render-secret-pw"}, "cookies": "sid=render-cookie"}
+        auth = await credentials.seal(conn, box, given, origin_of(site.url("/")))
+    assert auth is not None
+    job = await request_crawl(
+        render_pool, url=site.url("/"), render="chromium", render_timeout_seconds=8, browser=shared_browser,
+        auth=auth.model_dump(mode="json"), use_sitemaps=False, config=Settings(allow_private_networks=True,
+                                                                              secret_key=SECRET_KEY),
+    )  # fmt: skip
+    await run_crawl(job)
+    stored = await pages(render_pool, job)
+    assert stored[site.url("/from-script")]["status_code"] == 200  # the script's request had the credentials
+    assert ("/api/menu", expected, "render-cookie") in seen
+    assert all(auth == expected for _, auth, _ in seen)
+    assert other.hits("/api/partner.json") >= 1
+    for request in other.requests:
+        assert "Authorization" not in request.headers and "Cookie" not in request.headers

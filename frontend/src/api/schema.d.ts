@@ -997,6 +997,19 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * BasicAuth
+         * @description HTTP basic auth (RFC 7617): sent with every request to the crawl's origin.
+         */
+        BasicAuth: {
+            /**
+             * Password
+             * @default
+             */
+            password?: string;
+            /** Username */
+            username: string;
+        };
         /** BatchError */
         BatchError: {
             /** Error */
@@ -1245,6 +1258,48 @@ export interface components {
              */
             retry_at: string;
         };
+        /**
+         * CrawlAuth
+         * @description The ``auth`` of a request: credentials (write-only), or the reference of stored ones.
+         */
+        CrawlAuth: {
+            /**
+             * @description HTTP basic auth
+             * @default null
+             */
+            basic?: components["schemas"]["BasicAuth"] | null;
+            /**
+             * Cookies
+             * @description a cookie string: name=value; name2=value2
+             * @default null
+             */
+            cookies?: string | null;
+            /**
+             * @description a form login, performed before the crawl and again whenever a page redirects to the login page
+             * @default null
+             */
+            form?: components["schemas"]["FormLogin"] | null;
+            /**
+             * Headers
+             * @description extra request headers (Authorization, Accept-Language, ...)
+             * @default null
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Methods
+             * @description ignored on input (the settings as returned list them)
+             * @default null
+             */
+            methods?: ("basic" | "headers" | "cookies" | "form")[] | null;
+            /**
+             * Secret Ref
+             * @description stored credentials (the `auth.secret_ref` of a crawl, schedule or site of the same origin, as returned): reused instead of sending them again
+             * @default null
+             */
+            secret_ref?: string | null;
+        };
         /** CrawlCancelled */
         CrawlCancelled: {
             /**
@@ -1396,6 +1451,11 @@ export interface components {
          * @description The body of POST /api/crawls: the crawl's settings (validated exactly as the worker reads them).
          */
         CrawlRequest: {
+            /**
+             * @description credentials for the crawl's origin (write-only: stored encrypted, never returned; the crawl's settings show their reference): `basic`, `headers`, `cookies`, `form`, or the `secret_ref` of stored ones
+             * @default null
+             */
+            auth?: components["schemas"]["CrawlAuth"] | null;
             /**
              * Check External Links
              * @description request external link targets (once per URL)
@@ -1938,6 +1998,29 @@ export interface components {
              * @default
              */
             text?: string;
+        };
+        /**
+         * FormLogin
+         * @description A login form: fetched, filled with ``fields`` (its hidden fields kept), submitted, and checked.
+         */
+        FormLogin: {
+            /**
+             * Fields
+             * @description form field name → value (username, password, ...)
+             */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Success Text
+             * @description a text the page shown after logging in contains ("Log out", the user's name): proof it worked
+             */
+            success_text: string;
+            /**
+             * Url
+             * @description the login page (on the crawl's origin); its form is filled and submitted
+             */
+            url: string;
         };
         /** Graph */
         Graph: {
@@ -3835,6 +3918,11 @@ export interface components {
         };
         /** ScheduleSettings */
         ScheduleSettings: {
+            /**
+             * @description credentials, as for POST /api/crawls (write-only)
+             * @default null
+             */
+            auth?: components["schemas"]["CrawlAuth"] | null;
             /**
              * Check External Links
              * @description request external link targets (once per URL)

@@ -14,6 +14,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.api.credentials import VAULT
 from services.api.models import Timestamp, uuid_cursor
 from services.api.problems import Problem, validation_problem
 from services.api.routes.sites import SITE_ID, site_id_of
@@ -36,7 +37,6 @@ from shared.platform.settings import Settings
 
 routes = RouteTable("alerts")
 
-VAULT = web.AppKey("vault", vault.Vault)
 CHANNEL_ID = {"channel_id": {"type": "string", "format": "uuid"}}
 RULE_ID = {"rule_id": {"type": "string", "format": "uuid"}}
 MAX_RULE_CHANNELS = 20

@@ -9,14 +9,16 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api import sitelookup
+from services.api import credentials, sitelookup
 from services.api.models import Timestamp, id_cursor, uuid_cursor
 from services.api.problems import Problem
 from services.api.routing import RouteTable, dump
 from shared import netguard
 from shared.eventlog import crawlstream
 from shared.eventlog import events as ev
+from shared.model.crawlauth import CrawlAuth
 from shared.model.crawlsettings import CrawlSettings
+from shared.model.sites import origin_of
 from shared.platform.service import METRICS, POOL, SETTINGS
 
 routes = RouteTable("crawls")
@@ -162,8 +164,15 @@ class CrawlRequest(CrawlSettings):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_spider_or_list)
 
+    auth: CrawlAuth | None = Field(  # type: ignore[assignment]
+        default=None,
+        description="credentials for the crawl's origin (write-only: stored encrypted, never returned; the crawl's "
+        "settings show their reference): `basic`, `headers`, `cookies`, `form`, or the `secret_ref` of stored ones",
+    )
+
     def settings(self) -> CrawlSettings:
-        return CrawlSettings.model_validate(self.model_dump())
+        """The settings without ``auth`` (sealed on its own, into the crawl's reference)."""
+        return CrawlSettings.model_validate(self.model_dump(exclude={"auth"}))
 
 
 def crawl_id_of(request: web.Request, name: str = "crawl_id") -> uuid.UUID:
@@ -223,6 +232,10 @@ async def start_crawl(request: web.Request, body: CrawlRequest) -> web.Response:
 
     async def append(site_id: uuid.UUID, defaults: dict[str, Any]) -> ev.CrawlRequested:
         final = sitelookup.settings_for_site(defaults, given) if defaults else settings
+        # The request's credentials, else the site's: sealed (or copied) into the crawl's own reference.
+        auth = body.auth if "auth" in body.model_fields_set else defaults.get("auth")
+        sealed = await credentials.seal(conn, request.app[credentials.VAULT], auth, origin_of(final.url))
+        final = final.model_copy(update={"auth": sealed})
         event = ev.CrawlRequested(crawl_id=crawl_id, settings=final, site_id=site_id)
         await crawlstream.start(conn, event, actor="api", causation_id=causation)
         return event

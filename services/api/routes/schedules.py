@@ -12,15 +12,17 @@ from aiohttp import web
 from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from services.api import sitelookup
+from services.api import credentials, sitelookup
 from services.api.models import Timestamp
 from services.api.problems import Problem, validation_problem
 from services.api.routes.crawls import ssrf_check
 from services.api.routing import UUID_SEGMENT, RouteTable, dump
+from shared import vault
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
+from shared.model.crawlauth import CrawlAuth
 from shared.model.crawlsettings import MAX_URL_LENGTH, URL_PATTERN, CrawlSettings
-from shared.model.sites import schedule_settings
+from shared.model.sites import origin_of, schedule_settings
 from shared.platform.service import METRICS, POOL
 
 routes = RouteTable("schedules")
@@ -45,7 +47,9 @@ def _list_mode_needs_urls(schema: dict[str, Any]) -> None:
 ScheduleSettings = create_model(  # type: ignore[call-overload]
     "ScheduleSettings",
     __config__=ConfigDict(extra="forbid", json_schema_extra=_list_mode_needs_urls),
-    **{name: (field.annotation, field) for name, field in CrawlSettings.model_fields.items() if name != "url"},
+    **{n: (f.annotation, f) for n, f in CrawlSettings.model_fields.items() if n not in ("url", "auth")},
+    # Credentials as POST /api/crawls takes them (write-only); the schedule stores their reference.
+    auth=(CrawlAuth | None, Field(default=None, description="credentials, as for POST /api/crawls (write-only)")),
 )
 
 
@@ -165,6 +169,8 @@ _FROM = "schedules s LEFT JOIN sites site ON site.id = s.site_id"
 _GET = f"SELECT {_COLUMNS} FROM {_FROM} WHERE s.id = $1"
 _LIST = f"""SELECT {_COLUMNS} FROM {_FROM} WHERE ($1::uuid IS NULL OR s.site_id = $1)
             ORDER BY s.created_at DESC, s.id DESC LIMIT 1000"""
+# The schedule's own copy of its credentials (the site's, when it has none of its own, are the site's to forget).
+_AUTH = "SELECT own_settings->'auth' AS auth FROM schedules WHERE id = $1"
 
 
 class ScheduleListQuery(BaseModel):
@@ -196,9 +202,16 @@ def schedule_id_of(request: web.Request) -> uuid.UUID:
         raise Problem(404, f"No schedule has the id {request.match_info['schedule_id']!r}.") from None
 
 
+async def forget_credentials(conn: asyncpg.Connection, auth: Any) -> None:
+    """Forget the vault copy of a deleted owner's credentials (``auth`` as stored, JSON or None)."""
+    ref = credentials.reference_of(auth)
+    if ref is not None:
+        await vault.forget(conn, ref)
+
+
 def crawl_settings_of(body: ScheduleCreate) -> CrawlSettings:
     try:
-        given = body.settings.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        given = body.settings.model_dump(exclude_unset=True, exclude={"auth"})  # type: ignore[attr-defined]
         return CrawlSettings.model_validate({**given, "url": body.url})
     except ValidationError as exc:
         problem = validation_problem(exc, prefix=("settings",))
@@ -230,10 +243,19 @@ async def create_schedule(request: web.Request, body: ScheduleCreate) -> web.Res
     schedule_id = uuid.uuid4()
 
     async def append(site_id: uuid.UUID, defaults: dict[str, Any]) -> ev.ScheduleCreated:
-        final = sitelookup.settings_for_site(defaults, given) if defaults else settings
+        own = given
+        if "auth" in body.settings.model_fields_set:  # type: ignore[attr-defined]
+            # The schedule's own credentials, sealed into its own copy (the site's stay the site's: a run
+            # without credentials of its own takes the site's as they are then; each crawl copies them).
+            sealed = await credentials.seal(
+                conn, request.app[credentials.VAULT], body.settings.auth, origin_of(settings.url),  # type: ignore[attr-defined]
+                field="settings.auth",
+            )  # fmt: skip
+            own = {**given, "auth": None if sealed is None else sealed.model_dump(mode="json")}
+        final = sitelookup.settings_for_site(defaults, own)
         event = ev.ScheduleCreated(
             schedule_id=schedule_id, url=final.url, cron=body.cron, timezone=body.timezone, settings=final,
-            site_id=site_id, own_settings=given,
+            site_id=site_id, own_settings=own,
         )  # fmt: skip
         await streams.append(
             conn,
@@ -312,17 +334,20 @@ async def delete_schedule(request: web.Request) -> web.Response:
     stream = ev.schedule_stream(schedule_id)
     async with request.app[POOL].acquire() as conn:
         for _ in range(5):
-            if await conn.fetchval("SELECT 1 FROM schedules WHERE id = $1", schedule_id) is None:
+            row = await conn.fetchrow(_AUTH, schedule_id)
+            if row is None:
                 raise Problem(404, f"No schedule has the id {schedule_id}.")
             version = await eventstore.stream_version(conn, stream)
             try:
-                await streams.append(
-                    conn,
-                    stream,
-                    [ev.ScheduleDeleted(schedule_id=schedule_id)],
-                    expected_version=version,
-                    metadata=ev.Metadata(correlation_id=str(schedule_id), actor="api"),
-                )
+                async with conn.transaction():
+                    await streams.append(
+                        conn,
+                        stream,
+                        [ev.ScheduleDeleted(schedule_id=schedule_id)],
+                        expected_version=version,
+                        metadata=ev.Metadata(correlation_id=str(schedule_id), actor="api"),
+                    )
+                    await forget_credentials(conn, row["auth"])
                 break
             except eventstore.StreamConflict:
                 continue

@@ -13,16 +13,18 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from services.api import credentials
 from services.api.models import Timestamp
 from services.api.problems import Problem
-from services.api.routes.schedules import next_fire_times
+from services.api.routes.schedules import forget_credentials, next_fire_times
 from services.api.routing import RouteTable, dump
 from services.api.sitelookup import name_of
+from shared import vault
 from shared.eventlog import events as ev
 from shared.eventlog import eventstore, streams
 from shared.eventlog.projections import sites as siteprojections
 from shared.model.crawlsettings import CrawlSettings
-from shared.model.sites import MAX_NAME_LENGTH, SiteSettings, origin_of
+from shared.model.sites import MAX_NAME_LENGTH, SiteSettings, origin_of, without_auth
 from shared.platform.service import METRICS, POOL
 
 routes = RouteTable("sites")
@@ -172,7 +174,7 @@ SELECT * FROM (
     ORDER BY c.created_at DESC, c.id DESC LIMIT $2
 ) AS recent ORDER BY created_at, crawl_id
 """
-_SITE_SCHEDULES = "SELECT id FROM schedules WHERE site_id = $1"
+_SITE_SCHEDULES = "SELECT id, own_settings->'auth' AS auth FROM schedules WHERE site_id = $1"
 
 
 def _site(row: asyncpg.Record, next_run: datetime | None) -> Site:
@@ -241,6 +243,20 @@ async def load_site(conn: asyncpg.Connection, site_id: uuid.UUID) -> Site:
     return _site(row, runs.get(site_id))
 
 
+async def _sealed(
+    conn: asyncpg.Connection, request: web.Request, settings: SiteSettings, origin: str, *, keep: uuid.UUID | None
+) -> SiteSettings:
+    """``settings`` with the crawl defaults' credentials sealed into the site's own reference."""
+    auth = settings.crawl.get("auth")
+    sealed = await credentials.seal(
+        conn, request.app[credentials.VAULT], auth, origin, field="settings.crawl.auth", keep=keep
+    )
+    crawl = without_auth(settings.crawl)
+    if sealed is not None:
+        crawl["auth"] = sealed.model_dump(mode="json")
+    return SiteSettings(crawl=crawl, retention=settings.retention)
+
+
 def _meta(site_id: uuid.UUID) -> ev.Metadata:
     return ev.Metadata(correlation_id=str(site_id), actor="api")
 
@@ -264,18 +280,20 @@ async def create_site(request: web.Request, body: SiteCreate) -> web.Response:
     origin = origin_of(body.url)
     site_id = uuid.uuid4()
     name = (body.name or "").strip() or name_of(origin)
-    event = ev.SiteCreated(site_id=site_id, origin=origin, url=body.url, name=name, settings=body.settings)
     async with request.app[POOL].acquire() as conn:
         existing = await siteprojections.site_by_origin(conn, origin)
         if existing is None:
             try:
-                await streams.append(
-                    conn,
-                    ev.site_stream(site_id),
-                    [event],
-                    expected_version=eventstore.NO_STREAM,
-                    metadata=_meta(site_id),
-                )
+                async with conn.transaction():
+                    settings = await _sealed(conn, request, body.settings, origin, keep=None)
+                    event = ev.SiteCreated(site_id=site_id, origin=origin, url=body.url, name=name, settings=settings)
+                    await streams.append(
+                        conn,
+                        ev.site_stream(site_id),
+                        [event],
+                        expected_version=eventstore.NO_STREAM,
+                        metadata=_meta(site_id),
+                    )
             except asyncpg.UniqueViolationError:
                 existing = await siteprojections.site_by_origin(conn, origin)
         if existing is not None:
@@ -286,7 +304,7 @@ async def create_site(request: web.Request, body: SiteCreate) -> web.Response:
                 site_id=str(existing["id"]),
             )
         site = await load_site(conn, site_id)
-    request.app[METRICS].events_appended.labels(type=event.type_name()).inc()
+    request.app[METRICS].events_appended.labels(type=ev.SiteCreated.type_name()).inc()
     response = dump(site, status=201)
     response.headers["Location"] = f"/api/sites/{site_id}"
     return response
@@ -325,13 +343,20 @@ async def patch_site(request: web.Request, body: SitePatch) -> web.Response:
                     f"The start URL must stay on {row['origin']}; a new origin is a new site.",
                     errors=[{"field": "url", "message": f"not on {row['origin']}"}],
                 )
-            settings = body.settings or SiteSettings(crawl=row["crawl_defaults"], retention=row["retention"])
-            event = ev.SiteSettingsChanged(
-                site_id=site_id, url=body.url or row["url"], name=(body.name or row["name"]).strip(), settings=settings
-            )
             version = await eventstore.stream_version(conn, stream)
             try:
-                await streams.append(conn, stream, [event], expected_version=version, metadata=_meta(site_id))
+                async with conn.transaction():
+                    settings = SiteSettings(crawl=row["crawl_defaults"], retention=row["retention"])
+                    old_ref = credentials.reference_of(row["crawl_defaults"].get("auth"))
+                    if body.settings is not None:  # replaces the settings, credentials included
+                        settings = await _sealed(conn, request, body.settings, row["origin"], keep=old_ref)
+                    event = ev.SiteSettingsChanged(
+                        site_id=site_id, url=body.url or row["url"], name=(body.name or row["name"]).strip(),
+                        settings=settings,
+                    )  # fmt: skip
+                    await streams.append(conn, stream, [event], expected_version=version, metadata=_meta(site_id))
+                    if old_ref is not None and credentials.reference_of(settings.crawl.get("auth")) != old_ref:
+                        await vault.forget(conn, old_ref)
                 break
             except eventstore.StreamConflict:
                 continue
@@ -355,13 +380,16 @@ async def delete_site(request: web.Request) -> web.Response:
         for _ in range(5):
             try:
                 async with conn.transaction():
-                    if await conn.fetchrow(_SITE_ROW, site_id) is None:
+                    site = await conn.fetchrow(_SITE_ROW, site_id)
+                    if site is None:
                         raise Problem(404, f"No site has the id {site_id}.")
+                    await forget_credentials(conn, site["crawl_defaults"].get("auth"))
                     for schedule in await conn.fetch(_SITE_SCHEDULES, site_id):
                         await streams.append(
                             conn, ev.schedule_stream(schedule["id"]), [ev.ScheduleDeleted(schedule_id=schedule["id"])],
                             metadata=_meta(site_id),
                         )  # fmt: skip
+                        await forget_credentials(conn, schedule["auth"])
                     version = await eventstore.stream_version(conn, stream)
                     await streams.append(
                         conn,

@@ -19,15 +19,19 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from services.worker.crawl import batches, frontier, politeness, resources, sitefiles
+from services.worker.crawl import batches, frontier, login, politeness, resources, sitefiles
 from services.worker.extract import records
-from services.worker.fetch import fetcher, sitemaps, urlrules, urls
+from services.worker.fetch import fetcher, robots, sitemaps, urlrules, urls
+from services.worker.fetch.credentials import SiteCredentials
 from services.worker.job import CrawlError, CrawlJob, LeaseLost, append, assert_lease
-from shared import netguard
+from shared import netguard, vault
 from shared.audit import audit
 from shared.eventlog import events as ev
+from shared.model.crawlauth import Credentials
 from shared.model.pages import PageRecord
 from shared.model.sitefiles import SitemapFile
+from shared.model.sites import origin_of
+from shared.model.userinput import STORED
 from shared.platform import cpupool
 
 if TYPE_CHECKING:  # Playwright is imported only by crawls that render (the "render" extra)
@@ -87,7 +91,10 @@ class Work:
 class Crawl:
     """One attempt at one crawl."""
 
-    def __init__(self, job: CrawlJob, session: aiohttp.ClientSession, browser: Browser | None = None) -> None:
+    def __init__(
+        self, job: CrawlJob, session: aiohttp.ClientSession, browser: Browser | None = None,
+        credentials: SiteCredentials | None = None,
+    ) -> None:  # fmt: skip
         self.job = job
         self.settings = job.settings
         self.session = session
@@ -109,6 +116,9 @@ class Crawl:
         self.sitemap_answers: sitefiles.SitemapAnswers = {}  # what each sitemap URL answered (the report)
         self.sitemap_files: list[SitemapFile] = []  # every sitemap file read and what came of it (the report)
         self.rendering: RenderSession | None = None
+        self.login: login.FormLogin | None = None
+        if credentials is not None and credentials.form is not None:
+            self.login = login.FormLogin(session, credentials, job.cpu, self.log)
         if browser is not None:
             from services.worker.render.session import RenderSession
 
@@ -134,20 +144,41 @@ class Crawl:
             reason = "blocked by robots.txt" if rules.parsed is not None else f"blocked: {rules.reason}"
             self.batch.add(records.blocked(entry, reason), [])
             return
-        async with self.politeness.gate_for(entry.url, rules):
-            got = await fetcher.fetch(
-                self.session,
-                entry.url,
-                max_body_bytes=self.settings.max_body_bytes,
-                follow=self._follow if self.settings.mode == "spider" else None,
-                recheck_slow_ms=self.settings.thresholds.slow_response_ms,
-            )
+        generation = self.login.credentials.generation if self.login is not None else 0
+        got = await self.fetch_page(entry.url, rules)
+        if self.login is not None:
+            got = await self.logged_in(entry.url, rules, got, generation)
         page, leads = await self.record(entry, got)
         if self.rendering is not None and page.status_code == 200 and got.needs_parsing():
             page, rendered_leads = await self.render(page, got)
             leads += rendered_leads
         self.batch.add(page, self.discoveries(page, leads, entry))
         self.checker.offer(page)
+
+    async def fetch_page(self, url: str, rules: robots.Robots) -> fetcher.Fetched:
+        async with self.politeness.gate_for(url, rules):
+            return await fetcher.fetch(
+                self.session,
+                url,
+                max_body_bytes=self.settings.max_body_bytes,
+                follow=self._follow if self.settings.mode == "spider" else None,
+                recheck_slow_ms=self.settings.thresholds.slow_response_ms,
+            )
+
+    async def logged_in(self, url: str, rules: robots.Robots, got: fetcher.Fetched, generation: int) -> fetcher.Fetched:
+        """``got``, or when the session had ended (a redirect to the login page) the page fetched again after
+        logging in (once for all the pages that noticed; twice at most for one page, as concurrent pages
+        may use a short session up before this one is asked again)."""
+        assert self.login is not None
+        tries = 0
+        while self.login.sent_to_login(url, got) and tries < login.RETRIES_PER_PAGE:
+            await self.login.again(generation)
+            generation = self.login.credentials.generation
+            got = await self.fetch_page(url, rules)
+            tries += 1
+        if tries:
+            self.login.outcome(self.login.sent_to_login(url, got))
+        return got
 
     async def check_resource(self, url: str) -> None:
         """One resource check (started with ``checker.start``); its answer joins the batch being filled."""
@@ -332,6 +363,8 @@ class Crawl:
                 raise CrawlError(
                     f"refused the proxy {self.settings.proxy}: {reason}", retryable="does not resolve" in reason
                 )
+        if self.login is not None:
+            await self.login.log_in()  # before the first request of the crawl proper (robots.txt included)
         async with job.pool.acquire() as conn, conn.transaction():
             await assert_lease(conn, job)
             requeued = await frontier.requeue_in_progress(conn, job.crawl_id)
@@ -456,6 +489,7 @@ async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
 async def run_crawl(job: CrawlJob) -> None:
     """Crawl ``job.settings`` until the frontier is exhausted or ``job.stop`` is set."""
     limit = job.settings.concurrency * (1 if job.settings.mode == "spider" else 8) + 2
+    credentials = await credentials_of(job)
     async with fetcher.new_session(
         user_agent=job.settings.user_agent,
         allow_private=job.config.allow_private_networks,
@@ -463,12 +497,32 @@ async def run_crawl(job: CrawlJob) -> None:
         limit=limit,
         timeout=job.settings.timeout_seconds,
         proxy=job.settings.proxy,
+        credentials=credentials,
     ) as session:
         try:
             async with _browser_for(job) as browser:
-                await Crawl(job, session, browser).run()
+                await Crawl(job, session, browser, credentials).run()
         except LeaseLost:
             log.warning("lease lost, stopping", crawl_id=str(job.crawl_id), reason=job.stop_reason)
+
+
+async def credentials_of(job: CrawlJob) -> SiteCredentials | None:
+    """The crawl's credentials, read from the vault (``settings.auth`` holds only their reference)."""
+    auth = job.settings.auth
+    if auth is None:
+        return None
+    origin = origin_of(job.settings.url)
+    try:
+        async with job.pool.acquire() as conn:
+            box = await vault.load(conn, job.config.secret_key)
+            values = await vault.read(conn, box, auth.secret_ref)
+    except KeyError:
+        raise CrawlError("the crawl's credentials are no longer stored (deleted with their site?)") from None
+    except vault.VaultError as exc:
+        raise CrawlError(f"the crawl's credentials cannot be read: {exc}") from None
+    if values.get("origin") != origin:
+        raise CrawlError(f"the crawl's credentials were given for {values.get('origin')}, not {origin}: not sent")
+    return SiteCredentials(Credentials.model_validate_json(values["credentials"], context=STORED), origin)
 
 
 @contextlib.asynccontextmanager

@@ -216,13 +216,16 @@ def new_session(
     timeout: float,
     proxy: str | None = None,
     allowlist: netguard.Allowlist = (),
+    credentials: aiohttp.ClientMiddlewareType | None = None,
 ) -> aiohttp.ClientSession:
-    """The one HTTP session of a crawl: guarded connections, no cookies, no automatic decoding.
+    """The one HTTP session of a crawl: guarded connections, no cookie jar, no automatic decoding.
 
     Certificates are verified against the system's trust store as it is when the session opens (so
     OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR point a crawl at another CA bundle, e.g. a company's).
     With ``proxy`` (http, https, socks5, socks5h) every request goes through it; the connection's
     address is then the proxy's, so each request's target is checked by ``netguard.TargetGuard``.
+    ``credentials`` (``credentials.SiteCredentials``) adds the crawl's credentials to its own origin's
+    requests, after the guard has judged them.
     """
     options: dict[str, Any] = {"limit": limit, "limit_per_host": 0, "enable_cleanup_closed": True,
                                "ssl": ssl.create_default_context()}  # fmt: skip
@@ -230,6 +233,8 @@ def new_session(
     session_proxy = None
     if proxy is not None:
         middlewares.append(netguard.TargetGuard(allow_private=allow_private, allowlist=allowlist))
+    if credentials is not None:
+        middlewares.append(credentials)
     if proxy is not None and proxy.lower().startswith("socks"):
         # socks5h: the proxy resolves names (rdns); socks5: we resolve and send it the address.
         scheme, rest = proxy.split("://", 1)

@@ -4,7 +4,7 @@ import { api, ApiError } from "../../api/client";
 import type { Crawl } from "../../api/types";
 import { describeError } from "../../components/ui/states";
 import { useT } from "../../i18n";
-import { initialValues, serverErrors, toSettings, validateCrawlForm, type CrawlFormValues, type FormErrors } from "./crawlForm";
+import { AUTH_FIELDS, initialValues, serverErrors, toSettings, validateCrawlForm, type CrawlFormValues, type FormErrors } from "./crawlForm";
 
 function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
   return (
@@ -53,7 +53,8 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
     }
   };
 
-  const text = (key: "url" | "max_pages" | "max_depth" | "max_rps" | "concurrency" | "user_agent", label: string, type = "text", extra: Record<string, string> = {}) => (
+  type TextKey = { [K in keyof CrawlFormValues]: CrawlFormValues[K] extends string ? K : never }[keyof CrawlFormValues];
+  const text = (key: Exclude<TextKey, "mode">, label: string, type = "text", extra: Record<string, string> = {}) => (
     <Field id={`crawl-${key}`} label={label} error={errors[key]}>
       <input id={`crawl-${key}`} name={key} type={type} value={values[key]} onChange={(e) => set(key, e.target.value)} {...aria(key)} {...extra} />
     </Field>
@@ -105,6 +106,29 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
           <input type="checkbox" checked={values.use_sitemaps} onChange={(e) => set("use_sitemaps", e.target.checked)} />
           {t("form.useSitemaps")}
         </label>
+      </details>
+      <details className="advanced" data-testid="auth-section" open={AUTH_FIELDS.some((k) => errors[k]) || undefined}>
+        <summary>{t("form.auth")}</summary>
+        <p className="muted hint">{t("form.authHint")}</p>
+        <div className="grid-2">
+          {text("auth_user", t("form.authUser"), "text", { autoComplete: "off" })}
+          {text("auth_password", t("form.authPassword"), "password", { autoComplete: "new-password" })}
+        </div>
+        <Field id="crawl-auth_headers" label={t("form.authHeaders")} error={errors.auth_headers}>
+          <textarea id="crawl-auth_headers" name="auth_headers" rows={2} placeholder="Accept-Language: de" value={values.auth_headers} onChange={(e) => set("auth_headers", e.target.value)} {...aria("auth_headers")} />
+        </Field>
+        {text("auth_cookies", t("form.authCookies"), "text", { placeholder: "session=…; consent=yes", autoComplete: "off" })}
+        <fieldset className="login">
+          <legend>{t("form.login")}</legend>
+          {text("login_url", t("form.loginUrl"), "url", { placeholder: "https://example.com/login", inputMode: "url" })}
+          <div className="grid-2">
+            {text("login_user_field", t("form.loginUserField"))}
+            {text("login_user", t("form.loginUser"), "text", { autoComplete: "off" })}
+            {text("login_password_field", t("form.loginPasswordField"))}
+            {text("login_password", t("form.loginPassword"), "password", { autoComplete: "new-password" })}
+          </div>
+          {text("login_success", t("form.loginSuccess"), "text", { placeholder: t("form.loginSuccessExample") })}
+        </fieldset>
       </details>
       {errors.form && (
         <p className="form-error" role="alert">

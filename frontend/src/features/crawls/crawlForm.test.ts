@@ -33,4 +33,30 @@ describe("new crawl form", () => {
     });
     expect(serverErrors({}, "fallback")).toEqual({ form: "fallback" });
   });
+
+  it("sends credentials only when some are filled in, as the api's auth", () => {
+    expect(toSettings({ ...initialValues, url: "https://example.com/" }).auth).toBeUndefined();
+    const values = {
+      ...initialValues, url: "https://example.com/", auth_user: "auditor", auth_password: "pw: with colon",
+      auth_headers: "Accept-Language: de\nX-Key:  a:b ", auth_cookies: " sid=1; consent=yes ",
+      login_url: "https://example.com/login", login_user: "me", login_password: "secret", login_success: "Log out",
+    };
+    expect(validateCrawlForm(values, t)).toEqual({});
+    expect(toSettings(values).auth).toEqual({
+      basic: { username: "auditor", password: "pw: with colon" },
+      headers: { "Accept-Language": "de", "X-Key": "a:b" },
+      cookies: "sid=1; consent=yes",
+      form: { url: "https://example.com/login", fields: { username: "me", password: "secret" }, success_text: "Log out" },
+    });
+  });
+
+  it("checks the credential fields and places the api's auth errors beside them", () => {
+    const errors = validateCrawlForm({ ...initialValues, url: "https://a/", auth_headers: "no colon", auth_password: "x", login_user: "me" }, t);
+    expect(Object.keys(errors).sort()).toEqual(["auth_headers", "auth_user", "login_success", "login_url"]);
+    expect(serverErrors({ "auth.form.url": "the login page must be on https://a", "auth.basic": "no colon", "auth.headers": "bad" }, "x")).toEqual({
+      login_url: "The login page must be on https://a",
+      auth_user: "No colon",
+      auth_headers: "Bad",
+    });
+  });
 });

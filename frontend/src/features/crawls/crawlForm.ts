@@ -17,7 +17,24 @@ export interface CrawlFormValues {
   use_sitemaps: boolean;
   /** Render every HTML page in headless Chromium as well (render: "chromium"). */
   render: boolean;
+  /** Credentials (`auth`, write-only): sent to the crawl's own origin only. */
+  auth_user: string;
+  auth_password: string;
+  /** Extra request headers, one "Name: value" a line. */
+  auth_headers: string;
+  auth_cookies: string;
+  login_url: string;
+  login_user_field: string;
+  login_user: string;
+  login_password_field: string;
+  login_password: string;
+  login_success: string;
 }
+
+/** The form's credential fields (empty ones are not sent). */
+export const AUTH_FIELDS = [
+  "auth_user", "auth_password", "auth_headers", "auth_cookies", "login_url", "login_user", "login_password", "login_success",
+] as const;
 
 export const initialValues: CrawlFormValues = {
   mode: "spider",
@@ -33,6 +50,16 @@ export const initialValues: CrawlFormValues = {
   respect_robots: true,
   use_sitemaps: true,
   render: false,
+  auth_user: "",
+  auth_password: "",
+  auth_headers: "",
+  auth_cookies: "",
+  login_url: "",
+  login_user_field: "username",
+  login_user: "",
+  login_password_field: "password",
+  login_password: "",
+  login_success: "",
 };
 
 export type FormErrors = Partial<Record<keyof CrawlFormValues | "form", string>>;
@@ -68,6 +95,20 @@ export function validateCrawlForm(values: CrawlFormValues, t: Translate): FormEr
   if (!intIn(values.concurrency, 1, 64)) errors.concurrency = t("form.badNumber", { min: 1, max: 64 });
   const rps = Number(values.max_rps);
   if (!values.max_rps.trim() || !(rps > 0 && rps <= 1000)) errors.max_rps = t("form.badNumber", { min: 1, max: 1000 });
+  for (const line of lines(values.auth_headers)) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*:/.test(line)) {
+      errors.auth_headers = t("form.badHeader");
+      break;
+    }
+  }
+  if (values.auth_password && !values.auth_user.trim()) errors.auth_user = t("form.required");
+  const login = [values.login_url, values.login_user, values.login_password, values.login_success].some((v) => v.trim());
+  if (login) {
+    if (!isHttpUrl(values.login_url)) errors.login_url = values.login_url.trim() ? t("form.badUrl") : t("form.required");
+    if (!values.login_success.trim()) errors.login_success = t("form.required");
+    if (!values.login_user_field.trim()) errors.login_user_field = t("form.required");
+    if (!values.login_password_field.trim()) errors.login_password_field = t("form.required");
+  }
   for (const key of ["include", "exclude"] as const) {
     for (const pattern of lines(values[key])) {
       try {
@@ -98,8 +139,42 @@ export function toSettings(values: CrawlFormValues): CrawlSettings {
   if (values.mode === "list") body.urls = lines(values.urls);
   else body.url = values.url.trim();
   if (values.user_agent.trim()) body.user_agent = values.user_agent.trim();
+  const auth = toAuth(values);
+  if (auth) body.auth = auth;
   return body;
 }
+
+/** `auth` from the credential fields, or nothing when none is filled in. */
+export function toAuth(values: CrawlFormValues): CrawlSettings["auth"] {
+  const auth: NonNullable<CrawlSettings["auth"]> = {};
+  if (values.auth_user.trim()) auth.basic = { username: values.auth_user.trim(), password: values.auth_password };
+  const headers = lines(values.auth_headers);
+  if (headers.length) {
+    auth.headers = Object.fromEntries(headers.map((line) => {
+      const at = line.indexOf(":");
+      return [line.slice(0, at).trim(), line.slice(at + 1).trim()];
+    }));
+  }
+  if (values.auth_cookies.trim()) auth.cookies = values.auth_cookies.trim();
+  if (values.login_url.trim()) {
+    auth.form = {
+      url: values.login_url.trim(),
+      fields: { [values.login_user_field.trim()]: values.login_user, [values.login_password_field.trim()]: values.login_password },
+      success_text: values.login_success.trim(),
+    };
+  }
+  return Object.keys(auth).length ? auth : undefined;
+}
+
+/** Nested api fields with a form field of their own (the longest prefix wins). */
+const NESTED: [string, keyof CrawlFormValues][] = [
+  ["auth.basic", "auth_user"],
+  ["auth.headers", "auth_headers"],
+  ["auth.cookies", "auth_cookies"],
+  ["auth.form.url", "login_url"],
+  ["auth.form.success_text", "login_success"],
+  ["auth.form", "login_url"],
+];
 
 /** The api's field names ("include.0", "urls.3", "body") mapped onto the form's fields. */
 export function serverErrors(byField: Record<string, string>, fallback: string): FormErrors {
@@ -107,6 +182,11 @@ export function serverErrors(byField: Record<string, string>, fallback: string):
   const known = new Set<string>(Object.keys(initialValues));
   for (const [field, raw] of Object.entries(byField)) {
     const message = raw.charAt(0).toUpperCase() + raw.slice(1);
+    const nested = NESTED.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
+    if (nested) {
+      errors[nested[1]] ??= message;
+      continue;
+    }
     const head = field.split(".")[0] ?? field;
     // A whole-body error that names a field in backquotes ("... any `include` pattern") belongs beside it.
     const named = /`(\w+)`/.exec(message)?.[1];
