@@ -204,3 +204,14 @@ def searches_found(rule: ExtractionRule, value: Value) -> bool:
     if isinstance(value, list):
         return bool(value)
     return value is not None
+
+
+def run_on_bytes(body: bytes, content_type: str | None, rules: list[ExtractionRule]) -> tuple[Result, str]:
+    """``run`` on a page's raw bytes, decoded as the crawler decodes them; also the charset read.
+
+    A CPU-pool task (the api's rule test): decoding and parsing hostile bytes never run on a loop.
+    """
+    from shared import charset
+
+    text, encoding = charset.decode(body, content_type)
+    return run(text, rules), encoding

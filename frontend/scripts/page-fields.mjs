@@ -24,7 +24,9 @@ export function renderPageFields(document) {
   const names = [...(page.required ?? []), ...Object.keys(page.properties).filter((n) => !(page.required ?? []).includes(n)).sort()];
   const fields = names.map((name) => ({ name, ...kindOf(page.properties[name]) }));
   const params = document.paths["/api/crawls/{crawl_id}/pages"].get.parameters;
-  const sorts = params.find((p) => p.name === "sort")?.schema?.enum ?? [];
+  // The fixed columns (an enum); `extracted:<rule name>` is the other variant, a pattern.
+  const sort = params.find((p) => p.name === "sort")?.schema ?? {};
+  const sorts = sort.enum ?? (sort.anyOf ?? []).find((v) => v.enum)?.enum ?? [];
   const lines = [
     "/** Generated from openapi.json by scripts/page-fields.mjs (`npm run openapi:update`); do not edit. */",
     "",

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client import Gauge
 
-from services.api import auth, openapi, problems, security, static
+from services.api import auth, credentials, openapi, problems, security, static
 from services.api.livestream import LiveHub
 from services.api.routes import (
     alerts,
     crawls,
     events,
+    extraction,
     links,
     pages,
     reports,
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     app[service.METRICS_REFRESH] = lambda: service.refresh_queue_gauges(app, parsequeue.counts)
     app.cleanup_ctx.append(_token_ctx)
     app.cleanup_ctx.append(_live_ctx)
+    app.cleanup_ctx.append(extraction.rule_pool_ctx)
     app.on_startup.append(openapi.build_document)
     app.on_shutdown.append(_close_streams)
     # Live routes first: /api/crawls/events must not be taken for a crawl id.
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
             events.routes,
             session.routes,
             crawls.routes,
+            extraction.routes,
             pages.routes,
             links.routes,
             structure.routes,
@@ -66,7 +69,7 @@ def create_app(settings: Settings) -> web.Application:
 async def _token_ctx(app: web.Application) -> AsyncIterator[None]:
     async with app[service.POOL].acquire() as conn:
         await auth.ensure_token(conn, app[service.SETTINGS])
-        app[alerts.VAULT] = await vault.load(conn, app[service.SETTINGS].secret_key)
+        app[credentials.VAULT] = await vault.load(conn, app[service.SETTINGS].secret_key)
     yield
 
 

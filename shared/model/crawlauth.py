@@ -13,6 +13,7 @@ stored credentials for the same origin.
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Annotated, Any, Literal
@@ -78,6 +79,11 @@ def _cookie_string(value: str | None, info: ValidationInfo) -> str | None:
         if not equals or not _COOKIE_NAME.fullmatch(name.strip()):
             raise ValueError(f"cookie {index + 1} is not name=value (write name=value; name2=value2)")
     return value
+
+
+def basic_header(username: str, password: str) -> str:
+    """The ``Authorization`` value of HTTP basic auth (RFC 7617, UTF-8)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
 def cookie_pairs(value: str) -> dict[str, str]:

@@ -61,3 +61,32 @@ export function createSite() {
     });
   });
 }
+
+// A members-only shop: every request needs HTTP basic auth; products show prices in varying markup.
+export const MEMBER = { user: "auditor", password: "e2e-basic-secret-7d1f" };
+const PRODUCTS = { "/p/kettle": "$19.99", "/p/mixer": "120.00", "/p/toaster": "$ 34.50" };
+
+export function createMembersShop() {
+  const shop = { server: null, url: "", refused: 0 };
+  const expected = `Basic ${Buffer.from(`${MEMBER.user}:${MEMBER.password}`).toString("base64")}`;
+  const nav = Object.keys(PRODUCTS).map((p) => `<a href="${p}">${p.slice(3)}</a>`).join(" ");
+  shop.server = http.createServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      shop.refused += 1;
+      return res.writeHead(401, { "WWW-Authenticate": 'Basic realm="members"', "Content-Type": "text/plain" }).end("401");
+    }
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/robots.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("User-agent: *\nAllow: /\n");
+    const price = PRODUCTS[path];
+    if (path !== "/" && !price) return res.writeHead(404, { "Content-Type": "text/html" }).end("<title>Not found</title>");
+    const body = price ? `<h1>${path.slice(3)}</h1><p class="price">${price}</p>` : "<h1>Members shop</h1>";
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+      .end(`<!doctype html><html lang="en"><head><title>Members ${path}</title></head><body><nav>${nav}</nav>${body}</body></html>`);
+  });
+  return new Promise((resolve) => {
+    shop.server.listen(0, "127.0.0.1", () => {
+      shop.url = `http://127.0.0.1:${shop.server.address().port}/`;
+      resolve(shop);
+    });
+  });
+}

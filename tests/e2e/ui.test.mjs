@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createBigSite } from "./bigsite.mjs";
-import { createSite, EVIL } from "./site.mjs";
+import { createMembersShop, createSite, EVIL, MEMBER } from "./site.mjs";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const require = createRequire(join(REPO, "frontend", "package.json"));
@@ -457,6 +457,69 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
     const codes = await page.getByTestId("page-issue").evaluateAll((items) => items.map((item) => item.dataset.code));
     assert.ok(codes.includes("js_links_only_rendered"), codes.join("\n"));
     await shot("page-rendered");
+  });
+
+  it("crawls a members-only shop with the form's credentials and extraction rules; each rule is a column and in the export", async () => {
+    const shop = await createMembersShop();
+    try {
+      await page.goto(ui("/crawls"));
+      await page.locator("#crawl-url").fill(shop.url + "p/kettle");
+      // Credentials: write-only, sent to the shop's origin only.
+      await page.getByTestId("auth-section").locator("summary").click();
+      await page.getByLabel("Basic auth user").fill(MEMBER.user);
+      await page.getByLabel("Basic auth password").fill(MEMBER.password);
+      // Extraction: a rule, tested on the start URL before the crawl (with the form's credentials).
+      await page.getByTestId("extraction-details").locator("summary").click();
+      await page.getByTestId("rule-add").click();
+      await page.getByTestId("rule-name").fill("price");
+      await page.getByTestId("rule-expression").fill(".price");
+      await page.getByTestId("rule-test").click();
+      const tested = page.getByTestId("rule-test-row");
+      await tested.waitFor();
+      assert.match(await tested.innerText(), /price\s+\$19\.99/);
+      await shot("crawl-form-auth-extraction");
+      await page.locator("#crawl-url").fill(shop.url);
+      await page.getByRole("button", { name: "Start crawl" }).click();
+      const row = page.getByTestId("crawl-row").filter({ hasText: shop.url });
+      await row.getByRole("link", { name: shop.url }).click();
+      await page.waitForURL(/\/crawls\/[0-9a-f-]{36}$/);
+      const id = new URL(page.url()).pathname.split("/").pop();
+      crawlIds.push(id);
+      await waitCompleted();
+      const crawl = await (await page.request.get(ui(`/api/crawls/${id}`))).json();
+      assert.deepEqual(Object.keys(crawl.settings.auth).sort(), ["methods", "secret_ref"]);
+      assert.ok(!JSON.stringify(crawl).includes(MEMBER.password), "the crawl's settings show the password");
+
+      // The rule is a column of its own: its values, sorted (as numbers) and filtered on the server.
+      await page.goto(ui(`/crawls/${id}/pages`));
+      await page.getByRole("columnheader", { name: /^price/ }).waitFor();
+      await page.getByTestId("sort-extracted:price").click(); // text: ascending first
+      await page.waitForURL(/sort=extracted(%3A|:)price&order=asc/);
+      await page.getByTestId("sort-extracted:price").click();
+      await page.waitForURL(/sort=extracted(%3A|:)price&order=desc/);
+      await page.waitForFunction(() => document.querySelector('[data-testid="page-row"]')?.textContent?.includes("120.00"));
+      const first = await page.getByTestId("page-row").first().innerText();
+      assert.match(first, /\/p\/mixer/);
+      await page.getByTestId("filter-extracted").fill("19.99");
+      await page.getByTestId("filter-extracted-apply").click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="page-row"]').length === 1);
+      assert.match(await page.getByTestId("page-row").innerText(), /\/p\/kettle[\s\S]*\$19\.99/);
+      await shot("pages-extraction-columns");
+
+      // The export has one column per rule; no export holds the password.
+      const csv = await (await page.request.get(ui(`/api/crawls/${id}/export?format=csv&what=pages`))).text();
+      const [header, ...lines] = csv.replace(/^\ufeff/, "").trim().split(/\r?\n/);
+      const column = header.split(",").indexOf("extracted.price");
+      assert.ok(column >= 0, header);
+      assert.ok(lines.some((line) => line.includes("/p/toaster") && line.includes("$ 34.50")), csv);
+      for (const format of ["csv", "json", "xlsx"]) {
+        const body = await (await page.request.get(ui(`/api/crawls/${id}/export?format=${format}&what=pages`))).body();
+        assert.ok(!body.includes(MEMBER.password), `the ${format} export holds the password`);
+      }
+      assert.equal(shop.refused, 0, "a request of the crawl went without the credentials");
+    } finally {
+      shop.server.close();
+    }
   });
 
   it("creates a schedule with next runs in words, and deletes it", async () => {

@@ -122,3 +122,43 @@ async def test_rules_extract_prices_skus_and_searches_from_varying_markup(
     moved = {r["url"].removeprefix(site.url("")): r["fields"]["extracted"] for r in changed}
     prices = {path: (values["before"]["price"], values["after"]["price"]) for path, values in moved.items()}
     assert prices == {"/p/kettle": ("$19.99", "$17.49"), "/p/mixer": ("120.00 €", "125.00 €")}
+
+
+async def test_pages_sort_and_filter_by_a_rules_value(
+    pool: asyncpg.Pool, dsn: str, site_factory, aiohttp_client
+) -> None:  # type: ignore[no-untyped-def]
+    site: Site = await site_factory()
+    shop(site)
+    crawl = await _completed(pool, site.url("/"))
+    client = await aiohttp_client(create_app(Settings(database_url=dsn, api_token=TOKEN)),
+                                  headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+    base = f"/api/crawls/{crawl.crawl_id}/pages"
+
+    async def paths(**params: str) -> list[str]:
+        """Every page of the listing, one at a time through the cursor (the keyset must hold for these keys)."""
+        found, cursor = [], None
+        while True:
+            query = {**params, "limit": "1", **({"cursor": cursor} if cursor else {})}
+            resp = await client.get(base, params=query)
+            assert resp.status == 200, await resp.text()
+            body = await resp.json()
+            found += [item["url"].removeprefix(site.url("")) for item in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return found
+
+    # Prices in three markups sort as numbers ($19.99 < $ 34.50 < 120.00 €); the home page has none.
+    assert await paths(sort="extracted:price") == ["/", "/p/kettle", "/p/toaster", "/p/mixer"]
+    assert await paths(sort="extracted:price", order="desc") == ["/p/mixer", "/p/toaster", "/p/kettle", "/"]
+    assert await paths(sort="extracted:sku") == ["/", "/p/kettle", "/p/toaster", "/p/mixer"]  # K-1 < T-2 < M-3
+    assert len(await paths(sort="extracted:nav", order="desc")) == 4  # equal lists: in id order, none lost
+    assert await paths(extracted="price:120") == ["/p/mixer"]
+    assert await paths(extracted="sku:t-") == ["/p/toaster"]  # case aside
+    assert await paths(extracted="price:", sort="url") == ["/p/kettle", "/p/mixer", "/p/toaster"]
+    assert await paths(extracted="Out of stock:") == ["/p/toaster"]  # a count above 0
+    assert await paths(extracted="No such rule:") == []
+    total = await (await client.get(base, params={"extracted": "nav:mixer"})).json()
+    assert total["total"] == 4  # every page's menu lists the mixer
+    for bad in ({"sort": "extracted:"}, {"sort": "extracted:a:b"}, {"extracted": "no colon"}):
+        resp = await client.get(base, params=bad)
+        assert resp.status == 422, bad

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.worker.fetch import charset
+from shared import charset
 
 RUSSIAN = "Привет, мир! Это страница на русском языке, и она должна читаться как кириллица."
 

@@ -34,6 +34,8 @@ import type {
   Paginated,
   Problem,
   RobotsReport,
+  RuleTestInput,
+  RuleTestResult,
   Schedule,
   ScheduleInput,
   SchedulePreview,
@@ -135,6 +137,7 @@ export const api: Api = {
   startCrawl: (settings: Partial<CrawlSettings>) => request<Crawl>("POST", "/api/crawls", settings),
   changeCrawl: (id: string, action: "cancel" | "pause" | "resume") =>
     request<Crawl>("POST", `/api/crawls/${enc(id)}/${action}`),
+  testRules: (input: RuleTestInput) => request<RuleTestResult>("POST", "/api/extraction/test", input),
 
   listPages: (crawlId: string, q: PagesRequest, signal?: AbortSignal) =>
     request<Paginated<Page>>(
@@ -225,6 +228,7 @@ export interface Api {
   getCrawl(id: string, signal?: AbortSignal): Promise<Crawl>;
   startCrawl(settings: Partial<CrawlSettings>): Promise<Crawl>;
   changeCrawl(id: string, action: "cancel" | "pause" | "resume"): Promise<Crawl>;
+  testRules(input: RuleTestInput): Promise<RuleTestResult>;
   listPages(crawlId: string, q: PagesRequest, signal?: AbortSignal): Promise<Paginated<Page>>;
   getPage(crawlId: string, pageId: string | number, signal?: AbortSignal): Promise<PageDetail>;
   issueReport(crawlId: string, lang: string, signal?: AbortSignal): Promise<IssueReport>;

@@ -316,8 +316,9 @@ export interface paths {
         };
         /**
          * Page records of a crawl
-         * @description Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
-         *         sort by a column in either order; follow `next_cursor` for the next page (with the same filters and sort).
+         * @description Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code, `q` (URL and title) and
+         *         `extracted` (a custom extraction rule's value); sort by a column (or `extracted:<rule name>`) in either order;
+         *         follow `next_cursor` for the next page (with the same filters and sort).
          */
         get: operations["list_pages"];
         put?: never;
@@ -612,6 +613,28 @@ export interface paths {
         get: operations["docs_asset"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/extraction/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test extraction rules on one page
+         * @description Fetches `url` once (through the SSRF guard, at most 5 redirects, 5 MB, 15 s) and shows what each rule
+         *         extracts, exactly as a crawl would record it in `extracted` (values, their bounds, a search's verdict).
+         *         Nothing is stored. A target on a private network is a 422 unless ALLOW_PRIVATE_NETWORKS=true.
+         */
+        post: operations["test_rules"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3823,6 +3846,86 @@ export interface components {
             /** Items */
             items: components["schemas"]["Rule"][];
         };
+        /** RuleOutcome */
+        RuleOutcome: {
+            /**
+             * Error
+             * @description why the rule fell short on this page (cut at a bound, failed), or null
+             */
+            error: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Reported
+             * @description a search rule: whether the page would be reported with its issue
+             */
+            reported: boolean | null;
+            /** Search */
+            search: ("contains" | "not_contains") | null;
+            /** Type */
+            type: string;
+            /**
+             * Value
+             * @description what the rule extracts from the page, as `extracted` would hold it
+             */
+            value: string | number | string[] | null;
+        };
+        /** RuleTestRequest */
+        RuleTestRequest: {
+            /**
+             * @description basic auth, headers or cookies for the page's origin (not stored, never echoed)
+             * @default null
+             */
+            auth?: components["schemas"]["TestCredentials"] | null;
+            /**
+             * Extraction
+             * @description the rules, as a crawl's `extraction` takes them
+             */
+            extraction: components["schemas"]["ExtractionRule"][];
+            /**
+             * Url
+             * @description the page to fetch (through the SSRF guard)
+             */
+            url: string;
+            /**
+             * User Agent
+             * @default SEOCrawler/1.0 (+self-hosted)
+             */
+            user_agent?: string;
+            /**
+             * User Agent Preset
+             * @default null
+             */
+            user_agent_preset?: ("ours" | "googlebot_smartphone" | "googlebot_desktop" | "bingbot" | "yandexbot" | "custom") | null;
+        };
+        /** RuleTestResult */
+        RuleTestResult: {
+            /**
+             * Charset
+             * @description how the page was decoded
+             */
+            charset: string | null;
+            /** Content Type */
+            content_type: string | null;
+            /**
+             * Error
+             * @description why no rule ran (the fetch failed, not HTML, a bound was hit), or null
+             */
+            error: string | null;
+            /** Fetch Ms */
+            fetch_ms: number | null;
+            /**
+             * Final Url
+             * @description where the redirects (at most 5) ended
+             */
+            final_url: string;
+            /** Rules */
+            rules: components["schemas"]["RuleOutcome"][];
+            /** Status Code */
+            status_code: number | null;
+            /** Url */
+            url: string;
+        };
         /** Schedule */
         Schedule: {
             /**
@@ -4427,6 +4530,36 @@ export interface components {
              * @description the item's types, schema.org prefix removed
              */
             type?: string[];
+        };
+        /**
+         * TestCredentials
+         * @description Credentials for the tested page's origin, used for this one request and not stored (no form login).
+         */
+        TestCredentials: {
+            /**
+             * @description HTTP basic auth
+             * @default null
+             */
+            basic?: components["schemas"]["BasicAuth"] | null;
+            /**
+             * Cookies
+             * @description a cookie string: name=value; name2=value2
+             * @default null
+             */
+            cookies?: string | null;
+            /**
+             * @description a form login, performed before the crawl and again whenever a page redirects to the login page
+             * @default null
+             */
+            form?: components["schemas"]["FormLogin"] | null;
+            /**
+             * Headers
+             * @description extra request headers (Authorization, Accept-Language, ...)
+             * @default null
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
         };
         /** TestResult */
         TestResult: {
@@ -5436,7 +5569,9 @@ export interface operations {
                 issue?: ("status_3xx" | "status_4xx" | "status_5xx" | "fetch_failed" | "slow_response" | "redirect_chain" | "redirect_loop" | "link_to_redirect" | "broken_internal_link" | "low_link_score" | "title_missing" | "title_too_short" | "title_too_long" | "title_duplicate" | "title_multiple" | "meta_description_missing" | "meta_description_too_short" | "meta_description_too_long" | "meta_description_duplicate" | "h1_missing" | "h1_multiple" | "h1_duplicate" | "canonical_missing" | "canonical_to_non_200" | "canonical_to_non_indexable" | "canonical_multiple" | "noindex" | "nofollow_page" | "blocked_by_robots" | "hreflang_missing_return" | "hreflang_to_non_200" | "hreflang_invalid_code" | "html_lang_missing" | "thin_content" | "duplicate_content" | "near_duplicate_content" | "image_missing_alt" | "orphan_page" | "sitemap_noindex" | "sitemap_non_200" | "deep_page" | "dead_end_page" | "viewport_missing" | "http_page" | "mixed_content" | "url_uppercase" | "url_underscore" | "url_too_long" | "large_page" | "canonical_invalid" | "canonical_relative" | "canonical_header_mismatch" | "canonical_outside_head" | "canonical_to_homepage" | "canonical_to_hreflang_alternate" | "canonical_to_redirect" | "canonical_to_blocked" | "canonical_chain" | "hreflang_missing_x_default" | "hreflang_missing_self_reference" | "hreflang_relative_url" | "hreflang_missing_href" | "hreflang_duplicate_language" | "hreflang_outside_head" | "hreflang_to_noindex" | "hreflang_to_non_canonical" | "robots_txt_missing" | "robots_txt_unavailable" | "robots_txt_invalid" | "robots_txt_sitemap_invalid" | "robots_txt_sitemap_unreachable" | "sitemap_unreadable" | "robots_txt_too_large" | "llms_txt_invalid" | "search_page_indexable" | "link_not_crawlable" | "link_href_empty" | "link_href_not_encoded" | "link_text_non_descriptive" | "link_text_empty" | "link_internal_nofollow" | "link_to_http" | "links_too_many" | "external_link_broken" | "external_link_redirect" | "structured_data_invalid_json" | "structured_data_unknown_type" | "rich_result_missing_required" | "rich_result_missing_recommended" | "rich_result_retired" | "hsts_missing" | "x_content_type_options_missing" | "x_frame_options_missing" | "cookie_not_secure" | "form_insecure_action" | "http_no_https_redirect" | "soft_404" | "lorem_ipsum" | "empty_page" | "html_lang_invalid" | "charset_missing" | "doctype_missing" | "meta_refresh" | "open_graph_missing" | "twitter_card_missing" | "viewport_zoom_disabled" | "title_site_name_only" | "redirect_temporary" | "url_space" | "url_double_slash" | "url_session_id" | "url_too_many_params" | "resource_broken" | "image_too_large" | "image_missing_dimensions" | "page_weight_too_large" | "render_blocking_script" | "favicon_missing" | "pagination_broken" | "extraction_failed" | "render_failed" | "render_blank_page" | "js_content_added" | "js_links_only_rendered" | "js_title_changed" | "js_meta_description_changed" | "js_canonical_changed" | "js_meta_robots_changed" | "js_noindex_changed" | "js_errors" | "render_resources_blocked") | string | null;
                 /** @description text search in URL and title */
                 q?: string;
-                sort?: "id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count";
+                /** @description `<rule name>:<text>`: pages whose value of that custom extraction rule contains the text (case aside); `<rule name>:` alone: pages where the rule found something (a value, a match, a count above 0) */
+                extracted?: string;
+                sort?: ("id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count") | string;
                 order?: "asc" | "desc";
             };
             header?: never;
@@ -6122,6 +6257,57 @@ export interface operations {
             };
             /** @description No such crawl, page or schedule. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    test_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Test extraction rules on one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleTestResult"];
+                };
+            };
+            /** @description Missing or wrong credentials (the same answer for either). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Invalid input; `errors` names each offending field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

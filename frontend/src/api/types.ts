@@ -4,6 +4,7 @@
  * what the document leaves open (free-form objects the api fills in) is spelled out here, and
  * `contract.ts` proves those hand-written parts still fit the schema.
  */
+import type { PAGE_SORTS } from "./pageFields.gen";
 import type { components, operations } from "./schema";
 
 type S = components["schemas"];
@@ -41,7 +42,8 @@ export type LinkRef = Inlink | Outlink;
 export type PageIssue = S["PageIssue"];
 /** GET /api/crawls/{id}/pages query parameters. */
 export type PageQuery = NonNullable<operations["list_pages"]["parameters"]["query"]>;
-export type PageSort = NonNullable<PageQuery["sort"]>;
+/** A column the pages can be sorted by: a field of the record, or a custom extraction rule's value. */
+export type PageSort = (typeof PAGE_SORTS)[number] | `extracted:${string}`;
 
 /** GET /api/crawls/{id}/issues: rows per code; with `code`, that code's URLs too. */
 export type IssueReport = S["IssueSummary"];
@@ -103,6 +105,9 @@ export type Comparison = Omit<S["Comparison"], "issues" | "items"> & {
   items?: CompareRow[] | null;
 };
 
+export type ExtractionRule = S["ExtractionRule"];
+export type RuleTestInput = S["RuleTestRequest"];
+export type RuleTestResult = S["RuleTestResult"];
 export type Schedule = S["Schedule"];
 export type ScheduleInput = S["ScheduleCreate"];
 export type SchedulePreview = S["SchedulePreview"];

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,6 +104,20 @@ Sort = Literal[
 ]  # fmt: skip
 
 
+# A custom extraction rule's column: `extracted:<rule name>` (names hold no colon: shared.model.extraction).
+EXTRACTED_PREFIX = "extracted:"
+_RULE_NAME = r"[^\x00-\x1f\x7f:]{1,64}"
+ExtractedSort = Annotated[
+    str,
+    Field(
+        pattern=f"^{EXTRACTED_PREFIX}{_RULE_NAME}$",
+        description="`extracted:<rule name>`: by a custom extraction rule's value; a value holding one number among "
+        "other characters (`$19.99`, `120,00 €`, `SKU-20`) sorts by that number; other values (and none) come "
+        "before them, in text order",
+    ),
+]
+
+
 class PagesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -115,7 +129,13 @@ class PagesQuery(BaseModel):
     indexable: bool | None = None
     issue: IssueCode | None = Field(default=None, description="an issue code (or custom_search:<rule name>)")
     q: str | None = Field(default=None, max_length=200, description="text search in URL and title")
-    sort: Sort = "id"
+    extracted: str | None = Field(
+        default=None,
+        pattern=f"^{_RULE_NAME}:[^\x00-\x1f\x7f]{{0,200}}$",
+        description="`<rule name>:<text>`: pages whose value of that custom extraction rule contains the text (case "
+        "aside); `<rule name>:` alone: pages where the rule found something (a value, a match, a count above 0)",
+    )
+    sort: Sort | ExtractedSort = "id"
     order: Literal["asc", "desc"] = "asc"
 
 
@@ -139,7 +159,15 @@ _FILTERS = """p.crawl_id = $1
   AND ($5::bool IS NULL OR p.indexable = $5)
   AND ($6::text IS NULL OR EXISTS (
         SELECT 1 FROM issues i WHERE i.crawl_id = p.crawl_id AND i.page_id = p.id AND i.code = $6))
-  AND ($7::text IS NULL OR p.url ILIKE $7 ESCAPE '\\' OR p.title ILIKE $7 ESCAPE '\\')"""
+  AND ($7::text IS NULL OR p.url ILIKE $7 ESCAPE '\\' OR p.title ILIKE $7 ESCAPE '\\')
+  AND ($8::text IS NULL OR CASE
+        WHEN $9::text IS NOT NULL THEN (p.extracted ->> $8) ILIKE $9 ESCAPE '\\'
+        ELSE CASE jsonb_typeof(p.extracted -> $8)
+            WHEN 'number' THEN (p.extracted ->> $8)::numeric > 0
+            WHEN 'array' THEN jsonb_array_length(p.extracted -> $8) > 0
+            WHEN 'string' THEN true
+            ELSE false END
+      END)"""
 
 # Sort keys never NULL (keyset comparison with NULLs would drop rows): missing numbers sort as -1.
 _SORT_KEYS: dict[str, tuple[str, str]] = {
@@ -160,20 +188,39 @@ _SORT_KEYS: dict[str, tuple[str, str]] = {
 _COUNT = f"SELECT count(*) FROM pages p WHERE {_FILTERS}"
 
 
+# A rule's value ($12 names the rule) as two never-NULL keys: the number it reads as (a JSON number, or
+# a string holding one unsigned number among other characters: "$19.99"; "120,00 €" reads 120.00;
+# "SKU-20" reads 20, before "SKU-100"), else -Infinity; then its text. So prices sort as prices,
+# codes in natural order, and other values in text order.
+_VALUE = "(p.extracted -> $12::text)"
+_ONE_NUMBER = r"^[^0-9]*[0-9]+([.,][0-9]{1,9})?[^0-9]*$"
+_EXTRACTED_NUMBER = f"""coalesce(CASE
+    WHEN jsonb_typeof({_VALUE}) = 'number' THEN ({_VALUE} #>> '{{}}')::numeric
+    WHEN jsonb_typeof({_VALUE}) = 'string' AND ({_VALUE} #>> '{{}}') ~ '{_ONE_NUMBER}'
+        THEN replace(substring({_VALUE} #>> '{{}}' FROM '[0-9]+(?:[.,][0-9]{{1,9}})?'), ',', '.')::numeric
+    END, '-Infinity'::numeric)"""
+_EXTRACTED_TEXT = (
+    f"coalesce(CASE WHEN jsonb_typeof({_VALUE}) = 'string' THEN {_VALUE} #>> '{{}}' ELSE {_VALUE}::text END, '')"
+)
+
+
 def _list_query(sort: str, order: str) -> str:
-    key, _ = _SORT_KEYS[sort]
+    keys = [_EXTRACTED_NUMBER, _EXTRACTED_TEXT] if sort == "extracted" else [_SORT_KEYS[sort][0]]
     op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
     # The cursor is the last page's id; its sort key is read back here (the inner `p` is that page).
     # An id that is no page of this crawl compares as NULL: an empty page, not an error.
+    row = ", ".join(keys)
+    after = ", ".join(f"(SELECT {k} FROM pages p WHERE p.crawl_id = $1 AND p.id = $10)" for k in keys)
+    ordering = ", ".join(f"{k} {direction}" for k in keys)
     return f"""SELECT {_PAGE_COLUMNS} FROM pages p
 WHERE {_FILTERS}
-  AND ($8::bigint IS NULL OR ({key}, p.id) {op} ((SELECT {key} FROM pages p WHERE p.crawl_id = $1 AND p.id = $8), $8))
-ORDER BY {key} {direction}, p.id {direction}
-LIMIT $9"""
+  AND ($10::bigint IS NULL OR ({row}, p.id) {op} ({after}, $10))
+ORDER BY {ordering}, p.id {direction}
+LIMIT $11"""
 
 
-# Built once from the fixed sort table: no user text ever reaches the SQL.
-_LIST_QUERIES = {(s, o): _list_query(s, o) for s in _SORT_KEYS for o in ("asc", "desc")}
+# Built once from the fixed sort table: no user text ever reaches the SQL (a rule's name is a parameter).
+_LIST_QUERIES = {(s, o): _list_query(s, o) for s in (*_SORT_KEYS, "extracted") for o in ("asc", "desc")}
 
 _GET_PAGE = f"SELECT {_PAGE_COLUMNS}, p.structured_data FROM pages p WHERE p.crawl_id = $1 AND p.id = $2"
 _INLINKS = """SELECT s.id AS page_id, s.url, l.anchor, l.rel
@@ -211,7 +258,12 @@ def _filter_args(crawl_id: uuid.UUID, query: PagesQuery) -> list[Any]:
         klass = int(query.status_code[0]) * 100
     elif query.status_code:
         exact = int(query.status_code)
-    return [crawl_id, exact, klass, errors_only, query.indexable, query.issue, _like(query.q) if query.q else None]
+    rule = text = None
+    if query.extracted is not None:
+        rule, _, wanted = query.extracted.partition(":")
+        text = _like(wanted) if wanted else None
+    return [crawl_id, exact, klass, errors_only, query.indexable, query.issue, _like(query.q) if query.q else None,
+            rule, text]  # fmt: skip
 
 
 @routes.operation(
@@ -224,15 +276,20 @@ def _filter_args(crawl_id: uuid.UUID, query: PagesQuery) -> list[Any]:
     path_params=CRAWL_ID,
 )
 async def list_pages(request: web.Request, query: PagesQuery) -> web.Response:
-    """Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code and `q` (URL and title);
-    sort by a column in either order; follow `next_cursor` for the next page (with the same filters and sort)."""
+    """Filter by `status_code` (`404`, `4xx`, `error`), `indexable`, `issue` code, `q` (URL and title) and
+    `extracted` (a custom extraction rule's value); sort by a column (or `extracted:<rule name>`) in either order;
+    follow `next_cursor` for the next page (with the same filters and sort)."""
     crawl_id = crawl_id_of(request)
     args = _filter_args(crawl_id, query)
     after_id = int(query.cursor) if query.cursor else None
     async with request.app[POOL].acquire() as conn:
         await require_crawl(conn, crawl_id)
         total = await conn.fetchval(_COUNT, *args)
-        rows = await conn.fetch(_LIST_QUERIES[query.sort, query.order], *args, after_id, query.limit + 1)
+        sort, rule = query.sort, None
+        if sort.startswith(EXTRACTED_PREFIX):
+            sort, rule = "extracted", sort.removeprefix(EXTRACTED_PREFIX)
+        extra = [rule] if rule is not None else []  # $12: the rule an `extracted:` sort reads
+        rows = await conn.fetch(_LIST_QUERIES[sort, query.order], *args, after_id, query.limit + 1, *extra)
     items = [Page.model_validate(dict(r)) for r in rows[: query.limit]]
     next_cursor = str(items[-1].id) if len(rows) > query.limit else None
     return dump(PageList(items=items, total=total, next_cursor=next_cursor))

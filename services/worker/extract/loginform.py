@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from services.worker.fetch import charset
+from shared import charset
 
 MAX_FIELDS = 200
 MAX_VALUE_CHARS = 4096

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from services.worker.crawl.frontier import SITEMAP_DEPTH, Entry
 from services.worker.extract import extract, headlinks
-from services.worker.fetch import charset, urlrules, urls
+from services.worker.fetch import urlrules, urls
 from services.worker.fetch.fetcher import Fetched
-from shared import extractor
+from shared import charset, extractor
 from shared.audit import directives
 from shared.model.crawlrules import UrlRules
 from shared.model.extraction import ExtractionRule

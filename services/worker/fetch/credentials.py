@@ -13,23 +13,17 @@ The values never reach a log line, an event or a record: errors name the URL, no
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import aiohttp
 
-from shared.model.crawlauth import Credentials, FormLogin, cookie_pairs
+from shared.model.crawlauth import Credentials, FormLogin, basic_header, cookie_pairs
 from shared.model.sites import origin_of
 
 MAX_COOKIES = 200
 MAX_COOKIE_BYTES = 16 * 1024
-
-
-def basic_header(username: str, password: str) -> str:
-    """The ``Authorization`` value of HTTP basic auth (RFC 7617, UTF-8)."""
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
 class SiteCredentials:

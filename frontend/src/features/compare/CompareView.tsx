@@ -48,6 +48,18 @@ interface FieldChange {
   first: boolean;
 }
 
+const EXTRACTED = "extracted:";
+
+/** A change of `extracted` as one change per rule whose value changed (a price, not the whole object). */
+function ruleChanges(before: unknown, after: unknown): { field: string; before: unknown; after: unknown }[] {
+  const was = before && typeof before === "object" && !Array.isArray(before) ? (before as Record<string, unknown>) : {};
+  const now = after && typeof after === "object" && !Array.isArray(after) ? (after as Record<string, unknown>) : {};
+  const names = [...new Set([...Object.keys(was), ...Object.keys(now)])];
+  return names
+    .filter((name) => JSON.stringify(was[name] ?? null) !== JSON.stringify(now[name] ?? null))
+    .map((name) => ({ field: `${EXTRACTED}${name}`, before: was[name] ?? null, after: now[name] ?? null }));
+}
+
 function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pair: Comparison }) {
   const { t, lang, locale } = useI18n();
   const catalogue = useQuery(catalogueQuery(lang));
@@ -58,11 +70,19 @@ function Rows({ kind, rows, pair }: { kind: CompareKind; rows: CompareRow[]; pai
   };
   if (kind === "changed") {
     const changes: FieldChange[] = rows.flatMap((row) =>
-      Object.entries(row.fields ?? {}).map(([field, change], i) => ({ row, field, before: change.before, after: change.after, first: i === 0 })),
+      Object.entries(row.fields ?? {})
+        .flatMap(([field, change]) => (field === "extracted" ? ruleChanges(change.before, change.after) : [{ field, before: change.before, after: change.after }]))
+        .map((change, i) => ({ row, ...change, first: i === 0 })),
     );
     const columns: Column<FieldChange>[] = [
       { id: "url", header: t("field.url"), width: 220, grow: 2, cell: (c) => (c.first ? url(c.row) : null) },
-      { id: "field", header: t("compare.field"), width: 140, grow: 0, cell: (c) => fieldLabel(c.field, t) },
+      {
+        id: "field",
+        header: t("compare.field"),
+        width: 140,
+        grow: 0,
+        cell: (c) => (c.field.startsWith(EXTRACTED) ? `${t("field.extracted")}: ${c.field.slice(EXTRACTED.length)}` : fieldLabel(c.field, t)),
+      },
       { id: "before", header: t("compare.before"), width: 180, grow: 2, cell: (c) => <span className="break">{asText(c.before)}</span> },
       { id: "after", header: t("compare.after"), width: 180, grow: 2, cell: (c) => <span className="break">{asText(c.after)}</span> },
     ];

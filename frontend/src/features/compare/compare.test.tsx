@@ -14,7 +14,10 @@ describe("compare", () => {
         const items: Record<string, unknown[]> = {
           added: [{ url: "https://example.com/new", page_id: 9, status_code: 200 }],
           removed: [{ url: "https://example.com/old", page_id: 4, status_code: 200 }],
-          changed: [{ url: "https://example.com/a", page_id: 2, fields: { title: { before: "Old <b>title</b>", after: "New title" } } }],
+          changed: [
+            { url: "https://example.com/a", page_id: 2, fields: { title: { before: "Old <b>title</b>", after: "New title" } } },
+            { url: "https://example.com/kettle", page_id: 3, fields: { extracted: { before: { price: "$19.99", sku: "K-1" }, after: { price: "$17.49", sku: "K-1" } } } },
+          ],
         };
         return json(kind ? { ...base, kind, items: items[kind] ?? [], next_cursor: null } : base);
       }
@@ -29,6 +32,11 @@ describe("compare", () => {
     expect(await screen.findByRole("link", { name: "https://example.com/old" })).toHaveAttribute("href", `/crawls/${before}/pages/4`);
     expect(await screen.findByText("Old <b>title</b>")).toBeInTheDocument();
     expect(container.querySelector("b")).toBeNull();
+    // A changed price is one row of its own: the rule's name, the value before and after (the SKU did not move).
+    expect(await screen.findByText("Extracted: price")).toBeInTheDocument();
+    expect(screen.getByText("$19.99")).toBeInTheDocument();
+    expect(screen.getByText("$17.49")).toBeInTheDocument();
+    expect(screen.queryByText("Extracted: sku")).toBeNull();
     expect(screen.getByTestId("compare-issues_new")).toHaveTextContent("No differences.");
   });
 });

@@ -4,7 +4,8 @@ import { api, ApiError } from "../../api/client";
 import type { Crawl } from "../../api/types";
 import { describeError } from "../../components/ui/states";
 import { useT } from "../../i18n";
-import { AUTH_FIELDS, initialValues, serverErrors, toSettings, validateCrawlForm, type CrawlFormValues, type FormErrors } from "./crawlForm";
+import { AUTH_FIELDS, initialValues, serverErrors, testAuth, toSettings, validateCrawlForm, type CrawlFormValues, type FormErrors } from "./crawlForm";
+import { ExtractionRules } from "./ExtractionRules";
 
 function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
   return (
@@ -29,6 +30,17 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
   const set = <K extends keyof CrawlFormValues>(key: K, value: CrawlFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
     setErrors((e) => ({ ...e, [key]: undefined, form: undefined }));
+  };
+  const setRules = (rules: CrawlFormValues["rules"]) => {
+    setValues((v) => ({ ...v, rules }));
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith("extraction.") && k !== "form")));
+  };
+  const ruleErrors = Object.keys(errors).some((k) => k.startsWith("extraction."));
+  const testInput = () => {
+    const url = values.mode === "spider" ? values.url.trim() : values.urls.split("\n").map((u) => u.trim()).find(Boolean);
+    if (!url) return null;
+    const auth = testAuth(values);
+    return { url, ...(values.user_agent.trim() ? { user_agent: values.user_agent.trim() } : {}), ...(auth ? { auth } : {}) };
   };
   const aria = (key: keyof CrawlFormValues) => ({
     "aria-invalid": errors[key] ? true : undefined,
@@ -106,6 +118,10 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
           <input type="checkbox" checked={values.use_sitemaps} onChange={(e) => set("use_sitemaps", e.target.checked)} />
           {t("form.useSitemaps")}
         </label>
+      </details>
+      <details className="advanced" data-testid="extraction-details" open={ruleErrors || undefined}>
+        <summary>{t("form.extraction")}</summary>
+        <ExtractionRules rules={values.rules} errors={errors} onChange={setRules} testInput={testInput} />
       </details>
       <details className="advanced" data-testid="auth-section" open={AUTH_FIELDS.some((k) => errors[k]) || undefined}>
         <summary>{t("form.auth")}</summary>

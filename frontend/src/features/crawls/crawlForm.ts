@@ -1,5 +1,5 @@
 /** The new-crawl form's values, their checks (the same bounds as the api) and the request body. */
-import type { CrawlSettings } from "../../api/types";
+import type { CrawlSettings, ExtractionRule, RuleTestInput } from "../../api/types";
 import type { Translate } from "../../i18n";
 
 export interface CrawlFormValues {
@@ -29,7 +29,23 @@ export interface CrawlFormValues {
   login_password_field: string;
   login_password: string;
   login_success: string;
+  /** Custom extraction and custom search rules (`extraction`); blank rows are not sent. */
+  rules: RuleRow[];
 }
+
+/** One extraction rule as the form holds it ("" for "the api's default"). */
+export interface RuleRow {
+  name: string;
+  type: "css" | "xpath" | "regex" | "text";
+  expression: string;
+  attribute: string;
+  value: "" | "text" | "attribute" | "inner_html" | "count";
+  multiple: boolean;
+  search: "" | "contains" | "not_contains";
+}
+
+export const emptyRule: RuleRow = { name: "", type: "css", expression: "", attribute: "", value: "", multiple: false, search: "" };
+export const MAX_RULES = 20;
 
 /** The form's credential fields (empty ones are not sent). */
 export const AUTH_FIELDS = [
@@ -60,9 +76,11 @@ export const initialValues: CrawlFormValues = {
   login_password_field: "password",
   login_password: "",
   login_success: "",
+  rules: [],
 };
 
-export type FormErrors = Partial<Record<keyof CrawlFormValues | "form", string>>;
+/** Errors by form field; a rule's are under `extraction.N` (its row). */
+export type FormErrors = Partial<Record<keyof CrawlFormValues | "form" | `extraction.${number}`, string>>;
 
 const lines = (text: string) =>
   text
@@ -109,6 +127,24 @@ export function validateCrawlForm(values: CrawlFormValues, t: Translate): FormEr
     if (!values.login_user_field.trim()) errors.login_user_field = t("form.required");
     if (!values.login_password_field.trim()) errors.login_password_field = t("form.required");
   }
+  const names = new Set<string>();
+  values.rules.forEach((rule, index) => {
+    if (isBlank(rule)) return;
+    const name = rule.name.trim();
+    const error = !name
+      ? t("form.ruleName")
+      : name.includes(":") || name.length > 64
+        ? t("form.ruleBadName")
+        : names.has(name.toLowerCase())
+          ? t("form.ruleTwice", { name })
+          : !rule.expression.trim()
+            ? t("form.ruleExpression")
+            : rule.value === "attribute" && !rule.attribute.trim()
+              ? t("form.ruleAttribute")
+              : undefined;
+    names.add(name.toLowerCase());
+    if (error) errors[`extraction.${index}`] = error;
+  });
   for (const key of ["include", "exclude"] as const) {
     for (const pattern of lines(values[key])) {
       try {
@@ -141,7 +177,30 @@ export function toSettings(values: CrawlFormValues): CrawlSettings {
   if (values.user_agent.trim()) body.user_agent = values.user_agent.trim();
   const auth = toAuth(values);
   if (auth) body.auth = auth;
+  const extraction = toExtraction(values.rules);
+  if (extraction.length) body.extraction = extraction;
   return body;
+}
+
+const isBlank = (rule: RuleRow) => !rule.name.trim() && !rule.expression.trim();
+
+/** The rules as the api takes them: blank rows dropped, defaults left to the api. */
+export function toExtraction(rows: RuleRow[]): ExtractionRule[] {
+  return rows.filter((rule) => !isBlank(rule)).map((rule) => {
+    const out: ExtractionRule = { name: rule.name.trim(), type: rule.type, expression: rule.expression };
+    if (rule.attribute.trim()) out.attribute = rule.attribute.trim();
+    if (rule.value) out.value = rule.value;
+    else if (rule.type === "text") out.value = "count";
+    if (rule.multiple) out.multiple = true;
+    if (rule.search) out.search = rule.search;
+    return out;
+  });
+}
+
+/** The credentials a rule test may use (basic auth, headers, cookies: never a form login). */
+export function testAuth(values: CrawlFormValues): RuleTestInput["auth"] {
+  const auth = toAuth({ ...values, login_url: "" });
+  return auth ?? undefined;
 }
 
 /** `auth` from the credential fields, or nothing when none is filled in. */
@@ -175,6 +234,7 @@ const NESTED: [string, keyof CrawlFormValues][] = [
   ["auth.form.success_text", "login_success"],
   ["auth.form", "login_url"],
 ];
+const RULE_ERROR = /^extraction\.(\d+)/;
 
 /** The api's field names ("include.0", "urls.3", "body") mapped onto the form's fields. */
 export function serverErrors(byField: Record<string, string>, fallback: string): FormErrors {
@@ -185,6 +245,11 @@ export function serverErrors(byField: Record<string, string>, fallback: string):
     const nested = NESTED.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
     if (nested) {
       errors[nested[1]] ??= message;
+      continue;
+    }
+    const rule = RULE_ERROR.exec(field);
+    if (rule) {
+      errors[`extraction.${Number(rule[1])}`] ??= message;
       continue;
     }
     const head = field.split(".")[0] ?? field;

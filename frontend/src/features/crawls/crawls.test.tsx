@@ -84,6 +84,83 @@ describe("new crawl form", () => {
   });
 });
 
+describe("extraction rules in the form", () => {
+  it("tests the rules on the start URL with the form's credentials and sends them with the crawl", async () => {
+    const tested: unknown[] = [];
+    let sent: unknown;
+    stubFetch((url, init) => {
+      if (url.pathname === "/api/extraction/test") {
+        tested.push(JSON.parse(String(init?.body)));
+        return json({
+          url: "https://shop.example/p/1", final_url: "https://shop.example/p/1", status_code: 200, content_type: "text/html",
+          charset: "utf-8", error: null, fetch_ms: 12,
+          rules: [
+            { name: "price", type: "css", value: "<b>$19.99</b>", error: null, search: null, reported: null },
+            { name: "Out of stock", type: "text", value: 0, error: null, search: "contains", reported: false },
+          ],
+        });
+      }
+      if (url.pathname === "/api/crawls" && init?.method === "POST") {
+        sent = JSON.parse(String(init.body));
+        return json({ ...crawlFixture, status: "queued", pages_crawled: 0 }, 201);
+      }
+      if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      return undefined;
+    });
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.type(screen.getByLabelText("Start URL"), "https://shop.example/p/1");
+    await userEvent.click(screen.getByText("Custom extraction"));
+    await userEvent.click(screen.getByTestId("rule-add"));
+    await userEvent.click(screen.getByTestId("rule-add"));
+    const [first, second] = screen.getAllByTestId("extraction-rule");
+    await userEvent.type(within(first!).getByTestId("rule-name"), "price");
+    await userEvent.type(within(first!).getByTestId("rule-expression"), ".price");
+    await userEvent.type(within(second!).getByTestId("rule-name"), "Out of stock");
+    await userEvent.selectOptions(within(second!).getByTestId("rule-type"), "text");
+    await userEvent.type(within(second!).getByTestId("rule-expression"), "Out of stock");
+    await userEvent.selectOptions(within(second!).getByTestId("rule-search"), "contains");
+    await userEvent.click(screen.getByText("Authentication"));
+    await userEvent.type(screen.getByLabelText("Basic auth user"), "auditor");
+    await userEvent.type(screen.getByLabelText("Basic auth password"), "pw");
+    await userEvent.click(screen.getByTestId("rule-test"));
+    const rows = await screen.findAllByTestId("rule-test-row");
+    expect(rows[0]).toHaveTextContent("<b>$19.99</b>"); // crawled text shown as text, never as HTML
+    expect(rows[1]).toHaveTextContent("this page would not be reported");
+    expect(tested[0]).toEqual({
+      url: "https://shop.example/p/1",
+      extraction: [
+        { name: "price", type: "css", expression: ".price" },
+        { name: "Out of stock", type: "text", expression: "Out of stock", value: "count", search: "contains" },
+      ],
+      auth: { basic: { username: "auditor", password: "pw" } },
+    });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    await waitFor(() => expect(sent).toMatchObject({ extraction: (tested[0] as { extraction: unknown }).extraction }));
+  });
+
+  it("names a rule's problem on its row, the form's or the api's", async () => {
+    stubFetch((url, init) => {
+      if (url.pathname === "/api/crawls" && init?.method === "POST") {
+        return json({ status: 422, title: "x", detail: "Invalid extraction.0", errors: [{ field: "extraction.0", message: "rule 'a': 'div[' is not a CSS selector" }] }, 422, "application/problem+json");
+      }
+      if (url.pathname === "/api/crawls") return json({ items: [], next_cursor: null });
+      return undefined;
+    });
+    renderAt("/crawls");
+    await screen.findByText(/No crawls yet/);
+    await userEvent.type(screen.getByLabelText("Start URL"), "https://shop.example/");
+    await userEvent.click(screen.getByText("Custom extraction"));
+    await userEvent.click(screen.getByTestId("rule-add"));
+    fireEvent.change(screen.getByTestId("rule-expression"), { target: { value: "div[" } });
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(within(screen.getByTestId("extraction-rule")).getByRole("alert")).toHaveTextContent("A rule needs a name.");
+    await userEvent.type(screen.getByTestId("rule-name"), "a");
+    await userEvent.click(screen.getByRole("button", { name: "Start crawl" }));
+    expect(await within(screen.getByTestId("extraction-rule")).findByRole("alert")).toHaveTextContent("is not a CSS selector");
+  });
+});
+
 describe("language", () => {
   it("switches the whole interface to Russian", async () => {
     stubFetch((url) => (url.pathname === "/api/crawls" ? json({ items: [crawlFixture], next_cursor: null }) : undefined));

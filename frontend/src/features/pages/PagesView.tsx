@@ -8,7 +8,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, type PagesRequest } from "../../api/client";
-import { issueSummaryQuery, keys } from "../../api/queries";
+import { crawlQuery, issueSummaryQuery, keys } from "../../api/queries";
 import type { Page } from "../../api/types";
 import { HttpStatus } from "../../components/crawl/badges";
 import { CrawlTabs } from "../../components/crawl/CrawlTabs";
@@ -20,7 +20,7 @@ import { useSearchParamsUpdate } from "../../hooks/useSearchParamsUpdate";
 import { useI18n, type MessageKey, type Translate } from "../../i18n";
 import { asText, formatDate, formatNumber } from "../../lib/format";
 import { ColumnSets } from "./ColumnSets";
-import { COLUMNS, isPageSort, parseSort, visibleColumns, type PageColumn } from "./columns";
+import { allColumns, EXTRACTED, isExtracted, isPageSort, parseSort, visibleColumns, type PageColumn, type RuleInfo } from "./columns";
 
 const ROW_HEIGHT = 36;
 const BATCH = 500; // the api's largest page
@@ -36,6 +36,7 @@ function filtersOf(params: URLSearchParams): PagesRequest {
     status_code: params.get("status_code") || undefined,
     indexable: indexable === "true" ? true : indexable === "false" ? false : undefined,
     issue: (params.get("issue") || undefined) as PagesRequest["issue"],
+    extracted: params.get("extracted") || undefined,
     sort: isPageSort(sort) ? sort : undefined,
     order: order === "asc" || order === "desc" ? order : undefined,
   };
@@ -43,6 +44,11 @@ function filtersOf(params: URLSearchParams): PagesRequest {
 
 /** A field's value as one line of text (a table cell is one line high). */
 function cellText(page: Page, column: PageColumn, t: Translate, locale: string, titles: Record<string, string>) {
+  if (isExtracted(column.key)) {
+    // A custom extraction rule's value: text, a count, or the list of every match.
+    const found = (page.extracted ?? {})[column.key.slice(EXTRACTED.length)];
+    return column.numeric && typeof found === "number" ? formatNumber(found, locale) : asText(found);
+  }
   const value = page[column.key];
   if (column.key === "top_issue") return page.top_issue ? titles[page.top_issue] ?? page.top_issue : "—";
   if (column.key === "status_code") return <HttpStatus code={page.status_code} />;
@@ -51,15 +57,10 @@ function cellText(page: Page, column: PageColumn, t: Translate, locale: string, 
   if (typeof value === "boolean") return value ? t("page.yes") : t("page.no");
   if (column.kind === "date-time" && typeof value === "string") return formatDate(value, locale);
   if (column.numeric && typeof value === "number") return formatNumber(value, locale);
-  if (column.kind === "object" && value && typeof value === "object" && !Array.isArray(value)) {
-    // Custom extraction: "rule: value" per rule of the crawl.
-    const entries = Object.entries(value as Record<string, unknown>);
-    return entries.length ? entries.map(([name, found]) => `${name}: ${asText(found)}`).join("; ") : "—";
-  }
   return asText(value);
 }
 
-const fieldLabel = (key: string, t: Translate) => t(`field.${key}` as MessageKey);
+const fieldLabel = (key: string, t: Translate) => (isExtracted(key) ? key.slice(EXTRACTED.length) : t(`field.${key}` as MessageKey));
 
 export function PagesView() {
   const { crawlId = "" } = useParams();
@@ -68,7 +69,10 @@ export function PagesView() {
   useDocumentTitle(t("pages.title"));
   const [params, update] = useSearchParamsUpdate();
   const filters = filtersOf(params);
-  const shown = visibleColumns(params.get("cols"));
+  const crawl = useQuery(crawlQuery(crawlId));
+  const rules: RuleInfo[] = useMemo(() => (crawl.data?.settings.extraction ?? []).map((r) => ({ name: r.name, type: r.type, value: r.value })), [crawl.data]);
+  const columnsAll = allColumns(rules);
+  const shown = visibleColumns(params.get("cols"), rules);
   const sort = parseSort(params.get("sort"), params.get("order"));
   const issues = useQuery(issueSummaryQuery(crawlId, lang));
   const titles = useMemo(() => Object.fromEntries((issues.data ?? []).map((i) => [i.code, i.title || i.code])), [issues.data]);
@@ -109,9 +113,14 @@ export function PagesView() {
     numeric: c.numeric,
     sortable: c.sortable,
     cell: (page) => cellText(page, c, t, locale, titles),
-    title: c.key === "url" || c.key === "title" || c.key === "meta_description" || c.key === "h1" ? (page) => asText(page[c.key]) : undefined,
+    title:
+      c.key === "url" || c.key === "title" || c.key === "meta_description" || c.key === "h1"
+        ? (page) => asText(page[c.key as "url" | "title" | "meta_description" | "h1"])
+        : isExtracted(c.key)
+          ? (page) => asText((page.extracted ?? {})[c.key.slice(EXTRACTED.length)])
+          : undefined,
   }));
-  const hasFilters = ["q", "status_code", "indexable", "issue"].some((f) => params.get(f));
+  const hasFilters = ["q", "status_code", "indexable", "issue", "extracted"].some((f) => params.get(f));
   const { fetchNextPage } = list;
 
   return (
@@ -157,9 +166,12 @@ export function PagesView() {
             ))}
           </select>
         </label>
+        {rules.length > 0 && (
+          <ExtractedFilter rules={rules} current={params.get("extracted")} onChange={(value) => update({ extracted: value })} />
+        )}
         <ColumnChooser
           label={t("pages.columns")}
-          options={COLUMNS.map((c) => ({ id: c.key, label: fieldLabel(c.key, t), locked: c.key === "url" }))}
+          options={columnsAll.map((c) => ({ id: c.key, label: fieldLabel(c.key, t), locked: c.key === "url" }))}
           visible={shown.map((c) => c.key)}
           onChange={(ids) => update({ cols: ids.join(",") })}
         />
@@ -170,7 +182,7 @@ export function PagesView() {
             className="link-button"
             onClick={() => {
               setSearch("");
-              update({ q: null, status_code: null, indexable: null, issue: null });
+              update({ q: null, status_code: null, indexable: null, issue: null, extracted: null });
             }}
           >
             {t("pages.clear")}
@@ -213,5 +225,55 @@ export function PagesView() {
         </>
       )}
     </div>
+  );
+}
+
+/** The `extracted` filter (`<rule>:<text>`) as its rule and text; the first rule when there is none. */
+function splitExtracted(value: string | null, rules: RuleInfo[]): [string, string] {
+  if (!value) return [rules[0]?.name ?? "", ""];
+  const at = value.indexOf(":");
+  return at < 0 ? [value, ""] : [value.slice(0, at), value.slice(at + 1)];
+}
+
+/** Filter by a custom extraction rule's value: a rule and a text its value contains (empty: it found something). */
+function ExtractedFilter({ rules, current, onChange }: { rules: RuleInfo[]; current: string | null; onChange: (value: string | null) => void }) {
+  const { t } = useI18n();
+  const [shownRule, shownText] = splitExtracted(current, rules);
+  const [rule, setRule] = useState(shownRule);
+  const [draft, setDraft] = useState(shownText);
+  useEffect(() => {
+    setRule(shownRule);
+    setDraft(shownText);
+  }, [shownRule, shownText]);
+  return (
+    <form
+      className="extracted-filter"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onChange(`${rule}:${draft.trim()}`);
+      }}
+    >
+      <label>
+        {t("pages.extractedFilter")}{" "}
+        <select
+          value={rule}
+          onChange={(e) => {
+            setRule(e.target.value);
+            if (current) onChange(`${e.target.value}:${draft.trim()}`);
+          }}
+          data-testid="filter-extracted-rule"
+        >
+          {rules.map((r) => (
+            <option key={r.name} value={r.name}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={t("pages.extractedContains")} aria-label={t("pages.extractedContains")} maxLength={200} data-testid="filter-extracted" />
+      <button type="submit" data-testid="filter-extracted-apply">
+        {t("pages.extractedApply")}
+      </button>
+    </form>
   );
 }

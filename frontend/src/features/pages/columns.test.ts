@@ -2,14 +2,16 @@
 import { describe, expect, it } from "vitest";
 import openapi from "../../api/openapi.json";
 import { en } from "../../i18n/en";
-import { COLUMNS, parseSort, visibleColumns } from "./columns";
+import { COLUMNS, extractionColumns, parseSort, visibleColumns } from "./columns";
 
 const schema = (openapi as unknown as { components: { schemas: { Page: { properties: Record<string, unknown> } } } }).components.schemas.Page;
 
 describe("the pages table's columns", () => {
   it("are the page schema's fields, nothing hand-written beside it", () => {
-    // The id is internal; `rendered` (raw versus rendered) is the page view's comparison, not a cell.
-    expect(COLUMNS.map((c) => c.key).sort()).toEqual(Object.keys(schema.properties).filter((f) => f !== "id" && f !== "rendered").sort());
+    // The id is internal; `rendered` (raw versus rendered) is the page view's comparison, not a cell;
+    // `extracted` is one column per rule of the crawl.
+    const hidden = ["id", "rendered", "extracted"];
+    expect(COLUMNS.map((c) => c.key).sort()).toEqual(Object.keys(schema.properties).filter((f) => !hidden.includes(f)).sort());
   });
 
   it("each have a label in the dictionaries", () => {
@@ -28,5 +30,18 @@ describe("the pages table's columns", () => {
     expect(visibleColumns(null)[0]?.key).toBe("url");
     expect(parseSort("depth", "desc")).toEqual({ id: "depth", desc: true });
     expect(parseSort("title", "asc")).toBeNull();
+  });
+
+  it("give each custom extraction rule a column of its own, shown by default, sortable by its value", () => {
+    const rules = [{ name: "price", type: "css" }, { name: "Out of stock", type: "text" }, { name: "links", type: "css", value: "count" }];
+    expect(extractionColumns(rules).map((c) => [c.key, c.numeric, c.sortable])).toEqual([
+      ["extracted:price", false, true],
+      ["extracted:Out of stock", true, true],
+      ["extracted:links", true, true],
+    ]);
+    expect(visibleColumns(null, rules).map((c) => c.key)).toEqual(expect.arrayContaining(["extracted:price", "extracted:links"]));
+    expect(visibleColumns("title,extracted:price,extracted:gone", rules).map((c) => c.key)).toEqual(["url", "title", "extracted:price"]);
+    expect(parseSort("extracted:price", "desc")).toEqual({ id: "extracted:price", desc: true });
+    expect(parseSort("extracted:", "asc")).toBeNull();
   });
 });

@@ -9,8 +9,12 @@ import type { SortState } from "../../components/ui/DataTable";
 
 export type FieldKind = (typeof PAGE_FIELDS)[number]["kind"];
 
+/** A custom extraction rule's column: `extracted:<rule name>` (rule names hold no colon). */
+export type ExtractedKey = `extracted:${string}`;
+export const EXTRACTED = "extracted:";
+
 export interface PageColumn {
-  key: PageField;
+  key: PageField | ExtractedKey;
   kind: FieldKind;
   width: number;
   /** Share of the table's spare width (long text takes it; numbers keep their width). */
@@ -19,8 +23,11 @@ export interface PageColumn {
   sortable: boolean;
 }
 
-/** Fields that are no column: the record's id is internal; `rendered` is the page view's comparison. */
-const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id", "rendered"]);
+/**
+ * Fields that are no column: the record's id is internal; `rendered` is the page view's comparison;
+ * `extracted` is one column per rule of the crawl (`extractionColumns`), not one object.
+ */
+const HIDDEN: ReadonlySet<PageField> = new Set<PageField>(["id", "rendered", "extracted"]);
 const KIND_WIDTHS: Record<FieldKind, number> = { integer: 100, number: 110, boolean: 100, string: 200, "date-time": 170, array: 200, object: 240 };
 // Least widths. The default columns together fit a 1366-pixel window (1440 in Russian, whose headers
 // are longer), so the issue count and the top issue show without scrolling sideways; spare width
@@ -61,19 +68,41 @@ export const DEFAULT_COLUMNS: PageField[] = [
   "issues_count", "top_issue",
 ];
 
-/** The visible columns from the URL's `cols` (unknown names ignored, url always first). */
-export function visibleColumns(param: string | null): PageColumn[] {
-  const wanted = param ? param.split(",").filter(Boolean) : DEFAULT_COLUMNS;
+/** A rule of the crawl's `extraction`, as far as its column needs it. */
+export interface RuleInfo {
+  name: string;
+  type?: string;
+  value?: string | null;
+}
+
+/** One column per custom extraction rule of the crawl, sortable and filterable; counts read as numbers. */
+export function extractionColumns(rules: readonly RuleInfo[]): PageColumn[] {
+  return rules.map((rule) => {
+    const counts = rule.value === "count" || (rule.type === "text" && !rule.value);
+    return { key: `${EXTRACTED}${rule.name}` as ExtractedKey, kind: counts ? "integer" : "string", width: counts ? 110 : 180, grow: counts ? 0 : 1, numeric: counts, sortable: true };
+  });
+}
+
+export const isExtracted = (key: string): key is ExtractedKey => key.startsWith(EXTRACTED);
+
+/** Every column the table can show: the record's fields, then the crawl's rules. */
+export const allColumns = (rules: readonly RuleInfo[] = []): PageColumn[] => [...COLUMNS, ...extractionColumns(rules)];
+
+/** The visible columns from the URL's `cols` (unknown names ignored, url always first); by default the
+ * usual set and every rule of the crawl. */
+export function visibleColumns(param: string | null, rules: readonly RuleInfo[] = []): PageColumn[] {
+  const columns = allColumns(rules);
+  const wanted = param ? param.split(",").filter(Boolean) : [...DEFAULT_COLUMNS, ...extractionColumns(rules).map((c) => c.key)];
   const set = new Set<string>(["url", ...wanted]);
-  return COLUMNS.filter((c) => set.has(c.key));
+  return columns.filter((c) => set.has(c.key));
 }
 
 /** `sort` and `order` in the URL, as the api takes them (a sort the api does not know is none). */
 export function parseSort(sort: string | null, order: string | null): SortState | null {
-  if (!sort || !SORTABLE.has(sort)) return null;
+  if (!isPageSort(sort)) return null;
   return { id: sort, desc: order === "desc" };
 }
 
 export function isPageSort(value: string | null | undefined): value is PageSort {
-  return typeof value === "string" && SORTABLE.has(value);
+  return typeof value === "string" && (SORTABLE.has(value) || (isExtracted(value) && value.length > EXTRACTED.length));
 }

@@ -87,4 +87,34 @@ describe("pages", () => {
     await userEvent.keyboard("{Enter}");
     expect(await screen.findByTestId("page-url")).toHaveTextContent("https://example.com/p2");
   });
+
+  it("gives each extraction rule of the crawl a column, sorted and filtered on the server", async () => {
+    const rules = [{ name: "price", type: "css", expression: ".price" }, { name: "links", type: "css", expression: "a", value: "count" }];
+    const calls = stubFetch((url) => {
+      if (url.pathname === `/api/crawls/${C}`) return json({ ...crawlFixture, settings: { max_pages: 100, extraction: rules } });
+      if (url.pathname === `/api/crawls/${C}/issues`) return json(summary);
+      if (url.pathname === `/api/crawls/${C}/pages`) {
+        const items = [
+          pageFixture(1, { extracted: { price: "<i>$19.99</i>", links: 1200 } }),
+          pageFixture(2, { extracted: { price: null, links: 0 } }),
+        ];
+        return json({ items, total: 2, next_cursor: null });
+      }
+      return undefined;
+    });
+    renderAt(`/crawls/${C}/pages`);
+    const header = await screen.findByRole("columnheader", { name: /^price/ });
+    expect(header).toBeInTheDocument();
+    const first = screen.getAllByTestId("page-row")[0]!;
+    expect(first).toHaveTextContent("<i>$19.99</i>"); // crawled text, shown as text
+    expect(first).toHaveTextContent("1,200");
+    expect(screen.getAllByTestId("page-row")[1]).toHaveTextContent("—");
+    await userEvent.click(screen.getByTestId("sort-extracted:price"));
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("sort") === "extracted:price")).toBe(true));
+    await userEvent.type(screen.getByTestId("filter-extracted"), "19.99");
+    await userEvent.click(screen.getByTestId("filter-extracted-apply"));
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("extracted") === "price:19.99")).toBe(true));
+    await userEvent.selectOptions(screen.getByTestId("filter-extracted-rule"), "links");
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("extracted") === "links:19.99")).toBe(true));
+  });
 });
