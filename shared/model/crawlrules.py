@@ -118,11 +118,13 @@ class UrlRules(BaseModel):
 # --- proxy --------------------------------------------------------------------------------------
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-PROXY_PATTERN = r"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ss][Oo][Cc][Kk][Ss]5[Hh]?)://[^\x00-\x20\x7f/?#@]+(?::[0-9]{1,5})?/?$"
+MAX_PROXY_LENGTH = 300
 
 
 def check_proxy(value: str) -> str:
     """A proxy URL: http, https, socks5 or socks5h, a host and a port; no credentials, path or query."""
+    if len(value) > MAX_PROXY_LENGTH:
+        raise ValueError(f"the proxy URL is longer than {MAX_PROXY_LENGTH} characters")
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -151,6 +153,6 @@ ProxyUrl = Annotated[
     Field(
         description="send every request through this proxy: http://, https://, socks5:// or socks5h:// "
         "(the proxy resolves names), host and port",
-        json_schema_extra={"maxLength": 300},
     ),
 ]
+"""A proxy URL (``crawlsettings.PROXY_PATTERN`` states in the document what ``check_proxy`` accepts)."""

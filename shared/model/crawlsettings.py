@@ -57,6 +57,12 @@ URL_PATTERN = (
     r"(?:[/?#][^\x00-\x20\x7f]*)?$"  # path, query, fragment
 )
 _URL = re.compile(URL_PATTERN.removeprefix("^").removesuffix("$"))
+# What ``crawlrules.check_proxy`` accepts, for the document: http(s) with an optional port, socks5(h)
+# with a port, a host as in URL_PATTERN, nothing after it but a slash.
+_HOST = rf"(?:{_NAME_CHAR}+|\[{_IPV6}\])"
+PROXY_PATTERN = (
+    rf"^(?:[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?::(?:{_PORT})?)?|[Ss][Oo][Cc][Kk][Ss]5[Hh]?://{_HOST}:{_PORT})/?$"
+)
 
 
 def _check_http_url(value: str, field: str = "url") -> str:
@@ -169,7 +175,10 @@ class CrawlSettings(BaseModel):
         max_length=extractionrules.MAX_RULES,
         description="custom extraction and custom search rules; values land in each page's `extracted`",
     )
-    proxy: crawlrules.ProxyUrl = None
+    proxy: Annotated[
+        crawlrules.ProxyUrl,
+        Field(json_schema_extra={"pattern": PROXY_PATTERN, "maxLength": crawlrules.MAX_PROXY_LENGTH}),
+    ] = None
     auth: crawlauth.AuthReference | None = Field(
         default=None,
         description="the crawl's credentials as stored: their vault reference and which are set (never their "

@@ -19,12 +19,15 @@ from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from services.api.routes.extraction import RuleTestCredentials
 from shared.model import patterns
+from shared.model.crawlauth import CrawlAuth
 from shared.model.crawlsettings import CrawlSettings
 from shared.model.extraction import ExtractionRule
 from shared.model.sites import CRAWL_DEFAULT_FIELDS, origin_of
+from shared.platform.settings import Settings
 
 _FIELDS = {  # per cron field: (lowest, highest)
     "minute": (0, 59),
@@ -79,24 +82,29 @@ def _extraction(settings: dict[str, Any]) -> None:
         settings["extraction"] = [r for i, r in enumerate(kept) if r.get("name") not in names[:i]]
 
 
-def _auth(settings: dict[str, Any], url: Any) -> None:
+def _auth(settings: dict[str, Any], url: Any, *, model: type[BaseModel] = CrawlAuth) -> None:
     """Credentials as the api takes them: a login page on the crawl's origin, no made-up `secret_ref` (an unknown
-    reference is a 422), at least one method (an empty `auth` is refused)."""
+    reference is a 422), and what no schema says (at least one method, cookies as name=value pairs, no header the
+    crawler sets itself); credentials that still do not pass are left out."""
     auth = settings.get("auth")
     if not isinstance(auth, dict):
         return
     auth.pop("secret_ref", None)
     form = auth.get("form")
-    if isinstance(form, dict) and isinstance(url, str):
+    if model is not CrawlAuth:
+        auth.pop("form", None)  # a rule test does not log in with a form
+    elif isinstance(form, dict) and isinstance(url, str):
         form["url"] = origin_of(url) + "/login"
-    if not any(auth.get(m) is not None for m in ("basic", "headers", "cookies", "form")):
+    try:
+        model.model_validate(auth)
+    except ValidationError:
         settings.pop("auth")
 
 
 # A valid config per channel type (a schema cannot say which fields each type needs).
 CHANNEL_CONFIGS: dict[str, dict[str, Any]] = {
     "webhook": {"url": "https://hooks.example/alerts", "secret": "s" * 20},
-    "slack": {"webhook_url": "https://hooks.slack.example/services/T0/B0/x"},
+    "slack": {"webhook_url": Settings().slack_api_url.rstrip("/") + "/services/T0/B0/x"},  # the api's Slack host
     "telegram": {"bot_token": "123456:test-token", "chat_id": "1"},
     "email": {"host": "smtp.example", "port": 587, "security": "starttls", "from": "seo@example.com",
               "to": ["ops@example.com"]},
@@ -142,6 +150,11 @@ def map_case(ctx: schemathesis.HookContext, case: schemathesis.Case) -> schemath
         _passes(body["settings"], body.get("url"))
         _extraction(body["settings"])
         _auth(body["settings"], body.get("url"))
+    elif label == "POST /api/extraction/test":
+        _extraction(body)
+        if not body.get("extraction"):
+            body["extraction"] = [{"name": "h1", "type": "css", "expression": "h1"}]
+        _auth(body, body.get("url"), model=RuleTestCredentials)
     elif label == "POST /api/sites":
         body["url"] = f"https://site-{uuid.uuid4().hex[:12]}.example/"  # a new origin
         _site_settings(body.get("settings"))

@@ -3870,13 +3870,43 @@ export interface components {
              */
             value: string | number | string[] | null;
         };
+        /**
+         * RuleTestCredentials
+         * @description Credentials for the tested page's origin, used for this one request and not stored (no form login).
+         */
+        RuleTestCredentials: {
+            /**
+             * @description HTTP basic auth
+             * @default null
+             */
+            basic?: components["schemas"]["BasicAuth"] | null;
+            /**
+             * Cookies
+             * @description a cookie string: name=value; name2=value2
+             * @default null
+             */
+            cookies?: string | null;
+            /**
+             * @description a form login, performed before the crawl and again whenever a page redirects to the login page
+             * @default null
+             */
+            form?: components["schemas"]["FormLogin"] | null;
+            /**
+             * Headers
+             * @description extra request headers (Authorization, Accept-Language, ...)
+             * @default null
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+        };
         /** RuleTestRequest */
         RuleTestRequest: {
             /**
              * @description basic auth, headers or cookies for the page's origin (not stored, never echoed)
              * @default null
              */
-            auth?: components["schemas"]["TestCredentials"] | null;
+            auth?: components["schemas"]["RuleTestCredentials"] | null;
             /**
              * Extraction
              * @description the rules, as a crawl's `extraction` takes them
@@ -4530,36 +4560,6 @@ export interface components {
              * @description the item's types, schema.org prefix removed
              */
             type?: string[];
-        };
-        /**
-         * TestCredentials
-         * @description Credentials for the tested page's origin, used for this one request and not stored (no form login).
-         */
-        TestCredentials: {
-            /**
-             * @description HTTP basic auth
-             * @default null
-             */
-            basic?: components["schemas"]["BasicAuth"] | null;
-            /**
-             * Cookies
-             * @description a cookie string: name=value; name2=value2
-             * @default null
-             */
-            cookies?: string | null;
-            /**
-             * @description a form login, performed before the crawl and again whenever a page redirects to the login page
-             * @default null
-             */
-            form?: components["schemas"]["FormLogin"] | null;
-            /**
-             * Headers
-             * @description extra request headers (Authorization, Accept-Language, ...)
-             * @default null
-             */
-            headers?: {
-                [key: string]: string;
-            } | null;
         };
         /** TestResult */
         TestResult: {

@@ -120,6 +120,8 @@ export const en = {
   "form.ruleTwice": "Another rule is named {name}.",
   "form.ruleExpression": "A rule needs an expression.",
   "form.ruleAttribute": "Name the attribute to keep.",
+  "form.ruleAttributeExample": "content",
+  "form.authHeadersExample": "Accept-Language: de",
   "form.submit": "Start crawl",
   "form.submitting": "Starting…",
   "form.required": "Required.",

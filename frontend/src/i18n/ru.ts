@@ -122,6 +122,8 @@ export const ru: Record<MessageKey, string> = {
   "form.ruleTwice": "Правило с названием {name} уже есть.",
   "form.ruleExpression": "У правила должно быть выражение.",
   "form.ruleAttribute": "Укажите, какой атрибут брать.",
+  "form.ruleAttributeExample": "content",
+  "form.authHeadersExample": "Accept-Language: ru",
   "form.submit": "Начать сканирование",
   "form.submitting": "Запуск…",
   "form.required": "Обязательное поле.",

@@ -5,8 +5,9 @@ import { afterEach, vi } from "vitest";
 
 // Views load as lazy chunks and answer through the query cache: on a loaded machine (the whole
 // suite on two shared cores) the first render of a view can take longer than the library's 1 s
-// default for findBy*/waitFor. Wait up to 5 s; what is awaited stays exactly the same.
-configure({ asyncUtilTimeout: 5000 });
+// default for findBy*/waitFor (a view took 7 s to load with the machine's load average at 10). Wait
+// up to 15 s; what is awaited stays exactly the same.
+configure({ asyncUtilTimeout: 15_000 });
 
 // jsdom has no canvas: say so plainly (charts then show their numbers as text only) instead of
 // letting every chart print jsdom's "not implemented" error.

@@ -40,11 +40,11 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HTML = ("text/html", "application/xhtml+xml")
 
 
-class TestCredentials(Credentials):
+class RuleTestCredentials(Credentials):
     """Credentials for the tested page's origin, used for this one request and not stored (no form login)."""
 
     @model_validator(mode="after")
-    def _no_form(self) -> TestCredentials:
+    def _no_form(self) -> RuleTestCredentials:
         if self.form is not None:
             raise ValueError("a rule test does not log in with a form: give the session cookie in `cookies`")
         return self
@@ -61,7 +61,7 @@ class RuleTestRequest(BaseModel):
     )
     user_agent: HeaderValue = Field(default=crawlrules.OUR_USER_AGENT, min_length=1, max_length=512)
     user_agent_preset: crawlrules.UserAgentPreset | None = None
-    auth: TestCredentials | None = Field(
+    auth: RuleTestCredentials | None = Field(
         default=None, description="basic auth, headers or cookies for the page's origin (not stored, never echoed)"
     )
 
@@ -116,7 +116,7 @@ async def _read(response: aiohttp.ClientResponse) -> bytes:
     return b"".join(parts)
 
 
-async def _fetch(request: web.Request, url: str, user_agent: str, auth: TestCredentials | None) -> _Fetched:
+async def _fetch(request: web.Request, url: str, user_agent: str, auth: RuleTestCredentials | None) -> _Fetched:
     """GET ``url`` hop by hop; the credentials go to ``url``'s origin only, as in a crawl."""
     settings = request.app[SETTINGS]
     origin = origin_of(url)

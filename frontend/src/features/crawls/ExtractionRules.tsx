@@ -88,7 +88,7 @@ export function ExtractionRules({ rules, errors, onChange, testInput }: Props) {
               </label>
               <label>
                 {t("form.ruleAttributeLabel")}
-                <input value={rule.attribute} onChange={(e) => update(index, { attribute: e.target.value })} placeholder="content" data-testid="rule-attribute" />
+                <input value={rule.attribute} onChange={(e) => update(index, { attribute: e.target.value })} placeholder={t("form.ruleAttributeExample")} data-testid="rule-attribute" />
               </label>
               <label>
                 {t("form.ruleSearch")}

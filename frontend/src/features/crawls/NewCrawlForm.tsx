@@ -131,7 +131,7 @@ export function NewCrawlForm({ onCreated }: { onCreated: (crawl: Crawl) => void 
           {text("auth_password", t("form.authPassword"), "password", { autoComplete: "new-password" })}
         </div>
         <Field id="crawl-auth_headers" label={t("form.authHeaders")} error={errors.auth_headers}>
-          <textarea id="crawl-auth_headers" name="auth_headers" rows={2} placeholder="Accept-Language: de" value={values.auth_headers} onChange={(e) => set("auth_headers", e.target.value)} {...aria("auth_headers")} />
+          <textarea id="crawl-auth_headers" name="auth_headers" rows={2} placeholder={t("form.authHeadersExample")} value={values.auth_headers} onChange={(e) => set("auth_headers", e.target.value)} {...aria("auth_headers")} />
         </Field>
         {text("auth_cookies", t("form.authCookies"), "text", { placeholder: "session=…; consent=yes", autoComplete: "off" })}
         <fieldset className="login">
