@@ -230,9 +230,11 @@ def _auth(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any] | N
     if args.basic_auth:
         user, colon, password = args.basic_auth.partition(":")
         if not colon:
-            password = os.environ.get("SEO_AUTH_PASSWORD") or (
-                getpass.getpass(f"Password for {user}: ") if sys.stdin.isatty() else ""
-            )
+            password = os.environ.get("SEO_AUTH_PASSWORD", "")
+            if not password and sys.stdin.isatty():
+                password = getpass.getpass(f"Password for {user}: ")
+            elif not password:
+                raise ApiError("--basic-auth USER needs the password: USER:PASSWORD, or $SEO_AUTH_PASSWORD")
         auth["basic"] = {"username": user, "password": password}
     if args.header:
         auth["headers"] = {**auth.get("headers", {}), **dict(_pair(h, ":", "--header") for h in args.header)}

@@ -245,15 +245,19 @@ def test_crawl_flags_for_url_rules_presets_and_a_settings_file(stack: tuple[str,
 
 
 def test_crawl_flags_for_credentials_and_extraction(stack: tuple[str, str]) -> None:
-    code, out, err = seo(
-        stack, "--json", "crawl", f"{stack[1]}/", "--basic-auth", "auditor", "--header", "X-Key: k-secret-1",
+    code, _, err = seo(stack, "crawl", f"{stack[1]}/", "--basic-auth", "auditor")  # no password, no terminal
+    assert code != 0 and "SEO_AUTH_PASSWORD" in err
+    code, out, err = run_seo(
+        "--api-url", stack[0], "--token", TOKEN,
+        "--json", "crawl", f"{stack[1]}/", "--basic-auth", "auditor", "--header", "X-Key: k-secret-1",
         "--cookies", "sid=c-secret-2", "--login-url", f"{stack[1]}/login", "--login-field", "user=auditor",
         "--login-field", "password=f-secret-3", "--login-success", "Log out", "--extract", "h1", "css", "h1",
+        env={"SEO_AUTH_PASSWORD": "b-secret-4"},
     )  # fmt: skip
     assert code == cli.EXIT_OK, err
     crawl = json.loads(out)
     assert crawl["settings"]["auth"]["methods"] == ["basic", "headers", "cookies", "form"]
     assert crawl["settings"]["extraction"][0]["expression"] == "h1"
-    assert not any(secret in out for secret in ("k-secret-1", "c-secret-2", "f-secret-3"))
+    assert not any(secret in out for secret in ("k-secret-1", "c-secret-2", "f-secret-3", "b-secret-4"))
     code, _, err = seo(stack, "crawl", f"{stack[1]}/", "--login-url", f"{stack[1]}/login")
     assert code != 0 and "--login-success" in err
