@@ -5571,7 +5571,8 @@ export interface operations {
                 q?: string;
                 /** @description `<rule name>:<text>`: pages whose value of that custom extraction rule contains the text (case aside); `<rule name>:` alone: pages where the rule found something (a value, a match, a count above 0) */
                 extracted?: string;
-                sort?: ("id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count") | string;
+                /** @description a column, or `extracted:<rule name>`: a custom extraction rule's value; a value holding one number among other characters (`$19.99`, `120,00 €`, `SKU-20`) sorts by that number; other values (and none) come before them, in text order */
+                sort?: string | ("id" | "url" | "status_code" | "depth" | "response_time_ms" | "size_bytes" | "title_length" | "word_count" | "inlinks_count" | "crawled_at" | "link_score" | "issues_count");
                 order?: "asc" | "desc";
             };
             header?: never;

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.api.models import IssueCode, Timestamp, id_cursor
 from services.api.problems import Problem
@@ -107,13 +108,29 @@ Sort = Literal[
 # A custom extraction rule's column: `extracted:<rule name>` (names hold no colon: shared.model.extraction).
 EXTRACTED_PREFIX = "extracted:"
 _RULE_NAME = r"[^\x00-\x1f\x7f:]{1,64}"
-ExtractedSort = Annotated[
+SORTS: tuple[str, ...] = get_args(Sort)
+_EXTRACTED_SORT = re.compile(f"{EXTRACTED_PREFIX}{_RULE_NAME}")
+
+
+def _sort(value: str) -> str:
+    if value in SORTS or _EXTRACTED_SORT.fullmatch(value):
+        return value
+    raise ValueError(f"sort by one of {', '.join(SORTS)}, or by extracted:<rule name>")
+
+
+PageSort = Annotated[
     str,
+    AfterValidator(_sort),
     Field(
-        pattern=f"^{EXTRACTED_PREFIX}{_RULE_NAME}$",
-        description="`extracted:<rule name>`: by a custom extraction rule's value; a value holding one number among "
-        "other characters (`$19.99`, `120,00 €`, `SKU-20`) sorts by that number; other values (and none) come "
-        "before them, in text order",
+        description="a column, or `extracted:<rule name>`: a custom extraction rule's value; a value holding one "
+        "number among other characters (`$19.99`, `120,00 €`, `SKU-20`) sorts by that number; other values (and "
+        "none) come before them, in text order",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "enum": list(SORTS)},
+                {"type": "string", "pattern": f"^{EXTRACTED_PREFIX}{_RULE_NAME}$"},
+            ]
+        },
     ),
 ]
 
@@ -135,7 +152,7 @@ class PagesQuery(BaseModel):
         description="`<rule name>:<text>`: pages whose value of that custom extraction rule contains the text (case "
         "aside); `<rule name>:` alone: pages where the rule found something (a value, a match, a count above 0)",
     )
-    sort: Sort | ExtractedSort = "id"
+    sort: PageSort = "id"
     order: Literal["asc", "desc"] = "asc"
 
 
