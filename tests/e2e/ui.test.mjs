@@ -517,6 +517,10 @@ describe("the web UI against the real stack", { concurrency: false }, () => {
         assert.ok(!body.includes(MEMBER.password), `the ${format} export holds the password`);
       }
       assert.equal(shop.refused, 0, "a request of the crawl went without the credentials");
+      // Nor do the services' logs (the worker's names the crawl: its log is the one written).
+      const logs = ["api", "worker", "scheduler"].map((name) => readFileSync(join(stack.logs, `${name}.log`), "utf8"));
+      assert.ok(logs[1].includes(id), "the worker's log does not name the crawl");
+      for (const text of logs) assert.ok(!text.includes(MEMBER.password), "a service's log holds the password");
     } finally {
       shop.server.close();
     }
