@@ -224,21 +224,35 @@ async def test_credentials_are_write_only_and_follow_their_origin(
     crawl_ref = crawl["settings"]["auth"]["secret_ref"]
     assert crawl_ref != site_ref and crawl["settings"]["auth"]["methods"] == ["cookies"]
 
-    # A schedule keeps its own copy; each crawl it fires gets another; deleting forgets the schedule's only.
-    schedule = await (
+    # A schedule without credentials of its own follows the site's (each crawl it fires copies them); one with
+    # its own keeps its own copy, forgotten when it is deleted.
+    follows = await (
         await client.post("/api/schedules", json={"url": "http://127.0.0.2:9/", "cron": "0 3 * * *"})
     ).json()
-    schedule_ref = schedule["settings"]["auth"]["secret_ref"]
-    assert schedule_ref not in (site_ref, crawl_ref)
+    assert follows["settings"]["auth"]["secret_ref"] == site_ref
+    own = await client.post("/api/schedules", json={"url": "http://127.0.0.2:9/", "cron": "0 4 * * *", "settings": {
+        "auth": {"headers": {"X-Key": password}}}})  # fmt: skip
+    assert own.status == 201, await own.text()
+    own_body = await own.json()
+    schedule_ref = own_body["settings"]["auth"]["secret_ref"]
+    assert schedule_ref not in (site_ref, crawl_ref) and own_body["settings"]["auth"]["methods"] == ["headers"]
     async with pool.acquire() as conn:
-        fired = await cron.fire(conn, uuid.UUID(schedule["id"]), datetime(2100, 1, 1, 3, tzinfo=UTC))
-        fired_ref = await conn.fetchval("SELECT settings->'auth'->>'secret_ref' FROM crawls WHERE id = $1", fired)
-        assert fired_ref not in (None, schedule_ref)
-    assert (await client.delete(f"/api/schedules/{schedule['id']}")).status == 204
-    # Deleting the site forgets its defaults' copy; crawls keep theirs.
+        fired = [
+            await cron.fire(conn, uuid.UUID(s["id"]), datetime(2100, 1, 1, 5, tzinfo=UTC)) for s in (follows, own_body)
+        ]
+        refs = [
+            await conn.fetchval("SELECT settings->'auth'->>'secret_ref' FROM crawls WHERE id = $1", f) for f in fired
+        ]
+        methods = [
+            await conn.fetchval("SELECT settings->'auth'->'methods' FROM crawls WHERE id = $1", f) for f in fired
+        ]
+    assert None not in refs and not set(refs) & {site_ref, schedule_ref, crawl_ref} and refs[0] != refs[1]
+    assert methods == [["cookies"], ["headers"]]
+    assert (await client.delete(f"/api/schedules/{own_body['id']}")).status == 204
+    # Deleting the site forgets its defaults' copy (not the copies crawls took); its schedules go with it.
     assert (await client.delete(f"/api/sites/{site_body['id']}")).status == 204
     async with pool.acquire() as conn:
         kept = {str(r["id"]) for r in await conn.fetch("SELECT id FROM vault_secrets")}
         text = " ".join(r["t"] for r in await conn.fetch("SELECT data::text AS t FROM events"))
-    assert {crawl_ref, fired_ref} <= kept and not {schedule_ref, site_ref} & kept
+    assert {crawl_ref, *refs} <= kept and not {schedule_ref, site_ref} & kept
     assert password not in text
